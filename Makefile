@@ -1,0 +1,33 @@
+# Two commands work on a fresh machine with only Python 3.11 and make: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test app lint typecheck bench schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/aftersales-sim run scenarios/baseline.yaml --out results/baseline
+
+test: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks app.py
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+app: $(STAMP)
+	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/engine.py
+
+schema: $(STAMP)
+	$(BIN)/aftersales-sim schema --out schemas/scenario.schema.json
+
+clean:
+	rm -rf $(VENV) results
