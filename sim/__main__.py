@@ -1,0 +1,7 @@
+"""``python -m sim``: the same command line as ``aftersales-sim``."""
+
+import sys
+
+from sim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,135 @@
+"""Crews: people on shifts who pull work from a queue.
+
+A crew owns its people's presence (shift windows, idle list, overtime) and nothing about the work
+itself: the work is a generator function handed in by the department module, and the queue
+decides what comes next (FIFO with lazy abandonment for calls, priorities for jobs). People pull
+work instead of work requesting people: a job that finds someone idle is handed over at once,
+otherwise it waits in the queue and the next person to finish takes it. That is one event per job
+fewer than a SimPy ``Resource`` request, and it lets a queue skip abandoned callers when it is
+reached rather than scheduling a reneging event for every caller.
+
+A person finishes the task in hand when the shift ends (overtime), then goes home.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+import simpy
+
+JobT = TypeVar("JobT")
+ProcessGen = Generator[simpy.Event, Any, None]
+
+
+class WorkQueue(Protocol[JobT]):
+    """What a crew needs from its queue."""
+
+    def pop(self, now: float) -> JobT | None:
+        """The next job to start now, or None when nothing can be started."""
+
+    def push(self, job: JobT) -> None:
+        """Queue a job that found nobody idle."""
+
+
+@dataclass(slots=True)
+class _Idle:
+    event: simpy.Event
+    off_at: float
+
+
+@dataclass(slots=True)
+class Overtime:
+    """Minutes one person worked past the end of one shift window."""
+
+    shift_end: float
+    minutes: float
+
+
+@dataclass
+class Crew(Generic[JobT]):
+    """A group of interchangeable people on shifts, working one queue."""
+
+    env: simpy.Environment
+    name: str
+    queue: WorkQueue[JobT]
+    work: Callable[[JobT], ProcessGen]
+    idle: deque[_Idle] = field(default_factory=deque)
+    overtime: list[Overtime] = field(default_factory=list)
+
+    def offer(self, job: JobT) -> None:
+        """A job becomes available now: the longest-idle person takes it, else it queues."""
+        if self.idle:
+            self.idle.popleft().event.succeed(job)
+        else:
+            self.queue.push(job)
+
+    def wake_idle(self) -> None:
+        """Let idle people look at the queue again (a queued job has become available)."""
+        while self.idle:
+            job = self.queue.pop(self.env.now)
+            if job is None:
+                return
+            self.idle.popleft().event.succeed(job)
+
+    def staff(self, windows: Iterable[tuple[float, float, int]]) -> None:
+        """Put people on duty: ``count`` people in each (start, end) window, minutes from 0."""
+        ordered = sorted(windows)
+        self.env.process(self._roster(ordered))
+
+    def _roster(self, windows: list[tuple[float, float, int]]) -> ProcessGen:
+        env = self.env
+        for start, end, count in windows:
+            if start > env.now:
+                yield env.timeout(start - env.now)
+            for _ in range(count):
+                env.process(self._person(end))
+            if end != float("inf"):
+                env.timeout(end - env.now).callbacks.append(self._shift_end)
+
+    def _shift_end(self, event: simpy.Event) -> None:
+        now = self.env.now
+        staying: deque[_Idle] = deque()
+        while self.idle:
+            idle = self.idle.popleft()
+            if idle.off_at <= now:
+                idle.event.succeed(None)
+            else:
+                staying.append(idle)
+        self.idle = staying
+
+    def _person(self, off_at: float) -> ProcessGen:
+        env = self.env
+        queue = self.queue
+        work = self.work
+        while env.now < off_at:
+            job = queue.pop(env.now)
+            if job is None:
+                wake = env.event()
+                self.idle.append(_Idle(wake, off_at))
+                job = yield wake
+                if job is None:
+                    return
+            yield from work(job)
+        if env.now > off_at:
+            self.overtime.append(Overtime(off_at, env.now - off_at))
+
+
+class FifoQueue(Generic[JobT]):
+    """First come, first served; every queued job can start at once."""
+
+    def __init__(self) -> None:
+        self._items: deque[JobT] = deque()
+
+    def pop(self, now: float) -> JobT | None:
+        """The oldest job, or None."""
+        return self._items.popleft() if self._items else None
+
+    def push(self, job: JobT) -> None:
+        """Queue at the back."""
+        self._items.append(job)
+
+    def __len__(self) -> int:
+        return len(self._items)

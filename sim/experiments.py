@@ -1,0 +1,114 @@
+"""The experiment layer: replications with confidence intervals, shared by the CLI and the app.
+
+``replicate`` is the one way to run a scenario: it derives one seed per replication from the run's
+seed, runs them on an executor, and returns tidy tables (one row per replication; daily and
+hourly series with a ``rep`` column) plus the summary with t-intervals and target verdicts.
+Nothing here knows SimPy; the engine is reached through ``sim.model.simulate`` only.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.catalog import KPI_BY_NAME
+from sim.executors import Executor, make_executor
+from sim.kpis import WAIT_BIN_EDGES_SECONDS, Outcome, measure
+from sim.model import simulate
+from sim.rng import replication_seed
+from sim.scenario import Scenario
+from sim.stats import TargetJudgement, judge_target, summarize, t_interval
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A scenario's replications and everything computed from them."""
+
+    scenario: Scenario
+    seed: int
+    replications: pd.DataFrame
+    daily: pd.DataFrame
+    hourly: pd.DataFrame
+    wait_hist: pd.DataFrame
+    summary: pd.DataFrame
+    targets: dict[str, TargetJudgement]
+
+    @property
+    def kpi_names(self) -> list[str]:
+        """KPI columns of ``replications``, in catalogue order."""
+        return [c for c in self.replications.columns if c not in ("rep", "seed")]
+
+
+@functools.lru_cache(maxsize=8)
+def _parse(scenario_json: str) -> Scenario:
+    return Scenario.model_validate_json(scenario_json)
+
+
+def run_replication(scenario_json: str, rep: int, root_seed: int) -> tuple[int, int, Outcome]:
+    """Task for an executor: one replication, from plain (picklable) arguments."""
+    scenario = _parse(scenario_json)
+    seed = replication_seed(root_seed, rep)
+    return rep, seed, measure(scenario, simulate(scenario, seed))
+
+
+def replicate(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run ``replications`` replications of ``scenario`` (defaults: the scenario's own keys)."""
+    reps = scenario.replications if replications is None else replications
+    root = scenario.seed if seed is None else seed
+    if executor is None:
+        executor = make_executor(workers, reps)
+    payload = scenario.model_dump_json()
+    outcomes: dict[int, tuple[int, Outcome]] = {}
+    for rep, rep_seed, outcome in executor.run(run_replication,
+                                               [(payload, r, root) for r in range(reps)]):
+        outcomes[rep] = (rep_seed, outcome)
+        if progress is not None:
+            progress(len(outcomes), reps)
+    return assemble(scenario, root, outcomes)
+
+
+def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outcome]]
+             ) -> RunResult:
+    """Tidy tables and the summary from per-replication outcomes (in replication order)."""
+    order = sorted(outcomes)
+    rows = []
+    for r in order:
+        rep_seed, outcome = outcomes[r]
+        rows.append({"rep": r, "seed": rep_seed, **outcome.kpis})
+    replications = pd.DataFrame(rows)
+    known = [k for k in KPI_BY_NAME if k in replications.columns]
+    extra = [k for k in replications.columns if k not in known and k not in ("rep", "seed")]
+    replications = replications[["rep", "seed", *known, *extra]]
+
+    def stacked(get: Callable[[Outcome], pd.DataFrame]) -> pd.DataFrame:
+        return pd.concat([get(outcomes[r][1]).assign(rep=r) for r in order], ignore_index=True)
+
+    daily = stacked(lambda o: o.daily)
+    hourly = stacked(lambda o: o.hourly)
+    daily = daily[["rep", *[c for c in daily.columns if c != "rep"]]]
+    hourly = hourly[["rep", *[c for c in hourly.columns if c != "rep"]]]
+    counts = np.sum([outcomes[r][1].wait_hist for r in order], axis=0)
+    wait_hist = pd.DataFrame({"bin_low_seconds": WAIT_BIN_EDGES_SECONDS[:-1],
+                              "bin_high_seconds": WAIT_BIN_EDGES_SECONDS[1:],
+                              "count": counts})
+    kpis = [*known, *extra]
+    summary = summarize(replications, kpis)
+    targets = {}
+    for name, target in scenario.targets.items():
+        interval = t_interval(replications[name].to_numpy(float)) if name in replications \
+            else t_interval([])
+        targets[name] = judge_target(interval, target, KPI_BY_NAME[name].direction)
+    return RunResult(scenario, seed, replications, daily, hourly, wait_hist, summary, targets)

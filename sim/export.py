@@ -1,0 +1,64 @@
+"""The results folder of a run (contract): which files, in which format, written in which order.
+
+``sim.results`` owns *how* a folder is written (staging, atomic files, manifest last); this module
+owns *what* a run folder holds: the resolved scenario, the replication table, the summary in
+JSON and CSV, the daily series and the charts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sim import charts
+from sim.experiments import RunResult
+from sim.loader import scenario_to_yaml
+from sim.results import ResultsFolder, manifest
+
+
+def summary_document(result: RunResult) -> dict[str, Any]:
+    """The ``summary.json`` document: KPIs with their intervals and the targets' verdicts."""
+    kpis = {
+        row.kpi: {"mean": row.mean, "std": row.std, "ci_low": row.ci_low,
+                  "ci_high": row.ci_high, "n": int(row.n)}
+        for row in result.summary.itertuples()
+    }
+    targets = {
+        name: {"target": j.target, "direction": j.direction, "met": j.met, "status": j.status}
+        for name, j in result.targets.items()
+    }
+    return {"scenario": result.scenario.name, "seed": result.seed,
+            "replications": len(result.replications), "kpis": kpis, "targets": targets}
+
+
+def run_figures(result: RunResult) -> dict[str, Any]:
+    """The charts of a run folder, by file stem."""
+    scn = result.scenario
+    name = scn.name
+    return {
+        "service_level_per_day": charts.service_level_per_day(
+            result.daily, scn.targets.get("service_level"),
+            scn.call_center.answer_target_seconds, name),
+        "offered_vs_staffed": charts.offered_vs_staffed(result.hourly, name),
+        "wait_distribution": charts.wait_distribution(
+            result.wait_hist, scn.call_center.answer_target_seconds, name),
+    }
+
+
+def write_run(result: RunResult, out_dir: Path, command: list[str], started: datetime,
+              ended: datetime | None = None) -> Path:
+    """Write the run folder ``out_dir``; ``manifest.json`` comes last, the folder appears whole."""
+    with ResultsFolder(out_dir) as folder:
+        folder.write_text("scenario.yaml", scenario_to_yaml(result.scenario))
+        folder.write_csv("replications.csv", result.replications)
+        folder.write_json("summary.json", summary_document(result))
+        folder.write_csv("summary.csv", result.summary)
+        folder.write_csv("daily.csv", result.daily)
+        folder.write_csv("hourly.csv", result.hourly)
+        folder.write_csv("wait_histogram.csv", result.wait_hist)
+        for stem, fig in run_figures(result).items():
+            folder.write_figure(stem, fig)
+        folder.finish(manifest(result.seed, len(result.replications), command, started,
+                               ended or datetime.now().astimezone()))
+    return out_dir
