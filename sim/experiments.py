@@ -18,6 +18,7 @@ import pandas as pd
 from sim.catalog import KPI_BY_NAME
 from sim.executors import Executor, make_executor
 from sim.kpis import WAIT_BIN_EDGES_SECONDS, Outcome, measure
+from sim.kpis_service import TURNAROUND_BIN_EDGES_HOURS
 from sim.model import simulate
 from sim.rng import replication_seed
 from sim.scenario import Scenario
@@ -35,7 +36,10 @@ class RunResult:
     replications: pd.DataFrame
     daily: pd.DataFrame
     hourly: pd.DataFrame
+    monthly: pd.DataFrame
+    budget: pd.DataFrame
     wait_hist: pd.DataFrame
+    turnaround_hist: pd.DataFrame
     summary: pd.DataFrame
     targets: dict[str, TargetJudgement]
 
@@ -100,10 +104,16 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
     hourly = stacked(lambda o: o.hourly)
     daily = daily[["rep", *[c for c in daily.columns if c != "rep"]]]
     hourly = hourly[["rep", *[c for c in hourly.columns if c != "rep"]]]
+    monthly = stacked(lambda o: o.monthly)
+    monthly = monthly[["rep", "month", "department", "cost"]]
     counts = np.sum([outcomes[r][1].wait_hist for r in order], axis=0)
     wait_hist = pd.DataFrame({"bin_low_seconds": WAIT_BIN_EDGES_SECONDS[:-1],
                               "bin_high_seconds": WAIT_BIN_EDGES_SECONDS[1:],
                               "count": counts})
+    counts = np.sum([outcomes[r][1].turnaround_hist for r in order], axis=0)
+    turnaround_hist = pd.DataFrame({"bin_low_hours": TURNAROUND_BIN_EDGES_HOURS[:-1],
+                                    "bin_high_hours": TURNAROUND_BIN_EDGES_HOURS[1:],
+                                    "count": counts})
     kpis = [*known, *extra]
     summary = summarize(replications, kpis)
     targets = {}
@@ -111,4 +121,18 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
         interval = t_interval(replications[name].to_numpy(float)) if name in replications \
             else t_interval([])
         targets[name] = judge_target(interval, target, KPI_BY_NAME[name].direction)
-    return RunResult(scenario, seed, replications, daily, hourly, wait_hist, summary, targets)
+    return RunResult(scenario, seed, replications, daily, hourly, monthly, budget_table(monthly),
+                     wait_hist, turnaround_hist, summary, targets)
+
+
+def budget_table(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Cost per department per month with its interval over replications, plus a total row."""
+    totals = (monthly.groupby(["rep", "month"], as_index=False)["cost"].sum()
+              .assign(department="total"))
+    rows = []
+    for (month, dept), group in pd.concat([monthly, totals]).groupby(["month", "department"],
+                                                                     sort=False):
+        ci = t_interval(group["cost"].to_numpy(float))
+        rows.append({"month": int(month), "department": dept, "mean": ci.mean, "std": ci.std,
+                     "ci_low": ci.ci_low, "ci_high": ci.ci_high, "n": ci.n})
+    return pd.DataFrame(rows).sort_values(["month"], kind="stable").reset_index(drop=True)

@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from matplotlib.figure import Figure
+
 from sim import charts
 from sim.experiments import RunResult
 from sim.loader import scenario_to_yaml
@@ -32,18 +34,32 @@ def summary_document(result: RunResult) -> dict[str, Any]:
             "replications": len(result.replications), "kpis": kpis, "targets": targets}
 
 
-def run_figures(result: RunResult) -> dict[str, Any]:
+def run_figures(result: RunResult) -> dict[str, Figure]:
     """The charts of a run folder, by file stem."""
     scn = result.scenario
     name = scn.name
-    return {
+    figures = {
         "service_level_per_day": charts.service_level_per_day(
             result.daily, scn.targets.get("service_level"),
             scn.call_center.answer_target_seconds, name),
         "offered_vs_staffed": charts.offered_vs_staffed(result.hourly, name),
         "wait_distribution": charts.wait_distribution(
             result.wait_hist, scn.call_center.answer_target_seconds, name),
+        "cost_per_department": charts.cost_per_department(
+            result.budget[result.budget["department"] != "total"], scn.currency, name),
     }
+    fs = scn.field_service
+    if fs is not None:
+        figures["backlog_per_day"] = charts.backlog_per_day(result.daily, name)
+        promised = {"onsite": fs.promised_hours.onsite}
+        if fs.depot is not None:
+            promised["depot"] = fs.promised_hours.depot
+        figures["turnaround_distribution"] = charts.turnaround_distribution(
+            result.turnaround_hist, promised, name)
+    if scn.parts is not None:
+        figures["stock_per_sku"] = charts.stock_per_sku(
+            result.daily, {s.sku: s.policy.reorder_point for s in scn.parts.skus}, name)
+    return figures
 
 
 def write_run(result: RunResult, out_dir: Path, command: list[str], started: datetime,
@@ -57,6 +73,8 @@ def write_run(result: RunResult, out_dir: Path, command: list[str], started: dat
         folder.write_csv("daily.csv", result.daily)
         folder.write_csv("hourly.csv", result.hourly)
         folder.write_csv("wait_histogram.csv", result.wait_hist)
+        folder.write_csv("budget.csv", result.budget)
+        folder.write_csv("turnaround_histogram.csv", result.turnaround_hist)
         for stem, fig in run_figures(result).items():
             folder.write_figure(stem, fig)
         folder.finish(manifest(result.seed, len(result.replications), command, started,
