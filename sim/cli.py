@@ -1,7 +1,9 @@
-"""The command line: ``aftersales-sim validate | run | schema`` (also ``python -m sim``).
+"""The command line: ``aftersales-sim validate | run | schema | ...`` (also ``python -m sim``).
 
 The CLI parses arguments, calls the loader and the experiment layer, prints, and maps bad input
-to exit code 2 with a readable message. It never touches the engine directly.
+to exit code 2 with a readable message. It never touches the engine directly. Each experiment
+command lives in its own module (``sim.cli_*``) and registers itself with ``register(sub)``;
+the options every command shares and the progress bar are defined once, here.
 """
 
 from __future__ import annotations
@@ -10,47 +12,79 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from tqdm import tqdm
 
 from sim.catalog import KPI_BY_NAME
-from sim.experiments import RunResult, replicate
+from sim.executors import Executor, make_executor
+from sim.experiments import Progress, RunResult, replicate
 from sim.export import write_run
 from sim.loader import Problem, ScenarioError, capacity_warnings, json_schema, load_scenario
+from sim.scenario import Scenario
 
 EXIT_BAD_INPUT = 2
+Command = Callable[[argparse.Namespace], int]
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="aftersales-sim",
-                                description="After-sales service simulation and planning.")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    v = sub.add_parser("validate", help="check a scenario file and print what it contains")
-    v.add_argument("scenario", type=Path)
-    v.add_argument("--set", dest="overrides", action="append", default=[],
-                   metavar="PATH=VALUE", help="override a key, e.g. demand.contacts_per_day=600")
-
-    r = sub.add_parser("run", help="run replications and write a results folder")
-    r.add_argument("scenario", type=Path)
-    r.add_argument("--reps", type=int, default=None, help="replications (default: the file's)")
-    r.add_argument("--seed", type=int, default=None, help="root seed (default: the file's)")
-    r.add_argument("--workers", type=int, default=None,
+def add_run_options(p: argparse.ArgumentParser, out_help: str = "results folder") -> None:
+    """Options shared by every command that runs replications."""
+    p.add_argument("--reps", type=int, default=None, help="replications (default: the file's)")
+    p.add_argument("--seed", type=int, default=None, help="root seed (default: the file's)")
+    p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: every core); results do not depend on it")
-    r.add_argument("--out", type=Path, default=None, help="results folder (default results/NAME)")
-    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+    p.add_argument("--dask", default=None, metavar="tcp://HOST:PORT",
+                   help="run on an existing Dask scheduler instead (pip install '.[dask]')")
+    p.add_argument("--out", type=Path, default=None, help=f"{out_help} (default results/NAME)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                    help="override a key; validated like the file (repeatable)")
-    r.add_argument("--quiet", action="store_true", help="no progress bar, no KPI table")
-
-    s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
-    s.add_argument("--out", type=Path, default=None, help="write it to this file instead")
-    return p
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
 
-def _fmt(value: float) -> str:
+def bad_input(source: str, message: str) -> ScenarioError:
+    """A command-line problem reported like a scenario problem (exit code 2)."""
+    return ScenarioError([Problem(source, None, "", message)])
+
+
+def check_run_options(args: argparse.Namespace) -> None:
+    """Reject impossible counts before anything runs."""
+    for name in ("reps", "workers"):
+        value = getattr(args, name, None)
+        if value is not None and value < 1:
+            raise bad_input(f"--{name}", f"must be at least 1, got {value}")
+
+
+def load_for_run(path: Path, overrides: Sequence[str]) -> Scenario:
+    """Load a scenario and print capacity warnings (a warning never stops a run)."""
+    scenario = load_scenario(path, overrides)
+    for warning in capacity_warnings(scenario):
+        print(f"warning: {warning}", file=sys.stderr)
+    return scenario
+
+
+def executor_for(args: argparse.Namespace, tasks: int) -> Executor:
+    """The executor the command line asked for."""
+    return make_executor(args.workers, tasks, dask=args.dask)
+
+
+@contextmanager
+def progress_bar(total: int, desc: str, quiet: bool) -> Iterator[Progress]:
+    """A terminal progress bar that shows only for runs taking more than a second."""
+    with tqdm(total=total, desc=desc, unit="rep", delay=1.0, disable=quiet,
+              file=sys.stderr) as bar:
+        def update(done: int, new_total: int) -> None:
+            if new_total != bar.total:
+                bar.total = new_total
+            bar.update(done - bar.n)
+
+        yield update
+
+
+def fmt(value: float | None) -> str:
+    """A number for a terminal table: 3 decimals when small, thousands separators when large."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     magnitude = abs(value)
@@ -65,24 +99,22 @@ def kpi_table(result: RunResult) -> str:
     """The KPI table printed after a run: mean, 95% CI, target and verdict."""
     lines = [f"{'KPI':<26} {'mean':>12} {'95% CI':>27} {'target':>10}  status"]
     for row in result.summary.itertuples():
-        judged = result.targets.get(row.kpi)
-        target = ""
-        status = ""
+        judged = result.targets.get(str(row.kpi))
+        target = status = ""
         if judged is not None:
             sign = ">=" if judged.direction == "at_least" else "<="
-            target = f"{sign} {_fmt(judged.target)}"
+            target = f"{sign} {fmt(judged.target)}"
             status = judged.status
-        ci = f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
-        unit = KPI_BY_NAME[row.kpi].unit if row.kpi in KPI_BY_NAME else ""
-        lines.append(f"{row.kpi:<26} {_fmt(row.mean):>12} {ci:>27} {target:>10}  {status:<16}"
+        ci = f"[{fmt(row.ci_low)}, {fmt(row.ci_high)}]"
+        info = KPI_BY_NAME.get(str(row.kpi))
+        unit = info.unit if info is not None else ""
+        lines.append(f"{row.kpi:<26} {fmt(row.mean):>12} {ci:>27} {target:>10}  {status:<16}"
                      f"{unit}".rstrip())
     return "\n".join(lines)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, args.overrides)
-    for warning in capacity_warnings(scenario):
-        print(f"warning: {warning}", file=sys.stderr)
+    scenario = load_for_run(args.scenario, args.overrides)
     sections = [k for k in ("complaints", "field_service", "parts", "followup")
                 if getattr(scenario, k) is not None]
     print(f"{args.scenario}: valid scenario '{scenario.name}' "
@@ -91,26 +123,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    scenario = load_scenario(args.scenario, args.overrides)
-    if args.reps is not None and args.reps < 1:
-        raise ScenarioError([Problem("--reps", None, "", f"must be at least 1, got {args.reps}")])
-    if args.workers is not None and args.workers < 1:
-        raise ScenarioError([Problem("--workers", None, "",
-                                     f"must be at least 1, got {args.workers}")])
-    for warning in capacity_warnings(scenario):
-        print(f"warning: {warning}", file=sys.stderr)
+def _cmd_run(args: argparse.Namespace) -> int:
+    check_run_options(args)
+    scenario = load_for_run(args.scenario, args.overrides)
     out = args.out if args.out is not None else Path("results") / scenario.name
     started = datetime.now().astimezone()
     reps = scenario.replications if args.reps is None else args.reps
-    with tqdm(total=reps, desc=scenario.name, unit="rep", delay=1.0, disable=args.quiet,
-              file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.update(done - bar.n)
-
-        result = replicate(scenario, replications=args.reps, seed=args.seed,
-                           workers=args.workers, progress=progress)
-    write_run(result, out, ["aftersales-sim", *argv], started)
+    with progress_bar(reps, scenario.name, args.quiet) as progress:
+        result = replicate(scenario, replications=reps, seed=args.seed,
+                           executor=executor_for(args, reps), progress=progress)
+    write_run(result, out, args.argv, started)
     if not args.quiet:
         print(kpi_table(result))
         print(f"\nresults: {out}/")
@@ -126,21 +148,49 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="aftersales-sim",
+                                description="After-sales service simulation and planning.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check a scenario file and print what it contains")
+    v.add_argument("scenario", type=Path)
+    v.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="PATH=VALUE", help="override a key, e.g. demand.contacts_per_day=600")
+    v.set_defaults(func=_cmd_validate)
+
+    r = sub.add_parser("run", help="run replications and write a results folder")
+    r.add_argument("scenario", type=Path)
+    add_run_options(r)
+    r.set_defaults(func=_cmd_run)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    s.add_argument("--out", type=Path, default=None, help="write it to this file instead")
+    s.set_defaults(func=_cmd_schema)
+
+    for register in _extensions():
+        register(sub)
+    return p
+
+
+def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+    """The experiment commands, each in its own module."""
+    return []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    args.argv = ["aftersales-sim", *argv]
+    command: Command = args.func
     try:
-        if args.command == "validate":
-            return _cmd_validate(args)
-        if args.command == "run":
-            return _cmd_run(args, argv)
-        return _cmd_schema(args)
+        return command(args)
     except ScenarioError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
+        print("interrupted: no results folder was written", file=sys.stderr)
         return 130
 
 

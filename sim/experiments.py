@@ -9,7 +9,7 @@ Nothing here knows SimPy; the engine is reached through ``sim.model.simulate`` o
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +23,7 @@ from sim.model import simulate
 from sim.rng import replication_seed
 from sim.scenario import Scenario
 from sim.stats import TargetJudgement, judge_target, summarize, t_interval
+from sim.store import ReplicationStore, scenario_digest
 
 Progress = Callable[[int, int], None]
 
@@ -49,16 +50,17 @@ class RunResult:
         return [c for c in self.replications.columns if c not in ("rep", "seed")]
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=32)
 def _parse(scenario_json: str) -> Scenario:
     return Scenario.model_validate_json(scenario_json)
 
 
-def run_replication(scenario_json: str, rep: int, root_seed: int) -> tuple[int, int, Outcome]:
+def run_replication(scenario_json: str, rep: int, root_seed: int
+                    ) -> tuple[str, int, int, Outcome]:
     """Task for an executor: one replication, from plain (picklable) arguments."""
     scenario = _parse(scenario_json)
     seed = replication_seed(root_seed, rep)
-    return rep, seed, measure(scenario, simulate(scenario, seed))
+    return scenario_digest(scenario_json), rep, seed, measure(scenario, simulate(scenario, seed))
 
 
 def replicate(
@@ -68,20 +70,56 @@ def replicate(
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    store: ReplicationStore | None = None,
 ) -> RunResult:
     """Run ``replications`` replications of ``scenario`` (defaults: the scenario's own keys)."""
-    reps = scenario.replications if replications is None else replications
-    root = scenario.seed if seed is None else seed
-    if executor is None:
-        executor = make_executor(workers, reps)
-    payload = scenario.model_dump_json()
-    outcomes: dict[int, tuple[int, Outcome]] = {}
-    for rep, rep_seed, outcome in executor.run(run_replication,
-                                               [(payload, r, root) for r in range(reps)]):
-        outcomes[rep] = (rep_seed, outcome)
-        if progress is not None:
-            progress(len(outcomes), reps)
-    return assemble(scenario, root, outcomes)
+    return replicate_many([scenario], replications, seed, workers, executor, progress, store)[0]
+
+
+def replicate_many(
+    scenarios: Sequence[Scenario],
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    store: ReplicationStore | None = None,
+) -> list[RunResult]:
+    """Run several scenarios with the same seeds (common random numbers), in one pool.
+
+    Defaults come from the first scenario. With a ``store``, replications already on disk are
+    read back instead of rerun and new ones are kept as they finish (resume after interruption).
+    """
+    if not scenarios:
+        return []
+    reps = scenarios[0].replications if replications is None else replications
+    root = scenarios[0].seed if seed is None else seed
+    payloads = [s.model_dump_json() for s in scenarios]
+    digests = [scenario_digest(p) for p in payloads]
+    done: dict[str, dict[int, tuple[int, Outcome]]] = {d: {} for d in digests}
+    tasks = []
+    for payload, digest in dict(zip(payloads, digests, strict=True)).items():
+        for r in range(reps):
+            kept = store.get(digest, root, r) if store is not None else None
+            if kept is not None:
+                done[digest][r] = kept
+            else:
+                tasks.append((payload, r, root))
+    total = len(done) * reps
+    finished = sum(len(v) for v in done.values())
+    if progress is not None and finished:
+        progress(finished, total)
+    if tasks:
+        if executor is None:
+            executor = make_executor(workers, len(tasks))
+        for digest, rep, rep_seed, outcome in executor.run(run_replication, tasks):
+            done[digest][rep] = (rep_seed, outcome)
+            if store is not None:
+                store.put(digest, root, rep, rep_seed, outcome)
+            finished += 1
+            if progress is not None:
+                progress(finished, total)
+    return [assemble(s, root, done[d]) for s, d in zip(scenarios, digests, strict=True)]
 
 
 def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outcome]]
