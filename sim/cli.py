@@ -98,17 +98,18 @@ def fmt(value: float | None) -> str:
 def kpi_table(result: RunResult) -> str:
     """The KPI table printed after a run: mean, 95% CI, target and verdict."""
     lines = [f"{'KPI':<26} {'mean':>12} {'95% CI':>27} {'target':>10}  status"]
-    for row in result.summary.itertuples():
-        judged = result.targets.get(str(row.kpi))
+    for row in result.summary.to_dict("records"):
+        name = str(row["kpi"])
+        judged = result.targets.get(name)
         target = status = ""
         if judged is not None:
             sign = ">=" if judged.direction == "at_least" else "<="
             target = f"{sign} {fmt(judged.target)}"
             status = judged.status
-        ci = f"[{fmt(row.ci_low)}, {fmt(row.ci_high)}]"
-        info = KPI_BY_NAME.get(str(row.kpi))
+        ci = f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
+        info = KPI_BY_NAME.get(name)
         unit = info.unit if info is not None else ""
-        lines.append(f"{row.kpi:<26} {fmt(row.mean):>12} {ci:>27} {target:>10}  {status:<16}"
+        lines.append(f"{name:<26} {fmt(row['mean']):>12} {ci:>27} {target:>10}  {status:<16}"
                      f"{unit}".rstrip())
     return "\n".join(lines)
 
@@ -173,7 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """The experiment commands, each in its own module."""
     return []
 

@@ -22,9 +22,9 @@ from sim.results import ResultsFolder, manifest
 def summary_document(result: RunResult) -> dict[str, Any]:
     """The ``summary.json`` document: KPIs with their intervals and the targets' verdicts."""
     kpis = {
-        row.kpi: {"mean": row.mean, "std": row.std, "ci_low": row.ci_low,
-                  "ci_high": row.ci_high, "n": int(row.n)}
-        for row in result.summary.itertuples()
+        str(row["kpi"]): {"mean": row["mean"], "std": row["std"], "ci_low": row["ci_low"],
+                          "ci_high": row["ci_high"], "n": int(row["n"])}
+        for row in result.summary.to_dict("records")
     }
     targets = {
         name: {"target": j.target, "direction": j.direction, "met": j.met, "status": j.status}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +24,10 @@ import numpy as np
 import simpy
 
 from sim.crew import Crew
-from sim.distributions import MINUTES_PER_HOUR, Sampler, sampler, uniform_sampler
+from sim.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR, sampler, uniform_sampler
 from sim.parts import PartsStore
 from sim.rng import Streams
-from sim.scenario import FieldService, Parts
+from sim.scenario import FieldService, PartNeed, Parts
 
 NAN = math.nan
 REWORK, NORMAL = 0, 1
@@ -99,7 +99,8 @@ class Repairs:
 
     def __init__(self, env: simpy.Environment, fs: FieldService, parts: Parts | None,
                  store: PartsStore | None, streams: Streams,
-                 on_finished: Callable[[WorkOrder], None]) -> None:
+                 on_finished: Callable[[WorkOrder], None],
+                 part_need: Sequence[PartNeed] = ()) -> None:
         self.env = env
         self.fs = fs
         self.store = store
@@ -130,7 +131,9 @@ class Repairs:
         self._need_probability = parts.need_probability if parts is not None else 0.0
         if parts is not None:
             self._skus = [s.sku for s in parts.skus]
-            self._sku_cdf = np.cumsum([s.share for s in parts.skus])
+            self._shares = np.array([s.share for s in parts.skus])
+        self._waves = [(w.start_day * MINUTES_PER_DAY, (w.start_day + w.days) * MINUTES_PER_DAY,
+                        w.multiplier, frozenset(w.skus)) for w in part_need]
 
     # --- creating and releasing jobs ----------------------------------------------------------
 
@@ -140,8 +143,17 @@ class Repairs:
         now = self.env.now
         if rework_of is None:
             channel = "onsite" if self._route() < self.fs.onsite_share else "depot"
-            needs = self._need() < self._need_probability
-            sku = self._pick_sku() if needs else ""
+            need, shares = self._need_probability, getattr(self, "_shares", None)
+            for start, end, multiplier, skus in self._waves:
+                if start <= now < end:
+                    need = min(1.0, need * multiplier)
+                    if skus and shares is not None:
+                        shares = shares * np.array([multiplier if k in skus else 1.0
+                                                    for k in self._skus])
+            # Both draws are made for every job so a wave does not shift later jobs' numbers.
+            needs = self._need() < need
+            u = self._sku()
+            sku = self._pick_sku(u, shares) if needs and shares is not None else ""
             priority = NORMAL
         else:
             channel, sku, priority = rework_of.channel, "", REWORK
@@ -159,8 +171,9 @@ class Repairs:
             self._release(job, self.technicians)
         return job
 
-    def _pick_sku(self) -> str:
-        i = int(np.searchsorted(self._sku_cdf, self._sku() * self._sku_cdf[-1], side="right"))
+    def _pick_sku(self, u: float, shares: np.ndarray) -> str:
+        cdf = np.cumsum(shares)
+        i = int(np.searchsorted(cdf, u * cdf[-1], side="right"))
         return self._skus[min(i, len(self._skus) - 1)]
 
     def _after(self, delay: float, action: Callable[[], None]) -> None:
@@ -249,12 +262,14 @@ class Repairs:
         job.quality_pass = self._quality() < self.fs.quality_pass_probability
         job.spot_checked = self._spot() < self.fs.spot_check_share
         if not job.quality_pass:
-            self._after(self._rework_delay(),
-                        lambda: self.create(job.call_id, job.call_wait, rework_of=job))
+            self._after(self._rework_delay(), lambda: self._come_back(job))
         if job.channel == "depot":
             self._after(self._transit(), lambda: self._finish(job))
         else:
             self._finish(job)
+
+    def _come_back(self, failed: WorkOrder) -> None:
+        self.create(failed.call_id, failed.call_wait, rework_of=failed)
 
     def _finish(self, job: WorkOrder) -> None:
         job.finished = self.env.now

@@ -141,8 +141,8 @@ def complaint_on_time_rate(rep: Replication) -> float:
 def daily_calls(scenario: Scenario, rep: Replication) -> pd.DataFrame:
     """One row per measured day: offered, answered, abandoned, service level, peak queue..."""
     calls = rep.calls
-    first_day = int(math.floor(rep.start_minutes / MINUTES_PER_DAY))
-    last_day = int(math.ceil(rep.end_minutes / MINUTES_PER_DAY))
+    first_day = math.floor(rep.start_minutes / MINUTES_PER_DAY)
+    last_day = math.ceil(rep.end_minutes / MINUTES_PER_DAY)
     days = np.arange(first_day, last_day)
     arrival = calls["arrival"].to_numpy(float)
     answer = calls["answer"].to_numpy(float)
@@ -200,8 +200,8 @@ def peak_queue_per_day(calls: pd.DataFrame, days: np.ndarray) -> np.ndarray:
 def hourly_profile(rep: Replication) -> pd.DataFrame:
     """Mean offered calls and staffed agents per hour of the week over the measured window."""
     lo, hi = rep.start_minutes, rep.end_minutes
-    first_hour = int(math.ceil(lo / MINUTES_PER_HOUR))
-    last_hour = int(math.floor(hi / MINUTES_PER_HOUR))
+    first_hour = math.ceil(lo / MINUTES_PER_HOUR)
+    last_hour = math.floor(hi / MINUTES_PER_HOUR)
     hours = np.arange(first_hour, last_hour)
     arrival = rep.calls["arrival"].to_numpy(float)
     hour_of_call = np.floor(arrival / MINUTES_PER_HOUR).astype(int)

@@ -27,8 +27,8 @@ from sim.followup import Attempt, FollowUp, FollowUps
 from sim.parts import PartOrder, PartRequest, PartsStore, levels_frame
 from sim.records import frame
 from sim.rng import Streams
-from sim.roster import shift_windows
-from sim.scenario import Scenario
+from sim.roster import cut_windows, shift_windows
+from sim.scenario import Absence, PartNeed, Scenario, SupplierDelay, SystemOutage
 
 Window = tuple[float, float, int]
 
@@ -98,6 +98,19 @@ def draw_calls(scenario: Scenario, streams: Streams, end_minutes: float) -> list
     ]
 
 
+def absences(scenario: Scenario, crew: str) -> list[tuple[float, float, float]]:
+    """(start, end, share off) cuts of a crew's rosters from the scenario's disruptions."""
+    cuts = []
+    for d in scenario.disruptions:
+        start = d.start_day * MINUTES_PER_DAY
+        end = start + d.days * MINUTES_PER_DAY
+        if isinstance(d, Absence) and crew in d.crews:
+            cuts.append((start, end, d.share))
+        elif isinstance(d, SystemOutage) and crew in ("agents", "specialists"):
+            cuts.append((start, end, 1.0))
+    return cuts
+
+
 def simulate(scenario: Scenario, seed: int) -> Replication:
     """Run one replication of ``scenario`` with the replication seed ``seed``."""
     env = simpy.Environment()
@@ -123,12 +136,15 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         crews["complaint_handlers"] = center.handlers
         windows["complaint_handlers"] = shift_windows(complaints.handlers, end)
 
-    store = PartsStore(env, scenario.parts, streams) if scenario.parts is not None else None
+    delays = [d for d in scenario.disruptions if isinstance(d, SupplierDelay)]
+    store = (PartsStore(env, scenario.parts, streams, delays) if scenario.parts is not None
+             else None)
     repairs: Repairs | None = None
     followups: FollowUps | None = None
     fs = scenario.field_service
     if fs is not None:
-        repairs = Repairs(env, fs, scenario.parts, store, streams, on_finished=lambda job: None)
+        repairs = Repairs(env, fs, scenario.parts, store, streams, on_finished=lambda job: None,
+                          part_need=[d for d in scenario.disruptions if isinstance(d, PartNeed)])
         crews["technicians"] = repairs.technicians
         windows["technicians"] = shift_windows(fs.technicians, end)
         if fs.depot is not None:
@@ -147,6 +163,7 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
             repairs.on_finished = followups.repair_finished
             center.outbound_work = followups.contact
             repairs.outbound_work = followups.contact
+    windows = {name: cut_windows(w, absences(scenario, name)) for name, w in windows.items()}
     for name, crew_windows in windows.items():
         crews[name].staff(crew_windows)
 

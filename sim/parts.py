@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -38,6 +38,7 @@ from sim.scenario import (
     RQPolicy,
     Sku,
     SSPolicy,
+    SupplierDelay,
 )
 
 NAN = math.nan
@@ -127,9 +128,12 @@ class PartsStore:
             numbers hold SKU by SKU when another SKU's policy changes.
     """
 
-    def __init__(self, env: simpy.Environment, parts: Parts, streams: Streams) -> None:
+    def __init__(self, env: simpy.Environment, parts: Parts, streams: Streams,
+                 delays: Sequence[SupplierDelay] = ()) -> None:
         self.env = env
         self.parts = parts
+        self._delays = [(d.start_day * MINUTES_PER_DAY, (d.start_day + d.days) * MINUTES_PER_DAY,
+                         d.lead_time_multiplier, frozenset(d.skus)) for d in delays]
         self.requests: list[PartRequest] = []
         self.orders: list[PartOrder] = []
         self.levels: dict[str, list[tuple[float, int]]] = {}
@@ -224,6 +228,9 @@ class PartsStore:
     def _place(self, stock: _Stock, quantity: int, reason: str) -> None:
         now = self.env.now
         lead = stock.lead()
+        for start, end, multiplier, skus in self._delays:
+            if start <= now < end and (not skus or stock.spec.sku in skus):
+                lead *= multiplier
         order = PartOrder(len(self.orders), stock.spec.sku, now, quantity, lead, reason=reason)
         self.orders.append(order)
         stock.on_order += quantity

@@ -80,6 +80,33 @@ def shift_windows(staffing: StaffingSpec, horizon_minutes: float
     return _repeat(patterns, horizon_minutes)
 
 
+def cut_windows(windows: list[tuple[float, float, int]],
+                cuts: Iterable[tuple[float, float, float]]) -> list[tuple[float, float, int]]:
+    """Windows with a share of their people off during each (start, end, share) cut.
+
+    A window overlapping a cut is split at the cut's edges; inside, ``round(count x share)``
+    people are off. People on the window before the cut finish the task in hand at its start,
+    like at any shift end.
+    """
+    out = list(windows)
+    for a, b, share in cuts:
+        pieces: list[tuple[float, float, int]] = []
+        for s, e, c in out:
+            if e <= a or s >= b:
+                pieces.append((s, e, c))
+                continue
+            if s < a:
+                pieces.append((s, a, c))
+            left = c - round(c * share)
+            if left > 0:
+                pieces.append((max(s, a), min(e, b), left))
+            if e > b:
+                pieces.append((b, e, c))
+        out = pieces
+    out.sort()
+    return out
+
+
 def open_windows(hours: OpenHours | None, horizon_minutes: float) -> list[tuple[float, float]]:
     """Return the (start_minute, end_minute) windows when the call center is open.
 

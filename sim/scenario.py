@@ -16,6 +16,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from sim.catalog import KPI_NAMES
+from sim.scenario_disruptions import (
+    DISRUPTION_TYPES,
+    Absence,
+    Disruption,
+    PartNeed,
+    SupplierDelay,
+    SystemOutage,
+)
 from sim.scenario_inventory import (
     POLICY_TYPES,
     BaseStockPolicy,
@@ -59,13 +67,14 @@ from sim.scenario_parts import (
 )
 
 __all__ = [
-    "CONTACT_TYPES", "DAYS", "DIST_NAMES", "POLICY_TYPES", "BaseStockPolicy", "Booking",
-    "CallCenter", "Complaints", "ConstantDist", "ContactType", "Costs", "Day", "Demand",
-    "DemandEvent", "Depot", "Distribution", "EmpiricalDist", "Escalation", "ExponentialDist",
-    "FieldService", "Followup", "GammaDist", "HourlyProfile", "KpiName", "LognormalDist",
-    "NormalDist", "OpenHours", "Parts", "PeriodicPolicy", "Policy", "PromisedHours",
-    "RQPolicy", "SSPolicy", "Satisfaction", "Scenario", "Shift", "Sku", "Staffing",
-    "TriangularDist", "UniformDist", "WeeklyProfile",
+    "CONTACT_TYPES", "DAYS", "DISRUPTION_TYPES", "DIST_NAMES", "POLICY_TYPES", "Absence",
+    "BaseStockPolicy", "Booking", "CallCenter", "Complaints", "ConstantDist", "ContactType",
+    "Costs", "Day", "Demand", "DemandEvent", "Depot", "Disruption", "Distribution",
+    "EmpiricalDist", "Escalation", "ExponentialDist", "FieldService", "Followup", "GammaDist",
+    "HourlyProfile", "KpiName", "LognormalDist", "NormalDist", "OpenHours", "PartNeed", "Parts",
+    "PeriodicPolicy", "Policy", "PromisedHours", "RQPolicy", "SSPolicy", "Satisfaction",
+    "Scenario", "Shift", "Sku", "Staffing", "SupplierDelay", "SystemOutage", "TriangularDist",
+    "UniformDist", "WeeklyProfile",
 ]
 
 # --- demand ----------------------------------------------------------------------------------
@@ -340,6 +349,9 @@ class Scenario(StrictModel):
     satisfaction: Satisfaction = Field(default_factory=Satisfaction,
                                        description="Customer satisfaction score model.")
     costs: Costs = Field(default_factory=Costs, description="Cost rates; default all 0.")
+    disruptions: tuple[Disruption, ...] = Field(
+        (), description="Supply-side shocks (supplier delay, absence, system outage, part "
+                        "need); absent = none. Demand shocks are `demand.events`.")
     targets: dict[KpiName, Float] = Field(
         default_factory=dict,
         description="KPI name -> threshold; whether it is a minimum or a maximum is known per "
@@ -378,6 +390,14 @@ class Scenario(StrictModel):
                     f"call_center.handle_minutes.{t}",
                     f"{t} has a share of {self.demand.share(t):g} in demand.mix, so its handle "
                     "time is required (a number of minutes or a distribution)"))
+        known = {s.sku for s in self.parts.skus} if self.parts is not None else set()
+        for i, d in enumerate(self.disruptions):
+            unknown = [k for k in getattr(d, "skus", ()) if k not in known]
+            if unknown:
+                problems.append((
+                    f"disruptions.{i}.skus",
+                    f"unknown SKU {', '.join(unknown)}; the parts section has "
+                    f"{', '.join(sorted(known)) or 'no SKUs'}"))
         if problems:
             raise rule_error(problems)
         return self

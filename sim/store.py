@@ -46,7 +46,9 @@ def outcome_from_json(text: str) -> tuple[int, Outcome]:
               for name in _TABLES}
     arrays = {name: np.asarray(doc[name]) for name in _ARRAYS}
     kpis = {k: float(v) if v is not None else float("nan") for k, v in doc["kpis"].items()}
-    return int(doc["seed"]), Outcome(kpis=kpis, **tables, **arrays)
+    return int(doc["seed"]), Outcome(
+        kpis=kpis, daily=tables["daily"], hourly=tables["hourly"], monthly=tables["monthly"],
+        wait_hist=arrays["wait_hist"], turnaround_hist=arrays["turnaround_hist"])
 
 
 class ReplicationStore:
