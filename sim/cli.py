@@ -9,6 +9,8 @@ the options every command shares and the progress bar are defined once, here.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import math
 import sys
@@ -174,9 +176,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+EXTENSIONS = ("sim.cli_sweep", "sim.cli_compare", "sim.cli_stress", "sim.cli_optimize",
+              "sim.cli_warmup")
+
+
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """The experiment commands, each in its own module."""
-    return []
+    """The experiment commands, each in its own module exposing ``register(sub)``."""
+    found = []
+    for name in EXTENSIONS:
+        if importlib.util.find_spec(name) is not None:
+            found.append(importlib.import_module(name).register)
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
