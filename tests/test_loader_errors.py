@@ -294,6 +294,6 @@ def test_override_value_with_a_tag_is_refused(tmp_path: Path) -> None:
 
 
 def test_override_through_a_scalar(tmp_path: Path) -> None:
-    [p] = _problems(tmp_path, BASE_TEXT, ("call_center.escalation.specialists.0.count=2",))
-    assert p.file == "--set" and p.path == "call_center.escalation.specialists"
-    assert "is 3, not a mapping or list" in p.message
+    [p] = _problems(tmp_path, BASE_TEXT, ("call_center.lines.0.count=2",))
+    assert p.file == "--set" and p.path == "call_center.lines"
+    assert "is 60, not a mapping or list" in p.message

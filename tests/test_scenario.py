@@ -50,7 +50,7 @@ def test_baseline_loads_with_contract_values(baseline: Scenario) -> None:
         "inquiry": 1.0, "repair": 0.0, "complaint": 0.0}
     agents = baseline.call_center.agents
     assert isinstance(agents, tuple)
-    assert [(s.name, s.count) for s in agents] == [("early", 9), ("late", 8), ("weekend", 5)]
+    assert [(s.name, s.count) for s in agents] == [("early", 12), ("late", 11), ("weekend", 7)]
     assert baseline.call_center.handle_minutes["repair"] == LognormalDist(
         dist="lognormal", mean=8.0, cv=0.5)
     assert baseline.field_service is not None and baseline.field_service.depot is not None
@@ -72,10 +72,11 @@ def test_bare_number_is_a_constant(baseline: Scenario) -> None:
         adapter.validate_python(True)
 
 
-def test_bare_int_staffing_is_around_the_clock(baseline: Scenario) -> None:
-    escalation = baseline.call_center.escalation
-    assert escalation is not None and escalation.specialists == 3
-    assert shift_windows(escalation.specialists, 1440.0) == [(0.0, math.inf, 3)]
+def test_bare_int_staffing_is_around_the_clock() -> None:
+    specialists = load_scenario(BASELINE, ["call_center.escalation.specialists=3"]
+                                ).call_center.escalation
+    assert specialists is not None and specialists.specialists == 3
+    assert shift_windows(specialists.specialists, 1440.0) == [(0.0, math.inf, 3)]
     adapter: TypeAdapter[Staffing] = TypeAdapter(Staffing)
     with pytest.raises(ValidationError, match="valid integer"):
         adapter.validate_python(2.5)
@@ -123,12 +124,12 @@ def test_field_service_defaults() -> None:
 
 
 def test_overrides_change_values() -> None:
-    s = load_scenario(BASELINE, ["call_center.agents.0.count=12", "demand.contacts_per_day=600",
+    s = load_scenario(BASELINE, ["call_center.agents.0.count=13", "demand.contacts_per_day=600",
                                  "call_center.patience_minutes={dist: gamma, mean: 3, cv: 1}",
                                  "demand.weekly_profile=[1, 1, 1, 1, 1, 0, 0]",
                                  "call_center.lines="])
     agents = s.call_center.agents
-    assert isinstance(agents, tuple) and agents[0].count == 12 and agents[1].count == 8
+    assert isinstance(agents, tuple) and agents[0].count == 13 and agents[1].count == 11
     assert s.demand.contacts_per_day == 600
     assert s.call_center.patience_minutes == GammaDist(dist="gamma", mean=3, cv=1)
     assert s.demand.weekly_profile == (1, 1, 1, 1, 1, 0, 0)
