@@ -132,10 +132,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("results") / scenario.name
     started = datetime.now().astimezone()
     reps = scenario.replications if args.reps is None else args.reps
-    with progress_bar(reps, scenario.name, args.quiet) as progress:
-        result = replicate(scenario, replications=reps, seed=args.seed,
-                           executor=executor_for(args, reps), progress=progress)
-    write_run(result, out, args.argv, started)
+    extra: dict[str, object] | None = None
+    if args.precision is None:
+        if args.max_reps is not None:
+            raise bad_input("--max-reps", "needs --precision (a fixed run takes --reps)")
+        with progress_bar(reps, scenario.name, args.quiet) as progress:
+            result = replicate(scenario, replications=reps, seed=args.seed,
+                               executor=executor_for(args, reps), progress=progress)
+    else:
+        from sim.precision import replicate_to_precision  # only sequential runs need it
+
+        max_reps = 200 if args.max_reps is None else args.max_reps
+        if not 0 < args.precision < 1:
+            raise bad_input("--precision", f"must be between 0 and 1, got {args.precision}")
+        if max_reps < 2:
+            raise bad_input("--max-reps", f"must be at least 2, got {max_reps}")
+        with progress_bar(reps, scenario.name, args.quiet) as progress:
+            result, report = replicate_to_precision(
+                scenario, args.precision, max_reps, args.seed, executor_for(args, max_reps),
+                progress, initial=reps)
+        if report.reason == "max_reps":
+            print(f"warning: {report.message()}", file=sys.stderr)
+        elif not args.quiet:
+            print(report.message())
+        extra = {"precision": report.as_dict()}
+    write_run(result, out, args.argv, started, extra=extra)
     if not args.quiet:
         print(kpi_table(result))
         print(f"\nresults: {out}/")
@@ -165,6 +186,12 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run replications and write a results folder")
     r.add_argument("scenario", type=Path)
     add_run_options(r)
+    r.add_argument("--precision", type=float, default=None, metavar="REL",
+                   help="add replications until the targeted KPIs (all KPIs without targets) "
+                        "have a 95%% half-width within REL of their mean, e.g. 0.02; --reps is "
+                        "then the first batch (at least 10)")
+    r.add_argument("--max-reps", type=int, default=None, metavar="N",
+                   help="cap for --precision (default 200)")
     r.set_defaults(func=_cmd_run)
 
     s = sub.add_parser("schema", help="print the JSON Schema of scenario files")

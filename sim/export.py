@@ -63,8 +63,11 @@ def run_figures(result: RunResult) -> dict[str, Figure]:
 
 
 def write_run(result: RunResult, out_dir: Path, command: list[str], started: datetime,
-              ended: datetime | None = None) -> Path:
-    """Write the run folder ``out_dir``; ``manifest.json`` comes last, the folder appears whole."""
+              ended: datetime | None = None, extra: dict[str, Any] | None = None) -> Path:
+    """Write the run folder ``out_dir``; ``manifest.json`` comes last, the folder appears whole.
+
+    ``extra`` adds keys to the manifest (e.g. why a sequential run stopped).
+    """
     with ResultsFolder(out_dir) as folder:
         folder.write_text("scenario.yaml", scenario_to_yaml(result.scenario))
         folder.write_csv("replications.csv", result.replications)
@@ -78,5 +81,5 @@ def write_run(result: RunResult, out_dir: Path, command: list[str], started: dat
         for stem, fig in run_figures(result).items():
             folder.write_figure(stem, fig)
         folder.finish(manifest(result.seed, len(result.replications), command, started,
-                               ended or datetime.now().astimezone()))
+                               ended or datetime.now().astimezone(), extra=extra))
     return out_dir

@@ -197,8 +197,9 @@ def peak_queue_per_day(calls: pd.DataFrame, days: np.ndarray) -> np.ndarray:
     return peaks
 
 
-def hourly_profile(rep: Replication) -> pd.DataFrame:
-    """Mean offered calls and staffed agents per hour of the week over the measured window."""
+def hourly_profile(scenario: Scenario, rep: Replication) -> pd.DataFrame:
+    """Per hour of the week over the measured window: mean offered calls, staffed agents, and
+    the service level of the calls that arrived in that hour."""
     lo, hi = rep.start_minutes, rep.end_minutes
     first_hour = math.ceil(lo / MINUTES_PER_HOUR)
     last_hour = math.floor(hi / MINUTES_PER_HOUR)
@@ -207,15 +208,23 @@ def hourly_profile(rep: Replication) -> pd.DataFrame:
     hour_of_call = np.floor(arrival / MINUTES_PER_HOUR).astype(int)
     counted = (hour_of_call >= first_hour) & (hour_of_call < last_hour)
     offered = np.bincount(hour_of_call[counted] - first_hour, minlength=len(hours))
+    answer = rep.calls["answer"].to_numpy(float)
+    target_min = scenario.call_center.answer_target_seconds / 60.0
+    in_target = counted & (answer - arrival <= target_min + 1e-9)
+    on_time = np.bincount(hour_of_call[in_target] - first_hour, minlength=len(hours))
     edges = np.append(hours, last_hour).astype(float) * MINUTES_PER_HOUR
     staffed = staffed_profile(rep.windows["agents"], edges) / MINUTES_PER_HOUR
     how = hours % 168
     weeks = np.bincount(how, minlength=168).astype(float)
+    offered_total = np.bincount(how, weights=offered, minlength=168)
     with np.errstate(invalid="ignore", divide="ignore"):
         return pd.DataFrame({
             "hour_of_week": np.arange(168),
-            "offered_per_hour": np.bincount(how, weights=offered, minlength=168) / weeks,
+            "offered_per_hour": offered_total / weeks,
             "staffed_agents": np.bincount(how, weights=staffed, minlength=168) / weeks,
+            "service_level": np.where(
+                offered_total > 0,
+                np.bincount(how, weights=on_time, minlength=168) / offered_total, np.nan),
         })
 
 
@@ -251,6 +260,6 @@ def measure(scenario: Scenario, rep: Replication) -> Outcome:
     daily = pd.concat([daily, daily_repairs(rep, day_ends)], axis=1)
     if scenario.parts is not None:
         daily = pd.concat([daily, on_hand_at(rep.part_levels, day_ends)], axis=1)
-    return Outcome(kpis=kpis, daily=daily, hourly=hourly_profile(rep),
+    return Outcome(kpis=kpis, daily=daily, hourly=hourly_profile(scenario, rep),
                    monthly=monthly_costs(scenario, rep), wait_hist=wait_histogram(rep),
                    turnaround_hist=turnaround_histogram(rep, rep.calls))
