@@ -8,6 +8,7 @@ Nothing here knows SimPy; the engine is reached through ``sim.model.simulate`` o
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class RunResult:
     turnaround_hist: pd.DataFrame
     summary: pd.DataFrame
     targets: dict[str, TargetJudgement]
+    events: dict[str, pd.DataFrame] | None = None
 
     @property
     def kpi_names(self) -> list[str]:
@@ -55,12 +57,21 @@ def _parse(scenario_json: str) -> Scenario:
     return Scenario.model_validate_json(scenario_json)
 
 
-def run_replication(scenario_json: str, rep: int, root_seed: int
+def run_replication(scenario_json: str, rep: int, root_seed: int, events: bool = False
                     ) -> tuple[str, int, int, Outcome]:
-    """Task for an executor: one replication, from plain (picklable) arguments."""
+    """Task for an executor: one replication, from plain (picklable) arguments.
+
+    With ``events``, the outcome also carries the replication's event logs (``sim.events``).
+    """
     scenario = _parse(scenario_json)
     seed = replication_seed(root_seed, rep)
-    return scenario_digest(scenario_json), rep, seed, measure(scenario, simulate(scenario, seed))
+    replication = simulate(scenario, seed)
+    outcome = measure(scenario, replication)
+    if events:
+        from sim.events import event_tables
+
+        outcome = dataclasses.replace(outcome, events=event_tables(scenario, replication))
+    return scenario_digest(scenario_json), rep, seed, outcome
 
 
 def replicate(
@@ -71,9 +82,14 @@ def replicate(
     executor: Executor | None = None,
     progress: Progress | None = None,
     store: ReplicationStore | None = None,
+    events: bool = False,
 ) -> RunResult:
-    """Run ``replications`` replications of ``scenario`` (defaults: the scenario's own keys)."""
-    return replicate_many([scenario], replications, seed, workers, executor, progress, store)[0]
+    """Run ``replications`` replications of ``scenario`` (defaults: the scenario's own keys).
+
+    With ``events``, the result carries the event logs of every replication (``sim.events``).
+    """
+    return replicate_many([scenario], replications, seed, workers, executor, progress, store,
+                          events)[0]
 
 
 def replicate_many(
@@ -84,6 +100,7 @@ def replicate_many(
     executor: Executor | None = None,
     progress: Progress | None = None,
     store: ReplicationStore | None = None,
+    events: bool = False,
 ) -> list[RunResult]:
     """Run several scenarios with the same seeds (common random numbers), in one pool.
 
@@ -100,11 +117,12 @@ def replicate_many(
     tasks = []
     for payload, digest in dict(zip(payloads, digests, strict=True)).items():
         for r in range(reps):
-            kept = store.get(digest, root, r) if store is not None else None
+            # Event logs are not kept in the store: a run that wants them recomputes.
+            kept = store.get(digest, root, r) if store is not None and not events else None
             if kept is not None:
                 done[digest][r] = kept
             else:
-                tasks.append((payload, r, root))
+                tasks.append((payload, r, root, events))
     total = len(done) * reps
     finished = sum(len(v) for v in done.values())
     if progress is not None and finished:
@@ -159,8 +177,13 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
         interval = t_interval(replications[name].to_numpy(float)) if name in replications \
             else t_interval([])
         targets[name] = judge_target(interval, target, KPI_BY_NAME[name].direction)
+    logs = None
+    if all(outcomes[r][1].events is not None for r in order) and order:
+        kinds = outcomes[order[0]][1].events or {}
+        logs = {kind: stacked(lambda o, k=kind: (o.events or {})[k]) for kind in kinds}
+        logs = {k: v[["rep", *[c for c in v.columns if c != "rep"]]] for k, v in logs.items()}
     return RunResult(scenario, seed, replications, daily, hourly, monthly, budget_table(monthly),
-                     wait_hist, turnaround_hist, summary, targets)
+                     wait_hist, turnaround_hist, summary, targets, logs)
 
 
 def budget_table(monthly: pd.DataFrame) -> pd.DataFrame:

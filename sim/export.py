@@ -78,6 +78,9 @@ def write_run(result: RunResult, out_dir: Path, command: list[str], started: dat
         folder.write_csv("wait_histogram.csv", result.wait_hist)
         folder.write_csv("budget.csv", result.budget)
         folder.write_csv("turnaround_histogram.csv", result.turnaround_hist)
+        if result.events is not None:
+            for kind, table in result.events.items():
+                folder.write_csv(f"events/{kind}.csv", table)
         for stem, fig in run_figures(result).items():
             folder.write_figure(stem, fig)
         folder.finish(manifest(result.seed, len(result.replications), command, started,

@@ -41,6 +41,7 @@ class Outcome:
     monthly: pd.DataFrame
     wait_hist: np.ndarray
     turnaround_hist: np.ndarray
+    events: dict[str, pd.DataFrame] | None = None
 
 
 def staffed_minutes(windows: list[Window], lo: float, hi: float) -> float:
