@@ -138,7 +138,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise bad_input("--max-reps", "needs --precision (a fixed run takes --reps)")
         with progress_bar(reps, scenario.name, args.quiet) as progress:
             result = replicate(scenario, replications=reps, seed=args.seed,
-                               executor=executor_for(args, reps), progress=progress)
+                               executor=executor_for(args, reps), progress=progress,
+                               events=args.events)
     else:
         from sim.precision import replicate_to_precision  # only sequential runs need it
 
@@ -192,6 +193,9 @@ def _parser() -> argparse.ArgumentParser:
                         "then the first batch (at least 10)")
     r.add_argument("--max-reps", type=int, default=None, metavar="N",
                    help="cap for --precision (default 200)")
+    r.add_argument("--events", action="store_true",
+                   help="also write the event logs (calls, work orders, parts, follow-ups, "
+                        "complaints) under events/, in the format `fit` reads")
     r.set_defaults(func=_cmd_run)
 
     s = sub.add_parser("schema", help="print the JSON Schema of scenario files")

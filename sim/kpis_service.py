@@ -37,7 +37,8 @@ def repair_kpis(rep: Replication, calls: pd.DataFrame) -> dict[str, float]:
     if jobs.empty:
         return dict.fromkeys(
             ("repairs_completed", "repair_on_time_rate", "first_time_fix_rate",
-             "repair_quality_pass_rate", "repair_turnaround_hours", "dispatch_wait_hours"), NAN
+             "repair_quality_pass_rate", "repair_turnaround_hours", "dispatch_wait_hours",
+             "rework_rate"), NAN
         ) | {"repairs_completed": 0.0}
     lo, hi = rep.start_minutes, rep.end_minutes
     measured = jobs[jobs["created"] >= lo]
@@ -58,10 +59,11 @@ def repair_kpis(rep: Replication, calls: pd.DataFrame) -> dict[str, float]:
                                            len(checked)),
         "repair_turnaround_hours": _mean(finished["finished"].to_numpy(float)
                                          - call_arrival) / MINUTES_PER_HOUR,
+        # On site the wait runs from the work order (a booking lead is part of it); a depot job
+        # can only be started once the device has reached the workshop.
         "dispatch_wait_hours": _mean(
-            (started["first_start"] - started["released"]).to_numpy(float)
-            + np.where(started["channel"] == "onsite",
-                       (started["released"] - started["created"]).to_numpy(float), 0.0)
+            started["first_start"].to_numpy(float)
+            - np.where(started["channel"] == "onsite", started["created"], started["released"])
         ) / MINUTES_PER_HOUR,
         "rework_rate": _ratio(float(came_back.sum()), len(finished)),
     }
