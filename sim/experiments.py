@@ -156,6 +156,11 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
     def stacked(get: Callable[[Outcome], pd.DataFrame]) -> pd.DataFrame:
         return pd.concat([get(outcomes[r][1]).assign(rep=r) for r in order], ignore_index=True)
 
+    def event_log(kind: str) -> pd.DataFrame:
+        table = pd.concat([(outcomes[r][1].events or {})[kind].assign(rep=r) for r in order],
+                          ignore_index=True)
+        return table[["rep", *[c for c in table.columns if c != "rep"]]]
+
     daily = stacked(lambda o: o.daily)
     hourly = stacked(lambda o: o.hourly)
     daily = daily[["rep", *[c for c in daily.columns if c != "rep"]]]
@@ -178,10 +183,8 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
             else t_interval([])
         targets[name] = judge_target(interval, target, KPI_BY_NAME[name].direction)
     logs = None
-    if all(outcomes[r][1].events is not None for r in order) and order:
-        kinds = outcomes[order[0]][1].events or {}
-        logs = {kind: stacked(lambda o, k=kind: (o.events or {})[k]) for kind in kinds}
-        logs = {k: v[["rep", *[c for c in v.columns if c != "rep"]]] for k, v in logs.items()}
+    if order and all(outcomes[r][1].events is not None for r in order):
+        logs = {kind: event_log(kind) for kind in outcomes[order[0]][1].events or {}}
     return RunResult(scenario, seed, replications, daily, hourly, monthly, budget_table(monthly),
                      wait_hist, turnaround_hist, summary, targets, logs)
 
