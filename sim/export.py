@@ -7,6 +7,7 @@ JSON and CSV, the daily series and the charts.
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,11 @@ def write_run(result: RunResult, out_dir: Path, command: list[str], started: dat
         folder.write_csv("budget.csv", result.budget)
         folder.write_csv("turnaround_histogram.csv", result.turnaround_hist)
         if result.events is not None:
+            parquet = importlib.util.find_spec("pyarrow") is not None
             for kind, table in result.events.items():
                 folder.write_csv(f"events/{kind}.csv", table)
+                if parquet:
+                    folder.write_bytes(f"events/{kind}.parquet", table.to_parquet(index=False))
         for stem, fig in run_figures(result).items():
             folder.write_figure(stem, fig)
         folder.finish(manifest(result.seed, len(result.replications), command, started,

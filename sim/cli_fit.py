@@ -1,0 +1,109 @@
+"""The ``fit`` command: a scenario file and a fit report from a company's event logs.
+
+``aftersales-sim fit --calls calls.csv [--work-orders ...] [--visits ...] [--parts ...]
+[--followups ...] [--complaints ...] [--base scenario.yaml] --out scenarios/fitted.yaml`` writes
+the fitted scenario and, next to it, ``fitted.fit/`` (``report.md``, charts, manifest) or
+``--report DIR``. ``--events DIR`` takes every log found in a folder (e.g. a run's ``events/``).
+Bad logs exit with code 2 and ``FILE:ROW: column: message`` lines, and nothing is written. The
+fitting itself is ``sim.fit``; the report ``sim.fit_report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+
+from sim.cli import bad_input, fmt
+from sim.events import KINDS
+from sim.fit import LOG_KPIS, fit_files, kpi_summary
+from sim.fit_report import fitted_yaml, write_report
+from sim.loader import load_scenario_text
+from sim.results import atomic_write_text, is_finished
+
+OPTIONS = {kind: "--" + kind.replace("_", "-") for kind in KINDS}
+
+
+def log_paths(args: argparse.Namespace) -> dict[str, Path]:
+    """The log file of each kind: ``--events DIR`` first, then the per-kind options."""
+    paths: dict[str, Path] = {}
+    if args.events is not None:
+        if not args.events.is_dir():
+            raise bad_input("--events", f"{args.events} is not a folder")
+        for kind in KINDS:
+            for suffix in (".csv", ".parquet"):
+                if (args.events / f"{kind}{suffix}").is_file():
+                    paths[kind] = args.events / f"{kind}{suffix}"
+                    break
+    for kind in KINDS:
+        given = getattr(args, kind)
+        if given is not None:
+            paths[kind] = given
+    if "calls" not in paths:
+        raise bad_input("--calls", "the calls log is required (--calls FILE, or --events DIR "
+                                   "holding calls.csv)")
+    return paths
+
+
+def check_outputs(out: Path, report: Path) -> None:
+    """Refuse outputs that would overwrite something that is not ours, before any work."""
+    if out.is_dir():
+        raise bad_input("--out", f"{out} is a folder; give the scenario file to write, e.g. "
+                                 "scenarios/fitted.yaml")
+    if report.exists() and (not report.is_dir() or (any(report.iterdir())
+                                                    and not is_finished(report))):
+        raise bad_input("--report", f"{report} exists and is not a finished fit report; "
+                                    "choose another folder or remove it")
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    paths = log_paths(args)
+    report = args.report if args.report is not None else args.out.with_suffix(".fit")
+    check_outputs(args.out, report)
+    started = datetime.now().astimezone()
+    fit = fit_files(paths, args.base, args.name or args.out.stem)
+    text = fitted_yaml(fit)
+    load_scenario_text(text, str(args.out))  # the file must load as it is written
+    write_report(fit, report, str(args.out), args.argv, started)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.out, text)
+    if not args.quiet:
+        kpis = kpi_summary(fit.kpis, fit.confidence)
+        print(f"fitted {len(fit.dists)} distributions and {len(fit.params)} numbers from "
+              f"{', '.join(paths)} ({fit.logs.days:g} days); {len(fit.from_base)} keys from "
+              f"{'the base' if args.base else 'the minimal scenario'}")
+        for note in fit.notes:
+            print(f"note: {note}")
+        print(f"\n{'KPI on the records':<26} {'mean':>8} {'95% CI':>22}")
+        for name in LOG_KPIS:
+            if name in kpis:
+                est = kpis[name]
+                print(f"{name:<26} {fmt(est.value):>8} {f'[{fmt(est.low)}, {fmt(est.high)}]':>22}")
+        print(f"\nscenario: {args.out}\nreport:   {report}/report.md")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``fit`` command to the CLI."""
+    p = sub.add_parser(
+        "fit", help="fit a scenario to event logs (calls, work orders, visits, parts, ...)",
+        description="Estimate demand, durations, patience (with censoring), probabilities and "
+                    "lead times from event logs in the format of docs/event-logs.md; write a "
+                    "scenario (values the logs cannot tell come from --base, said so in "
+                    "comments) and a fit report next to it.")
+    p.add_argument("--events", type=Path, default=None, metavar="DIR",
+                   help="a folder of logs named calls.csv, work_orders.csv, ... (e.g. "
+                        "results/NAME/events)")
+    for kind, option in OPTIONS.items():
+        p.add_argument(option, dest=kind, type=Path, default=None, metavar="FILE",
+                       help=f"the {kind.replace('_', ' ')} log (CSV or .parquet)")
+    p.add_argument("--base", type=Path, default=None, metavar="SCENARIO",
+                   help="scenario for everything the logs cannot tell: staffing, costs, "
+                        "targets, policies (default: a minimal scenario)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE",
+                   help="the fitted scenario to write, e.g. scenarios/fitted.yaml")
+    p.add_argument("--report", type=Path, default=None, metavar="DIR",
+                   help="report folder (default: next to --out, e.g. scenarios/fitted.fit)")
+    p.add_argument("--name", default=None, help="scenario name (default: the --out file name)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_fit)

@@ -1,0 +1,155 @@
+"""Back-test: a company's records (simulated here) are fitted as ``aftersales-sim fit`` does; the
+fitted scenario, simulated afresh, must reproduce the KPIs measured directly on the records:
+weekly service level, abandon rate, repair on-time rate and fill rate.
+
+Both sides are measured by the same function (``sim.fit.log_kpis``) on event logs, one value per
+replication (independent), and compared with a Welch interval of the difference at 99% per KPI
+(four KPIs: a familywise error of about 4%). The records and the fitted runs use different
+seeds, as a company's records and a model's runs would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.events import KINDS, Logs, read_logs
+from sim.experiments import replicate
+from sim.fit import LOG_KPIS, Fit, fit_files, fit_logs, log_kpis
+from sim.fit_report import fitted_yaml
+from sim.loader import load_scenario, load_scenario_text
+from sim.scenario import Scenario
+
+REPS = 5
+COMPANY = """\
+name: company
+seed: 11
+warmup_days: 7
+horizon_days: 21
+start_date: 2026-03-02
+demand:
+  contacts_per_day: 250
+  mix: {inquiry: 0.6, repair: 0.35, complaint: 0.05}
+  weekly_profile: [1.2, 1.1, 1.0, 1.0, 1.1, 0.6, 0.0]
+  hourly_profile: business_hours
+call_center:
+  hours: {open: "08:00", close: "18:00", days: [mon, tue, wed, thu, fri, sat]}
+  agents: 5
+  handle_minutes:
+    inquiry: {dist: lognormal, mean: 5, cv: 0.8}
+    repair: {dist: gamma, mean: 7, cv: 0.5}
+    complaint: 9
+  patience_minutes: {dist: exponential, mean: 4}
+  answer_target_seconds: 30
+complaints: {deadline_hours: 24, handlers: 1, resolution_hours: {dist: exponential, mean: 1}}
+field_service:
+  onsite_share: 0.8
+  promised_hours: {onsite: 48, depot: 96}
+  technicians:
+    - {name: day, start: "08:00", end: "17:00", days: [mon, tue, wed, thu, fri, sat], count: 16}
+  travel_minutes: {dist: gamma, mean: 25, cv: 0.5}
+  diagnosis_minutes: 15
+  repair_minutes: {dist: lognormal, mean: 40, cv: 0.6}
+  fix_probability: 0.9
+  quality_pass_probability: 0.95
+  spot_check_share: 0.2
+  booking: {min_lead_hours: 4}
+  depot: {technicians: 3, transit_hours: 12, repair_minutes: {dist: gamma, mean: 45, cv: 0.4}}
+parts:
+  need_probability: 0.4
+  skus:
+    - {sku: pump, share: 0.7, unit_cost: 50, initial_on_hand: 70,
+       policy: {type: base_stock, level: 70}, lead_time_days: {dist: gamma, mean: 3, cv: 0.3}}
+    - {sku: seal, share: 0.3, unit_cost: 5, initial_on_hand: 35,
+       policy: {type: sS, s: 15, S: 35}, lead_time_days: 2, reject_rate: 0.05}
+followup: {within_hours: 48, reach_probability: 0.8}
+targets: {service_level: 0.8}
+"""
+
+
+def events_to_csv(scenario: Scenario, seed: int, folder: Path) -> Path:
+    """Simulate with event logs and write them as a ``run --events`` folder would."""
+    result = replicate(scenario, replications=REPS, seed=seed, workers=1, events=True)
+    assert result.events is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, table in result.events.items():
+        table.to_csv(folder / f"{kind}.csv", index=False)
+    return folder
+
+
+def per_replication(logs: Logs, target_seconds: float) -> pd.DataFrame:
+    """One row per replication: the weekly service level averaged over weeks, and the other
+    KPIs over the whole records."""
+    whole = log_kpis(logs, target_seconds, per="rep").set_index("rep")
+    weekly = log_kpis(logs, target_seconds, per="week").groupby("rep")["service_level"].mean()
+    return whole.assign(service_level=weekly)
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The company's records: a run of the company scenario with its event logs."""
+    folder = tmp_path_factory.mktemp("backtest")
+    (folder / "company.yaml").write_text(COMPANY, encoding="utf-8")
+    return events_to_csv(load_scenario(folder / "company.yaml"), 1, folder / "records")
+
+
+@pytest.fixture(scope="module")
+def fit(records: Path) -> Fit:
+    return fit_files({kind: records / f"{kind}.csv" for kind in KINDS},
+                     records.parent / "company.yaml")
+
+
+@pytest.fixture(scope="module")
+def backtest(fit: Fit, records: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    fitted = load_scenario_text(fitted_yaml(fit), "fitted.yaml")  # what the command writes
+    rerun = events_to_csv(fitted, 2, records.parent / "rerun")
+    target = fitted.call_center.answer_target_seconds
+    simulated = read_logs({k: rerun / f"{k}.csv" for k in ("calls", "work_orders")})
+    return per_replication(fit.logs, target), per_replication(simulated, target)
+
+
+def welch(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[float, float]:
+    """Interval of mean(b) - mean(a) for independent samples with unequal variances."""
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = float(np.sqrt(va + vb))
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
+    diff = float(b.mean() - a.mean())
+    return diff - half, diff + half
+
+
+@pytest.mark.parametrize("kpi", LOG_KPIS)
+def test_fitted_scenario_reproduces_the_records_kpis(
+        backtest: tuple[pd.DataFrame, pd.DataFrame], kpi: str) -> None:
+    observed, simulated = backtest
+    a, b = observed[kpi].to_numpy(float), simulated[kpi].to_numpy(float)
+    assert len(a) == len(b) == REPS and np.isfinite(a).all() and np.isfinite(b).all()
+    low, high = welch(a, b, 0.99)
+    assert low <= 0.0 <= high, (f"{kpi}: records {a.mean():.4f}, fitted run {b.mean():.4f}, "
+                                f"difference interval [{low:.4f}, {high:.4f}]")
+
+
+def test_the_kpis_are_worth_reproducing(backtest: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    """Neither trivially 0 nor 1: a wrong patience or staffing would show."""
+    observed, _ = backtest
+    means = observed.mean()
+    assert 0.5 < means["service_level"] < 0.97
+    assert 0.005 < means["abandon_rate"] < 0.2
+    assert 0.5 < means["repair_on_time_rate"] < 0.99
+    assert 0.5 < means["fill_rate"] < 0.99
+
+
+def test_without_a_base_the_scenario_is_still_valid_and_runs(fit: Fit) -> None:
+    """Staffing is then the records' peak of simultaneous work, costs and targets empty."""
+    without = fit_logs(fit.logs)
+    alone = load_scenario_text(fitted_yaml(without))
+    assert isinstance(alone.call_center.agents, int) and alone.call_center.agents >= 4
+    assert alone.costs.agent_per_hour == 0 and not alone.targets
+    assert any("No base scenario" in note for note in without.notes)
+    result = replicate(alone.model_copy(update={"horizon_days": 7.0}), replications=1,
+                       workers=1)
+    assert result.replications["calls_offered"].iat[0] > 0
