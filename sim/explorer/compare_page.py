@@ -1,0 +1,104 @@
+"""The Compare page: the edited scenario against its file, on common random numbers.
+
+Both run with the edited run settings (replications, seed, warm-up, horizon), so replication k
+of each shares its random numbers and the differences are paired (`sim.compare`). The table and
+chart are `sim.compare`'s table and `sim.charts_experiments.compare_differences_chart`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from matplotlib.figure import Figure
+
+from sim.charts_experiments import compare_differences_chart
+from sim.compare import CompareResult
+from sim.explorer import runner, session
+from sim.explorer.numbers import format_value, kpi_unit
+from sim.explorer.widgets import figure_downloads, png, table_download, today
+from sim.levers import scenario_diff
+from sim.report import dated
+from sim.scenario import Scenario
+from sim.store import scenario_digest
+
+KIND = "compare"
+SUFFIX = "-edited"
+
+
+def _pair() -> tuple[Scenario, Scenario]:
+    reference = session.reference_scenario()
+    edited = session.edited_or_stop()
+    if edited.name == reference.name:
+        edited = session.edited_named(f"{reference.name[:64 - len(SUFFIX)]}{SUFFIX}")
+    return reference, edited
+
+
+def _view(result: CompareResult, kpis: list[str]) -> pd.DataFrame:
+    """The alternative's rows, readable: means of both, difference and its CI, significance."""
+    table = result.table
+    ref, alt = result.labels[0], result.labels[1]
+    base = table[table["scenario"] == ref].set_index("kpi")["mean"]
+    currency = result.runs[0].scenario.currency
+    rows = []
+    for r in table[(table["scenario"] == alt) & table["kpi"].isin(kpis)].to_dict("records"):
+        kpi, unit = str(r["kpi"]), kpi_unit(str(r["kpi"]))
+        rows.append({
+            "KPI": kpi, ref: format_value(float(base.get(kpi, float("nan"))), unit, currency),
+            alt: format_value(float(r["mean"]), unit, currency),
+            "difference": _signed(float(r["diff"]), unit, currency),
+            "95% CI of the difference": f"{_signed(float(r['diff_ci_low']), unit, currency)} to "
+                                        f"{_signed(float(r['diff_ci_high']), unit, currency)}",
+            "significant": "yes" if bool(r["significant"]) else "no",
+            "variance removed by CRN": f"{float(r['variance_reduction']):.0%}"
+            if pd.notna(r["variance_reduction"]) else "n/a"})
+    return pd.DataFrame(rows)
+
+
+def _signed(value: float, unit: str, currency: str) -> str:
+    text = format_value(value, unit, currency)
+    return text if text.startswith(("-", "n/a")) else f"+{text}"
+
+
+def render() -> None:
+    """The Compare page."""
+    st.title("Compare")
+    reference, edited = _pair()
+    session.scenario_caption(edited)
+    src = session.source()
+    st.markdown(f"**{reference.name}** is `{src.label}` as it is (with the edited run settings); "
+                f"**{edited.name}** is the edited scenario. Both run on the same seeds, so each "
+                "replication of one is paired with the same replication of the other.")
+    if set(scenario_diff(reference, edited)["key_path"]) <= {"name"}:
+        st.info("The edited scenario equals the file: edit a lever on the Scenario page to see "
+                "differences.")
+    payload = (reference.model_dump_json(), edited.model_dump_json())
+    key = scenario_digest("\n".join(payload))
+    start = st.button("Compare", type="primary", key="compare_button")
+    if not start and key not in session.requested(KIND):
+        st.info("Press **Compare** to run both scenarios.")
+        return
+    result = runner.run_compare(payload, edited.replications, edited.seed,
+                                runner.executor_for(session.workers()))
+    session.requested(KIND).add(key)
+    options = list(dict.fromkeys(result.table["kpi"]))
+    kpis = st.multiselect("KPIs", options, default=result.targeted_kpis, key="compare_kpis")
+    if not kpis:
+        st.warning("Choose at least one KPI.")
+        return
+    st.dataframe(_view(result, kpis), hide_index=True, width="stretch")
+    currency = edited.currency
+
+    def chart() -> Figure:
+        return dated(compare_differences_chart(result.table, kpis, currency=currency), today())
+
+    st.image(png(chart()), width="stretch")
+    st.caption("Filled marker: the 95% paired interval excludes 0 (a real difference); hollow: "
+               "the difference may be noise. Variance removed by CRN compares the paired "
+               "difference with independent runs.")
+    st.subheader("Downloads")
+    stem = f"{reference.name}_vs_{edited.name}"
+    figure_downloads("Differences chart", chart, f"{stem}_differences", "compare_chart")
+    table_download("Comparison table (`compare.csv`)", result.table, f"{stem}_compare",
+                   "compare_table")
+    table_download("Every replication of both", result.replications_table(),
+                   f"{stem}_replications", "compare_reps")

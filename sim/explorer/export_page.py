@@ -1,0 +1,98 @@
+"""The Export page: every chart as PNG, SVG and PDF, the tables as CSV, and the budget pack.
+
+Every button builds its file when clicked (`st.download_button(data=callable)`) with the plain
+builders of `sim.report`, so the bytes are those a test or a script gets for the same run and
+date. The budget pack is a zip of the PDF report, the CSV tables and the scenario file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import streamlit as st
+
+from sim.chart_style import ImageFormat
+from sim.experiments import RunResult
+from sim.explorer import session
+from sim.explorer.results_page import run_button
+from sim.explorer.widgets import MIME, download_row, table_download, today
+from sim.loader import scenario_to_yaml
+from sim.report import (
+    budget_pack,
+    chart_bytes,
+    chart_stems,
+    report_pdf,
+    result_tables,
+)
+
+FORMATS: tuple[ImageFormat, ...] = ("png", "svg", "pdf")
+CHART_LABELS = {"service_level_per_day": "Service level per day",
+                "backlog_per_day": "Field-service backlog per day",
+                "stock_per_sku": "Stock on hand per SKU",
+                "cost_per_department": "Monthly cost per department",
+                "service_level_by_hour_of_week": "Service level per hour of the week (Erlang C)",
+                "offered_vs_staffed": "Offered calls vs staffed agents",
+                "wait_distribution": "Waiting time of answered calls",
+                "turnaround_distribution": "Repair turnaround time"}
+TABLE_LABELS = {"kpis": "KPIs with 95% CI and targets", "budget": "Cost per department per month",
+                "replications": "One row per replication", "daily": "Daily series",
+                "hourly": "Hour-of-week profile", "wait_histogram": "Wait histogram",
+                "turnaround_histogram": "Turnaround histogram",
+                "theory_by_hour_of_week": "Erlang C per hour of the week"}
+
+
+def _chart_builder(result: RunResult, stem: str, fmt: ImageFormat, created: date
+                   ) -> Callable[[], bytes]:
+    return lambda: chart_bytes(result, stem, fmt, created)
+
+
+def _pack(result: RunResult, created: date) -> None:
+    name = result.scenario.name
+    st.subheader("Budget pack")
+    st.markdown("A zip with the PDF report (assumptions, KPIs with 95% CIs and targets, cost per "
+                "department per month, the charts), every table as CSV and the scenario file "
+                "that reproduces the numbers with `aftersales-sim run scenario.yaml`.")
+    left, right = st.columns(2)
+    with left:
+        st.download_button("Download the budget pack (zip)",
+                           data=lambda: budget_pack(result, created),
+                           file_name=f"{name}_budget_pack.zip", mime=MIME["zip"],
+                           on_click="ignore", type="primary", key="download_pack")
+    with right:
+        st.download_button("Report only (PDF)", data=lambda: report_pdf(result, created),
+                           file_name=f"{name}_report.pdf", mime=MIME["pdf"], on_click="ignore",
+                           key="download_report")
+
+
+def render() -> None:
+    """The Export page."""
+    st.title("Export")
+    scenario = session.edited_or_stop()
+    session.scenario_caption(scenario)
+    result = session.scenario_run(scenario, start=False)
+    if result is None:
+        st.info("Nothing to export yet: run the edited scenario (here or on the Results page).")
+        if not run_button():
+            return
+        result = session.scenario_run(scenario, start=True)
+        if result is None:
+            return
+    created = today()
+    name = scenario.name
+    _pack(result, created)
+    st.subheader("Charts")
+    st.caption(f"Each chart names the scenario and is dated {created.isoformat()}; files are "
+               "built when you click.")
+    for stem in chart_stems(scenario):
+        download_row(CHART_LABELS.get(stem, stem),
+                     {fmt: _chart_builder(result, stem, fmt, created) for fmt in FORMATS},
+                     f"{name}_{stem}", f"chart:{stem}")
+    st.subheader("Tables (CSV)")
+    for stem, table in result_tables(result).items():
+        table_download(TABLE_LABELS.get(stem, stem), table, f"{name}_{stem}", f"table:{stem}")
+    st.subheader("Scenario")
+    st.download_button("The scenario of this run (YAML)",
+                       data=lambda: scenario_to_yaml(scenario).encode("utf-8"),
+                       file_name=f"{name}.yaml", mime="application/x-yaml", on_click="ignore",
+                       key="download_run_scenario")

@@ -1,0 +1,89 @@
+"""The Results page: run the edited scenario, then KPI cards, charts and the theory panel.
+
+A run is `sim.experiments.replicate` behind the cache of `sim.explorer.runner`: the same
+scenario, seed and replication count answer from the cache. Cards, charts and tables show the
+run's own numbers; the charts are the results folder's charts (`sim.export.run_figures`) and the
+theory panel (`sim.explorer.theory`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from sim.experiments import RunResult
+from sim.explorer import session
+from sim.explorer.numbers import headline_kpis, kpi_table
+from sim.explorer.theory import erlang_c_by_hour_of_week, simulated_daily_mean
+from sim.explorer.widgets import kpi_cards, percent, today
+from sim.report import chart_bytes, chart_stems
+
+TABS = {"Service level per day": "service_level_per_day", "Backlog": "backlog_per_day",
+        "Stock per SKU": "stock_per_sku", "Cost per month": "cost_per_department",
+        "Theory: Erlang C": "service_level_by_hour_of_week",
+        "Calls and staffing": "offered_vs_staffed", "Waits": "wait_distribution",
+        "Turnaround": "turnaround_distribution"}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def chart_png(run_key: str, stem: str, created: date, _result: RunResult) -> bytes:
+    """One chart of a run as PNG, cached on the run's key, the chart and the date."""
+    return chart_bytes(_result, stem, "png", created)
+
+
+def run_button(label: str = "Run") -> bool:
+    """The run button every result page shares."""
+    return st.button(label, type="primary", key="run_button",
+                     help="Runs the edited scenario; a run already made answers from the cache")
+
+
+def _charts(result: RunResult, key: str, created: date) -> None:
+    available = chart_stems(result.scenario)
+    tabs = {label: stem for label, stem in TABS.items() if stem in available}
+    containers = st.tabs(list(tabs), key="results_tab", on_change="rerun")
+    for container, stem in zip(containers, tabs.values(), strict=True):
+        if container.open is False:
+            continue
+        with container:
+            st.image(chart_png(key, stem, created, result), width="stretch")
+            if stem == "cost_per_department":
+                st.dataframe(result.budget, hide_index=True, width="stretch")
+            if stem == "service_level_by_hour_of_week":
+                _theory_note(result)
+
+
+def _theory_note(result: RunResult) -> None:
+    theory = erlang_c_by_hour_of_week(result.scenario)
+    open_hours = theory[theory["offered_calls_per_hour"] > 0]
+    weights = open_hours["offered_calls_per_hour"]
+    weighted = float((open_hours["erlang_c_service_level"] * weights).sum() / weights.sum()) \
+        if len(open_hours) else float("nan")
+    simulated = simulated_daily_mean(result)
+    st.markdown(
+        f"Erlang C for the staffed agents, weighted by calls: **{percent(weighted)}**; simulated "
+        f"mean daily service level: **{percent(simulated.mean)}**. Erlang C treats each hour "
+        "as its own steady state and leaves out abandonment, busy signals, escalation holds, "
+        "follow-up calls and demand events; a gap between the lines shows how much those "
+        "matter.")
+    with st.expander("Erlang C per hour of the week (table)"):
+        st.dataframe(theory, hide_index=True, width="stretch")
+
+
+def render() -> None:
+    """The Results page."""
+    st.title("Results")
+    scenario = session.edited_or_stop()
+    session.scenario_caption(scenario)
+    start = run_button()
+    result = session.scenario_run(scenario, start)
+    if result is None:
+        st.info("Press **Run** to simulate the edited scenario.")
+        return
+    key = session.run_key(scenario)
+    st.subheader("Key figures")
+    kpi_cards(result, headline_kpis(result))
+    st.subheader("Charts")
+    _charts(result, key, today())
+    with st.expander("Every KPI with its 95% CI and target"):
+        st.dataframe(kpi_table(result), hide_index=True, width="stretch")

@@ -1,0 +1,156 @@
+"""The explorer's cached runners: each experiment of the CLI, once per content, seed and size.
+
+This module owns the Streamlit caches in front of the experiment layer: `run_scenario`
+(`sim.experiments.replicate`), `run_compare` (`sim.compare.compare`), `run_sweep`
+(`sim.sweep.run_sweep`) and `run_stress` (`sim.stress.run_stress`). Each is keyed on the
+canonical JSON of its scenarios (`model_dump_json()`), the seed and the replication count, is
+bounded by `max_entries`, and shows a progress bar that the script thread updates from the
+experiment's own completion loop. Replications run in a process pool kept warm across runs
+(`worker_pool`); the tasks are `sim.experiments.run_replication`, a function of the installed
+package, so they pickle from any page. No model logic lives here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import streamlit as st
+
+from sim.compare import CompareResult, compare
+from sim.executors import Executor, SerialExecutor, default_workers
+from sim.experiments import RunResult, replicate
+from sim.explorer import warm_up
+from sim.scenario import Scenario
+from sim.stress import SHOCK_ADAPTER, StressResult, run_stress
+from sim.sweep import Factor, SweepResult, run_sweep
+
+WORKERS_ENV = "AFTERSALES_WORKERS"
+MAX_ENTRIES = 16  # results kept per runner; a baseline run is a few MiB
+
+
+class WarmPool:
+    """A spawned process pool that outlives one run (`sim.executors.PoolExecutor` starts and
+    stops a pool per run, which costs a second or two of imports each time)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers,
+                                         mp_context=multiprocessing.get_context("spawn"))
+        for _ in range(workers):
+            self._pool.submit(warm_up)
+
+    def run(self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+        """Yield results as workers finish them (callers order them by replication)."""
+        futures: list[Future[Any]] = [self._pool.submit(fn, *task) for task in tasks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def shutdown(self) -> None:
+        """Stop the workers."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _release(pool: WarmPool) -> None:
+    pool.shutdown()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2, on_release=_release)
+def worker_pool(workers: int) -> WarmPool:
+    """The shared warm pool of ``workers`` processes (one per worker count)."""
+    return WarmPool(workers)
+
+
+def executor_for(workers: int) -> Executor:
+    """In-process for one worker, else the warm pool."""
+    return SerialExecutor() if workers <= 1 else worker_pool(workers)
+
+
+def default_worker_count() -> int:
+    """`$AFTERSALES_WORKERS` if set, else every core up to four (more rarely helps the
+    replication counts people wait for)."""
+    configured = os.environ.get(WORKERS_ENV, "")
+    return max(1, int(configured)) if configured.isdigit() else min(default_workers(), 4)
+
+
+class _Bar:
+    """A progress bar the experiment's completion loop updates (on the script thread)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.bar = st.progress(0.0, text=f"{what}: starting")
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.progress(min(done / total, 1.0) if total else 1.0,
+                          text=f"{self.what}: {done} of {total} replications done")
+
+
+def _retry_on_broken_pool(call: Callable[[Executor], Any], executor: Executor) -> Any:
+    """Run ``call``; if a worker died (killed, out of memory), start a fresh pool once."""
+    try:
+        return call(executor)
+    except BrokenProcessPool:
+        if not isinstance(executor, WarmPool):
+            raise
+        worker_pool.clear()
+        return call(worker_pool(executor.workers))
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def run_scenario(scenario_json: str, replications: int, seed: int, _executor: Executor
+                 ) -> RunResult:
+    """`replicate` for one scenario, cached on its canonical JSON, seed and replications.
+
+    Args:
+        scenario_json: `Scenario.model_dump_json()` of the scenario to run.
+        replications: Replications.
+        seed: Root seed.
+        _executor: Where replications run (not part of the key: results do not depend on it).
+    """
+    scenario = Scenario.model_validate_json(scenario_json)
+    bar = _Bar(f"Running `{scenario.name}`")
+    return _retry_on_broken_pool(
+        lambda ex: replicate(scenario, replications, seed, executor=ex, progress=bar),
+        _executor)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def run_compare(scenarios_json: tuple[str, ...], replications: int, seed: int,
+                _executor: Executor) -> CompareResult:
+    """`sim.compare.compare` of the scenarios (the first is the reference), cached."""
+    scenarios = [Scenario.model_validate_json(s) for s in scenarios_json]
+    bar = _Bar("Comparing under common random numbers")
+    return _retry_on_broken_pool(
+        lambda ex: compare(scenarios, replications, seed, executor=ex, progress=bar), _executor)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def run_sweep_cached(base_json: str, factors_json: tuple[str, ...], replications: int, seed: int,
+                     _executor: Executor) -> SweepResult:
+    """`sim.sweep.run_sweep` of the base over the factors (each a `Factor` as JSON), cached."""
+    base = Scenario.model_validate_json(base_json)
+    factors = [Factor.model_validate_json(f) for f in factors_json]
+    bar = _Bar("Sweeping")
+    return _retry_on_broken_pool(
+        lambda ex: run_sweep(base, factors, replications, seed, executor=ex, progress=bar),
+        _executor)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def run_stress_cached(base_json: str, shocks_json: tuple[str, ...], replications: int, seed: int,
+                      _executor: Executor) -> StressResult:
+    """`sim.stress.run_stress` of the base under each shock (as JSON), cached."""
+    base = Scenario.model_validate_json(base_json)
+    shocks = [SHOCK_ADAPTER.validate_json(s) for s in shocks_json]
+    bar = _Bar("Stress test")
+    return _retry_on_broken_pool(
+        lambda ex: run_stress(base, shocks, replications, seed, executor=ex, progress=bar),
+        _executor)

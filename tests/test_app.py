@@ -1,0 +1,226 @@
+"""The explorer in Streamlit's AppTest: every page renders, the metrics are there, bad input is
+shown with line and key path, and levers move the KPIs the expected way.
+
+Runs use `tests/data/app/tiny.yaml` (a week, three replications) in this process (one worker).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sim.explorer.runner import WORKERS_ENV
+from sim.explorer.source import Source
+from sim.loader import MAX_BYTES, load_scenario
+from sim.report import TABLE_STEMS, chart_stems
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "app" / "tiny.yaml"
+TIMEOUT = 300
+PAGES = ("scenario", "results", "compare", "sweep", "stress", "export")
+
+
+@pytest.fixture(autouse=True)
+def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replications of the tiny runs in this process: a pool would cost more than it saves."""
+    monkeypatch.setenv(WORKERS_ENV, "1")
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    ok(at)
+    return at
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def upload(at: AppTest, data: bytes, name: str = "tiny.yaml") -> None:
+    at.file_uploader(key="explorer_upload").set_value((name, data, "application/x-yaml"))
+    at.run()
+    ok(at)
+
+
+def tiny(at: AppTest | None = None) -> AppTest:
+    at = at or start()
+    upload(at, TINY.read_bytes())
+    assert at.session_state["explorer_source"].label == "tiny.yaml"
+    return at
+
+
+def goto(at: AppTest, page: str) -> None:
+    at.switch_page(f"sim/explorer/pages/{page}.py").run()
+    ok(at)
+
+
+def submit(at: AppTest, label: str) -> None:
+    next(b for b in at.form_submit_button if b.label == label).click().run()
+    ok(at)
+
+
+def edit(at: AppTest, values: dict[str, float]) -> None:
+    """Set levers on the Scenario page and apply them."""
+    goto(at, "scenario")
+    for path, value in values.items():
+        at.number_input(key=f"lever:{path}").set_value(value)
+    submit(at, "Apply edits")
+
+
+def run(at: AppTest) -> None:
+    goto(at, "results")
+    at.button(key="run_button").click().run()
+    ok(at)
+
+
+def metric(at: AppTest, label: str) -> float:
+    card = next(m for m in at.metric if m.label == label)
+    return float(card.value.rstrip("%")) / 100.0
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def test_every_page_renders_before_any_run() -> None:
+    at = start()
+    assert isinstance(at.session_state["explorer_source"], Source)
+    for page in PAGES:
+        goto(at, page)
+        assert at.title[0].value == page.capitalize()
+        assert not at.error
+
+
+def test_scenario_page_offers_the_folder_and_starts_with_the_baseline() -> None:
+    at = start()
+    assert at.session_state["explorer_source"].label.endswith("baseline.yaml")
+    options = at.selectbox(key="explorer_pick").options
+    assert "baseline.yaml" in options and "peak_season.yaml" in options
+    assert "risks.yaml" not in options  # only top-level scenario files
+    at.selectbox(key="explorer_pick").select("peak_season.yaml").run()
+    ok(at)
+    assert at.session_state["explorer_source"].label.endswith("peak_season.yaml")
+    assert any("No edits" in c.value for c in at.caption)
+    assert any(b.label == "Download the edited scenario (YAML)" for b in at.get("download_button"))
+
+
+def test_a_bad_upload_shows_line_and_key_path_and_keeps_the_scenario() -> None:
+    at = start()
+    bad = TINY.read_text().replace("count: 2}", "count: -2}", 1).encode()
+    upload(at, bad, "broken.yaml")
+    text = errors(at)
+    assert "broken.yaml, line 21" in text
+    assert "call_center.agents.0.count" in text and "at least 0" in text
+    assert "Traceback" not in text
+    assert at.session_state["explorer_source"].label.endswith("baseline.yaml")
+    upload(at, b"name: [unclosed\n", "syntax.yaml")
+    assert "syntax.yaml, line" in errors(at)
+    upload(at, b"#" * (MAX_BYTES + 1), "huge.yaml")
+    assert "limited to" in errors(at)
+
+
+def test_a_rejected_edit_shows_the_loaders_message() -> None:
+    at = tiny()
+    edit(at, {"call_center.agents.0.count": -1})
+    text = errors(at)
+    assert "edited value" in text and "call_center.agents.0.count" in text
+    assert "at least 0" in text
+    assert at.session_state["explorer_lever_values"] == {}  # nothing applied
+
+
+def test_an_applied_edit_shows_the_diff_and_the_command() -> None:
+    at = tiny()
+    edit(at, {"call_center.agents.0.count": 4, "horizon_days": 5.0})
+    diff = at.dataframe[0].value
+    rows = {r["key_path"]: (r["file_value"], r["edited_value"]) for r in diff.to_dict("records")}
+    assert rows == {"call_center.agents.0.count": ("2", "4"), "horizon_days": ("7.0", "5.0")}
+    command = at.code[0].value
+    assert command.startswith("aftersales-sim run tiny.yaml")
+    assert "--set call_center.agents.0.count=4" in command and "--set horizon_days=5.0" in command
+
+
+def test_results_show_kpis_and_more_agents_raise_the_service_level() -> None:
+    at = tiny()
+    run(at)
+    labels = [m.label for m in at.metric]
+    for label in ("Service level", "Abandon rate", "Repair on time rate", "Fill rate",
+                  "Total cost"):
+        assert label in labels
+    card = next(m for m in at.metric if m.label == "Service level")
+    assert card.proto.delta.split(" (")[0] in ("met", "missed", "not significant")
+    assert card.proto.delta_description.startswith("95% CI ")
+    assert at.number_input(key="workers").value == 1
+    assert at.progress[0].value == 100
+    before = metric(at, "Service level"), metric(at, "Abandon rate")
+    edit(at, {"call_center.agents.0.count": 4, "call_center.agents.1.count": 4})
+    run(at)
+    after = metric(at, "Service level"), metric(at, "Abandon rate")
+    assert after[0] > before[0] + 0.1
+    assert after[1] < before[1]
+
+
+def test_export_offers_every_chart_table_and_the_budget_pack() -> None:
+    at = tiny()
+    goto(at, "export")
+    assert any("Nothing to export yet" in i.value for i in at.info)
+    at.button(key="run_button").click().run()
+    ok(at)
+    labels = [b.label for b in at.get("download_button")]
+    stems = chart_stems(load_scenario(TINY))
+    assert "Download the budget pack (zip)" in labels and "Report only (PDF)" in labels
+    for fmt in ("PNG", "SVG", "PDF"):
+        assert labels.count(fmt) == len(stems)
+    assert labels.count("CSV") == len(TABLE_STEMS)
+
+
+def test_compare_pairs_the_edit_with_the_file() -> None:
+    at = tiny()
+    edit(at, {"call_center.agents.0.count": 4, "call_center.agents.1.count": 4})
+    goto(at, "compare")
+    at.button(key="compare_button").click().run()
+    ok(at)
+    table = at.dataframe[0].value.set_index("KPI")
+    assert list(table.columns[:2]) == ["tiny", "tiny-edited"]
+    assert table.loc["service_level", "difference"].startswith("+")
+    assert table.loc["service_level", "significant"] == "yes"
+    assert table.loc["abandon_rate", "difference"].startswith("-")
+    assert any(b.label == "CSV" for b in at.get("download_button"))
+
+
+def test_sweep_finds_the_cheapest_point_meeting_every_target() -> None:
+    at = tiny()
+    edit(at, {"call_center.agents.1.count": 4})
+    goto(at, "sweep")
+    at.selectbox(key="sweep_lever").select("call_center.agents.0.count").run()
+    path = "call_center.agents.0.count"
+    at.number_input(key=f"sweep_from:{path}").set_value(2)
+    at.number_input(key=f"sweep_to:{path}").set_value(5)
+    submit(at, "Run sweep")
+    assert not at.error
+    message = at.success[0].value
+    assert message.startswith("Cheapest point meeting every target")
+    overview = at.dataframe[0].value
+    assert list(overview[path]) == [2, 3, 4, 5]
+    feasible = overview[overview["meets every target"] == "yes"]
+    assert any(f"**{point}**" in message for point in feasible["point"])
+
+
+def test_stress_shows_which_targets_break_and_recovery() -> None:
+    at = tiny()
+    goto(at, "stress")
+    submit(at, "Run stress test")
+    assert not at.error
+    ranking, summary = at.dataframe[0].value, at.dataframe[1].value
+    assert list(ranking["shock"]) == ["demand_surge"]
+    assert {"target", "breaks", "first_break_day", "recovery_days"} <= set(summary.columns)
+    assert set(summary["target"]) == set(load_scenario(TINY).targets)
+
+
+@pytest.mark.parametrize("page", ["compare", "sweep", "stress"])
+def test_experiment_pages_wait_for_a_click(page: str) -> None:
+    at = tiny()
+    goto(at, page)
+    assert at.info and not at.dataframe
