@@ -58,13 +58,24 @@ class Crew(Generic[JobT]):
     work: Callable[[JobT], ProcessGen]
     idle: deque[_Idle] = field(default_factory=deque)
     overtime: list[Overtime] = field(default_factory=list)
+    # Shift end of each person at work now, by person: overtime still under way at the end.
+    _at_work: dict[int, float] = field(default_factory=dict)
+    _people: int = 0
 
     def offer(self, job: JobT) -> None:
-        """A job becomes available now: the longest-idle person takes it, else it queues."""
-        if self.idle:
-            self.idle.popleft().event.succeed(job)
-        else:
-            self.queue.push(job)
+        """A job becomes available now: the longest-idle person takes it, else it queues.
+
+        Someone whose shift ends at this very instant (the shift-end callback may not have run
+        yet) goes home instead of starting a new task in overtime.
+        """
+        now = self.env.now
+        while self.idle:
+            idle = self.idle.popleft()
+            if idle.off_at > now:
+                idle.event.succeed(job)
+                return
+            idle.event.succeed(None)
+        self.queue.push(job)
 
     def wake_idle(self) -> None:
         """Let idle people look at the queue again (a queued job has become available)."""
@@ -104,6 +115,8 @@ class Crew(Generic[JobT]):
         env = self.env
         queue = self.queue
         work = self.work
+        me = self._people
+        self._people += 1
         while env.now < off_at:
             job = queue.pop(env.now)
             if job is None:
@@ -112,9 +125,18 @@ class Crew(Generic[JobT]):
                 job = yield wake
                 if job is None:
                     return
+            self._at_work[me] = off_at
             yield from work(job)
+            del self._at_work[me]
         if env.now > off_at:
             self.overtime.append(Overtime(off_at, env.now - off_at))
+
+    def close(self) -> None:
+        """At the end of the run: book the overtime of people still finishing a task."""
+        now = self.env.now
+        for off_at in self._at_work.values():
+            if now > off_at:
+                self.overtime.append(Overtime(off_at, now - off_at))
 
 
 class FifoQueue(Generic[JobT]):

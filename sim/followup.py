@@ -111,6 +111,10 @@ class FollowUps:
     def contact(self, fu: FollowUp) -> Generator[simpy.Event, Any, None]:
         """Process body for the agent or technician making one attempt."""
         env = self.env
+        if env.now > fu.due:
+            # The window closed while the follow-up waited for someone free: it lapses.
+            self._jobs.pop(fu.id, None)
+            return
         start = env.now
         fu.attempts += 1
         duration = self._talk()

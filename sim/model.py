@@ -170,6 +170,8 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
     env.process(center.arrivals(draw_calls(scenario, streams, end)))
     env.run(until=end)
     center.close()
+    for crew in crews.values():
+        crew.close()
 
     overtime = [(name, o.shift_end, o.minutes) for name, crew in crews.items()
                 for o in crew.overtime]

@@ -1,0 +1,246 @@
+"""Hypothesis strategies for random *valid* scenario dicts, small enough to simulate fast.
+
+``scenarios()`` draws a scenario dict for ``Scenario.model_validate``: 2-6 measured days, a warm-up
+of 0 or 1 day, 50-400 contacts a day, and a random choice of every optional process (patience,
+lines, escalation, opening hours, demand events, complaints, field service with or without
+booking and depot, parts with 1-3 SKUs under every policy, follow-up by call or by visit).
+Keyword flags force a section on, so a property about, say, lines or parts is exercised every
+time rather than in the share of examples that happen to have the section.
+
+Durations are drawn from every allowed family (a bare number, constant, exponential, lognormal,
+gamma, uniform, triangular, truncated normal, empirical) around a mean chosen per key, with
+light enough tails that one example simulates in well under 0.3 s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Dict = dict[str, Any]
+
+
+def _r(x: float) -> float:
+    return round(x, 3)
+
+
+@st.composite
+def distributions(draw: st.DrawFn, mean_low: float, mean_high: float,
+                  allow_zero: bool = False) -> Any:
+    """A distribution spec (or a bare number) with a mean in [mean_low, mean_high]."""
+    mean = _r(draw(st.floats(mean_low, mean_high)))
+    families = ["bare", "constant", "exponential", "lognormal", "gamma", "uniform",
+                "triangular", "normal", "empirical"]
+    if allow_zero:
+        families.append("zero")
+    family = draw(st.sampled_from(families))
+    cv = _r(draw(st.floats(0.1, 1.2)))
+    if family == "zero":
+        return 0
+    if family == "bare":
+        return mean
+    if family == "constant":
+        return {"dist": "constant", "value": mean}
+    if family == "exponential":
+        return {"dist": "exponential", "mean": mean}
+    if family in ("lognormal", "gamma"):
+        return {"dist": family, "mean": mean, "cv": cv}
+    if family == "uniform":
+        return {"dist": "uniform", "low": _r(mean * 0.5), "high": _r(mean * 1.5)}
+    if family == "triangular":
+        low = _r(draw(st.floats(0.0, mean)))
+        high = _r(2 * mean + 0.01)
+        mode = _r(draw(st.floats(low, high)))
+        return {"dist": "triangular", "low": low, "mode": mode, "high": high}
+    if family == "normal":
+        # The mean before truncation may be negative: the truncated normal is still valid.
+        return {"dist": "normal", "mean": _r(draw(st.floats(-0.5 * mean, mean))),
+                "sd": _r(mean * cv)}
+    values = draw(st.lists(st.floats(0.0, 2 * mean).map(_r), min_size=1, max_size=4))
+    spec: Dict = {"dist": "empirical", "values": values}
+    if draw(st.booleans()):
+        weights = draw(st.lists(st.integers(0, 5), min_size=len(values), max_size=len(values)))
+        if sum(weights) > 0:
+            spec["weights"] = weights
+    return spec
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+@st.composite
+def shift(draw: st.DrawFn, name: str, count_low: int, count_high: int,
+          overnight: bool = False) -> Dict:
+    """One shift; ``overnight`` makes it end earlier than it starts (past midnight)."""
+    if overnight:
+        start = draw(st.integers(17 * 4, 23 * 4)) * 15
+        end = draw(st.integers(1 * 4, 8 * 4)) * 15
+    else:
+        start = draw(st.integers(0, 16 * 4)) * 15
+        end = min(start + draw(st.integers(4 * 4, 10 * 4)) * 15, 1440)
+    days = draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=7, unique=True))
+    out: Dict = {"name": name, "start": _hhmm(start), "end": _hhmm(end) if end < 1440 else "24:00",
+                 "count": draw(st.integers(count_low, count_high))}
+    if draw(st.booleans()):
+        out["days"] = sorted(days, key=DAYS.index)
+    return out
+
+
+@st.composite
+def staffing(draw: st.DrawFn, low: int, high: int) -> int | list[Dict]:
+    """A bare integer (around the clock) or 1-3 shifts, one of them possibly overnight."""
+    if draw(st.booleans()):
+        return draw(st.integers(low, high))
+    n = draw(st.integers(1, 3))
+    overnight = draw(st.integers(-1, n - 1))  # -1: no overnight shift
+    return [draw(shift(f"s{i}", max(low, 1) if i == 0 else 0, high, overnight=i == overnight))
+            for i in range(n)]
+
+
+@st.composite
+def mixes(draw: st.DrawFn, repair: bool) -> dict[str, float]:
+    """A demand mix from small integer weights; ``repair`` forces a repair share."""
+    weights = [draw(st.integers(0, 4)) for _ in range(3)]
+    if repair and weights[1] == 0:
+        weights[1] = 1
+    if sum(weights) == 0:
+        weights[0] = 1
+    total = sum(weights)
+    mix = {k: w / total for k, w in zip(("inquiry", "repair", "complaint"), weights, strict=True)
+           if w > 0}
+    # Make the float sum exactly 1 whatever the rounding: the last share takes the rest.
+    last = list(mix)[-1]
+    mix[last] = 1.0 - sum(v for k, v in mix.items() if k != last)
+    return mix
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> Dict:
+    """A replenishment policy of any type."""
+    kind = draw(st.sampled_from(("base_stock", "sS", "rQ", "periodic")))
+    if kind == "base_stock":
+        return {"type": "base_stock", "level": draw(st.integers(0, 8))}
+    if kind == "sS":
+        s = draw(st.integers(0, 5))
+        return {"type": "sS", "s": s, "S": s + draw(st.integers(1, 8))}
+    if kind == "rQ":
+        return {"type": "rQ", "r": draw(st.integers(-1, 5)), "Q": draw(st.integers(1, 8))}
+    return {"type": "periodic", "review_days": _r(draw(st.floats(0.25, 2.0))),
+            "S": draw(st.integers(0, 10))}
+
+
+@st.composite
+def parts_sections(draw: st.DrawFn) -> Dict:
+    """1-3 SKUs with random policies, stock, lead times and reject rates."""
+    n = draw(st.integers(1, 3))
+    weights = [draw(st.integers(1, 4)) for _ in range(n)]
+    shares = [w / sum(weights) for w in weights]
+    shares[-1] = 1.0 - sum(shares[:-1])
+    skus = []
+    for i in range(n):
+        skus.append({
+            "sku": f"p{i}",
+            "share": shares[i],
+            "unit_cost": _r(draw(st.floats(0.0, 200.0))),
+            "initial_on_hand": draw(st.integers(0, 10)),
+            "policy": draw(policies()),
+            "lead_time_days": draw(distributions(0.2, 2.0, allow_zero=True)),
+            "reject_rate": draw(st.sampled_from((0.0, 0.0, 0.1, 0.3, 0.6))),
+        })
+    return {"need_probability": draw(st.sampled_from((0.3, 0.7, 1.0))), "skus": skus,
+            "order_cost": 10}
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, *, repair: bool = False, lines: bool = False,
+              escalation: bool = False, patience: bool = False, parts: bool = False,
+              complaints: bool = False, followup: bool = False, depot: bool = False) -> Dict:
+    """A random valid scenario dict; each flag forces that feature on."""
+    want_parts = parts or draw(st.booleans())
+    repair = repair or parts or followup or depot or draw(st.booleans())
+    mix = draw(mixes(repair=repair))
+    has_repair = "repair" in mix
+
+    cc: Dict = {
+        "agents": draw(staffing(1, 12)),
+        "handle_minutes": {k: draw(distributions(1.0, 8.0)) for k in mix},
+        "answer_target_seconds": draw(st.sampled_from((20, 60))),
+    }
+    if complaints or followup or draw(st.booleans()):
+        cc["handle_minutes"].setdefault("complaint", draw(distributions(2.0, 10.0)))
+    if patience or draw(st.booleans()):
+        cc["patience_minutes"] = draw(distributions(0.5, 8.0))
+    if lines or draw(st.booleans()):
+        cc["lines"] = draw(st.integers(1, 20))
+    if escalation or draw(st.booleans()):
+        probability = {k: draw(st.sampled_from((0.0, 0.2, 0.5, 1.0))) for k in mix}
+        cc["escalation"] = {"probability": probability, "specialists": draw(staffing(1, 3)),
+                            "handle_minutes": draw(distributions(2.0, 12.0))}
+    if draw(st.integers(0, 3)) == 0:
+        # Ten hours a day, from any hour: from 15:00 on, past midnight.
+        open_at = draw(st.integers(0, 23)) * 60
+        cc["hours"] = {"open": _hhmm(open_at), "close": _hhmm((open_at + 10 * 60) % 1440)}
+
+    demand: Dict = {"contacts_per_day": draw(st.integers(50, 400)), "mix": mix}
+    if draw(st.booleans()):
+        demand["weekly_profile"] = [draw(st.integers(1, 4)) for _ in range(7)]
+    if draw(st.booleans()):
+        demand["hourly_profile"] = draw(st.sampled_from(("flat", "business_hours")))
+    if draw(st.integers(0, 3)) == 0:
+        demand["events"] = [{"name": "shock", "start_day": draw(st.integers(0, 3)),
+                             "days": draw(st.integers(1, 2)),
+                             "multiplier": draw(st.sampled_from((0.5, 1.5, 2.0)))}]
+
+    scenario: Dict = {
+        "name": "prop",
+        "warmup_days": draw(st.integers(0, 1)),
+        "horizon_days": draw(st.integers(2, 6)),
+        "demand": demand,
+        "call_center": cc,
+    }
+    if complaints or draw(st.booleans()):
+        scenario["complaints"] = {"deadline_hours": draw(st.sampled_from((4, 24, 48))),
+                                  "handlers": draw(staffing(1, 3)),
+                                  "resolution_hours": draw(distributions(0.2, 3.0))}
+    if has_repair:
+        fs: Dict = {
+            "technicians": draw(staffing(1, 10)),
+            "dispatch_rule": draw(st.sampled_from(("fifo", "earliest_due"))),
+            "promised_hours": {"onsite": draw(st.sampled_from((8, 24, 48))),
+                               "depot": draw(st.sampled_from((24, 72)))},
+            "travel_minutes": draw(distributions(5.0, 40.0, allow_zero=True)),
+            "diagnosis_minutes": draw(distributions(5.0, 20.0, allow_zero=True)),
+            "repair_minutes": draw(distributions(10.0, 60.0)),
+            "fix_probability": draw(st.sampled_from((0.5, 0.8, 1.0))),
+            "quality_pass_probability": draw(st.sampled_from((0.5, 0.9, 1.0))),
+            "spot_check_share": draw(st.sampled_from((0.0, 0.5))),
+            "rework_delay_hours": draw(distributions(1.0, 24.0, allow_zero=True)),
+        }
+        if draw(st.booleans()):
+            fs["booking"] = {"min_lead_hours": draw(st.sampled_from((0, 2, 6)))}
+        if depot or draw(st.booleans()):
+            fs["onsite_share"] = draw(st.sampled_from((0.0, 0.5, 0.8)))
+            fs["depot"] = {"technicians": draw(staffing(1, 4)),
+                           "transit_hours": draw(distributions(1.0, 12.0, allow_zero=True)),
+                           "repair_minutes": draw(distributions(15.0, 60.0))}
+        scenario["field_service"] = fs
+        if want_parts:
+            scenario["parts"] = draw(parts_sections())
+        if followup or draw(st.booleans()):
+            scenario["followup"] = {
+                "channel": draw(st.sampled_from(("call", "visit"))),
+                "within_hours": draw(st.sampled_from((2, 12, 72))),
+                "call_minutes": draw(distributions(1.0, 6.0)),
+                "reach_probability": draw(st.sampled_from((0.0, 0.5, 1.0))),
+                "retry_hours": draw(st.sampled_from((0.5, 2, 8))),
+                "complaint_probability_if_unhappy": draw(st.sampled_from((0.0, 0.5, 1.0))),
+            }
+            scenario["satisfaction"] = {"base": draw(st.sampled_from((2.0, 4.6))),
+                                        "unhappy_below": draw(st.sampled_from((3.0, 5.0)))}
+    return scenario
+
+
+seeds = st.integers(0, 2**32 - 1)
