@@ -23,7 +23,7 @@ from sim.cli import (
     load_for_run,
     progress_bar,
 )
-from sim.loader import _Fail, _read_yaml, capacity_warnings
+from sim.loader import YamlProblem, capacity_warnings, read_yaml
 from sim.scenario import CONTACT_TYPES
 from sim.stress import (
     SHOCK_MODELS,
@@ -78,8 +78,8 @@ def parse_shock_option(text: str) -> tuple[str, dict[str, Any]]:
         if not sep or not key.strip():
             raise bad_input(f"--shock {text}", f"expected KEY=VALUE, got `{raw}`")
         try:
-            values[key.strip()] = _read_yaml(value)[0] if value.strip() else None
-        except _Fail as fail:
+            values[key.strip()] = read_yaml(value)[0] if value.strip() else None
+        except YamlProblem as fail:
             raise bad_input(f"--shock {text}", f"{key.strip()}: {fail.message}") from None
     return name.strip(), values
 

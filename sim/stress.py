@@ -1,34 +1,30 @@
 """Stress tests: named shocks played on a base scenario and run under common random numbers.
 
-This module owns the stress-file format (the shock models and `load_stress`), how a shock becomes
-a shocked scenario (`apply_shock`), running the baseline and every shocked scenario in one
-`replicate_many` call (`run_stress`) and the stress results folder (`write_stress`). The judging
-rules live in `sim.stress_analysis`, the charts in `sim.charts_stress`, the command in
-`sim.cli_stress`.
+This module owns the stress-file format (`StressFile`, `load_stress`), running the baseline and
+every shocked scenario in one `replicate_many` call (`run_stress`) and the stress results folder
+(`write_stress`). The shock models and how a shock becomes a shocked scenario (`apply_shock`) are
+`sim.stress_shocks`, re-exported here; the judging rules live in `sim.stress_analysis`, the charts
+in `sim.charts_stress`, the command in `sim.cli_stress`. A stress file is read with the loader's
+public `load_document`: the same YAML safety rules and `FILE:LINE: key.path: message` errors as
+scenario files.
 
-A shock is a window of days and parameters; applying it appends to the scenario, never edits it:
-`demand_surge` -> a `demand.events` entry; `defect_wave` -> a repair demand event plus a
-`part_need` disruption; `supplier_delay`, `absence` -> the disruption of that type;
-`system_outage` -> a `system_outage` disruption lasting `hours` / 24 days. Defaults (also printed
-by `aftersales-sim stress --help`): every window starts at the middle of the horizon,
-floor(warmup_days + horizon_days / 2), unless `start_day` is given; the other defaults are the
-model fields below (and `sim.cli_stress.shock_defaults_help`).
+A shock is a window of days and parameters, appended to the base scenario, never edited into it.
+Defaults (also printed by `aftersales-sim stress --help`): every window starts at the middle of
+the horizon, floor(warmup_days + horizon_days / 2), unless `start_day` is given; the other
+defaults are the shock models' fields (and `sim.cli_stress.shock_defaults_help`).
 """
 
 from __future__ import annotations
 
-import io
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import pandas as pd
 from matplotlib.figure import Figure
-from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, field_validator
-from ruamel.yaml import YAML
+from pydantic import Field, field_validator
 
 from sim import charts_stress
 from sim.catalog import KPI_BY_NAME
@@ -38,28 +34,16 @@ from sim.loader import (
     MAX_BYTES,
     Problem,
     ScenarioError,
-    _Fail,
-    _line_of,
-    _problems,
-    _read_yaml,
-    _represent_none,
-    _yaml_tree,
+    YamlDocument,
+    load_document,
     load_scenario,
+    parse_yaml,
     scenario_to_yaml,
+    to_yaml,
 )
 from sim.results import ResultsFolder, manifest
-from sim.scenario import CONTACT_TYPES, NAME_PATTERN, ContactType, KpiName, Scenario
-from sim.scenario_disruptions import CrewName
-from sim.scenario_parts import (
-    Float,
-    NonNegFloat,
-    NonNegInt,
-    PosFloat,
-    Probability,
-    StrictModel,
-    check_tag,
-    check_unique,
-)
+from sim.scenario import NAME_PATTERN, KpiName, Scenario
+from sim.scenario_parts import Float, NonNegInt, StrictModel, check_unique
 from sim.stress_analysis import (
     BASELINE,
     DAILY_KPIS,
@@ -71,288 +55,35 @@ from sim.stress_analysis import (
     summarize_stress,
     with_daily_kpis,
 )
-
-SHOCK_TYPES = ("demand_surge", "defect_wave", "supplier_delay", "absence", "system_outage")
-MAX_SHOCK_NAME = 40
-DEFAULT_ABSENT_CREWS: tuple[CrewName, ...] = ("agents", "technicians")
-Multiplier = Annotated[float, Field(ge=1, strict=True)]
-
-
-def _comma_list(value: Any) -> Any:
-    # `skus: compressor` or `--shock x:skus=a,b` mean a list; YAML reads them as one string.
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return value
-
-
-# --- shocks ----------------------------------------------------------------------------------
-
-
-class _Shock(StrictModel):
-    name: str = Field(description="Shock name: letters, digits, `_`, `.`, `-` (at most "
-                                  f"{MAX_SHOCK_NAME}); names the results and `--shock NAME`.")
-    start_day: NonNegFloat | None = Field(
-        None, description="First day of the window, counted from day 0 (the start of the "
-                          "warm-up); absent = the middle of the horizon, "
-                          "floor(warmup_days + horizon_days / 2).")
-
-    @field_validator("name")
-    @classmethod
-    def _file_name(cls, v: str) -> str:
-        if not (len(v) <= MAX_SHOCK_NAME and NAME_PATTERN.match(v)) or v == BASELINE:
-            raise ValueError(f"`{v}` cannot be a shock name: use 1-{MAX_SHOCK_NAME} letters, "
-                             "digits, `_`, `.` or `-`, starting with a letter or digit, and not "
-                             f"`{BASELINE}` (it names files)")
-        return v
-
-    def _start(self) -> float:
-        if self.start_day is None:
-            raise ValueError(f"shock `{self.name}` has no start_day yet; use resolve_shock")
-        return self.start_day
-
-    def window(self) -> tuple[float, float]:
-        """(start day, end day) of the window; the shock must be resolved (`resolve_shock`)."""
-        raise NotImplementedError
-
-    def _span(self) -> dict[str, Any]:
-        start, end = self.window()
-        return {"name": self.name, "start_day": start, "days": end - start}
-
-    def demand_events(self) -> list[dict[str, Any]]:
-        """Entries this shock appends to `demand.events`."""
-        return []
-
-    def disruptions(self) -> list[dict[str, Any]]:
-        """Entries this shock appends to `disruptions`."""
-        return []
-
-
-class _DaysShock(_Shock):
-    days: PosFloat = Field(14.0, description="Length of the window in days.")
-
-    def window(self) -> tuple[float, float]:
-        """(start day, end day) of the window; the shock must be resolved (`resolve_shock`)."""
-        return self._start(), self._start() + self.days
-
-
-class DemandSurgeShock(_DaysShock):
-    """Market risk: more contacts of the listed types for a while."""
-
-    type: Literal["demand_surge"]
-    multiplier: PosFloat = Field(2.0, description="Factor on the arrival rate (> 0).")
-    types: Annotated[tuple[ContactType, ...], BeforeValidator(_comma_list)] = Field(
-        CONTACT_TYPES, min_length=1, description="Contact types hit; default all.")
-
-    def demand_events(self) -> list[dict[str, Any]]:
-        """A demand event with the surge's multiplier and types."""
-        return [self._span() | {"multiplier": self.multiplier, "types": list(self.types)}]
-
-
-class DefectWaveShock(_DaysShock):
-    """Quality risk: a faulty product brings more repair calls and needs more of some parts."""
-
-    type: Literal["defect_wave"]
-    repair_multiplier: Multiplier = Field(1.5, description="Factor on repair calls (>= 1).")
-    part_need_multiplier: Multiplier = Field(
-        2.0, description="Factor on parts.need_probability and on the listed SKUs' share (>= 1).")
-    skus: Annotated[tuple[str, ...], BeforeValidator(_comma_list)] = Field(
-        (), description="SKUs of the faulty product; empty = the need rises for every part.")
-
-    def demand_events(self) -> list[dict[str, Any]]:
-        """A repair demand event."""
-        return [self._span() | {"multiplier": self.repair_multiplier, "types": ["repair"]}]
-
-    def disruptions(self) -> list[dict[str, Any]]:
-        """A `part_need` disruption over the same window."""
-        return [self._span() | {"type": "part_need", "multiplier": self.part_need_multiplier,
-                                "skus": list(self.skus)}]
-
-
-class SupplierDelayShock(_DaysShock):
-    """Supply risk: orders placed in the window take longer to arrive."""
-
-    type: Literal["supplier_delay"]
-    lead_time_multiplier: Multiplier = Field(2.0, description="Factor on lead times (>= 1).")
-    skus: Annotated[tuple[str, ...], BeforeValidator(_comma_list)] = Field(
-        (), description="SKUs hit; empty = every SKU.")
-
-    def disruptions(self) -> list[dict[str, Any]]:
-        """A `supplier_delay` disruption."""
-        return [self._span() | {"type": "supplier_delay",
-                                "lead_time_multiplier": self.lead_time_multiplier,
-                                "skus": list(self.skus)}]
-
-
-class AbsenceShock(_DaysShock):
-    """Personnel risk: a share of the listed crews is off (illness, strike, attrition)."""
-
-    type: Literal["absence"]
-    days: PosFloat = Field(7.0, description="Length of the window in days.")
-    share: Probability = Field(0.2, description="Share of each shift that is off (0-1).")
-    crews: Annotated[tuple[CrewName, ...] | None, BeforeValidator(_comma_list)] = Field(
-        None, min_length=1, description="Crews hit; absent = agents and technicians (those of "
-                                        "them the scenario has).")
-
-    def disruptions(self) -> list[dict[str, Any]]:
-        """An `absence` disruption."""
-        return [self._span() | {"type": "absence", "share": self.share,
-                                "crews": list(self.crews or DEFAULT_ABSENT_CREWS)}]
-
-
-class SystemOutageShock(_Shock):
-    """Technical risk: the phone system is down, no call can be answered."""
-
-    type: Literal["system_outage"]
-    start_hour: Annotated[float, Field(ge=0, lt=24, strict=True)] = Field(
-        10.0, description="Clock time the outage starts on start_day, in hours (0-24).")
-    hours: Annotated[float, Field(gt=0, le=24 * 366, strict=True)] = Field(
-        4.0, description="Length of the outage in hours.")
-
-    def window(self) -> tuple[float, float]:
-        """(start, end) in days: start_day plus start_hour, for `hours`."""
-        start = self._start() + self.start_hour / 24.0
-        return start, start + self.hours / 24.0
-
-    def disruptions(self) -> list[dict[str, Any]]:
-        """A `system_outage` disruption of hours / 24 days."""
-        return [self._span() | {"type": "system_outage"}]
-
-
-AnyShock = DemandSurgeShock | DefectWaveShock | SupplierDelayShock | AbsenceShock \
-    | SystemOutageShock
-SHOCK_MODELS: tuple[type[AnyShock], ...] = (DemandSurgeShock, DefectWaveShock, SupplierDelayShock,
-                                           AbsenceShock, SystemOutageShock)
-
-
-def _to_shock(value: Any) -> Any:
-    if isinstance(value, dict):
-        check_tag(value, "type", SHOCK_TYPES, "a shock")
-    return value
-
-
-Shock = Annotated[AnyShock, Field(discriminator="type"), BeforeValidator(_to_shock)]
-"""One named shock, chosen by `type`."""
-SHOCK_ADAPTER: TypeAdapter[AnyShock] = TypeAdapter(Shock)
-
-
-# --- shocks against a base scenario ----------------------------------------------------------
-
-
-def crews_of(base: Scenario) -> tuple[str, ...]:
-    """The crews a scenario staffs (an absence can only hit these)."""
-    fs = base.field_service
-    present = {"agents": True, "specialists": base.call_center.escalation is not None,
-               "complaint_handlers": base.complaints is not None,
-               "technicians": fs is not None,
-               "depot_technicians": fs is not None and fs.depot is not None}
-    return tuple(name for name, here in present.items() if here)
-
-
-def resolve_shock(base: Scenario, shock: AnyShock) -> AnyShock:
-    """Fill the defaults that depend on the base scenario: start_day and absent crews.
-
-    Args:
-        base: The base scenario.
-        shock: A shock, resolved or not.
-
-    Returns:
-        A new, validated shock with every field set.
-    """
-    data = shock.model_dump()
-    if shock.start_day is None:
-        data["start_day"] = float(math.floor(base.warmup_days + base.horizon_days / 2))
-    if isinstance(shock, AbsenceShock) and shock.crews is None:
-        data["crews"] = [c for c in DEFAULT_ABSENT_CREWS if c in crews_of(base)]
-    return SHOCK_ADAPTER.validate_python(data)
-
-
-def shock_problems(base: Scenario, shock: AnyShock) -> list[tuple[str, str]]:
-    """What makes a resolved shock meaningless for this base: (key, message) pairs."""
-    problems = []
-    known = [s.sku for s in base.parts.skus] if base.parts is not None else []
-    unknown = [k for k in getattr(shock, "skus", ()) if k not in known]
-    if unknown:
-        problems.append(("skus", f"unknown SKU {', '.join(unknown)}; the base scenario has "
-                                 f"{', '.join(known) or 'no parts section'}"))
-    missing = [c for c in getattr(shock, "crews", None) or () if c not in crews_of(base)]
-    if missing:
-        problems.append(("crews", f"the base scenario has no {', '.join(missing)}; its crews "
-                                  f"are {', '.join(crews_of(base))}"))
-    start, _ = shock.window()
-    if start >= base.run_days:
-        problems.append(("start_day", f"the window starts on day {start:g}, after the run ends "
-                                      f"(day {base.run_days:g} = warm-up + horizon)"))
-    if isinstance(shock, DefectWaveShock) and base.demand.share("repair") <= 0:
-        problems.append(("type", "the base scenario has no repair calls (repair share 0 in "
-                                 "demand.mix), so a defect wave changes nothing"))
-    if isinstance(shock, SupplierDelayShock) and base.parts is None:
-        problems.append(("type", "the base scenario has no parts section, so a supplier delay "
-                                 "changes nothing"))
-    return problems
-
-
-def applicable_types(base: Scenario) -> tuple[str, ...]:
-    """The shock types that change something in this base (all but those it lacks parts for)."""
-    skip = {"defect_wave": base.demand.share("repair") <= 0, "supplier_delay": base.parts is None}
-    return tuple(t for t in SHOCK_TYPES if not skip.get(t, False))
-
-
-def apply_shock(base: Scenario, shock: AnyShock) -> Scenario:
-    """The base scenario with the shock added, as a new validated scenario.
-
-    Args:
-        base: The base scenario (left as it is).
-        shock: The shock; defaults that depend on the base are resolved here.
-
-    Returns:
-        A scenario named `<base>-<shock>` with the shock's demand events and disruptions
-        appended to the base's own.
-
-    Raises:
-        ScenarioError: If the shock names SKUs or crews the base lacks, or starts after the run.
-    """
-    source = f"shock `{shock.name}`"
-    shock = _fitting(base, resolve_shock(base, shock), source)
-    data = base.model_dump(mode="json")
-    data["name"] = f"{base.name[: 63 - len(shock.name)]}-{shock.name}"
-    start, end = shock.window()
-    what = f"stress shock `{shock.name}` ({shock.type}, days {start:g} to {end:g})"
-    data["description"] = f"{base.description}; {what}" if base.description else what
-    data["demand"]["events"] = [*data["demand"]["events"], *shock.demand_events()]
-    data["disruptions"] = [*data["disruptions"], *shock.disruptions()]
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(_problems(exc, data, None, source, [])) from None
-
-
-def shock_from_mapping(data: Mapping[str, Any], base: Scenario, source: str) -> AnyShock:
-    """Validate a shock given as plain data (the command line's `--shock`) against a base.
-
-    Args:
-        data: Shock keys, e.g. {"type": "demand_surge", "name": "surge", "multiplier": 3}.
-        base: The base scenario.
-        source: Where the data came from, for messages.
-
-    Returns:
-        The resolved shock.
-
-    Raises:
-        ScenarioError: One problem per invalid key.
-    """
-    plain = dict(data)
-    try:
-        shock = resolve_shock(base, SHOCK_ADAPTER.validate_python(plain))
-    except ValidationError as exc:
-        raise ScenarioError(_problems(exc, plain, None, source, [])) from None
-    return _fitting(base, shock, source)
-
-
-def _fitting(base: Scenario, shock: AnyShock, source: str) -> AnyShock:
-    problems = shock_problems(base, shock)
-    if problems:
-        raise ScenarioError([Problem(source, None, key, msg) for key, msg in problems])
-    return shock
+from sim.stress_shocks import (
+    DEFAULT_ABSENT_CREWS,
+    MAX_SHOCK_NAME,
+    SHOCK_ADAPTER,
+    SHOCK_MODELS,
+    SHOCK_TYPES,
+    AbsenceShock,
+    AnyShock,
+    DefectWaveShock,
+    DemandSurgeShock,
+    Multiplier,
+    Shock,
+    SupplierDelayShock,
+    SystemOutageShock,
+    applicable_types,
+    apply_shock,
+    crews_of,
+    resolve_shock,
+    shock_from_mapping,
+    shock_problems,
+)
+
+__all__ = ["DEFAULT_ABSENT_CREWS", "MAX_SHOCK_NAME", "SHOCK_ADAPTER", "SHOCK_MODELS",
+           "SHOCK_TYPES", "AbsenceShock", "AnyShock", "DefectWaveShock", "DemandSurgeShock",
+           "Multiplier", "Shock", "StressFile", "StressPlan", "StressResult",
+           "SupplierDelayShock", "SystemOutageShock", "applicable_types", "apply_shock",
+           "chart_series", "crews_of", "is_stress_file", "load_stress", "resolve_shock",
+           "run_stress", "shock_from_mapping", "shock_problems", "stress_figures",
+           "stress_to_yaml", "write_stress"]
 
 
 # --- the stress file -------------------------------------------------------------------------
@@ -426,11 +157,8 @@ def _read_text(path: Path) -> str:
         raise ScenarioError([Problem(source, None, "", f"cannot read the file: {err}")]) from None
 
 
-def _parse(path: Path) -> tuple[Any, Any]:
-    try:
-        return _read_yaml(_read_text(path))
-    except _Fail as fail:
-        raise ScenarioError([Problem(str(path), fail.line, fail.path, fail.message)]) from None
+def _parse(path: Path) -> YamlDocument:
+    return parse_yaml(_read_text(path), str(path))
 
 
 def is_stress_file(path: str | Path) -> bool:
@@ -439,7 +167,7 @@ def is_stress_file(path: str | Path) -> bool:
     Raises:
         ScenarioError: If the file cannot be read or is not YAML.
     """
-    data, _ = _parse(Path(path))
+    data = _parse(Path(path)).data
     return isinstance(data, dict) and "shocks" in data
 
 
@@ -459,18 +187,11 @@ def load_stress(path: str | Path, overrides: Sequence[str] = ()) -> StressPlan:
     """
     path = Path(path)
     source = str(path)
-    data, tree = _parse(path)
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(source, None, "", "a stress file is a mapping with `base` "
-                                                        "and `shocks`")])
-    try:
-        spec = StressFile.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(_problems(exc, data, tree, source, [])) from None
+    spec, document = load_document(_read_text(path), StressFile, source, not_mapping=(
+        "a stress file is a mapping with `base` and `shocks`"))
     base_path = path.parent / spec.base
     if not base_path.is_file():
-        raise ScenarioError([Problem(source, _line_of(tree, ["base"]), "base",
-                                     f"no such scenario file: {base_path}")])
+        raise ScenarioError([document.problem(["base"], f"no such scenario file: {base_path}")])
     base = load_scenario(base_path, overrides)
     if spec.targets:
         base = Scenario.model_validate(
@@ -481,15 +202,14 @@ def load_stress(path: str | Path, overrides: Sequence[str] = ()) -> StressPlan:
         resolved = resolve_shock(base, shock)
         shocks.append(resolved)
         for key, message in shock_problems(base, resolved):
-            where: list[str | int] = ["shocks", i, key]
-            problems.append(Problem(source, _line_of(tree, where), f"shocks.{i}.{key}", message))
+            problems.append(document.problem(["shocks", i, key], message))
     known = [s.sku for s in base.parts.skus] if base.parts is not None else []
     for column in spec.daily_limits:
         sku = column.removeprefix("on_hand_")
         if sku != column and sku not in known:
-            problems.append(Problem(source, _line_of(tree, ["daily_limits", column]),
-                                    f"daily_limits.{column}", f"unknown SKU {sku}; the base "
-                                    f"scenario has {', '.join(known) or 'no parts section'}"))
+            problems.append(document.problem(["daily_limits", column], f"unknown SKU {sku}; the "
+                                             f"base scenario has "
+                                             f"{', '.join(known) or 'no parts section'}"))
     if problems:
         raise ScenarioError(problems)
     return StressPlan(spec.name or path.stem, base, tuple(shocks), spec.replications, spec.seed,
@@ -593,14 +313,8 @@ def stress_to_yaml(result: StressResult) -> str:
                 "replications": result.replications, "seed": result.seed,
                 "daily_limits": result.daily_limits,
                 "shocks": [_type_first(s.model_dump(mode="json")) for s in result.shocks]}
-    yaml = YAML(typ="rt")
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.representer.add_representer(type(None), _represent_none)
-    buf = io.StringIO()
-    yaml.dump(_yaml_tree(document), buf)
     return (f"# Resolved stress test `{result.name}`: targets are the base scenario's "
-            f"(scenarios/{BASELINE}.yaml).\n" + buf.getvalue())
+            f"(scenarios/{BASELINE}.yaml).\n" + to_yaml(document))
 
 
 _UNITS = {"open_work_orders": "work orders", "jobs_waiting_parts": "jobs",

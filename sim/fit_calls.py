@@ -1,0 +1,194 @@
+"""Fitting the customer side from the calls and complaints logs.
+
+This module owns the estimation of ``demand`` (contacts per day, mix, weekly and hourly profiles,
+from the calls log), ``call_center`` (handle times, patience with censoring, lines, escalation;
+staffing from the base) and ``complaints``. Each fitter writes into a ``sim.fit_builder.Builder``;
+``sim.fit.fit_logs`` calls them in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from sim.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from sim.fit_builder import DAY_NAMES, Builder, ParamFit, as_number, span
+from sim.fit_dists import (
+    demand_shocks,
+    profile_intervals,
+    proportion,
+    round_sig,
+    sum_to_one,
+)
+from sim.roster import open_fraction
+from sim.scenario import CONTACT_TYPES, OpenHours
+
+
+def fit_demand(b: Builder) -> pd.DataFrame:
+    """Contacts per day, mix, weekly and hourly profiles; returns the daily counts."""
+    logs = b.logs
+    calls = logs.tables["calls"]
+    customer = calls[calls["origin"] != "followup"] if "origin" in calls else calls
+    t = customer["arrived_at"].to_numpy(float)
+    first_day = int(logs.start // MINUTES_PER_DAY)
+    n_days = round(logs.days)
+    reps = np.sort(calls["rep"].unique())
+    rep_index = np.searchsorted(reps, customer["rep"].to_numpy())
+    day = np.floor(t / MINUTES_PER_DAY).astype(int) - first_day
+    counts = np.zeros((len(reps), n_days))
+    np.add.at(counts, (rep_index, day), 1)
+    weekday = (first_day + np.arange(n_days)) % 7
+    per_day, weights = profile_intervals(counts, weekday, b.confidence)
+    unseen = [DAY_NAMES[d] for d in range(7) if not (weekday == d).any()]
+    if unseen:
+        b.notes.append(f"no {', '.join(unseen)} in the records: weekly weight 1 assumed")
+    expected = per_day.value * np.array([w.value for w in weights])[weekday]
+    dates = [(logs.origin + dt.timedelta(days=first_day + i)).date() for i in range(n_days)]
+    b.notes += demand_shocks(counts, expected, dates)
+    n = len(customer)
+    b.number(("demand", "contacts_per_day"), per_day, n, unit="contacts/day")
+    kinds = customer["type"].to_numpy(str)
+    shares = {k: proportion(int((kinds == k).sum()), n, b.confidence) for k in CONTACT_TYPES}
+    mix = {k: est for k, est in shares.items() if est is not None and est.value > 0}
+    rounded = sum_to_one({k: est.value for k, est in mix.items()})
+    for k, est in mix.items():
+        b.params.append(ParamFit(f"demand.mix.{k}", est, n))
+    b.set(("demand", "mix"), rounded, f"fitted shares of {n} customer contacts")
+    for d, est in enumerate(weights):
+        b.params.append(ParamFit(f"demand.weekly_profile.{d}", est, int(counts[:, weekday == d]
+                                                                       .sum())))
+    b.set(("demand", "weekly_profile"), [round(w.value, 4) for w in weights],
+          "fitted: mean contacts per weekday / mean per day, Monday first")
+    hours = (np.floor(t / MINUTES_PER_HOUR) % 24).astype(int)
+    hour_counts = np.bincount(hours, minlength=24)
+    for h in range(24):
+        share = proportion(int(hour_counts[h]), n, b.confidence)
+        assert share is not None
+        b.params.append(ParamFit(f"demand.hourly_profile.{h}", share, n))
+    b.set(("demand", "hourly_profile"), [round(c / n, 5) for c in hour_counts],
+          "fitted: share of contacts per hour of the day")
+    b.set(("demand", "events"), [], "not copied from the base: the fitted rates already hold "
+                                    "whatever shocks the records contain")
+    hours_spec = b.data["call_center"].get("hours")
+    if hours_spec is not None:
+        open_share = open_fraction(OpenHours.model_validate(hours_spec)).ravel()
+        how = ((np.floor(t / MINUTES_PER_HOUR)) % 168).astype(int)
+        outside = float(np.mean(open_share[how] == 0)) if n else 0.0
+        if outside > 0.001:
+            b.notes.append(f"{outside:.1%} of the contacts arrive outside call_center.hours of "
+                           "the base: the fitted scenario will not generate them")
+    return pd.DataFrame({"rep": np.repeat(reps, n_days),
+                         "day": np.tile(np.arange(n_days), len(reps)),
+                         "date": np.tile([d.isoformat() for d in dates], len(reps)),
+                         "contacts": counts.ravel()})
+
+
+def fit_calls(b: Builder) -> None:
+    """The call center: handle times, patience, lines, escalation; staffing from the base."""
+    calls = b.logs.tables["calls"]
+    arrived = calls["arrived_at"].to_numpy(float)
+    answered = calls["answered_at"].to_numpy(float)
+    talk_end = calls["agent_ended_at"].to_numpy(float)
+    kinds = calls["type"].to_numpy(str)
+    rep = calls["rep"].to_numpy(float)
+    cc = ("call_center",)
+    b.staff((*cc, "agents"), rep, answered, talk_end, "calls in conversation")
+    for kind in CONTACT_TYPES:
+        if (kinds == kind).any():
+            b.dist((*cc, "handle_minutes", kind), span(kinds == kind, answered, talk_end),
+                   f"{kind} calls")
+    # Patience: an abandonment after waiting w is an event at w; an answer after waiting w
+    # says only that patience exceeded w (right-censored). Calls answered at once tell nothing.
+    abandoned = (calls["outcome"] == "abandoned").to_numpy()
+    wait = np.where(abandoned, calls["abandoned_at"].to_numpy(float), answered) - arrived
+    waited = np.isfinite(wait) & (wait > 0)
+    if abandoned.any():
+        b.dist((*cc, "patience_minutes"), wait[waited], "waiting callers",
+               observed=abandoned[waited], fallback=False)
+    elif not b.keep((*cc, "patience_minutes"), "no abandoned calls in the records"):
+        b.set((*cc, "patience_minutes"), None, "no abandoned calls in the records: nobody "
+                                               "abandons")
+    _fit_lines(b, calls)
+    b.keep((*cc, "hours"), "opening hours are not in the logs")
+    b.keep((*cc, "answer_target_seconds"), "a target, not in the logs")
+    _fit_escalation(b, calls)
+
+
+def _fit_lines(b: Builder, calls: pd.DataFrame) -> None:
+    """Lines: the number of calls in the system whenever a caller got a busy signal."""
+    path = ("call_center", "lines")
+    blocked = (calls["outcome"] == "blocked").to_numpy()
+    if not blocked.any() or "ended_at" not in calls:
+        if not b.keep(path, "no busy signals in the records"):
+            b.set(path, None, "no busy signals in the records: unlimited lines")
+        return
+    ended = np.where((calls["outcome"] == "abandoned").to_numpy(),
+                     calls["abandoned_at"].to_numpy(float), calls["ended_at"].to_numpy(float))
+    ended = np.where(np.isnan(ended), np.inf, ended)
+    arrived = calls["arrived_at"].to_numpy(float)
+    rep = calls["rep"].to_numpy(float)
+    busy = []
+    for r in np.unique(rep[blocked]):
+        inside = (rep == r) & ~blocked
+        starts, ends = np.sort(arrived[inside]), np.sort(ended[inside])
+        at = arrived[blocked & (rep == r)]
+        busy.append(np.searchsorted(starts, at, side="right")
+                    - np.searchsorted(ends, at, side="right"))
+    counts = np.concatenate(busy)
+    lines = int(counts.max())
+    b.set(path, max(lines, 1), f"fitted: calls in the system at the {blocked.sum()} busy "
+                               f"signals (median {np.median(counts):g}, max {lines})")
+
+
+def _fit_escalation(b: Builder, calls: pd.DataFrame) -> None:
+    """Escalation probability per type and the specialists' handle time."""
+    path = ("call_center", "escalation")
+    if "escalated" not in calls:
+        b.keep(path, "the calls log has no escalated column")
+        return
+    talked = calls[calls["agent_ended_at"].notna()]
+    escalated = talked["escalated"].to_numpy(float) == 1.0
+    if not escalated.any():
+        b.set(path, None, "no escalated calls in the records: no transfers")
+        return
+    kinds = talked["type"].to_numpy(str)
+    probability: dict[str, float] = {}
+    for kind in CONTACT_TYPES:
+        mine = kinds == kind
+        est = proportion(int((escalated & mine).sum()), int(mine.sum()), b.confidence)
+        if est is not None and est.value > 0:
+            b.params.append(ParamFit(f"call_center.escalation.probability.{kind}", est,
+                                     int(mine.sum())))
+            probability[kind] = round_sig(est.value, 4)
+    b.set((*path, "probability"), probability, "fitted: escalated / answered, by type")
+    if "specialist_answered_at" in calls and "specialist_ended_at" in calls:
+        b.dist((*path, "handle_minutes"), span(None, calls["specialist_answered_at"]
+                                               .to_numpy(float), calls["specialist_ended_at"]
+                                               .to_numpy(float)), "specialist calls")
+        b.staff((*path, "specialists"), calls["rep"].to_numpy(float),
+                calls["specialist_answered_at"].to_numpy(float),
+                calls["specialist_ended_at"].to_numpy(float), "specialist calls")
+    elif not b.keep((*path, "handle_minutes"), "no specialist times in the calls log"):
+        b.set(path, None, "escalations without specialist times and no base: left out")
+
+
+def fit_complaints(b: Builder) -> None:
+    """Complaint deadline and resolution time, from the complaints log."""
+    cases = b.logs.get("complaints")
+    path = ("complaints",)
+    if cases is None:
+        if not b.keep(path, "no complaints log given"):
+            b.set(path, None, "no complaints log and no base: a complaint ends with its call")
+        return
+    opened, started = cases["opened_at"].to_numpy(float), cases["started_at"].to_numpy(float)
+    resolved = cases["resolved_at"].to_numpy(float)
+    b.dist((*path, "deadline_hours"), span(None, opened, cases["due_at"].to_numpy(float)),
+           "complaint deadlines", MINUTES_PER_HOUR)
+    as_number(b, (*path, "deadline_hours"))
+    b.dist((*path, "resolution_hours"), span(None, started, resolved), "resolved complaints",
+           MINUTES_PER_HOUR)
+    b.staff((*path, "handlers"), cases["rep"].to_numpy(float), started, resolved,
+            "complaints being worked")
+
