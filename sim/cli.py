@@ -148,6 +148,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise bad_input("--precision", f"must be between 0 and 1, got {args.precision}")
         if max_reps < 2:
             raise bad_input("--max-reps", f"must be at least 2, got {max_reps}")
+        if args.events:  # a stopped run is the fixed run of its length: rerun that one
+            raise bad_input("--events", "not with --precision; rerun with --reps N --events, N "
+                                        "the replications the precision run stopped at")
         with progress_bar(reps, scenario.name, args.quiet) as progress:
             result, report = replicate_to_precision(
                 scenario, args.precision, max_reps, args.seed, executor_for(args, max_reps),
@@ -208,7 +211,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 EXTENSIONS = ("sim.cli_sweep", "sim.cli_compare", "sim.cli_stress", "sim.cli_optimize",
-              "sim.cli_warmup")
+              "sim.cli_warmup", "sim.cli_fit")
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:

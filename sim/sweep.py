@@ -1,0 +1,618 @@
+"""Parameter sweeps: a base scenario run over a grid of factor values with common random numbers.
+
+This module owns the experiment file (``Factor``, ``Experiment``, ``load_experiment``; its YAML is
+read as safely as a scenario file and its errors name file, line and key path), turning factors
+into validated point scenarios (``expand_points``), running every point on the same seeds
+(``run_sweep``), the tidy tables and feasibility verdicts (which point meets every target, the
+cheapest that does) and the sweep results folder (``write_sweep``). Charts are built in
+``sim.charts_experiments``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from itertools import product
+from pathlib import Path
+from typing import Annotated, Any, NamedTuple, TypeVar
+
+import pandas as pd
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
+
+from sim.catalog import KPI_BY_NAME
+from sim.executors import Executor
+from sim.experiments import Progress, RunResult, replicate_many
+from sim.loader import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_NODES,
+    Problem,
+    ScenarioError,
+    load_scenario,
+    load_scenario_text,
+    scenario_to_yaml,
+)
+from sim.results import ResultsFolder, json_safe, manifest
+from sim.scenario import NAME_PATTERN, KpiName, Scenario
+from sim.store import ReplicationStore
+
+MAX_POINTS = 1000  # each point is validated and run; a bigger grid is almost surely a typo
+FIXED_KEYS = ("name", "seed", "replications")  # the same for every point by construction
+# sweep_summary.csv after point and the factor columns (contract; extras follow)
+SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high", "n", "meets_targets")
+_KEY = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$"
+Model = TypeVar("Model", bound=BaseModel)
+
+# --- the experiment file as YAML: the scenario loader's rules, for a different schema ---------
+
+
+def read_yaml_text(text: str, source: str) -> tuple[Any, Any]:
+    """Parse YAML like a scenario file: no tags, no duplicate keys, bounded size and aliases.
+
+    Args:
+        text: The YAML document.
+        source: Its name in error messages (a file name, ``--vary``).
+
+    Returns:
+        (plain data, ruamel tree with line numbers).
+
+    Raises:
+        ScenarioError: Naming ``source`` and the line.
+    """
+    def fail(line: int | None, message: str) -> ScenarioError:
+        return ScenarioError([Problem(source, line, "", message)])
+
+    try:
+        tree = YAML(typ="rt").load(text)  # round-trip mode never constructs Python objects
+    except YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None) or str(err).strip().splitlines()[0]
+        raise fail(mark.line + 1 if mark else None, f"YAML error: {problem}") from None
+    except RecursionError:
+        raise fail(None, f"nested more than {MAX_DEPTH} levels deep") from None
+    budget = [MAX_NODES]  # aliases are shared objects: count nodes after expansion
+
+    def plain(node: Any, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0 or depth > MAX_DEPTH:
+            raise fail(None, f"more than {MAX_NODES} values or {MAX_DEPTH} levels (aliases?)")
+        if isinstance(node, TaggedScalar) or getattr(getattr(node, "tag", None), "value", None):
+            raise fail(line_of(node, ()), "tags are not allowed: experiment files are plain data")
+        if isinstance(node, dict):
+            return {k if isinstance(k, str) else str(k): plain(v, depth + 1)
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v, depth + 1) for v in node]
+        if isinstance(node, ScalarBoolean):  # an anchored boolean is an int subclass
+            return bool(node)
+        for kind in (bool, int, float, str):
+            if isinstance(node, kind):
+                return kind(node)
+        if node is None:
+            return None
+        raise fail(None, f"unsupported YAML value {node!r} (use numbers, text, lists, mappings)")
+
+    return plain(tree, 0), tree
+
+
+def read_yaml_file(path: Path) -> tuple[Any, Any]:
+    """``read_yaml_text`` for a file, with the scenario loader's size cap and UTF-8 rule.
+
+    Args:
+        path: The YAML file.
+    """
+    source = str(path)
+    try:
+        if not path.is_file():
+            raise ScenarioError([Problem(source, None, "", "no such file")])
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise ScenarioError([Problem(source, None, "", f"larger than {MAX_BYTES:,} bytes")])
+        return read_yaml_text(raw.decode("utf-8-sig"), source)
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError([Problem(source, None, "", f"cannot read the file as UTF-8 text: "
+                                                       f"{err}")]) from None
+
+
+def line_of(tree: Any, path: Sequence[str | int]) -> int | None:
+    """Line (1-based) of the deepest existing key of ``path`` in a ruamel tree.
+
+    Args:
+        tree: The ruamel tree from ``read_yaml_text`` (anything else gives None).
+        path: Keys and list indexes from the top.
+    """
+    line = tree.lc.line + 1 if isinstance(tree, CommentedMap | CommentedSeq) else None
+    for item in path:
+        if isinstance(tree, CommentedMap) and item in tree:
+            line = tree.lc.key(item)[0] + 1
+        elif isinstance(tree, CommentedSeq) and isinstance(item, int) and item < len(tree):
+            line = tree.lc.item(item)[0] + 1
+        else:
+            break
+        tree = tree[item]
+    return line
+
+
+class ExperimentModel(BaseModel):
+    """Base of the experiment models: frozen; an unknown key names the nearest allowed one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        allowed = [f.alias or name for name, f in cls.model_fields.items()]
+        unknown = [str(k) for k in data if k not in allowed and k not in cls.model_fields]
+        if unknown:
+            hints = {k: difflib.get_close_matches(k, allowed, n=1, cutoff=0.6) for k in unknown}
+            messages = {k: f"unknown key `{k}`" + (f"; did you mean `{h[0]}`?" if h else "")
+                        + f" (allowed keys: {', '.join(allowed)})" for k, h in hints.items()}
+            raise PydanticCustomError("unknown_keys", "{summary}",
+                                      {"summary": "; ".join(messages.values()),
+                                       "messages": messages})
+        return data
+
+
+_MESSAGES = {
+    "path_type": "expected a file path", "string_type": "expected text",
+    "int_type": "expected a whole number", "int_from_float": "expected a whole number",
+    "tuple_type": "expected a list", "dict_type": "expected a mapping of keys",
+    "model_type": "expected a mapping of keys", "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}", "string_pattern_mismatch":
+        "expected a dotted key path as for --set, e.g. field_service.technicians.0.count",
+}
+
+
+def validate_document(model: type[Model], data: Any, tree: Any, source: str) -> Model:
+    """Validate plain data against ``model``; errors become located ``Problem`` lines.
+
+    Args:
+        model: The pydantic model.
+        data: Plain data from ``read_yaml_text``.
+        tree: The ruamel tree, for line numbers (None: no lines).
+        source: The file name for messages.
+
+    Returns:
+        The validated model.
+
+    Raises:
+        ScenarioError: One problem per validation error: file, line, key path, message.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            path = [p for p in err["loc"] if p != "[key]"]
+            items = [(path, str(err["msg"]))]
+            if err["type"] == "unknown_keys":
+                items = [([*path, k], m) for k, m in err["ctx"]["messages"].items()]
+            elif err["type"] == "missing":
+                items = [(path, "required key is missing")]
+            elif err["type"] != "value_error":
+                text = _MESSAGES.get(err["type"], str(err["msg"])).format(**err.get("ctx", {}))
+                items = [(path, f"{text} (got {json.dumps(json_safe(err['input']))})")]
+            for where, message in items:
+                problems.append(Problem(source, line_of(tree, where), ".".join(map(str, where)),
+                                        message.removeprefix("Value error, ")))
+        raise ScenarioError(problems) from None
+
+
+def dump_yaml(doc: Any) -> str:
+    """Plain data as block YAML with lists of scalars and small mappings on one line.
+
+    Args:
+        doc: JSON-like data.
+    """
+    yaml = YAML(typ="rt")
+    yaml.default_flow_style = None
+    buffer = io.StringIO()
+    yaml.dump(json_safe(doc), buffer)
+    return buffer.getvalue()
+
+
+# --- experiment models ------------------------------------------------------------------------
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"expected a finite number (got {value!r})")
+    return value
+
+
+Number = Annotated[Any, AfterValidator(_number)]
+
+
+class Factor(ExperimentModel):
+    """One varied key: an explicit list of ``values`` or a ``from``/``to``/``step`` range."""
+
+    key: str = Field(pattern=_KEY, description="Dotted key path in the scenario, as for --set, "
+                                               "e.g. field_service.technicians.0.count.")
+    values: tuple[Any, ...] | None = Field(None, min_length=1, description="The values to try.")
+    from_: Number | None = Field(None, alias="from", description="First value of a range.")
+    to: Number | None = Field(None, description="Last value of a range (kept if on the grid).")
+    step: Number | None = Field(None, description="Step of a range (> 0).")
+    # Where the factor was written, so that a bad point is reported at its factor.
+    _source: str = PrivateAttr("--vary")
+    _line: int | None = PrivateAttr(None)
+    _path: str = PrivateAttr("")
+
+    @field_validator("key")
+    @classmethod
+    def _not_fixed(cls, key: str) -> str:
+        if key in FIXED_KEYS:
+            raise ValueError(f"`{key}` is the same for every point of a sweep; set it in the "
+                             "experiment (replications, seed, name) instead")
+        return key
+
+    @field_validator("values")
+    @classmethod
+    def _distinct(cls, values: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+        seen: set[str] = set()
+        for v in values or ():
+            text = json.dumps(json_safe(v), sort_keys=True)
+            if text in seen:
+                raise ValueError(f"the value {text} appears twice; each point must differ")
+            seen.add(text)
+        return values
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Factor:
+        start, stop, step = self.from_, self.to, self.step
+        if self.values is not None:
+            if (start, stop, step) != (None, None, None):
+                raise ValueError("give either `values` or `from`/`to`/`step`, not both")
+            return self
+        if start is None or stop is None or step is None:
+            raise ValueError("needs `values: [...]` or all of `from`, `to` and `step`")
+        if step <= 0:
+            raise ValueError(f"step must be greater than 0 (got {step})")
+        if stop < start:
+            raise ValueError(f"`to` ({stop}) is below `from` ({start})")
+        if (Decimal(repr(stop)) - Decimal(repr(start))) / Decimal(repr(step)) >= MAX_POINTS:
+            raise ValueError(f"the range has more than {MAX_POINTS} values")
+        return self
+
+    def grid(self) -> tuple[Any, ...]:
+        """The factor's values in order; a range includes ``to`` when it lies on the grid.
+
+        Ranges are computed in decimal from the numbers as written, so ``0.1`` to ``0.3`` step
+        ``0.1`` gives exactly 0.1, 0.2, 0.3 (no 0.30000000000000004), and all-integer ranges
+        give integers (counts of people must be whole numbers).
+        """
+        if self.values is not None:
+            return self.values
+        start, stop, step = (Decimal(repr(v)) for v in (self.from_, self.to, self.step))
+        count = int((stop - start) / step) + 1
+        whole = all(isinstance(v, int) for v in (self.from_, self.to, self.step))
+        return tuple(int(start + i * step) if whole else float(start + i * step)
+                     for i in range(count))
+
+
+class Experiment(ExperimentModel):
+    """An experiment file: a base scenario and the factors to vary over it."""
+
+    name: str | None = Field(None, description="Results folder name (default: the file's stem).")
+    base: Path = Field(description="Base scenario file, relative to the experiment file.")
+    factors: tuple[Factor, ...] = Field(description="Factors (at least one); several = their "
+                                                    "full grid.")
+    replications: Annotated[int, Field(strict=True, ge=1, le=10000)] | None = Field(
+        None, description="Replications per point (default: the base scenario's).")
+    seed: Annotated[int, Field(strict=True, ge=0)] | None = Field(
+        None, description="Root seed shared by every point (default: the base scenario's).")
+    kpis: tuple[KpiName, ...] | None = Field(
+        None, description="KPIs to chart (default: the targeted ones + total_cost).")
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, v: str | None) -> str | None:
+        if v is not None and not (len(v) <= 64 and NAME_PATTERN.match(v)):
+            raise ValueError(f"`{v}` cannot name a results folder: use 1-64 letters, digits, "
+                             "`_`, `.` or `-`, starting with a letter or digit")
+        return v
+
+    @field_validator("factors")
+    @classmethod
+    def _grid(cls, factors: tuple[Factor, ...]) -> tuple[Factor, ...]:
+        if not factors:
+            raise ValueError("needs at least one factor {key, values} or {key, from, to, step}")
+        keys = [f.key for f in factors]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"factor key(s) {', '.join(repeated)} appear more than once")
+        if math.prod(len(f.grid()) for f in factors) > MAX_POINTS:
+            raise ValueError(f"the grid has more than {MAX_POINTS} points")
+        return factors
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file; ``base`` comes back resolved against its folder.
+
+    Args:
+        path: The experiment YAML file.
+
+    Returns:
+        The experiment, with ``name`` filled in (default: the file name without extension).
+
+    Raises:
+        ScenarioError: For a missing or invalid file or base scenario, naming file, line, key.
+    """
+    path = Path(path)
+    data, tree = read_yaml_file(path)
+    experiment = validate_document(Experiment, data, tree, str(path))
+    base = experiment.base if experiment.base.is_absolute() else path.parent / experiment.base
+    if not base.is_file():
+        raise ScenarioError([Problem(str(path), line_of(tree, ["base"]), "base",
+                                     f"no such scenario file: {base}")])
+    name = experiment.name
+    if name is None:
+        name = path.stem if NAME_PATTERN.match(path.stem) and len(path.stem) <= 64 else "sweep"
+    experiment = experiment.model_copy(update={"base": base, "name": name})
+    for i, factor in enumerate(experiment.factors):
+        factor._source, factor._path = str(path), f"factors.{i}"
+        factor._line = line_of(tree, ["factors", i])
+    return experiment
+
+
+class Point(NamedTuple):
+    """One grid point: its id (``p01`` ...), the factor values it sets, its scenario."""
+
+    id: str
+    values: dict[str, Any]
+    scenario: Scenario
+
+
+def expand_points(experiment_or_base: Experiment | Scenario,
+                  factors: Sequence[Factor] | None = None) -> list[Point]:
+    """Every combination of the factors' values (first factor slowest), validated as scenarios.
+
+    Each value is applied to the base as a ``--set`` override and the result is validated like
+    a scenario file; the point's scenario is named ``<base>.<point id>``.
+
+    Args:
+        experiment_or_base: An experiment (its base file is loaded) or a base scenario.
+        factors: The factors (default: the experiment's).
+
+    Returns:
+        ``(point id, {key: value}, scenario)`` per point, in grid order.
+
+    Raises:
+        ScenarioError: Naming every bad point and the factor behind it.
+    """
+    if isinstance(experiment_or_base, Experiment):
+        base = load_scenario(experiment_or_base.base)
+        factors = experiment_or_base.factors if factors is None else factors
+    else:
+        base = experiment_or_base
+    if not factors:
+        raise ValueError("a sweep needs at least one factor")
+    combos = list(product(*(f.grid() for f in factors)))
+    width = max(2, len(str(len(combos))))
+    text = scenario_to_yaml(base)
+    points: list[Point] = []
+    problems: list[Problem] = []
+    for n, combo in enumerate(combos, start=1):
+        pid = f"p{n:0{width}d}"
+        sets = [f"{f.key}={json.dumps(json_safe(v))}" for f, v in zip(factors, combo,
+                                                                       strict=True)]
+        name = f"{base.name[:63 - len(pid)]}.{pid}"
+        try:
+            scenario = load_scenario_text(text, f"point {pid}", [f"name={name}", *sets])
+        except ScenarioError as err:
+            problems.extend(_point_problems(pid, factors, sets, err))
+            continue
+        points.append(Point(pid, {f.key: v for f, v in zip(factors, combo, strict=True)},
+                            scenario))
+    if problems:
+        raise ScenarioError(problems)
+    return points
+
+
+def _point_problems(pid: str, factors: Sequence[Factor], sets: list[str], err: ScenarioError
+                    ) -> list[Problem]:
+    """The loader's problems for one point, placed at the factor whose value caused them."""
+    where = ", ".join(sets)
+    out = []
+    for p in err.problems:
+        found = re.search(r" \((?:from|in) `--set ([^`]*)`\)$", p.message)
+        message = p.message[:found.start()] if found else p.message
+        culprit = factors[sets.index(found.group(1))] if found and found.group(1) in sets \
+            else None
+        key = f"{p.path}: " if p.path else ""
+        source = (culprit or factors[0])._source
+        line, path = (culprit._line, culprit._path) if culprit is not None else (None, "")
+        out.append(Problem(source, line, path, f"point {pid} ({where}): {key}{message}"))
+    return out
+
+
+def meets_targets(summary: pd.DataFrame, targets: Mapping[str, float]) -> bool:
+    """Whether a point meets every target with confidence (vacuously true without targets).
+
+    For an ``at_least`` KPI the CI's lower bound must be at or above the target, for an
+    ``at_most`` KPI the upper bound at or below it; a missing KPI or interval fails.
+
+    Args:
+        summary: The point's summary (columns kpi, ci_low, ci_high).
+        targets: KPI name -> threshold.
+    """
+    bounds = summary.set_index("kpi")[["ci_low", "ci_high"]].astype(float).to_dict("index")
+    for kpi, target in targets.items():
+        if kpi not in bounds:
+            return False
+        if KPI_BY_NAME[kpi].direction == "at_least":
+            ok = bounds[kpi]["ci_low"] >= target
+        else:
+            ok = bounds[kpi]["ci_high"] <= target
+        if not ok:  # also for nan bounds (n < 2): an unknown interval meets nothing
+            return False
+    return True
+
+
+def cheapest_feasible(overview: pd.DataFrame) -> str | None:
+    """The point with the lowest mean total_cost among those meeting every target, or None.
+
+    Args:
+        overview: One row per point with columns point, total_cost, meets_targets.
+    """
+    feasible = overview[overview["meets_targets"].astype(bool)]
+    feasible = feasible[feasible["total_cost"].notna()]
+    if feasible.empty:
+        return None
+    return str(feasible.sort_values("total_cost", kind="stable").iloc[0]["point"])
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A finished sweep: the points, their runs and the tables of the results folder."""
+
+    name: str
+    base: Scenario
+    factors: tuple[Factor, ...]
+    points: list[Point]
+    runs: list[RunResult]
+    seed: int
+    replications: int
+    kpis: tuple[str, ...]  # charted
+    table: pd.DataFrame  # sweep.csv: point, factors, rep, seed, KPIs
+    summary: pd.DataFrame  # sweep_summary.csv: point, factors, kpi, mean, CI, n, meets_targets
+    overview: pd.DataFrame  # one row per point: factors, total_cost, meets_targets, not met
+    cheapest_feasible: str | None
+
+
+def _cell(value: Any) -> Any:
+    """A factor value for a CSV cell: scalars as they are, lists and mappings as JSON."""
+    value = json_safe(value)
+    return json.dumps(value) if isinstance(value, dict | list) else value
+
+
+def run_sweep(base: Scenario, factors: Sequence[Factor], replications: int | None = None,
+              seed: int | None = None, executor: Executor | None = None,
+              progress: Progress | None = None, store: ReplicationStore | None = None, *,
+              workers: int | None = None, kpis: Sequence[str] | None = None,
+              name: str | None = None, points: Sequence[Point] | None = None) -> SweepResult:
+    """Run every point of the grid on the same seeds (common random numbers).
+
+    Args:
+        base: The base scenario.
+        factors: The factors; several give their full grid.
+        replications: Replications per point (default: the base's).
+        seed: Root seed shared by all points (default: the base's).
+        executor: Where replications run (default: ``workers`` processes).
+        progress: Called with (finished, total) replications.
+        store: Keeps finished replications on disk; those already there are not rerun.
+        workers: Processes when no executor is given (default: every core).
+        kpis: KPIs to chart (default: the base's targeted KPIs, then total_cost).
+        name: The sweep's name (default: ``<base>-sweep``).
+        points: ``expand_points(base, factors)`` if already computed.
+
+    Returns:
+        The SweepResult.
+    """
+    factors = tuple(factors)
+    points = list(points) if points is not None else expand_points(base, factors)
+    reps = base.replications if replications is None else replications
+    root = base.seed if seed is None else seed
+    runs = replicate_many([p.scenario for p in points], reps, root, workers, executor, progress,
+                          store)
+    chosen = tuple(kpis) if kpis else tuple(dict.fromkeys([*base.targets, "total_cost"]))
+    table, summary, overview = _tables(points, runs, [f.key for f in factors])
+    return SweepResult(name or f"{base.name}-sweep", base, factors, points, runs, root, reps,
+                       chosen, table, summary, overview, cheapest_feasible(overview))
+
+
+def _tables(points: Sequence[Point], runs: Sequence[RunResult], keys: Sequence[str]
+            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """sweep.csv, sweep_summary.csv and the one-row-per-point overview."""
+    tables, summaries, overview = [], [], []
+    for point, run in zip(points, runs, strict=True):
+        front = {"point": point.id, **{k: _cell(point.values[k]) for k in keys}}
+        ok = meets_targets(run.summary, run.scenario.targets)
+        judged = run.targets
+        tables.append(run.replications.assign(**front)[[*front, *run.replications.columns]])
+        summary = run.summary.assign(
+            **front, meets_targets=ok,
+            target=[judged[k].target if k in judged else math.nan for k in run.summary["kpi"]],
+            target_status=[judged[k].status if k in judged else "" for k in run.summary["kpi"]])
+        summaries.append(summary[[*front, *SUMMARY_COLUMNS, "std", "half_width", "target",
+                                  "target_status"]])
+        cost = run.summary.set_index("kpi")["mean"].get("total_cost", math.nan)
+        overview.append({**front, "total_cost": float(cost), "meets_targets": ok,
+                         "targets_not_met": ";".join(k for k, j in judged.items()
+                                                     if j.status != "met")})
+    return (pd.concat(tables, ignore_index=True), pd.concat(summaries, ignore_index=True),
+            pd.DataFrame(overview))
+
+
+def experiment_yaml(result: SweepResult) -> str:
+    """The resolved experiment: explicit values, replications and seed; base is ``base.yaml``.
+
+    Args:
+        result: A finished sweep.
+    """
+    doc = {"name": result.name, "base": "base.yaml",
+           "factors": [{"key": f.key, "values": [json_safe(v) for v in f.grid()]}
+                       for f in result.factors],
+           "replications": result.replications, "seed": result.seed, "kpis": list(result.kpis)}
+    return (f"# Resolved experiment `{result.name}`: rerun it with `aftersales-sim sweep "
+            "experiment.yaml` in this folder.\n" + dump_yaml(doc))
+
+
+def write_sweep(result: SweepResult, out: Path, command: list[str], started: datetime,
+                ended: datetime | None = None) -> Path:
+    """Write the sweep results folder ``out``; ``manifest.json`` comes last.
+
+    Args:
+        result: A finished sweep.
+        out: The folder (replaced only if empty or a finished results folder).
+        command: The argv that produced the run, for the manifest.
+        started: When the run started.
+        ended: When it ended (default: now).
+
+    Returns:
+        ``out``.
+    """
+    # Imported here: pool workers import this module, and they never draw (matplotlib is slow).
+    from sim.charts_experiments import sweep_kpi_chart
+
+    keys = [f.key for f in result.factors]
+    with ResultsFolder(out) as folder:
+        folder.write_text("experiment.yaml", experiment_yaml(result))
+        folder.write_text("base.yaml", scenario_to_yaml(result.base))
+        for point in result.points:
+            folder.write_text(f"points/{point.id}.yaml", scenario_to_yaml(point.scenario))
+        folder.write_csv("sweep.csv", result.table)
+        folder.write_csv("sweep_summary.csv", result.summary)
+        folder.write_csv("sweep_points.csv", result.overview)
+        for kpi in result.kpis:
+            folder.write_figure(kpi, sweep_kpi_chart(
+                result.summary, keys, kpi, result.base.targets.get(kpi),
+                result.cheapest_feasible, result.name, currency=result.base.currency))
+        folder.finish(manifest(result.seed, result.replications, command, started,
+                               ended or datetime.now().astimezone(),
+                               {"experiment": result.name, "points": len(result.points),
+                                "factors": keys, "cheapest_feasible": result.cheapest_feasible}))
+    return out
