@@ -1,0 +1,305 @@
+"""The optimizer (``sim.optimize``, ``sim.optimize_start``) and ``aftersales-sim optimize``.
+
+Two cases have a known optimum. A flat M/M/c call center (inquiries only, exponential handle
+time, no patience, agents around the clock, a cost per agent hour) with the target "80% within
+20 s" is cheapest at exactly the Erlang C staffing; the parameters are chosen so that the
+service level at c - 1 is clearly below the target and at c clearly above it. A single SKU under
+base stock with Poisson part requests and a constant lead time, a fill-rate target and a holding
+cost is cheapest at the smallest level meeting the target, ``theory.base_stock_level_for_fill``.
+The optimizer must return these exactly from the analytic start and also when it has to search
+from far away (descent from above, repair from below).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import theory
+from sim.cli import main
+from sim.executors import SerialExecutor
+from sim.loader import ScenarioError, load_scenario, scenario_to_yaml
+from sim.optimize import Evaluation, cheaper, optimize, shortfalls
+from sim.optimize_start import (
+    analytic_start,
+    apply_decision,
+    cover_shifts,
+    decision_variables,
+    with_bounds,
+)
+from sim.scenario import Scenario
+from sim.scenario_parts import Shift
+
+ROOT = Path(__file__).resolve().parent.parent
+PER_HOUR, HANDLE, ANSWER, SL_TARGET = 40.0, 6.0, 20.0, 0.8  # 4 Erlangs
+PER_DAY, LEAD, FILL_TARGET = 8.0, 0.5, 0.92  # lead-time demand Poisson(4)
+SEED = 97
+
+
+def mmc_scenario(agents: int) -> Scenario:
+    return Scenario.model_validate({
+        "name": "opt-mmc", "replications": 6, "warmup_days": 1.0, "horizon_days": 10.0,
+        "demand": {"contacts_per_day": PER_HOUR * 24, "mix": {"inquiry": 1.0},
+                   "weekly_profile": "flat", "hourly_profile": "flat"},
+        "call_center": {"agents": agents, "answer_target_seconds": ANSWER,
+                        "handle_minutes": {"inquiry": {"dist": "exponential", "mean": HANDLE}}},
+        "costs": {"agent_per_hour": 25.0},
+        "targets": {"service_level": SL_TARGET},
+    })
+
+
+def stock_scenario(level: int) -> Scenario:
+    """Repair calls only, answered and repaired in no time: one part request per call."""
+    return Scenario.model_validate({
+        "name": "opt-stock", "replications": 6, "warmup_days": 2.0, "horizon_days": 150.0,
+        "demand": {"contacts_per_day": PER_DAY, "mix": {"repair": 1.0},
+                   "weekly_profile": "flat", "hourly_profile": "flat"},
+        "call_center": {"agents": 200, "handle_minutes": {"repair": 0}},
+        "field_service": {"technicians": 500, "travel_minutes": 0, "diagnosis_minutes": 0,
+                          "repair_minutes": 0},
+        "parts": {"need_probability": 1.0, "holding_rate_per_year": 0.25,
+                  "skus": [{"sku": "part", "share": 1.0, "unit_cost": 100.0,
+                            "initial_on_hand": level,
+                            "policy": {"type": "base_stock", "level": level},
+                            "lead_time_days": LEAD}]},
+        "targets": {"fill_rate": FILL_TARGET},
+    })
+
+
+def erlang_c_optimum() -> int:
+    c = theory.erlang_c_agents_needed(PER_HOUR, HANDLE, ANSWER, SL_TARGET)
+    below = theory.erlang_c_metrics(PER_HOUR, HANDLE, c - 1, ANSWER).service_level
+    at = theory.erlang_c_metrics(PER_HOUR, HANDLE, c, ANSWER).service_level
+    assert below < SL_TARGET - 0.04 and at > SL_TARGET + 0.06, "case must not be borderline"
+    return c
+
+
+def base_stock_optimum() -> int:
+    level = theory.base_stock_level_for_fill(PER_DAY, LEAD, FILL_TARGET)
+    below = theory.poisson_base_stock(PER_DAY, LEAD, level - 1).fill_rate
+    at = theory.poisson_base_stock(PER_DAY, LEAD, level).fill_rate
+    assert below < FILL_TARGET - 0.025 and at > FILL_TARGET + 0.025, "must not be borderline"
+    return level
+
+
+# --------------------------------------------------------------------------- known optima
+
+
+@pytest.mark.parametrize(("agents", "start"), [(3, "analytic"), (20, "current"), (2, "current")],
+                         ids=["analytic", "descend-from-20", "repair-from-2"])
+def test_mmc_returns_the_erlang_c_staffing(agents: int, start: Any) -> None:
+    best = erlang_c_optimum()
+    result = optimize(mmc_scenario(agents), ["call_center.agents"], start=start,
+                      confirm_replications=12, seed=SEED, executor=SerialExecutor(),
+                      bounds={"call_center.agents": (1, 30)})
+    assert result.feasible
+    assert result.decision() == {"call_center.agents": best}
+    assert result.best.replications == 12 and result.best.phase == "confirm"
+    visited = {e.values[0]: e for e in result.evaluations if e.replications == 6}
+    assert not visited[best - 1].feasible  # the optimum was proved: one fewer fails
+    if start == "analytic":
+        assert result.start == (best,) and len(result.evaluations) == 3
+    assert result.replications_used == 6 * len({e.values for e in result.evaluations}) + 6
+
+
+@pytest.mark.parametrize(("level", "start"), [(1, "analytic"), (2, "current")],
+                         ids=["analytic", "repair-from-2"])
+def test_base_stock_returns_the_theory_level(level: int, start: Any) -> None:
+    best = base_stock_optimum()
+    result = optimize(stock_scenario(level), ["parts.skus.part.policy"], start=start,
+                      confirm_replications=12, seed=SEED, executor=SerialExecutor())
+    assert result.feasible
+    # the initial stock follows the level so that the run starts at the policy
+    assert result.decision() == {"parts.skus.0.policy.level": best,
+                                 "parts.skus.0.initial_on_hand": best}
+    assert result.scenario.parts is not None
+    assert result.scenario.parts.skus[0].policy.reorder_point == best - 1
+    costs = {e.values[0]: e.cost for e in result.evaluations if e.replications == 6}
+    assert costs[best] > costs[best - 1]  # holding cost makes every extra unit dearer
+
+
+# --------------------------------------------------------------------------- variables, starts
+
+
+def baseline() -> Scenario:
+    return load_scenario(ROOT / "scenarios" / "baseline.yaml")
+
+
+def test_decision_variables_expand_shifts_and_policies() -> None:
+    scn = baseline()
+    found = decision_variables(scn, ["call_center.agents", "field_service.technicians",
+                                     "parts.skus.*.policy", "parts.skus.compressor.policy"])
+    paths = [v.path for v in found]
+    assert paths == ["call_center.agents.0.count", "call_center.agents.1.count",
+                     "call_center.agents.2.count", "field_service.technicians.0.count",
+                     "field_service.technicians.1.count", "parts.skus.0.policy.s",
+                     "parts.skus.1.policy.r", "parts.skus.2.policy.S"]  # no repeats
+    compressor = found[5]
+    assert compressor.linked == (("parts.skus.0.policy.S", 110),
+                                 ("parts.skus.0.initial_on_hand", 110))
+    decided = apply_decision(scn, found, [v.current - 1 for v in found])
+    assert decided is not None and decided.parts is not None
+    assert decided.parts.skus[0].policy.model_dump() == {"type": "sS", "s": 189, "S": 299}
+    assert decided.parts.skus[0].initial_on_hand == 299
+    assert decided.call_center.agents[2].count == 6  # type: ignore[index]
+    # one shift by name, and a plain whole-number key
+    one = decision_variables(scn, ["call_center.agents.late", "complaints.handlers.1.count"])
+    assert [v.path for v in one] == ["call_center.agents.1.count", "complaints.handlers.1.count"]
+
+
+@pytest.mark.parametrize("spec", ["call_center.agentz", "parts.skus.nosuch.policy",
+                                  "demand.mix", "call_center.hours.open",
+                                  "followup.within_hours"])
+def test_unknown_or_non_integer_paths_are_rejected(spec: str) -> None:
+    with pytest.raises(ScenarioError, match="--decide"):
+        decision_variables(baseline(), [spec])
+
+
+def test_bounds_apply_under_a_path_and_reject_strays() -> None:
+    scn = baseline()
+    found = decision_variables(scn, ["call_center.agents", "parts.skus.*.policy"])
+    bounded = with_bounds(scn, found, {}, {"call_center.agents": (2, 9),
+                                           "parts.skus.door_seal.policy": (100, 900)})
+    assert [(v.lower, v.upper) for v in bounded[:3]] == [(2, 9)] * 3
+    assert (bounded[-1].lower, bounded[-1].upper) == (100, 900)
+    assert bounded[3].upper == 2 * 190  # default: twice the larger of current and start
+    with pytest.raises(ScenarioError, match="matches no decided variable"):
+        with_bounds(scn, found, {}, {"field_service.technicians": (1, 2)})
+
+
+def test_shift_cover_is_the_cheapest_integer_cover() -> None:
+    def shift(name: str, start: str, end: str, days: list[str]) -> Shift:
+        return Shift.model_validate({"name": name, "start": start, "end": end, "days": days,
+                                     "count": 1})
+
+    week = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    shifts = [shift("early", "08:00", "16:00", week), shift("late", "12:00", "20:00", week),
+              shift("long", "08:00", "20:00", week)]
+    need = np.zeros((7, 24), dtype=int)
+    need[:, 8:12], need[:, 12:16], need[:, 16:20] = 3, 5, 2
+    counts = cover_shifts(need.ravel(), shifts, [0, 1, 2])
+    # early 3 + late 2 covers 3/5/2 with 40 paid hours a day; any use of `long` pays more
+    assert counts == {0: 3, 1: 2, 2: 0}
+
+
+def test_analytic_start_on_the_baseline_covers_every_hour() -> None:
+    from sim.optimize_start import agents_needed_by_hour
+    from sim.roster import staffed_by_hour_of_week
+
+    scn = baseline()
+    found = decision_variables(scn, ["call_center.agents", "parts.skus.*.policy"])
+    start = analytic_start(scn, found)
+    decided = apply_decision(scn, found, [start[v.path] for v in found])
+    assert decided is not None
+    staffed = staffed_by_hour_of_week(decided.call_center.agents)
+    assert np.all(staffed + 1e-9 >= agents_needed_by_hour(scn))
+    assert start["parts.skus.1.policy.r"] >= 0
+
+
+def test_shortfall_is_measured_at_the_worst_ci_end() -> None:
+    from sim.experiments import replicate
+
+    result = replicate(mmc_scenario(6), replications=4, seed=SEED, executor=SerialExecutor())
+    low = float(result.summary.set_index("kpi").at["service_level", "ci_low"])
+    assert shortfalls(result) == {"service_level": pytest.approx((SL_TARGET - low) / SL_TARGET)}
+    assert shortfalls(replicate(mmc_scenario(9), replications=4, seed=SEED,
+                                executor=SerialExecutor())) == {}
+
+
+def test_cheaper_needs_a_paired_saving_beyond_noise() -> None:
+    from sim.experiments import replicate
+
+    def evaluation(scenario: Scenario) -> Evaluation:
+        result = replicate(scenario, replications=4, seed=SEED, executor=SerialExecutor())
+        cost = float(result.summary.set_index("kpi").at["total_cost", "mean"])
+        return Evaluation(0, (0,), 4, "test", result, cost, shortfalls(result))
+
+    seven, eight = evaluation(mmc_scenario(7)), evaluation(mmc_scenario(8))
+    assert cheaper(seven, eight)  # staff cost does not vary: an exact saving
+    assert not cheaper(eight, seven) and not cheaper(seven, seven)
+    # one more unit of stock changes the holding cost by ~10 EUR on ~160,000 of purchases,
+    # but the purchases are the same under common random numbers, so the saving is clear
+    eight_units, nine_units = evaluation(stock_scenario(8)), evaluation(stock_scenario(9))
+    assert cheaper(eight_units, nine_units)
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def write_case(tmp_path: Path, optimize_file: dict[str, Any] | None = None) -> Path:
+    (tmp_path / "mmc.yaml").write_text(scenario_to_yaml(mmc_scenario(3)), encoding="utf-8")
+    if optimize_file is None:
+        return tmp_path / "mmc.yaml"
+    lines = [f"{k}: {json.dumps(v)}" for k, v in optimize_file.items()]
+    (tmp_path / "opt.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tmp_path / "opt.yaml"
+
+
+def test_cli_writes_the_decision_contract(tmp_path: Path) -> None:
+    spec = write_case(tmp_path, {"base": "mmc.yaml", "decide": ["call_center.agents"],
+                                 "bounds": {"call_center.agents": [1, 30]},
+                                 "confirm_replications": 10})
+    out = tmp_path / "out"
+    assert main(["optimize", str(spec), "--seed", str(SEED), "--workers", "1", "--quiet",
+                 "--out", str(out)]) == 0
+    doc = json.loads((out / "decision.json").read_text())
+    best = erlang_c_optimum()
+    assert doc["decision"] == {"call_center.agents": best}
+    assert doc["feasible"] is True
+    assert doc["cost"] == pytest.approx(best * 25.0 * 24 * 10)
+    assert set(doc["kpis"]["service_level"]) == {"mean", "ci_low", "ci_high"}
+    assert doc["kpis"]["service_level"]["ci_low"] >= SL_TARGET
+    table = pd.read_csv(out / "evaluations.csv")
+    assert doc["evaluations"] == len(table) == 3
+    assert doc["replications_used"] == 6 + 6 + 4  # start, c - 1, and 4 more to confirm
+    assert table["chosen"].sum() == 1
+    chosen = load_scenario(out / "best.yaml")
+    assert chosen.call_center.agents == best
+    assert chosen.model_dump(exclude={"call_center"}) == mmc_scenario(3).model_dump(
+        exclude={"call_center"})
+    assert (out / "charts" / "cost_frontier.png").is_file()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["evaluations"] == 3 and manifest["replications"] == 10
+    assert set(manifest["files"]) >= {"decision.json", "best.yaml", "evaluations.csv"}
+
+
+def test_cli_exit_1_when_no_decision_meets_the_targets(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    file = write_case(tmp_path)
+    out = tmp_path / "out"
+    assert main(["optimize", str(file), "--decide", "call_center.agents", "--bound",
+                 "call_center.agents=1:4", "--reps", "3", "--confirm-reps", "3", "--workers",
+                 "1", "--quiet", "--out", str(out)]) == 1
+    assert "no evaluated decision meets every target" in capsys.readouterr().err
+    doc = json.loads((out / "decision.json").read_text())
+    assert doc["feasible"] is False and doc["decision"] == {"call_center.agents": 4}
+
+
+@pytest.mark.parametrize("extra", [
+    ["--decide", "call_center.nosuch"],
+    ["--decide", "call_center.agents", "--bound", "call_center.agents=5"],
+    ["--decide", "call_center.agents", "--bound", "field_service.technicians=1:3"],
+    ["--decide", "call_center.agents", "--reps", "2"],
+    [],
+])
+def test_cli_bad_input_exits_2(tmp_path: Path, extra: list[str]) -> None:
+    file = write_case(tmp_path)
+    out = tmp_path / "out"
+    assert main(["optimize", str(file), "--workers", "1", "--quiet", "--out", str(out),
+                 *extra]) == 2
+    assert not out.exists()
+
+
+def test_cli_rejects_a_scenario_without_targets_and_a_bad_optimize_file(tmp_path: Path) -> None:
+    file = write_case(tmp_path)
+    assert main(["optimize", str(file), "--decide", "call_center.agents", "--set",
+                 "targets={}", "--quiet"]) == 2
+    spec = write_case(tmp_path, {"base": "mmc.yaml", "decide": ["call_center.agents"],
+                                 "replications": 1, "colour": "blue"})
+    assert main(["optimize", str(spec), "--quiet"]) == 2
