@@ -78,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare", help="compare scenarios on the same seeds against the first (paired t)",
         description="Run every scenario with the same seeds; per KPI, the difference to the "
-                    "first with a 95%% paired-t CI and the variance reduction of common random "
+                    "first with a 95% paired-t CI and the variance reduction of common random "
                     "numbers. --set applies to every scenario.")
     p.add_argument("first", type=Path, help="the reference scenario")
     p.add_argument("others", type=Path, nargs="+", help="scenarios to compare with it")
