@@ -15,6 +15,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from sim.catalog import KPI_BY_NAME
 from sim.cli import (
     add_run_options,
@@ -25,7 +27,7 @@ from sim.cli import (
     load_for_run,
     progress_bar,
 )
-from sim.loader import Problem, ScenarioError
+from sim.loader import Problem, ScenarioError, parse_yaml
 from sim.results import is_finished
 from sim.store import ReplicationStore
 from sim.sweep import (
@@ -33,11 +35,10 @@ from sim.sweep import (
     SweepResult,
     expand_points,
     load_experiment,
-    read_yaml_text,
     run_sweep,
-    validate_document,
     write_sweep,
 )
+from sim.yaml_errors import validation_problems
 
 _NUMBER = re.compile(r"\s*[-+]?[0-9.]+([eE][-+]?[0-9]+)?\s*")
 
@@ -70,13 +71,16 @@ def parse_vary(spec: str) -> Factor:
         if not sep or not text.strip():
             raise bad_input("--vary", "expected `dotted.path=from:to:step` or `dotted.path=a,b,c`")
         if text.lstrip().startswith("["):
-            data["values"] = read_yaml_text(text, "--vary")[0]
+            data["values"] = parse_yaml(text, "--vary").data
         elif len(parts) == 3 and all(_NUMBER.fullmatch(p) for p in parts):
             data.update(zip(("from", "to", "step"),
-                            (read_yaml_text(p, "--vary")[0] for p in parts), strict=True))
+                            (parse_yaml(p, "--vary").data for p in parts), strict=True))
         else:
-            data["values"] = [read_yaml_text(v, "--vary")[0] for v in text.split(",")]
-        return validate_document(Factor, data, None, "--vary")
+            data["values"] = [parse_yaml(v, "--vary").data for v in text.split(",")]
+        try:
+            return Factor.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(validation_problems(exc, data, None, "--vary")) from None
     except ScenarioError as err:
         raise ScenarioError([Problem("--vary", None, p.path, f"{p.message} (in `--vary {spec}`)")
                              for p in err.problems]) from None

@@ -354,16 +354,23 @@ class OptimizeResult:
 
     @property
     def binding_kpi(self) -> str:
-        """The KPI for the frontier chart: service level if targeted, else the tightest target."""
+        """The tightest target at the chosen decision (the KPI of the frontier chart).
+
+        Tightest = the smallest slack between the interval's worst end and the target, relative
+        to the target; ``service_level`` when nothing is measurable.
+        """
         targets = {k: j for k, j in self.best.result.targets.items() if j.status != "no data"}
-        if "service_level" in targets or not targets:
+        if not targets:
             return "service_level"
         stats = kpi_stats(self.best.result)
 
         def slack(name: str) -> float:
             j = targets[name]
-            sign = 1.0 if j.direction == "at_least" else -1.0
-            return sign * (stats[name]["mean"] - j.target) / (abs(j.target) or 1.0)
+            at_least = j.direction == "at_least"
+            worst = stats[name]["ci_low" if at_least else "ci_high"]
+            if math.isnan(worst):
+                worst = stats[name]["mean"]
+            return (worst - j.target if at_least else j.target - worst) / (abs(j.target) or 1.0)
 
         return min(targets, key=slack)
 

@@ -1,8 +1,8 @@
 """Parameter sweeps: a base scenario run over a grid of factor values with common random numbers.
 
-This module owns the experiment file (``Factor``, ``Experiment``, ``load_experiment``; its YAML is
-read as safely as a scenario file and its errors name file, line and key path), turning factors
-into validated point scenarios (``expand_points``), running every point on the same seeds
+This module owns the experiment file (``Factor``, ``Experiment``, ``load_experiment``, read with
+the loader's ``load_document``: the YAML rules and located errors of scenario files), turning
+factors into validated point scenarios (``expand_points``), running every point on the same seeds
 (``run_sweep``), the tidy tables and feasibility verdicts (which point meets every target, the
 cheapest that does) and the sweep results folder (``write_sweep``). Charts are built in
 ``sim.charts_experiments``.
@@ -10,8 +10,6 @@ cheapest that does) and the sweep results folder (``write_sweep``). Charts are b
 
 from __future__ import annotations
 
-import difflib
-import io
 import json
 import math
 import re
@@ -21,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import product
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple, TypeVar
+from typing import Annotated, Any, NamedTuple
 
 import pandas as pd
 from pydantic import (
@@ -30,28 +28,23 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarbool import ScalarBoolean
 
 from sim.catalog import KPI_BY_NAME
 from sim.executors import Executor
 from sim.experiments import Progress, RunResult, replicate_many
 from sim.loader import (
     MAX_BYTES,
-    MAX_DEPTH,
-    MAX_NODES,
     Problem,
     ScenarioError,
+    load_document,
     load_scenario,
     load_scenario_text,
     scenario_to_yaml,
+    to_yaml,
 )
 from sim.results import ResultsFolder, json_safe, manifest
 from sim.scenario import NAME_PATTERN, KpiName, Scenario
@@ -62,97 +55,19 @@ FIXED_KEYS = ("name", "seed", "replications")  # the same for every point by con
 # sweep_summary.csv after point and the factor columns (contract; extras follow)
 SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high", "n", "meets_targets")
 _KEY = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$"
-Model = TypeVar("Model", bound=BaseModel)
 
-# --- the experiment file as YAML: the scenario loader's rules, for a different schema ---------
-
-
-def read_yaml_text(text: str, source: str) -> tuple[Any, Any]:
-    """Parse YAML like a scenario file: no tags, no duplicate keys, bounded size and aliases.
-
-    Args:
-        text: The YAML document.
-        source: Its name in error messages (a file name, ``--vary``).
-
-    Returns:
-        (plain data, ruamel tree with line numbers).
-
-    Raises:
-        ScenarioError: Naming ``source`` and the line.
-    """
-    def fail(line: int | None, message: str) -> ScenarioError:
-        return ScenarioError([Problem(source, line, "", message)])
-
-    try:
-        tree = YAML(typ="rt").load(text)  # round-trip mode never constructs Python objects
-    except YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err).strip().splitlines()[0]
-        raise fail(mark.line + 1 if mark else None, f"YAML error: {problem}") from None
-    except RecursionError:
-        raise fail(None, f"nested more than {MAX_DEPTH} levels deep") from None
-    budget = [MAX_NODES]  # aliases are shared objects: count nodes after expansion
-
-    def plain(node: Any, depth: int) -> Any:
-        budget[0] -= 1
-        if budget[0] < 0 or depth > MAX_DEPTH:
-            raise fail(None, f"more than {MAX_NODES} values or {MAX_DEPTH} levels (aliases?)")
-        if isinstance(node, TaggedScalar) or getattr(getattr(node, "tag", None), "value", None):
-            raise fail(line_of(node, ()), "tags are not allowed: experiment files are plain data")
-        if isinstance(node, dict):
-            return {k if isinstance(k, str) else str(k): plain(v, depth + 1)
-                    for k, v in node.items()}
-        if isinstance(node, list):
-            return [plain(v, depth + 1) for v in node]
-        if isinstance(node, ScalarBoolean):  # an anchored boolean is an int subclass
-            return bool(node)
-        for kind in (bool, int, float, str):
-            if isinstance(node, kind):
-                return kind(node)
-        if node is None:
-            return None
-        raise fail(None, f"unsupported YAML value {node!r} (use numbers, text, lists, mappings)")
-
-    return plain(tree, 0), tree
-
-
-def read_yaml_file(path: Path) -> tuple[Any, Any]:
-    """``read_yaml_text`` for a file, with the scenario loader's size cap and UTF-8 rule.
-
-    Args:
-        path: The YAML file.
-    """
+def _read_text(path: Path) -> str:
+    """A file's text, refused like a scenario file's when missing, over 1 MiB or not UTF-8."""
     source = str(path)
     try:
         if not path.is_file():
             raise ScenarioError([Problem(source, None, "", "no such file")])
         with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:
-            raise ScenarioError([Problem(source, None, "", f"larger than {MAX_BYTES:,} bytes")])
-        return read_yaml_text(raw.decode("utf-8-sig"), source)
+            raw = handle.read(MAX_BYTES + 1)  # load_document reports the size if over the cap
+        return raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError([Problem(source, None, "", f"cannot read the file as UTF-8 text: "
                                                        f"{err}")]) from None
-
-
-def line_of(tree: Any, path: Sequence[str | int]) -> int | None:
-    """Line (1-based) of the deepest existing key of ``path`` in a ruamel tree.
-
-    Args:
-        tree: The ruamel tree from ``read_yaml_text`` (anything else gives None).
-        path: Keys and list indexes from the top.
-    """
-    line = tree.lc.line + 1 if isinstance(tree, CommentedMap | CommentedSeq) else None
-    for item in path:
-        if isinstance(tree, CommentedMap) and item in tree:
-            line = tree.lc.key(item)[0] + 1
-        elif isinstance(tree, CommentedSeq) and isinstance(item, int) and item < len(tree):
-            line = tree.lc.item(item)[0] + 1
-        else:
-            break
-        tree = tree[item]
-    return line
 
 
 class ExperimentModel(BaseModel):
@@ -163,76 +78,15 @@ class ExperimentModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _unknown_keys(cls, data: Any) -> Any:
+        # As `sim.scenario_parts.StrictModel`, but the file's names are the aliases (`from`).
         if not isinstance(data, dict):
             return data
         allowed = [f.alias or name for name, f in cls.model_fields.items()]
         unknown = [str(k) for k in data if k not in allowed and k not in cls.model_fields]
         if unknown:
-            hints = {k: difflib.get_close_matches(k, allowed, n=1, cutoff=0.6) for k in unknown}
-            messages = {k: f"unknown key `{k}`" + (f"; did you mean `{h[0]}`?" if h else "")
-                        + f" (allowed keys: {', '.join(allowed)})" for k, h in hints.items()}
-            raise PydanticCustomError("unknown_keys", "{summary}",
-                                      {"summary": "; ".join(messages.values()),
-                                       "messages": messages})
+            raise PydanticCustomError("unknown_keys", "unknown key(s) {keys}",
+                                      {"keys": unknown, "allowed": allowed})
         return data
-
-
-_MESSAGES = {
-    "path_type": "expected a file path", "string_type": "expected text",
-    "int_type": "expected a whole number", "int_from_float": "expected a whole number",
-    "tuple_type": "expected a list", "dict_type": "expected a mapping of keys",
-    "model_type": "expected a mapping of keys", "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}", "string_pattern_mismatch":
-        "expected a dotted key path as for --set, e.g. field_service.technicians.0.count",
-}
-
-
-def validate_document(model: type[Model], data: Any, tree: Any, source: str) -> Model:
-    """Validate plain data against ``model``; errors become located ``Problem`` lines.
-
-    Args:
-        model: The pydantic model.
-        data: Plain data from ``read_yaml_text``.
-        tree: The ruamel tree, for line numbers (None: no lines).
-        source: The file name for messages.
-
-    Returns:
-        The validated model.
-
-    Raises:
-        ScenarioError: One problem per validation error: file, line, key path, message.
-    """
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            path = [p for p in err["loc"] if p != "[key]"]
-            items = [(path, str(err["msg"]))]
-            if err["type"] == "unknown_keys":
-                items = [([*path, k], m) for k, m in err["ctx"]["messages"].items()]
-            elif err["type"] == "missing":
-                items = [(path, "required key is missing")]
-            elif err["type"] != "value_error":
-                text = _MESSAGES.get(err["type"], str(err["msg"])).format(**err.get("ctx", {}))
-                items = [(path, f"{text} (got {json.dumps(json_safe(err['input']))})")]
-            for where, message in items:
-                problems.append(Problem(source, line_of(tree, where), ".".join(map(str, where)),
-                                        message.removeprefix("Value error, ")))
-        raise ScenarioError(problems) from None
-
-
-def dump_yaml(doc: Any) -> str:
-    """Plain data as block YAML with lists of scalars and small mappings on one line.
-
-    Args:
-        doc: JSON-like data.
-    """
-    yaml = YAML(typ="rt")
-    yaml.default_flow_style = None
-    buffer = io.StringIO()
-    yaml.dump(json_safe(doc), buffer)
-    return buffer.getvalue()
 
 
 # --- experiment models ------------------------------------------------------------------------
@@ -250,8 +104,8 @@ Number = Annotated[Any, AfterValidator(_number)]
 class Factor(ExperimentModel):
     """One varied key: an explicit list of ``values`` or a ``from``/``to``/``step`` range."""
 
-    key: str = Field(pattern=_KEY, description="Dotted key path in the scenario, as for --set, "
-                                               "e.g. field_service.technicians.0.count.")
+    key: str = Field(description="Dotted key path in the scenario, as for --set, e.g. "
+                                 "field_service.technicians.0.count.")
     values: tuple[Any, ...] | None = Field(None, min_length=1, description="The values to try.")
     from_: Number | None = Field(None, alias="from", description="First value of a range.")
     to: Number | None = Field(None, description="Last value of a range (kept if on the grid).")
@@ -263,7 +117,10 @@ class Factor(ExperimentModel):
 
     @field_validator("key")
     @classmethod
-    def _not_fixed(cls, key: str) -> str:
+    def _key(cls, key: str) -> str:
+        if not re.fullmatch(_KEY, key):
+            raise ValueError(f"`{key}` is not a dotted key path as for --set, e.g. "
+                             "field_service.technicians.0.count")
         if key in FIXED_KEYS:
             raise ValueError(f"`{key}` is the same for every point of a sweep; set it in the "
                              "experiment (replications, seed, name) instead")
@@ -327,6 +184,13 @@ class Experiment(ExperimentModel):
     kpis: tuple[KpiName, ...] | None = Field(
         None, description="KPIs to chart (default: the targeted ones + total_cost).")
 
+    @field_validator("base", mode="before")
+    @classmethod
+    def _path_text(cls, v: Any) -> Any:
+        if not isinstance(v, str | Path) or not str(v).strip():
+            raise ValueError(f"expected the path of a scenario file (got {v!r})")
+        return v
+
     @field_validator("name")
     @classmethod
     def _folder_name(cls, v: str | None) -> str | None:
@@ -362,19 +226,19 @@ def load_experiment(path: str | Path) -> Experiment:
         ScenarioError: For a missing or invalid file or base scenario, naming file, line, key.
     """
     path = Path(path)
-    data, tree = read_yaml_file(path)
-    experiment = validate_document(Experiment, data, tree, str(path))
+    experiment, document = load_document(
+        _read_text(path), Experiment, str(path),
+        not_mapping="an experiment file is a mapping with `base` and `factors`")
     base = experiment.base if experiment.base.is_absolute() else path.parent / experiment.base
     if not base.is_file():
-        raise ScenarioError([Problem(str(path), line_of(tree, ["base"]), "base",
-                                     f"no such scenario file: {base}")])
+        raise ScenarioError([document.problem(["base"], f"no such scenario file: {base}")])
     name = experiment.name
     if name is None:
         name = path.stem if NAME_PATTERN.match(path.stem) and len(path.stem) <= 64 else "sweep"
     experiment = experiment.model_copy(update={"base": base, "name": name})
     for i, factor in enumerate(experiment.factors):
         factor._source, factor._path = str(path), f"factors.{i}"
-        factor._line = line_of(tree, ["factors", i])
+        factor._line = document.line_of(["factors", i])
     return experiment
 
 
@@ -578,7 +442,7 @@ def experiment_yaml(result: SweepResult) -> str:
                        for f in result.factors],
            "replications": result.replications, "seed": result.seed, "kpis": list(result.kpis)}
     return (f"# Resolved experiment `{result.name}`: rerun it with `aftersales-sim sweep "
-            "experiment.yaml` in this folder.\n" + dump_yaml(doc))
+            "experiment.yaml` in this folder.\n" + to_yaml(doc))
 
 
 def write_sweep(result: SweepResult, out: Path, command: list[str], started: datetime,
