@@ -103,7 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "optimize",
         help="the cheapest staffing / stock decision that meets every target with confidence",
         description="Search the cheapest decision (mean total_cost) whose KPIs meet every "
-                    "target of the scenario by their whole 95%% interval. Starts from "
+                    "target of the scenario by their whole 95% interval. Starts from "
                     "Erlang C, offered work and base-stock estimates and improves them by "
                     "simulation under common random numbers. Exit 1 if no decision within "
                     "the bounds meets the targets.")
