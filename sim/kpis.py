@@ -19,6 +19,8 @@ from sim.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.kpis_service import (
     daily_repairs,
     followup_kpis,
+    mean_or_nan,
+    ratio,
     repair_kpis,
     technician_busy_minutes,
     turnaround_histogram,
@@ -72,21 +74,13 @@ def overtime_minutes(rep: Replication, crew: str) -> float:
     return float(ot.loc[inside, "minutes"].sum())
 
 
-def _ratio(num: float, den: float) -> float:
-    return num / den if den > 0 else NAN
-
-
-def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if len(values) else NAN
-
-
 def utilization(rep: Replication, crew: str, busy: float) -> float:
     """Busy time over staffed time (overtime counts as staffed, so the ratio stays in [0, 1])."""
     windows = rep.windows.get(crew)
     if not windows:
         return NAN
     staffed = staffed_minutes(windows, rep.start_minutes, rep.end_minutes)
-    return _ratio(busy, staffed + overtime_minutes(rep, crew))
+    return ratio(busy, staffed + overtime_minutes(rep, crew))
 
 
 def call_center_kpis(scenario: Scenario, rep: Replication) -> dict[str, float]:
@@ -111,16 +105,16 @@ def call_center_kpis(scenario: Scenario, rep: Replication) -> dict[str, float]:
                              calls["specialist_handle"].to_numpy(float), lo, hi)
     return {
         "calls_offered": float(offered),
-        "calls_blocked_rate": _ratio(float(np.sum(state == BLOCKED)), offered),
-        "service_level": _ratio(float(np.sum(wait_min <= target_min + 1e-9)), offered),
-        "asa_seconds": _mean(wait_min) * 60.0,
+        "calls_blocked_rate": ratio(float(np.sum(state == BLOCKED)), offered),
+        "service_level": ratio(float(np.sum(wait_min <= target_min + 1e-9)), offered),
+        "asa_seconds": mean_or_nan(wait_min) * 60.0,
         "response_seconds_p90": (float(np.quantile(wait_min, 0.9)) * 60.0
                                  if len(wait_min) else NAN),
-        "abandon_rate": _ratio(float(np.sum(state == ABANDONED)), offered),
-        "hold_abandon_rate": _ratio(float(np.sum(state == HOLD_ABANDONED)),
+        "abandon_rate": ratio(float(np.sum(state == ABANDONED)), offered),
+        "hold_abandon_rate": ratio(float(np.sum(state == HOLD_ABANDONED)),
                                     float(np.sum(~np.isnan(measured["hold_start"])))),
         "agent_utilization": utilization(rep, "agents", agent_busy),
-        "escalation_wait_minutes": _mean(hold_wait),
+        "escalation_wait_minutes": mean_or_nan(hold_wait),
         "specialist_utilization": utilization(rep, "specialists", spec_busy),
         "complaint_on_time_rate": complaint_on_time_rate(rep),
     }
@@ -136,7 +130,7 @@ def complaint_on_time_rate(rep: Replication) -> float:
     due = opened["due"].to_numpy(float)
     known = ~np.isnan(resolved) | (due <= rep.end_minutes)
     on_time = ~np.isnan(resolved) & (resolved <= due)
-    return _ratio(float(np.sum(on_time & known)), float(np.sum(known)))
+    return ratio(float(np.sum(on_time & known)), float(np.sum(known)))
 
 
 def daily_calls(scenario: Scenario, rep: Replication) -> pd.DataFrame:
@@ -255,7 +249,7 @@ def measure(scenario: Scenario, rep: Replication) -> Outcome:
         kpis |= {"fill_rate": NAN, "part_wait_hours": NAN, "inventory_value_mean": 0.0}
     kpis |= followup_kpis(rep)
     kpis |= cost_kpis(scenario, rep)
-    kpis["cost_per_repair"] = _ratio(kpis["total_cost"], kpis["repairs_completed"])
+    kpis["cost_per_repair"] = ratio(kpis["total_cost"], kpis["repairs_completed"])
     daily = daily_calls(scenario, rep)
     day_ends = (daily["day"].to_numpy(float) + 1.0) * MINUTES_PER_DAY
     daily = pd.concat([daily, daily_repairs(rep, day_ends)], axis=1)

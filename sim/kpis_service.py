@@ -18,11 +18,13 @@ from sim.model import Replication
 NAN = math.nan
 
 
-def _ratio(num: float, den: float) -> float:
+def ratio(num: float, den: float) -> float:
+    """``num / den``, NaN when there is nothing to divide by (no calls, no jobs...)."""
     return num / den if den > 0 else NAN
 
 
-def _mean(values: np.ndarray) -> float:
+def mean_or_nan(values: np.ndarray) -> float:
+    """The mean, NaN for an empty sample."""
     return float(values.mean()) if len(values) else NAN
 
 
@@ -53,19 +55,19 @@ def repair_kpis(rep: Replication, calls: pd.DataFrame) -> dict[str, float]:
     started = measured[~measured["first_start"].isna()]
     return {
         "repairs_completed": float(len(finished)),
-        "repair_on_time_rate": _ratio(float(on_time.sum()), len(finished)),
-        "first_time_fix_rate": _ratio(float(first_fix.sum()), float(onsite.sum())),
-        "repair_quality_pass_rate": _ratio(float(checked["quality_pass"].astype(bool).sum()),
+        "repair_on_time_rate": ratio(float(on_time.sum()), len(finished)),
+        "first_time_fix_rate": ratio(float(first_fix.sum()), float(onsite.sum())),
+        "repair_quality_pass_rate": ratio(float(checked["quality_pass"].astype(bool).sum()),
                                            len(checked)),
-        "repair_turnaround_hours": _mean(finished["finished"].to_numpy(float)
+        "repair_turnaround_hours": mean_or_nan(finished["finished"].to_numpy(float)
                                          - call_arrival) / MINUTES_PER_HOUR,
         # On site the wait runs from the work order (a booking lead is part of it); a depot job
         # can only be started once the device has reached the workshop.
-        "dispatch_wait_hours": _mean(
+        "dispatch_wait_hours": mean_or_nan(
             started["first_start"].to_numpy(float)
             - np.where(started["channel"] == "onsite", started["created"], started["released"])
         ) / MINUTES_PER_HOUR,
-        "rework_rate": _ratio(float(came_back.sum()), len(finished)),
+        "rework_rate": ratio(float(came_back.sum()), len(finished)),
     }
 
 
@@ -80,8 +82,8 @@ def followup_kpis(rep: Replication) -> dict[str, float]:
     known = ~np.isnan(reached) | (due <= rep.end_minutes)
     on_time = ~np.isnan(reached) & (reached <= due)
     scores = measured["score"].to_numpy(float)
-    return {"followup_on_time_rate": _ratio(float(np.sum(on_time & known)), float(known.sum())),
-            "csat_mean": _mean(scores[~np.isnan(scores)])}
+    return {"followup_on_time_rate": ratio(float(np.sum(on_time & known)), float(known.sum())),
+            "csat_mean": mean_or_nan(scores[~np.isnan(scores)])}
 
 
 def daily_repairs(rep: Replication, day_ends: np.ndarray) -> pd.DataFrame:
