@@ -9,25 +9,24 @@ staffing from the base) and ``complaints``. Each fitter writes into a ``sim.fit_
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.fit_builder import DAY_NAMES, Builder, ParamFit, as_number, span
-from sim.fit_dists import (
-    demand_shocks,
-    profile_intervals,
-    proportion,
-    round_sig,
-    sum_to_one,
-)
+from sim.fit_dists import proportion, round_sig, sum_to_one
+from sim.fit_shocks import SteadyDemand, shock_events, steady_demand
 from sim.roster import open_fraction
 from sim.scenario import CONTACT_TYPES, OpenHours
 
 
 def fit_demand(b: Builder) -> pd.DataFrame:
-    """Contacts per day, mix, weekly and hourly profiles; returns the daily counts."""
+    """Contacts per day, mix, weekly and hourly profiles and demand shocks; returns the daily
+    counts with the fitted expectation."""
     logs = b.logs
     calls = logs.tables["calls"]
     customer = calls[calls["origin"] != "followup"] if "origin" in calls else calls
@@ -37,30 +36,38 @@ def fit_demand(b: Builder) -> pd.DataFrame:
     reps = np.sort(calls["rep"].unique())
     rep_index = np.searchsorted(reps, customer["rep"].to_numpy())
     day = np.floor(t / MINUTES_PER_DAY).astype(int) - first_day
-    counts = np.zeros((len(reps), n_days))
-    np.add.at(counts, (rep_index, day), 1)
-    weekday = (first_day + np.arange(n_days)) % 7
-    per_day, weights = profile_intervals(counts, weekday, b.confidence)
-    unseen = [DAY_NAMES[d] for d in range(7) if not (weekday == d).any()]
-    if unseen:
-        b.notes.append(f"no {', '.join(unseen)} in the records: weekly weight 1 assumed")
-    expected = per_day.value * np.array([w.value for w in weights])[weekday]
-    dates = [(logs.origin + dt.timedelta(days=first_day + i)).date() for i in range(n_days)]
-    b.notes += demand_shocks(counts, expected, dates)
-    n = len(customer)
-    b.number(("demand", "contacts_per_day"), per_day, n, unit="contacts/day")
     kinds = customer["type"].to_numpy(str)
-    shares = {k: proportion(int((kinds == k).sum()), n, b.confidence) for k in CONTACT_TYPES}
+    by_type: dict[str, np.ndarray] = {k: np.zeros((len(reps), n_days)) for k in CONTACT_TYPES}
+    for k, c in by_type.items():
+        mine = kinds == k
+        np.add.at(c, (rep_index[mine], day[mine]), 1)
+    counts = sum(by_type.values(), np.zeros((len(reps), n_days)))
+    weekday = (first_day + np.arange(n_days)) % 7
+    steady = steady_demand(by_type, weekday, b.confidence)
+    unseen = [DAY_NAMES[d] for d in range(7) if not (weekday[steady.ordinary] == d).any()]
+    if unseen:
+        b.notes.append(f"no ordinary {', '.join(unseen)} in the records: weekly weight 1 "
+                       "assumed")
+    dates = [(logs.origin + dt.timedelta(days=first_day + i)).date() for i in range(n_days)]
+    ordinary = int(counts[:, steady.ordinary].sum())
+    shocked = "" if steady.ordinary.all() else (
+        f" outside the {int((~steady.ordinary).sum())} days of demand shocks")
+    b.number(("demand", "contacts_per_day"), steady.per_day, ordinary, unit="contacts/day")
+    b.comments[("demand", "contacts_per_day")] += shocked
+    shares = {k: proportion(int(c[:, steady.ordinary].sum()), ordinary, b.confidence)
+              for k, c in by_type.items()}
     mix = {k: est for k, est in shares.items() if est is not None and est.value > 0}
     rounded = sum_to_one({k: est.value for k, est in mix.items()})
     for k, est in mix.items():
-        b.params.append(ParamFit(f"demand.mix.{k}", est, n))
-    b.set(("demand", "mix"), rounded, f"fitted shares of {n} customer contacts")
-    for d, est in enumerate(weights):
-        b.params.append(ParamFit(f"demand.weekly_profile.{d}", est, int(counts[:, weekday == d]
-                                                                       .sum())))
-    b.set(("demand", "weekly_profile"), [round(w.value, 4) for w in weights],
-          "fitted: mean contacts per weekday / mean per day, Monday first")
+        b.params.append(ParamFit(f"demand.mix.{k}", est, ordinary))
+    b.set(("demand", "mix"), rounded, f"fitted shares of {ordinary} customer contacts{shocked}")
+    for d, est in enumerate(steady.weights):
+        b.params.append(ParamFit(f"demand.weekly_profile.{d}", est, int(
+            counts[:, steady.ordinary & (weekday == d)].sum())))
+    b.set(("demand", "weekly_profile"), [round(w.value, 4) for w in steady.weights],
+          "fitted: mean contacts per weekday / mean per day, Monday first" + shocked)
+    expected = _fit_events(b, steady, by_type, rounded, dates)
+    n = len(customer)
     hours = (np.floor(t / MINUTES_PER_HOUR) % 24).astype(int)
     hour_counts = np.bincount(hours, minlength=24)
     for h in range(24):
@@ -69,8 +76,6 @@ def fit_demand(b: Builder) -> pd.DataFrame:
         b.params.append(ParamFit(f"demand.hourly_profile.{h}", share, n))
     b.set(("demand", "hourly_profile"), [round(c / n, 5) for c in hour_counts],
           "fitted: share of contacts per hour of the day")
-    b.set(("demand", "events"), [], "not copied from the base: the fitted rates already hold "
-                                    "whatever shocks the records contain")
     hours_spec = b.data["call_center"].get("hours")
     if hours_spec is not None:
         open_share = open_fraction(OpenHours.model_validate(hours_spec)).ravel()
@@ -82,7 +87,37 @@ def fit_demand(b: Builder) -> pd.DataFrame:
     return pd.DataFrame({"rep": np.repeat(reps, n_days),
                          "day": np.tile(np.arange(n_days), len(reps)),
                          "date": np.tile([d.isoformat() for d in dates], len(reps)),
-                         "contacts": counts.ravel()})
+                         "contacts": counts.ravel(), "expected": np.tile(expected, len(reps))})
+
+
+def _fit_events(b: Builder, steady: SteadyDemand, by_type: Mapping[str, np.ndarray],
+                mix: dict[str, float], dates: list[dt.date]) -> np.ndarray:
+    """Each demand shock as ``demand.events``; returns the expected contacts per day with them."""
+    start = dt.date.fromisoformat(b.data["start_date"])
+    rate = steady.per_day
+    z = float(stats.norm.ppf(0.5 + b.confidence / 2))
+    rate_rel_se = (rate.high - rate.low) / (2 * z * rate.value) if rate.value > 0 else 0.0
+    reps = next(iter(by_type.values())).shape[0]
+    factor = {kind: np.ones(len(dates)) for kind in mix}
+    events: list[dict[str, Any]] = []
+    for shock in steady.shocks:
+        for event, est in shock_events(shock, by_type, mix, steady.expected, rate_rel_se,
+                                       (dates[shock.first] - start).days, dates[shock.first],
+                                       b.confidence):
+            b.params.append(ParamFit(f"demand.events.{len(events)}.multiplier", est,
+                                     shock.days * reps))
+            events.append(event)
+            for kind in event["types"]:
+                factor[kind][shock.first:shock.last + 1] *= event["multiplier"]
+            b.notes.append(f"contacts from {dates[shock.first]} to {dates[shock.last]} were "
+                           f"{shock.ratio:.2f} x the steady profile: fitted as the demand event "
+                           f"'{event['name']}' ({', '.join(event['types'])} x "
+                           f"{event['multiplier']:g})")
+    b.set(("demand", "events"), events,
+          f"fitted: {len(events)} demand shock(s) in the records (runs of days off the steady "
+          "profile); the base's events are not copied" if events else
+          "no demand shocks in the records; the base's events are not copied")
+    return steady.expected * sum(share * factor[kind] for kind, share in mix.items())
 
 
 def fit_calls(b: Builder) -> None:

@@ -4,8 +4,8 @@ This module owns the statistics of fitting, free of any log format: maximum-like
 the exponential, lognormal and gamma families (optionally with right-censored observations),
 model choice by AIC, the Kolmogorov-Smirnov distance (against the Kaplan-Meier curve when there
 is censoring), confidence intervals for means, coefficients of variation, proportions and
-Poisson rates, weekly profiles from daily counts, demand shocks, and the peak of simultaneous
-work. ``sim.fit`` applies them to event logs.
+Poisson rates, weekly profiles from daily counts, and the peak of simultaneous work. ``sim.fit``
+applies them to event logs; demand shocks are ``sim.fit_shocks``.
 
 Right truncation (a value seen only if below a limit) is supported as well. Every family is
 fitted in the parameters of the scenario format, theta = (log mean, log cv)
@@ -16,7 +16,6 @@ intervals positive and makes the likelihood closer to quadratic.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -397,43 +396,3 @@ def sum_to_one(shares: dict[str, float], digits: int = 6) -> dict[str, float]:
     top = max(rounded, key=lambda k: rounded[k])
     rounded[top] = round(1.0 - sum(v for k, v in rounded.items() if k != top), digits)
     return rounded
-
-
-SHOCK_RATIO = 1.25  # days this far from the fitted profile (and significantly so) are flagged
-
-
-def demand_shocks(counts: np.ndarray, expected: np.ndarray, dates: list[dt.date]) -> list[str]:
-    """Remarks on runs of days whose contacts stray from the fitted profile.
-
-    The fitted demand is stationary: a heat wave in the records is spread over the whole
-    period, which understates the peak and overstates the rest. A day is flagged when the mean
-    over replications is off by more than ``SHOCK_RATIO`` and by more than 4 Poisson standard
-    deviations; runs of two days or more are reported, with the mean ratio.
-
-    Args:
-        counts: Contacts per (replication, day).
-        expected: Expected contacts per day under the fitted rate and weekly profile.
-        dates: The calendar date of each day.
-    """
-    reps = counts.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = counts.mean(axis=0) / expected
-        z = (counts.sum(axis=0) - reps * expected) / np.sqrt(reps * expected)
-    odd = (expected > 0) & (np.abs(z) > 4) & ((ratio > SHOCK_RATIO) | (ratio < 1 / SHOCK_RATIO))
-    high = ratio > 1
-    notes = []
-    start = 0
-    while start < len(odd):
-        if not odd[start]:
-            start += 1
-            continue
-        end = start
-        while end + 1 < len(odd) and odd[end + 1] and high[end + 1] == high[start]:
-            end += 1
-        if end > start:
-            notes.append(f"contacts from {dates[start]} to {dates[end]} were "
-                         f"{float(np.mean(ratio[start:end + 1])):.2f} x the fitted profile: a "
-                         "demand shock? The fitted rate spreads it over the whole period; "
-                         "model it as a demand event to keep its peak")
-        start = end + 1
-    return notes

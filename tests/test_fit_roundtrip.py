@@ -9,7 +9,6 @@ far more than these intervals are wide, as the patience test shows.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ import pytest
 from sim.events import KINDS
 from sim.experiments import replicate
 from sim.fit import Fit, fit_files
-from sim.fit_dists import Estimate, demand_shocks
+from sim.fit_dists import Estimate
 from sim.fit_report import fitted_yaml
 from sim.loader import load_scenario_text
 
@@ -164,19 +163,7 @@ def test_demand_rate_mix_and_profiles(fitted: Fit) -> None:
     demand = fitted.scenario.demand
     assert demand.events == () and sum(demand.mix.values()) == pytest.approx(1.0)
     assert np.argmax(demand.weekly_profile) == 0 and demand.hourly_profile[3] == 0
-    assert not [note for note in fitted.notes if "demand shock" in note]  # no false alarm
-
-
-def test_a_demand_shock_is_reported_not_hidden() -> None:
-    days = 42
-    expected = np.full(days, 300.0)
-    counts = np.random.default_rng(5).poisson(expected * np.where(
-        (np.arange(days) >= 20) & (np.arange(days) < 27), 1.8, 1.0), size=(2, days))
-    dates = [dt.date(2026, 3, 2) + dt.timedelta(days=i) for i in range(days)]
-    notes = demand_shocks(counts.astype(float), expected, dates)
-    assert len(notes) == 1 and "from 2026-03-22 to 2026-03-28" in notes[0]
-    assert "were 1.7" in notes[0] or "were 1.8" in notes[0]
-    assert demand_shocks(np.tile(expected, (2, 1)), expected, dates) == []
+    assert not [note for note in fitted.notes if "steady profile" in note]  # no false alarm
 
 
 @pytest.mark.parametrize("path", sorted(DURATIONS))
