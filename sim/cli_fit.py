@@ -4,6 +4,8 @@
 [--followups ...] [--complaints ...] [--base scenario.yaml] --out scenarios/fitted.yaml`` writes
 the fitted scenario and, next to it, ``fitted.fit/`` (``report.md``, charts, manifest) or
 ``--report DIR``. ``--events DIR`` takes every log found in a folder (e.g. a run's ``events/``).
+``--backtest N`` simulates the fitted scenario N times and compares its KPIs with the records'
+(exit code 1 when one differs: the fit missed something).
 Bad logs exit with code 2 and ``FILE:ROW: column: message`` lines, and nothing is written. The
 fitting itself is ``sim.fit``; the report ``sim.fit_report``.
 """
@@ -11,12 +13,14 @@ fitting itself is ``sim.fit``; the report ``sim.fit_report``.
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim.cli import bad_input, fmt
+from sim.cli import bad_input, check_run_options, executor_for, fmt
 from sim.events import KINDS
 from sim.fit import LOG_KPIS, fit_files, kpi_summary
+from sim.fit_backtest import BackTest, backtest
 from sim.fit_report import fitted_yaml, write_report
 from sim.loader import load_scenario_text
 from sim.results import atomic_write_text, is_finished
@@ -61,10 +65,17 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     report = args.report if args.report is not None else args.out.with_suffix(".fit")
     check_outputs(args.out, report)
     started = datetime.now().astimezone()
+    if args.backtest is not None and args.backtest < 2:
+        raise bad_input("--backtest", f"needs at least 2 replications, got {args.backtest}")
+    check_run_options(args)
     fit = fit_files(paths, args.base, args.name or args.out.stem)
     text = fitted_yaml(fit)
     load_scenario_text(text, str(args.out))  # the file must load as it is written
-    write_report(fit, report, str(args.out), args.argv, started)
+    checked = None
+    if args.backtest is not None:
+        checked = backtest(fit, args.backtest, args.seed,
+                           executor=executor_for(args, args.backtest))
+    write_report(fit, report, str(args.out), args.argv, started, checked)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out, text)
     if not args.quiet:
@@ -79,8 +90,25 @@ def _cmd_fit(args: argparse.Namespace) -> int:
             if name in kpis:
                 est = kpis[name]
                 print(f"{name:<26} {fmt(est.value):>8} {f'[{fmt(est.low)}, {fmt(est.high)}]':>22}")
+        if checked is not None:
+            _print_backtest(checked)
         print(f"\nscenario: {args.out}\nreport:   {report}/report.md")
+    if checked is not None and not checked.agrees:
+        print("the fitted scenario does not reproduce the records on "
+              + ", ".join(c.kpi for c in checked.checks if not c.agrees)
+              + " (see the report's back-test)", file=sys.stderr)
+        return 1
     return 0
+
+
+def _print_backtest(bt: BackTest) -> None:
+    """The back-test as a table: both means and the interval of their difference."""
+    print(f"\nback-test: {bt.replications} replications of the fitted scenario (seed {bt.seed}), "
+          f"one value per {bt.unit}; difference intervals at {bt.each_level:.2%} each")
+    print(f"{'KPI':<22} {'records':>8} {'fitted':>8} {'difference interval':>22}  agrees")
+    for c in bt.checks:
+        print(f"{c.kpi:<22} {fmt(c.records.value):>8} {fmt(c.fitted.value):>8} "
+              f"{f'[{c.diff_low:+.4f}, {c.diff_high:+.4f}]':>22}  {'yes' if c.agrees else 'NO'}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -105,5 +133,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", type=Path, default=None, metavar="DIR",
                    help="report folder (default: next to --out, e.g. scenarios/fitted.fit)")
     p.add_argument("--name", default=None, help="scenario name (default: the --out file name)")
+    p.add_argument("--backtest", type=int, default=None, metavar="REPS",
+                   help="simulate the fitted scenario REPS times and compare its KPIs with the "
+                        "records' (in the report; exit code 1 when one differs)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the back-test (default: the fitted scenario's seed + 1)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="back-test worker processes (default: every core)")
+    p.add_argument("--dask", default=None, metavar="tcp://HOST:PORT",
+                   help="run the back-test on an existing Dask scheduler instead")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_fit)

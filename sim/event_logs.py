@@ -71,8 +71,7 @@ def _read_frame(path: Path, source: str) -> pd.DataFrame:
         raise fail("no such file" if not path.exists() else "not a file")
     try:
         if path.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(path)
-            return frame.astype(object).where(frame.notna(), "").astype(str)
+            return as_text(pd.read_parquet(path))
         # The header is read as a row: a longer row below it is then an error with its line
         # number (pandas would otherwise take the extra cells for an index). Blank lines are
         # kept (as empty rows) so that row numbers are the file's line numbers.
@@ -195,6 +194,11 @@ def _stamp(value: Any) -> str:
     return pd.Timestamp(value).isoformat()
 
 
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed table's cells as text ("" when missing), as a CSV file would give them."""
+    return frame.astype(object).where(frame.notna(), "").astype(str)
+
+
 def read_logs(paths: Mapping[str, Path | str]) -> Logs:
     """Read and validate event logs.
 
@@ -213,15 +217,32 @@ def read_logs(paths: Mapping[str, Path | str]) -> Logs:
     if unknown or "calls" not in paths:
         raise ValueError(f"kinds must include calls and be among {KINDS}; got {sorted(paths)}")
     problems: list[Problem] = []
-    parsed: dict[str, pd.DataFrame] = {}
+    raw: dict[str, pd.DataFrame] = {}
     sources = {kind: str(path) for kind, path in paths.items()}
     for kind, path in paths.items():
         try:
-            raw = _read_frame(Path(path), sources[kind])
+            raw[kind] = _read_frame(Path(path), sources[kind])
         except ScenarioError as err:
             problems += err.problems
-            continue
-        table, found = _check_table(kind, raw, sources[kind])
+    return check_logs(raw, sources, problems)
+
+
+def check_logs(raw: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
+               problems: list[Problem] | None = None) -> Logs:
+    """Validate tables of text cells (``as_text``) into logs, as ``read_logs`` does for files.
+
+    Args:
+        raw: Table per kind, every cell text.
+        sources: Name of each table, for messages.
+        problems: Problems found before (unreadable files), reported with these.
+
+    Raises:
+        ScenarioError: Every problem, each as ``SOURCE:ROW: column: message``.
+    """
+    problems = list(problems or [])
+    parsed: dict[str, pd.DataFrame] = {}
+    for kind, table_raw in raw.items():
+        table, found = _check_table(kind, table_raw, sources[kind])
         problems += found
         if table is not None:
             parsed[kind] = table
@@ -249,4 +270,4 @@ def read_logs(paths: Mapping[str, Path | str]) -> Logs:
     start = math.floor(arrival.min() / MINUTES_PER_DAY) * MINUTES_PER_DAY
     end = (math.floor(arrival.max() / MINUTES_PER_DAY) + 1) * MINUTES_PER_DAY
     reps = int(tables["calls"]["rep"].nunique())
-    return Logs(tables, sources, origin, start, end, reps)
+    return Logs(tables, dict(sources), origin, start, end, reps)

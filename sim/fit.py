@@ -26,7 +26,7 @@ from pathlib import Path
 from sim.events import Logs, read_logs
 from sim.fit_builder import DAY_NAMES, Builder, Fit, ParamFit, Path_, dotted
 from sim.fit_calls import fit_calls, fit_complaints, fit_demand
-from sim.fit_kpis import LOG_KPIS, kpi_summary, log_kpis
+from sim.fit_kpis import LOG_KPIS, kpi_samples, kpi_summary, log_kpis, sample_unit
 from sim.fit_service import fit_field_service, fit_followup, fit_parts
 from sim.loader import Problem, ScenarioError, load_scenario
 from sim.scenario import NAME_PATTERN, Scenario
@@ -72,8 +72,13 @@ def fit_logs(logs: Logs, base: Scenario | None = None, base_source: str | None =
     warmup = float(base_data["warmup_days"]) if has_base else 7.0
     first = logs.origin + dt.timedelta(minutes=logs.start)
     start = (first - dt.timedelta(days=warmup)).date()
-    b.set(("warmup_days",), warmup, "from the base" if has_base else "a week to fill queues")
-    b.set(("start_date",), (start - dt.timedelta(days=start.weekday())).isoformat(),
+    monday = start - dt.timedelta(days=start.weekday())
+    # Day 0 must be a Monday (the weekly profile starts there) and the measured window must
+    # start on the records' first day, so the warm-up absorbs the difference.
+    lead = float((first.date() - monday).days)
+    b.set(("warmup_days",), lead, ("from the base" if has_base else "a week to fill queues")
+          + (", lengthened to start on the records' first day" if lead > warmup else ""))
+    b.set(("start_date",), monday.isoformat(),
           "the Monday before the records' first day, less the warm-up")
     b.set(("horizon_days",), round(logs.days, 6), "the records' length in days")
     daily = fit_demand(b)
@@ -102,8 +107,8 @@ def fit_logs(logs: Logs, base: Scenario | None = None, base_source: str | None =
         raise ScenarioError([Problem("fit", None, "", f"the fitted scenario is not valid: {err}")]
                             ) from None
     return Fit(scenario, b.params, b.dists, daily, b.comments, b.notes, b.from_base,
-               log_kpis(logs, scenario.call_center.answer_target_seconds), base_source,
-               confidence, logs)
+               kpi_samples(logs, scenario.call_center.answer_target_seconds,
+                           sample_unit(logs.reps)), base_source, confidence, logs)
 
 
 def _missing_sections(b: Builder) -> list[Problem]:

@@ -54,7 +54,7 @@ class Fit:
         comments: Per key path, where its value came from (written into the YAML).
         notes: Data remarks for the report (values left out, SKUs unknown to the base, ...).
         from_base: Key paths taken from the base, with the reason.
-        kpis: ``log_kpis`` per week of the logs.
+        kpis: ``kpi_samples`` of the logs: per replication with three or more, else per week.
         base_source: The base scenario's file, or None for the minimal scenario.
         confidence: Level of every interval.
     """

@@ -1,8 +1,9 @@
 """Measures taken directly on event logs: the KPIs the fit's back-test compares.
 
 This module owns ``log_kpis`` (service level, abandon rate, on-time repair rate and fill rate per
-week or replication of validated logs, defined as in the KPI catalogue) and ``kpi_summary`` (their
-means and t-intervals). ``sim.fit`` attaches them to every ``Fit``.
+week or replication of validated logs, defined as in the KPI catalogue), ``kpi_samples`` (one
+value per independent unit, as the back-test compares them) and ``kpi_summary`` (their means and
+t-intervals). ``sim.fit`` attaches them to every ``Fit``.
 """
 
 from __future__ import annotations
@@ -90,6 +91,25 @@ def _came_back(jobs: pd.DataFrame) -> np.ndarray:
     back = jobs[jobs["rework_of"].notna()]
     ids = pd.MultiIndex.from_arrays([jobs["rep"], jobs["work_order_id"]])
     return np.asarray(ids.isin(pd.MultiIndex.from_arrays([back["rep"], back["rework_of"]])))
+
+
+MIN_UNITS = 3  # fewer replications give no variance: weeks are the unit instead
+
+
+def sample_unit(*replications: int) -> str:
+    """What one observation of a KPI is: ``replication`` when every side has at least
+    ``MIN_UNITS`` (independent), else ``week`` (a company's records are one history)."""
+    return "replication" if min(replications) >= MIN_UNITS else "week"
+
+
+def kpi_samples(logs: Logs, answer_target_seconds: float, unit: str) -> pd.DataFrame:
+    """One row per replication (weekly service level averaged within it) or per week."""
+    weekly = log_kpis(logs, answer_target_seconds, per="week")
+    if unit == "week":
+        return weekly
+    whole = log_kpis(logs, answer_target_seconds, per="rep").set_index("rep")
+    return whole.assign(service_level=weekly.groupby("rep")["service_level"].mean()
+                        ).reset_index()
 
 
 def kpi_summary(table: pd.DataFrame, confidence: float = 0.95) -> dict[str, Estimate]:

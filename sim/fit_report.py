@@ -4,7 +4,8 @@ This module owns ``fitted_yaml`` (the fitted scenario, each key commented with w
 from) and the report folder next to it (``report.md``, ``charts/*.png``, ``manifest.json``
 last): the KPIs measured on the records, demand with its profiles, every fitted distribution
 with the families it beat (AIC), its KS distance and a QQ plot, the fitted shares and
-probabilities with their intervals, the data remarks and what was taken from the base. It only
+probabilities with their intervals, the demand shocks fitted as events, the data remarks, what
+was taken from the base and, when one was run, the back-test (``sim.fit_backtest``). It only
 presents a ``sim.fit.Fit``; nothing is estimated here.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -36,7 +38,9 @@ from sim.chart_style import (
 )
 from sim.events import Logs
 from sim.fit import DAY_NAMES, LOG_KPIS, Fit, Path_, dotted, kpi_summary
+from sim.fit_backtest import BackTest
 from sim.fit_dists import DistFit, Estimate, kaplan_meier_supported
+from sim.fit_kpis import sample_unit
 from sim.loader import scenario_to_yaml
 from sim.results import ResultsFolder, manifest
 
@@ -209,9 +213,9 @@ def daily_figure(fit: Fit) -> Figure:
     fig, (ax,) = new_figure()
     ci = mean_ci(fit.daily, "day", "contacts", fit.confidence)
     plot_band(ax, ci["day"], ci, series_style(0), "contacts")
-    rate = next(p.estimate for p in fit.params if p.path == "demand.contacts_per_day")
-    ax.axhline(rate.value, color=EDGE_COLOR, linestyle="--", linewidth=1.0,
-               label=f"fitted mean {rate.value:.0f}/day")
+    expected = fit.daily.groupby("day")["expected"].first()
+    ax.step(expected.index, expected.to_numpy(), where="mid", color=EDGE_COLOR, linestyle="--",
+            linewidth=1.0, label="fitted scenario (profile and shocks)")
     style_axes(ax, "day of the records", "customer contacts")
     legend(ax, loc="best")
     first = str(fit.daily["date"].iat[0])
@@ -239,7 +243,38 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [*lines, ""]
 
 
-def report_markdown(fit: Fit, scenario_file: str) -> str:
+def backtest_markdown(bt: BackTest) -> list[str]:
+    """The back-test section: records against the fitted run, KPI by KPI."""
+    level, each = percent(bt.confidence), percent(bt.each_level)
+    verdict = ("The fitted scenario reproduces every KPI." if bt.agrees else
+               "The fitted scenario does **not** reproduce: "
+               + ", ".join(c.kpi for c in bt.checks if not c.agrees) + ".")
+    caveat = "" if bt.unit == "replication" else (
+        " Weeks of one history are not independent (backlogs carry over), so these intervals "
+        "are somewhat narrow.")
+    out = ["## Back-test", "",
+           f"The fitted scenario simulated ({bt.replications} replications, seed {bt.seed}) and "
+           f"measured like the records, one value per {bt.unit}. Difference: fitted minus "
+           f"records, Welch interval at {each} each ({level} jointly). {verdict}{caveat}", ""]
+    return out + _table(
+        ["KPI", "records", f"{level} CI", "fitted run", f"{level} CI", f"difference ({each})",
+         "agrees"],
+        [[c.kpi, _num(c.records.value), _ci(c.records), _num(c.fitted.value), _ci(c.fitted),
+          f"{_num(c.fitted.value - c.records.value)} [{_num(c.diff_low)}, {_num(c.diff_high)}]",
+          "yes" if c.agrees else "**no**"] for c in bt.checks])
+
+
+def backtest_table(bt: BackTest) -> pd.DataFrame:
+    """The back-test as a flat table (``backtest.csv``)."""
+    return pd.DataFrame([{"kpi": c.kpi, "unit": bt.unit, "records_mean": c.records.value,
+                          "records_ci_low": c.records.low, "records_ci_high": c.records.high,
+                          "fitted_mean": c.fitted.value, "fitted_ci_low": c.fitted.low,
+                          "fitted_ci_high": c.fitted.high, "diff_ci_low": c.diff_low,
+                          "diff_ci_high": c.diff_high, "diff_level": bt.each_level,
+                          "agrees": c.agrees} for c in bt.checks])
+
+
+def report_markdown(fit: Fit, scenario_file: str, backtest: BackTest | None = None) -> str:
     """The report's Markdown; charts are referenced as ``charts/<stem>.png``."""
     logs = fit.logs
     level = percent(fit.confidence)
@@ -258,13 +293,17 @@ def report_markdown(fit: Fit, scenario_file: str) -> str:
     if fit.notes:
         out += ["## Remarks", "", *[f"- {note}" for note in fit.notes], ""]
     kpis = kpi_summary(fit.kpis, fit.confidence)
-    weeks = fit.kpis.dropna(subset=["service_level"])
+    units = len(fit.kpis.dropna(subset=["service_level"]))
+    unit = sample_unit(logs.reps)
     out += ["## KPIs measured on the records", "",
-            f"Per week of the records ({len(weeks)} weeks), then mean and {level} t-interval "
-            "over weeks. Run the fitted scenario and compare: that is the back-test.", ""]
+            f"Per {unit} of the records ({units} {unit}s; the weekly service level averaged "
+            f"within a replication), then mean and {level} t-interval over {unit}s. "
+            "`fit --backtest N` simulates the fitted scenario and compares.", ""]
     out += _table(["KPI", "mean", f"{level} CI"],
                   [[name, _num(kpis[name].value), _ci(kpis[name])] for name in LOG_KPIS
                    if name in kpis])
+    if backtest is not None:
+        out += backtest_markdown(backtest)
     by_path = {p.path: p for p in fit.params}
     rate = by_path["demand.contacts_per_day"]
     out += ["## Demand", "",
@@ -275,6 +314,15 @@ def report_markdown(fit: Fit, scenario_file: str) -> str:
                   [[p.path.rsplit(".", 1)[1], _num(p.estimate.value), _ci(p.estimate)]
                    for p in fit.params if p.path.startswith("demand.mix.")])
     out += ["![contacts per day](charts/contacts_per_day.png)", ""]
+    events = fit.scenario.demand.events
+    if events:
+        out += ["Demand shocks (runs of days off the steady profile, fitted as "
+                "`demand.events`; day 0 is the fitted scenario's `start_date`):", ""]
+        out += _table(["event", "days", "types", "multiplier", f"{level} CI"],
+                      [[e.name, f"{e.start_day:g} to {e.start_day + e.days - 1:g}",
+                        ", ".join(e.types), _num(e.multiplier),
+                        _ci(by_path[f"demand.events.{i}.multiplier"].estimate)]
+                       for i, e in enumerate(events)])
     weekly = [p for p in fit.params if p.path.startswith("demand.weekly_profile.")]
     out += _table(["", *DAY_NAMES], [["weight", *[_num(p.estimate.value) for p in weekly]],
                                      [f"{level} CI", *[_ci(p.estimate) for p in weekly]]])
@@ -317,10 +365,13 @@ def report_markdown(fit: Fit, scenario_file: str) -> str:
 
 
 def write_report(fit: Fit, out_dir: Path, scenario_file: str, command: list[str],
-                 started: datetime) -> Path:
-    """Write the report folder (``report.md``, ``charts/*.png``, ``manifest.json`` last)."""
+                 started: datetime, backtest: BackTest | None = None) -> Path:
+    """Write the report folder (``report.md``, charts, ``backtest.csv`` with a back-test,
+    ``manifest.json`` last)."""
     with ResultsFolder(out_dir) as folder:
-        folder.write_text("report.md", report_markdown(fit, scenario_file))
+        folder.write_text("report.md", report_markdown(fit, scenario_file, backtest))
+        if backtest is not None:
+            folder.write_csv("backtest.csv", backtest_table(backtest))
         for stem, figure in report_figures(fit).items():
             folder.write_figure(stem, figure, formats=("png",))
         folder.finish(manifest(fit.scenario.seed, fit.logs.reps, command, started,

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sim.cli import main
 from sim.explorer.runner import WORKERS_ENV
-from sim.explorer.source import Source
+from sim.explorer.source import ENV_DIR, Source
 from sim.loader import MAX_BYTES, load_scenario
 from sim.report import TABLE_STEMS, chart_stems
 
@@ -105,6 +106,23 @@ def test_scenario_page_offers_the_folder_and_starts_with_the_baseline() -> None:
     assert at.session_state["explorer_source"].label.endswith("peak_season.yaml")
     assert any("No edits" in c.value for c in at.caption)
     assert any(b.label == "Download the edited scenario (YAML)" for b in at.get("download_button"))
+
+
+def test_a_fitted_scenario_is_offered_and_runs_like_any_other(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fit --out scenarios/fitted.yaml`` -> the explorer lists it, loads it and runs it."""
+    assert main(["run", str(TINY), "--out", str(tmp_path / "tiny"), "--events", "--workers",
+                 "1", "--quiet"]) == 0
+    folder = tmp_path / "scenarios"
+    assert main(["fit", "--events", str(tmp_path / "tiny" / "events"), "--base", str(TINY),
+                 "--out", str(folder / "fitted.yaml"), "--quiet"]) == 0
+    monkeypatch.setenv(ENV_DIR, str(folder))
+    at = start()
+    at.selectbox(key="explorer_pick").select("fitted.yaml").run()
+    ok(at)
+    assert at.session_state["explorer_source"].label.endswith("fitted.yaml")
+    run(at)
+    assert "Service level" in [m.label for m in at.metric]
 
 
 def test_a_bad_upload_shows_line_and_key_path_and_keeps_the_scenario() -> None:

@@ -1,6 +1,7 @@
 """Back-test: a company's records (simulated here) are fitted as ``aftersales-sim fit`` does; the
 fitted scenario, simulated afresh, must reproduce the KPIs measured directly on the records:
-weekly service level, abandon rate, repair on-time rate and fill rate.
+weekly service level, abandon rate, repair on-time rate and fill rate. The company's records
+hold a short recall (repair calls doubled for four days): the fit must find it and model it.
 
 Both sides are measured by the same function (``sim.fit.log_kpis``) on event logs, one value per
 replication (independent), and compared with a Welch interval of the difference at 99% per KPI
@@ -10,6 +11,7 @@ seeds, as a company's records and a model's runs would.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +19,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from sim.cli import main
 from sim.events import KINDS, Logs, read_logs
 from sim.experiments import replicate
 from sim.fit import LOG_KPIS, Fit, fit_files, fit_logs, log_kpis
+from sim.fit_backtest import backtest as run_backtest
 from sim.fit_report import fitted_yaml
 from sim.loader import load_scenario, load_scenario_text
 from sim.scenario import Scenario
@@ -36,6 +40,7 @@ demand:
   mix: {inquiry: 0.6, repair: 0.35, complaint: 0.05}
   weekly_profile: [1.2, 1.1, 1.0, 1.0, 1.1, 0.6, 0.0]
   hourly_profile: business_hours
+  events: [{name: recall, start_day: 15, days: 4, multiplier: 2.0, types: [repair]}]
 call_center:
   hours: {open: "08:00", close: "18:00", days: [mon, tue, wed, thu, fri, sat]}
   agents: 5
@@ -62,8 +67,8 @@ field_service:
 parts:
   need_probability: 0.4
   skus:
-    - {sku: pump, share: 0.7, unit_cost: 50, initial_on_hand: 70,
-       policy: {type: base_stock, level: 70}, lead_time_days: {dist: gamma, mean: 3, cv: 0.3}}
+    - {sku: pump, share: 0.7, unit_cost: 50, initial_on_hand: 100,
+       policy: {type: base_stock, level: 100}, lead_time_days: {dist: gamma, mean: 3, cv: 0.3}}
     - {sku: seal, share: 0.3, unit_cost: 5, initial_on_hand: 35,
        policy: {type: sS, s: 15, S: 35}, lead_time_days: 2, reject_rate: 0.05}
 followup: {within_hours: 48, reach_probability: 0.8}
@@ -153,3 +158,52 @@ def test_without_a_base_the_scenario_is_still_valid_and_runs(fit: Fit) -> None:
     result = replicate(alone.model_copy(update={"horizon_days": 7.0}), replications=1,
                        workers=1)
     assert result.replications["calls_offered"].iat[0] > 0
+
+
+def test_the_recall_is_fitted_as_a_demand_event(fit: Fit) -> None:
+    """Same calendar days (day 0 is the same Monday), the type that moved, its factor."""
+    scenario = fit.scenario
+    assert scenario.start_date is not None and scenario.start_date.isoformat() == "2026-03-02"
+    assert scenario.warmup_days == 7
+    (event,) = scenario.demand.events
+    assert (event.start_day, event.days, event.types) == (15, 4, ("repair",))
+    estimate = next(p.estimate for p in fit.params if p.path == "demand.events.0.multiplier")
+    assert estimate.covers(2.0) and event.multiplier == pytest.approx(estimate.value, rel=0.01)
+    rate = next(p.estimate for p in fit.params if p.path == "demand.contacts_per_day")
+    assert rate.covers(250.0)  # the steady rate leaves the recall out
+
+
+def test_the_backtest_agrees_and_catches_a_wrong_fit(fit: Fit) -> None:
+    """``fit --backtest``'s comparison: the fit agrees; the same fit with two agents fewer
+    does not, on the service level."""
+    good = run_backtest(fit, 5, seed=3, workers=1)
+    assert good.unit == "replication" and [c.kpi for c in good.checks] == list(LOG_KPIS)
+    assert good.agrees, [c for c in good.checks if not c.agrees]
+    assert good.each_level == pytest.approx(1 - 0.05 / 4)
+    short = fit.scenario.model_copy(update={"call_center": fit.scenario.call_center.model_copy(
+        update={"agents": 3})})
+    bad = run_backtest(dataclasses.replace(fit, scenario=short), 5, seed=3, workers=1)
+    failed = {c.kpi for c in bad.checks if not c.agrees}
+    assert not bad.agrees and {"service_level", "abandon_rate"} <= failed
+
+
+def test_fit_command_with_backtest_writes_it_into_the_report(
+        records: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "fitted.yaml"
+    code = main(["fit", "--events", str(records), "--base", str(records.parent / "company.yaml"),
+                 "--out", str(out), "--backtest", "3", "--workers", "1"])
+    printed = capsys.readouterr().out
+    assert code == 0 and "back-test: 3 replications" in printed
+    table = pd.read_csv(tmp_path / "fitted.fit" / "backtest.csv")
+    assert list(table["kpi"]) == list(LOG_KPIS) and table["agrees"].all()
+    report = (tmp_path / "fitted.fit" / "report.md").read_text(encoding="utf-8")
+    assert "## Back-test" in report and "reproduces every KPI" in report
+    assert "| recall" not in report and "shock from 2026-03-17" in report
+
+
+def test_backtest_needs_two_replications(records: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["fit", "--events", str(records), "--out", str(tmp_path / "f.yaml"),
+                 "--backtest", "1"])
+    assert code == 2 and "--backtest" in capsys.readouterr().err
+    assert not (tmp_path / "f.yaml").exists()
