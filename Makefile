@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test app lint typecheck bench schema clean
+.PHONY: run calibrate test app lint typecheck bench schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -qq -e '.[dev]'
 	touch $(STAMP)
 
+# --events: the run's own records (results/baseline/events/), the input of `make calibrate`.
 run: $(STAMP)
-	$(BIN)/aftersales-sim run scenarios/baseline.yaml --out results/baseline
+	$(BIN)/aftersales-sim run scenarios/baseline.yaml --out results/baseline --events
+
+# Fit the baseline's records back into a scenario and check it reproduces their KPIs.
+calibrate: $(STAMP)
+	test -f results/baseline/events/calls.csv || $(MAKE) run
+	$(BIN)/aftersales-sim fit --events results/baseline/events --base scenarios/baseline.yaml \
+		--out scenarios/fitted.yaml --backtest 10
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks app.py
