@@ -34,7 +34,8 @@ from sim.cli import (
     load_for_run,
 )
 from sim.loader import MAX_BYTES, Problem, ScenarioError, scenario_to_yaml
-from sim.optimize import MIN_REPLICATIONS, Evaluation, OptimizeResult, optimize
+from sim.optimize import MIN_REPLICATIONS, OptimizeResult, optimize
+from sim.optimize_eval import Evaluation
 from sim.results import ResultsFolder, manifest
 from sim.scenario_parts import StrictModel
 
