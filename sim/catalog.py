@@ -6,6 +6,7 @@ are fixed by the scenario contract (users' scripts read them): add entries, neve
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,6 +22,17 @@ class KpiInfo:
     direction: Direction
     group: str
     description: str
+
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values the KPI can take: its confidence intervals are clipped to them (a t-interval
+        of a share near 1 from few replications would otherwise promise more than 100%)."""
+        if self.unit == "share":
+            return (0.0, 1.0)
+        if self.unit == "score 1-5":
+            return (1.0, 5.0)
+        return (0.0, math.inf)  # counts, times and costs
 
 
 def _k(name: str, unit: str, direction: Direction, group: str, description: str) -> KpiInfo:

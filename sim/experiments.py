@@ -176,7 +176,8 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
                                     "bin_high_hours": TURNAROUND_BIN_EDGES_HOURS[1:],
                                     "count": counts})
     kpis = [*known, *extra]
-    summary = summarize(replications, kpis)
+    summary = summarize(replications, kpis,
+                        bounds={k: KPI_BY_NAME[k].bounds for k in kpis if k in KPI_BY_NAME})
     targets = {}
     for name, target in scenario.targets.items():
         interval = t_interval(replications[name].to_numpy(float)) if name in replications \

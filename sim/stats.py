@@ -10,7 +10,7 @@ KPI a replication could not measure and is dropped, never treated as zero.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -113,7 +113,8 @@ def t_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -
 
 
 def summarize(
-    replications: pd.DataFrame, kpis: Sequence[str], confidence: float = 0.95
+    replications: pd.DataFrame, kpis: Sequence[str], confidence: float = 0.95,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
 ) -> pd.DataFrame:
     """One t-interval row per KPI across replications (one row of `replications` each).
 
@@ -125,6 +126,8 @@ def summarize(
         replications: One row per replication, one numeric column per KPI.
         kpis: KPI column names, in the order wanted in the output.
         confidence: Two-sided confidence level.
+        bounds: Per KPI, the values it can take; its interval ends are clipped to them (the
+            half-width stays the t-interval's, as precision rules use it).
 
     Returns:
         DataFrame with columns kpi, mean, std, ci_low, ci_high, n, half_width, rel_half_width.
@@ -133,8 +136,9 @@ def summarize(
     for kpi in kpis:
         column = replications[kpi] if kpi in replications.columns else pd.Series([], dtype=float)
         iv = t_interval(pd.to_numeric(column, errors="coerce").to_numpy(dtype=float), confidence)
-        rows.append((kpi, iv.mean, iv.std, iv.ci_low, iv.ci_high, iv.n, iv.half_width,
-                     iv.rel_half_width))
+        low, high = (bounds or {}).get(kpi, (-math.inf, math.inf))
+        rows.append((kpi, iv.mean, iv.std, min(max(iv.ci_low, low), high),
+                     max(min(iv.ci_high, high), low), iv.n, iv.half_width, iv.rel_half_width))
     out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     return out.astype({"n": "int64"})
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from sim.catalog import KPI_BY_NAME
 from sim.stats import (
     SUMMARY_COLUMNS,
     Interval,
@@ -83,6 +84,23 @@ def test_summarize_columns_values_and_missing_kpi() -> None:
     assert table.iloc[1]["rel_half_width"] == 0.0  # exact zero everywhere: precision reached
     assert table.iloc[2]["n"] == 0 and math.isnan(table.iloc[2]["mean"])
     assert table["n"].dtype == np.int64
+
+
+def test_intervals_are_clipped_to_what_the_kpi_can_take() -> None:
+    """A share near 1 from three replications: the t-interval passes 100%, the summary not."""
+    frame = pd.DataFrame({"fill_rate": [0.99, 1.0, 0.96], "csat_mean": [1.1, 1.0, 1.4],
+                          "total_cost": [10.0, 11.0, 30.0]})
+    kpis = list(frame.columns)
+    raw = summarize(frame, kpis).set_index("kpi")
+    assert raw.loc["fill_rate", "ci_high"] > 1 and raw.loc["csat_mean", "ci_low"] < 1
+    assert raw.loc["total_cost", "ci_low"] < 0
+    clipped = summarize(frame, kpis, bounds={k: KPI_BY_NAME[k].bounds for k in kpis}
+                        ).set_index("kpi")
+    assert clipped.loc["fill_rate", "ci_high"] == 1.0
+    assert clipped.loc["csat_mean", "ci_low"] == 1.0 and clipped.loc["total_cost", "ci_low"] == 0
+    assert (clipped["half_width"] == raw["half_width"]).all()  # precision rules are unchanged
+    assert (clipped["ci_low"] <= clipped["mean"]).all() and (
+        clipped["mean"] <= clipped["ci_high"]).all()
 
 
 # --------------------------------------------------------------------------- paired_difference
