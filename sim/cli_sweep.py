@@ -3,7 +3,8 @@
 ``aftersales-sim sweep EXPERIMENT.yaml`` or ``aftersales-sim sweep SCENARIO.yaml --vary
 path=20:32:2``. Every input (experiment, base scenario, each point) is validated before anything
 runs; finished replications are kept in a hidden store next to the results folder so that
-``--resume`` completes an interrupted sweep. The sweep itself is `sim.sweep`.
+``--resume`` completes an interrupted sweep. The sweep itself is `sim.sweep`, the experiment
+file `sim.experiment_file`.
 """
 
 from __future__ import annotations
@@ -27,17 +28,11 @@ from sim.cli import (
     load_for_run,
     progress_bar,
 )
+from sim.experiment_file import Factor, load_experiment
 from sim.loader import Problem, ScenarioError, parse_yaml
 from sim.results import is_finished
 from sim.store import ReplicationStore
-from sim.sweep import (
-    Factor,
-    SweepResult,
-    expand_points,
-    load_experiment,
-    run_sweep,
-    write_sweep,
-)
+from sim.sweep import SweepResult, expand_points, run_sweep, write_sweep
 from sim.yaml_errors import validation_problems
 
 _NUMBER = re.compile(r"\s*[-+]?[0-9.]+([eE][-+]?[0-9]+)?\s*")

@@ -2,11 +2,12 @@
 
 This module owns everything between the bytes of a scenario file and a `Scenario`: the size cap,
 reading the file, `--set` overrides, the scenario-specific messages, writing a resolved scenario
-back to YAML, the JSON schema, and the static capacity check. The models and their rules live in
-`sim.scenario`. The YAML machinery is shared with other documents and re-exported here: safe
-reading, overrides, writing and `load_document` (any pydantic model, same rules and
-`FILE:LINE: key.path: message` errors) are `sim.yaml_io`; `Problem`, `ScenarioError` and the
-translation of validation errors are `sim.yaml_errors`.
+back to YAML, the JSON schema, and the static capacity check; also reading the text of the other
+small documents (`read_text_file`: stress and experiment files) under the same cap. The models
+and their rules live in `sim.scenario`. The YAML machinery is shared with other documents and
+re-exported here: safe reading, overrides, writing and `load_document` (any pydantic model, same
+rules and `FILE:LINE: key.path: message` errors) are `sim.yaml_io`; `Problem`, `ScenarioError`
+and the translation of validation errors are `sim.yaml_errors`.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ from sim.yaml_io import (
 __all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "OVERRIDE_SOURCE", "PathItem",
            "Problem", "ScenarioError", "YamlDocument", "YamlProblem", "capacity_warnings",
            "json_schema", "load_document", "load_scenario", "load_scenario_text",
-           "offered_erlangs_by_hour", "parse_yaml", "scenario_to_yaml", "to_yaml"]
+           "offered_erlangs_by_hour", "parse_yaml", "read_text_file", "scenario_to_yaml",
+           "to_yaml"]
 
 
 # --- public API ------------------------------------------------------------------------------
@@ -135,6 +137,49 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
         raise fail("not UTF-8 text (save the file as UTF-8)",
                    raw[: err.start].count(b"\n") + 1) from None
     return load_scenario_text(text, source, overrides)
+
+
+def read_text_file(path: str | Path, *, unreadable: str = "cannot read the file",
+                   regular_only: bool = False, check_size: bool = False) -> str:
+    """Read a small document file (stress, experiment) as text for `load_document`.
+
+    At most `MAX_BYTES` + 1 bytes are read: enough for `load_document` to still see that an
+    oversized file is over the cap, without reading more of it. A UTF-8 BOM is dropped. The
+    options keep each caller's wording of file errors (scenario files have `load_scenario`).
+
+    Args:
+        path: The file.
+        unreadable: Message for an OS or decoding error; `: ` and the error follow it.
+        regular_only: Refuse anything but a regular file (a directory, a FIFO that would block)
+            as "no such file", before opening it.
+        check_size: Refuse a file whose size on disk is over `MAX_BYTES` before reading it
+            ("larger than ... bytes").
+
+    Returns:
+        The file's text.
+
+    Raises:
+        ScenarioError: One problem naming the file, without a line.
+    """
+    source = str(path)
+    p = Path(path)
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Problem(source, None, "", message)])
+
+    try:
+        if regular_only and not p.is_file():
+            raise fail("no such file")
+        if check_size and p.stat().st_size > MAX_BYTES:
+            raise fail(f"larger than {MAX_BYTES:,} bytes")
+        with p.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        return raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        # With regular_only the check above is what reports a missing file; a file that vanishes
+        # after it has always been reported as a read error.
+        missing = isinstance(err, FileNotFoundError) and not regular_only
+        raise fail("no such file" if missing else f"{unreadable}: {err}") from None
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:

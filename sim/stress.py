@@ -5,8 +5,8 @@ every shocked scenario in one `replicate_many` call (`run_stress`) and the stres
 (`write_stress`). The shock models and how a shock becomes a shocked scenario (`apply_shock`) are
 `sim.stress_shocks`, re-exported here; the judging rules live in `sim.stress_analysis`, the charts
 in `sim.charts_stress`, the command in `sim.cli_stress`. A stress file is read with the loader's
-public `load_document`: the same YAML safety rules and `FILE:LINE: key.path: message` errors as
-scenario files.
+public `read_text_file` and `load_document`: the same YAML safety rules and
+`FILE:LINE: key.path: message` errors as scenario files.
 
 A shock is a window of days and parameters, appended to the base scenario, never edited into it.
 Defaults (also printed by `aftersales-sim stress --help`): every window starts at the middle of
@@ -31,13 +31,13 @@ from sim.catalog import KPI_BY_NAME
 from sim.executors import Executor
 from sim.experiments import Progress, RunResult, replicate_many
 from sim.loader import (
-    MAX_BYTES,
     Problem,
     ScenarioError,
     YamlDocument,
     load_document,
     load_scenario,
     parse_yaml,
+    read_text_file,
     scenario_to_yaml,
     to_yaml,
 )
@@ -145,20 +145,9 @@ class StressPlan:
     description: str = ""
 
 
-def _read_text(path: Path) -> str:
-    source = str(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ScenarioError([Problem(source, None, "", f"larger than {MAX_BYTES:,} bytes")])
-        return path.read_bytes()[: MAX_BYTES + 1].decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(source, None, "", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError([Problem(source, None, "", f"cannot read the file: {err}")]) from None
-
-
 def _parse(path: Path) -> YamlDocument:
-    return parse_yaml(_read_text(path), str(path))
+    # parse_yaml has no size cap of its own: check_size is what keeps a huge file out.
+    return parse_yaml(read_text_file(path, check_size=True), str(path))
 
 
 def is_stress_file(path: str | Path) -> bool:
@@ -187,7 +176,8 @@ def load_stress(path: str | Path, overrides: Sequence[str] = ()) -> StressPlan:
     """
     path = Path(path)
     source = str(path)
-    spec, document = load_document(_read_text(path), StressFile, source, not_mapping=(
+    text = read_text_file(path, check_size=True)
+    spec, document = load_document(text, StressFile, source, not_mapping=(
         "a stress file is a mapping with `base` and `shocks`"))
     base_path = path.parent / spec.base
     if not base_path.is_file():

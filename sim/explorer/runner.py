@@ -23,11 +23,12 @@ import streamlit as st
 
 from sim.compare import CompareResult, compare
 from sim.executors import Executor, SerialExecutor, default_workers
+from sim.experiment_file import Factor
 from sim.experiments import RunResult, replicate
 from sim.explorer import warm_up
 from sim.scenario import Scenario
 from sim.stress import SHOCK_ADAPTER, StressResult, run_stress
-from sim.sweep import Factor, SweepResult, run_sweep
+from sim.sweep import SweepResult, run_sweep
 
 WORKERS_ENV = "AFTERSALES_WORKERS"
 MAX_ENTRIES = 16  # results kept per runner; a baseline run is a few MiB

@@ -1,8 +1,9 @@
 """The Sweep page: one lever over a range, KPI curves, the cheapest point meeting every target.
 
-The lever becomes a `sim.sweep.Factor` (its key is the lever's dotted path, as for `--vary`),
-`sim.sweep.run_sweep` runs every point on the same seeds and judges the targets; the curves are
-`sim.charts_experiments.sweep_kpi_chart`, the frontier `sim.explorer.figures.frontier_figure`.
+The lever becomes a `sim.experiment_file.Factor` (its key is the lever's dotted path, as for
+`--vary`), `sim.sweep.run_sweep` runs every point on the same seeds and judges the targets; the
+curves are `sim.charts_experiments.sweep_kpi_chart`, the frontier
+`sim.explorer.figures.frontier_figure`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from matplotlib.figure import Figure
 from pydantic import ValidationError
 
 from sim.charts_experiments import sweep_kpi_chart
+from sim.experiment_file import Factor
 from sim.explorer import runner, session
 from sim.explorer.figures import frontier_figure
 from sim.explorer.numbers import format_value
@@ -25,7 +27,7 @@ from sim.loader import ScenarioError
 from sim.report import dated
 from sim.scenario import Scenario
 from sim.store import scenario_digest
-from sim.sweep import Factor, SweepResult
+from sim.sweep import SweepResult
 
 KIND = "sweep"
 SPEC = "explorer_sweep_spec"
