@@ -9,7 +9,7 @@ Starting values come from textbook models, so that simulation only has to correc
 Erlang C per hour of the week for agents (covered by the cheapest shift counts, an integer
 program), offered work over available hours at a planning utilisation for specialists,
 technicians and complaint handlers, and the Poisson base-stock level for the fill-rate target
-(``sim.theory``) for stock.
+(``sim.theory_stock``) for stock.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ import numpy as np
 from pydantic import ValidationError
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from sim import theory
+from sim import theory, theory_stock
 from sim.loader import Problem, ScenarioError, offered_erlangs_by_hour
 from sim.roster import hourly_shares, staffed_by_hour_of_week, weekly_weights
 from sim.scenario import Scenario
-from sim.scenario_parts import CONTACT_TYPES, Shift
+from sim.scenario_base import CONTACT_TYPES
+from sim.scenario_time import Shift
 
 Area = Literal["agents", "specialists", "complaint_handlers", "technicians", "depot", "stock",
                "other"]
@@ -443,8 +444,8 @@ def _stock_start(scenario: Scenario, var: Variable) -> int:
     lead = sku.lead_time_days.mean_value()
     policy = sku.policy
     if policy.type == "periodic":
-        return theory.base_stock_level_for_fill(demand, lead + policy.review_days, fill)
-    level = theory.base_stock_level_for_fill(demand, lead, fill)
+        return theory_stock.base_stock_level_for_fill(demand, lead + policy.review_days, fill)
+    level = theory_stock.base_stock_level_for_fill(demand, lead, fill)
     # (s, S) and (r, Q) order when the position falls to the reorder point: reorder point =
     # base-stock level - 1 gives at least the base-stock fill rate
     return level if policy.type == "base_stock" else level - 1
