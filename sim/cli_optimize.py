@@ -37,7 +37,7 @@ from sim.loader import MAX_BYTES, Problem, ScenarioError, scenario_to_yaml
 from sim.optimize import MIN_REPLICATIONS, OptimizeResult, optimize
 from sim.optimize_eval import Evaluation
 from sim.results import ResultsFolder, manifest
-from sim.scenario_parts import StrictModel
+from sim.scenario_base import StrictModel
 
 EXIT_NOT_FOUND = 1
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sim.loader import Problem, ScenarioError
 from sim.roster import staffed_by_hour_of_week
 from sim.scenario import Scenario
-from sim.scenario_parts import Shift
+from sim.scenario_time import Shift
 
 Area = Literal["agents", "specialists", "complaint_handlers", "technicians", "depot", "stock",
                "other"]

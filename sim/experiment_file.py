@@ -49,7 +49,7 @@ class ExperimentModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _unknown_keys(cls, data: Any) -> Any:
-        # As `sim.scenario_parts.StrictModel`, but the file's names are the aliases (`from`).
+        # As `sim.scenario_base.StrictModel`, but the file's names are the aliases (`from`).
         if not isinstance(data, dict):
             return data
         allowed = [f.alias or name for name, f in cls.model_fields.items()]

@@ -21,7 +21,7 @@ from sim.fit_dists import (
     round_sig,
     sum_to_one,
 )
-from sim.theory import base_stock_level_for_fill
+from sim.theory_stock import base_stock_level_for_fill
 
 
 def fit_field_service(b: Builder) -> None:

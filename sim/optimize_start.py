@@ -4,8 +4,8 @@ This module owns where the search starts (``analytic_start``), so that simulatio
 correct the estimate. The estimates come from textbook models: Erlang C per hour of the week for
 agents (covered by the cheapest shift counts, an integer program: ``cover_shifts``), offered work
 over available hours at a planning utilisation for specialists, technicians and complaint
-handlers, and the Poisson base-stock level for the fill-rate target (``sim.theory``) for stock.
-What a variable is and how a decision is set is ``sim.decisions``, whose names this module
+handlers, and the Poisson base-stock level for the fill-rate target (``sim.theory_stock``) for
+stock. What a variable is and how a decision is set is ``sim.decisions``, whose names this module
 re-exports.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from sim import theory
+from sim import theory, theory_stock
 from sim.decisions import (
     HOURS_PER_WEEK,
     POLICY_LEVEL,
@@ -34,7 +34,8 @@ from sim.decisions import (
 from sim.loader import offered_erlangs_by_hour
 from sim.roster import hourly_shares, staffed_by_hour_of_week, weekly_weights
 from sim.scenario import Scenario
-from sim.scenario_parts import CONTACT_TYPES, Shift
+from sim.scenario_base import CONTACT_TYPES
+from sim.scenario_time import Shift
 
 __all__ = ["DEFAULT_FILL", "HOURS_PER_WEEK", "PLANNING_UTILIZATION", "POLICY_LEVEL", "STAFFING",
            "UTILIZATION_KPI", "Area", "KeyPath", "Variable", "agents_needed_by_hour",
@@ -203,8 +204,8 @@ def _stock_start(scenario: Scenario, var: Variable) -> int:
     lead = sku.lead_time_days.mean_value()
     policy = sku.policy
     if policy.type == "periodic":
-        return theory.base_stock_level_for_fill(demand, lead + policy.review_days, fill)
-    level = theory.base_stock_level_for_fill(demand, lead, fill)
+        return theory_stock.base_stock_level_for_fill(demand, lead + policy.review_days, fill)
+    level = theory_stock.base_stock_level_for_fill(demand, lead, fill)
     # (s, S) and (r, Q) order when the position falls to the reorder point: reorder point =
     # base-stock level - 1 gives at least the base-stock fill rate
     return level if policy.type == "base_stock" else level - 1

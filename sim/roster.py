@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from sim.scenario_parts import MINUTES_PER_DAY, OpenHours, Shift
+from sim.scenario_base import MINUTES_PER_DAY
+from sim.scenario_time import OpenHours, Shift
 
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 HOURS_PER_WEEK = 168

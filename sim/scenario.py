@@ -3,7 +3,8 @@
 This module owns the contract of `/work/shared/scenario-format.md` as code: keys, defaults
 (defaults live here and nowhere else), allowed values and the cross-field rules. The JSON schema
 generated from these models (`schemas/scenario.schema.json`) is the user reference, so every field
-has a description. Leaf types (distributions, shifts, profiles) live in `sim.scenario_parts`.
+has a description. Leaf types live in `sim.scenario_base` (base model, numbers, checks),
+`sim.scenario_dists`, `sim.scenario_time` and `sim.scenario_parts` (profiles; re-exports all).
 """
 
 from __future__ import annotations
@@ -16,6 +17,22 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from sim.catalog import KPI_NAMES
+from sim.scenario_base import (
+    CONTACT_TYPES,
+    DAYS,
+    ContactType,
+    Day,
+    Float,
+    NonNegFloat,
+    NonNegInt,
+    PosFloat,
+    PosInt,
+    Probability,
+    StrictModel,
+    check_sum,
+    check_unique,
+    rule_error,
+)
 from sim.scenario_disruptions import (
     DISRUPTION_TYPES,
     Absence,
@@ -23,6 +40,18 @@ from sim.scenario_disruptions import (
     PartNeed,
     SupplierDelay,
     SystemOutage,
+)
+from sim.scenario_dists import (
+    DIST_NAMES,
+    ConstantDist,
+    Distribution,
+    EmpiricalDist,
+    ExponentialDist,
+    GammaDist,
+    LognormalDist,
+    NormalDist,
+    TriangularDist,
+    UniformDist,
 )
 from sim.scenario_inventory import (
     POLICY_TYPES,
@@ -34,37 +63,8 @@ from sim.scenario_inventory import (
     Sku,
     SSPolicy,
 )
-from sim.scenario_parts import (
-    CONTACT_TYPES,
-    DAYS,
-    DIST_NAMES,
-    ConstantDist,
-    ContactType,
-    Day,
-    Distribution,
-    EmpiricalDist,
-    ExponentialDist,
-    Float,
-    GammaDist,
-    HourlyProfile,
-    LognormalDist,
-    NonNegFloat,
-    NonNegInt,
-    NormalDist,
-    OpenHours,
-    PosFloat,
-    PosInt,
-    Probability,
-    Shift,
-    Staffing,
-    StrictModel,
-    TriangularDist,
-    UniformDist,
-    WeeklyProfile,
-    check_sum,
-    check_unique,
-    rule_error,
-)
+from sim.scenario_parts import HourlyProfile, WeeklyProfile
+from sim.scenario_time import OpenHours, Shift, Staffing
 
 __all__ = [
     "CONTACT_TYPES", "DAYS", "DISRUPTION_TYPES", "DIST_NAMES", "POLICY_TYPES", "Absence",

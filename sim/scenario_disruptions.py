@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
-from sim.scenario_parts import NonNegFloat, PosFloat, Probability, StrictModel, check_tag
+from sim.scenario_base import NonNegFloat, PosFloat, Probability, StrictModel, check_tag
 
 CrewName = Literal["agents", "specialists", "complaint_handlers", "technicians",
                    "depot_technicians"]

@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from sim.scenario_parts import (
-    Distribution,
+from sim.scenario_base import (
     NonNegFloat,
     NonNegInt,
     PosFloat,
@@ -21,6 +20,7 @@ from sim.scenario_parts import (
     check_tag,
     check_unique,
 )
+from sim.scenario_dists import Distribution
 
 # --- parts -----------------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ from sim.loader import (
 )
 from sim.results import ResultsFolder, manifest
 from sim.scenario import NAME_PATTERN, KpiName, Scenario
-from sim.scenario_parts import Float, NonNegInt, StrictModel, check_unique
+from sim.scenario_base import Float, NonNegInt, StrictModel, check_unique
 from sim.stress_analysis import (
     BASELINE,
     DAILY_KPIS,

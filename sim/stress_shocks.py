@@ -25,14 +25,14 @@ from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, field
 
 from sim.loader import Problem, ScenarioError, validation_problems
 from sim.scenario import CONTACT_TYPES, NAME_PATTERN, ContactType, Scenario
-from sim.scenario_disruptions import CrewName
-from sim.scenario_parts import (
+from sim.scenario_base import (
     NonNegFloat,
     PosFloat,
     Probability,
     StrictModel,
     check_tag,
 )
+from sim.scenario_disruptions import CrewName
 from sim.stress_analysis import BASELINE
 
 SHOCK_TYPES = ("demand_surge", "defect_wave", "supplier_delay", "absence", "system_outage")
