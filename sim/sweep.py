@@ -33,6 +33,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sim.atomic_io import json_safe
 from sim.catalog import KPI_BY_NAME
 from sim.executors import Executor
 from sim.experiments import Progress, RunResult, replicate_many
@@ -46,7 +47,7 @@ from sim.loader import (
     scenario_to_yaml,
     to_yaml,
 )
-from sim.results import ResultsFolder, json_safe, manifest
+from sim.results import ResultsFolder, manifest
 from sim.scenario import NAME_PATTERN, KpiName, Scenario
 from sim.store import ReplicationStore
 
