@@ -17,13 +17,14 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from sim.atomic_io import atomic_write_text
 from sim.cli import bad_input, check_run_options, executor_for, fmt
 from sim.events import KINDS
 from sim.fit import LOG_KPIS, fit_files, kpi_summary
 from sim.fit_backtest import BackTest, backtest
 from sim.fit_report import fitted_yaml, write_report
 from sim.loader import load_scenario_text
-from sim.results import atomic_write_text, is_finished
+from sim.results import is_finished
 
 OPTIONS = {kind: "--" + kind.replace("_", "-") for kind in KINDS}
 

@@ -2,7 +2,7 @@
 
 Staffed hours cost what the roster puts on duty (whether busy or not), overtime costs
 ``overtime_factor`` times the rate and is booked when the shift it extends ends; parts costs come
-from ``sim.parts``; late repairs are penalised when they finish. Months are 30-day blocks from
+from ``sim.kpis_parts``; late repairs are penalised when they finish. Months are 30-day blocks from
 the end of the warm-up (the last one may be shorter).
 """
 
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from sim.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from sim.kpis_parts import parts_kpis
 from sim.model import Replication
-from sim.parts import parts_kpis
 from sim.scenario import Scenario
 
 DEPARTMENTS: tuple[str, ...] = ("call_center", "tech_support", "complaints", "field_service",

@@ -16,6 +16,7 @@ import pandas as pd
 from sim.call_center import ABANDONED, BLOCKED, HOLD_ABANDONED
 from sim.costs import cost_kpis, monthly_costs
 from sim.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from sim.kpis_parts import on_hand_at, parts_kpis
 from sim.kpis_service import (
     daily_repairs,
     followup_kpis,
@@ -26,7 +27,6 @@ from sim.kpis_service import (
     turnaround_histogram,
 )
 from sim.model import Replication, Window
-from sim.parts import on_hand_at, parts_kpis
 from sim.scenario import Scenario
 
 NAN = math.nan

@@ -24,7 +24,8 @@ from sim.crew import Crew
 from sim.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR, sample, sampler
 from sim.field_service import Repairs, Visit, WorkOrder
 from sim.followup import Attempt, FollowUp, FollowUps
-from sim.parts import PartOrder, PartRequest, PartsStore, levels_frame
+from sim.kpis_parts import levels_frame
+from sim.parts import PartOrder, PartRequest, PartsStore
 from sim.records import frame
 from sim.rng import Streams
 from sim.roster import cut_windows, shift_windows

@@ -25,6 +25,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from sim import chart_style as cs
+from sim.atomic_io import json_safe
 from sim.experiments import RunResult
 from sim.explorer.numbers import (
     format_target,
@@ -39,7 +40,6 @@ from sim.explorer.theory import (
 )
 from sim.export import run_figures, summary_document
 from sim.loader import scenario_to_yaml
-from sim.results import json_safe
 from sim.scenario import Scenario
 
 PRODUCER = "aftersales-sim"

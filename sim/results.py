@@ -1,11 +1,11 @@
 """The results folder: written so that nothing half-finished ever looks finished.
 
-This module owns how results reach the disk: single files are written atomically (temp file in
-the same directory, fsync, `os.replace`), and a whole results folder is assembled in a hidden
-staging directory next to its final place, `manifest.json` is written last, and only then is the
-staging directory renamed into place. A folder is complete exactly when its `manifest.json`
-exists and parses (`is_finished`). It does not decide *what* goes into the folder (file names,
-tables, charts): the CLI and `sim.experiments` do.
+This module owns how a whole results folder reaches the disk: it is assembled in a hidden staging
+directory next to its final place, every file is written atomically (`sim.atomic_io`),
+`manifest.json` is written last, and only then is the staging directory renamed into place. A
+folder is complete exactly when its `manifest.json` exists and parses (`is_finished`). It does
+not decide *what* goes into the folder (file names, tables, charts): the CLI and
+`sim.experiments` do.
 
 A process killed with SIGKILL can leave a hidden `.<name>.partial-<pid>-<hex>` directory behind;
 it never has the final name, so it is never mistaken for a result.
@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import platform
 import secrets
 import shlex
 import shutil
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-import numpy as np
 import pandas as pd
+
+# The atomic writers and json_safe lived here first; they stay importable from this module.
+# _FILE_MODE too: tests check the mode of new files against it.
+from sim.atomic_io import _FILE_MODE as _FILE_MODE
+from sim.atomic_io import atomic_write_bytes, atomic_write_text, fsync_dir, json_safe
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,114 +52,6 @@ __all__ = [
 MANIFEST_NAME = "manifest.json"
 PACKAGE = "aftersales-sim"
 MANIFEST_VERSION = 1
-
-
-def _current_umask() -> int:
-    # os.umask can only be read by setting it; do it once at import, before worker threads exist.
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_current_umask()
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Persist a directory entry (a rename) on POSIX; Windows has no directory fsync."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so readers see either the old file or the whole new one.
-
-    The temp file lives in the same directory (a rename across file systems is not atomic) and
-    is fsynced before the rename, so a crash cannot leave an empty file under the final name.
-    The parent directory must exist.
-
-    Args:
-        path: Destination file.
-        data: Complete file content.
-
-    Raises:
-        OSError: If writing or renaming fails; the temp file is removed and `path` is untouched.
-    """
-    path = Path(path)
-    # mkstemp creates 0600 files; results are meant to be shared like any other output.
-    mode = path.stat().st_mode & 0o777 if path.exists() else _FILE_MODE
-    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
-    try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
-    """Write text atomically, byte for byte (no newline translation, so files match on Windows).
-
-    Args:
-        path: Destination file.
-        text: Complete file content.
-        encoding: Text encoding.
-    """
-    atomic_write_bytes(path, text.encode(encoding))
-
-
-def json_safe(obj: Any) -> Any:
-    """Convert a value into plain JSON types, with NaN and infinities as null.
-
-    Handles dicts (keys become strings), lists, tuples, sets (sorted for stable output), numpy
-    scalars and arrays, pandas NA/NaT, datetimes and dates (ISO 8601) and paths. Other types are
-    returned unchanged, so `json.dumps` still rejects them loudly.
-
-    Args:
-        obj: Any nested value.
-
-    Returns:
-        An equivalent value that `json.dumps(..., allow_nan=False)` accepts.
-    """
-    if obj is None or isinstance(obj, bool | str):
-        return obj
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    if isinstance(obj, np.generic):
-        return json_safe(obj.item())
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, int):
-        return obj
-    if isinstance(obj, Mapping):
-        return {_json_key(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, np.ndarray):
-        return [json_safe(v) for v in obj.tolist()]
-    if isinstance(obj, list | tuple):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, set | frozenset):
-        return [json_safe(v) for v in sorted(obj, key=repr)]
-    if isinstance(obj, datetime | date):
-        return obj.isoformat()
-    if isinstance(obj, Path):
-        return obj.as_posix()
-    return obj
-
-
-def _json_key(key: Any) -> str:
-    """JSON object keys are strings; numpy scalars would otherwise be rejected by json."""
-    if isinstance(key, np.generic):
-        key = key.item()
-    return key if isinstance(key, str) else str(key)
 
 
 def _iso_utc(moment: datetime) -> str:
@@ -406,7 +301,8 @@ class ResultsFolder:
         content = dict(manifest)
         if "files" not in content:
             content["files"] = {rel: _sha256(staging / rel) for rel in sorted(self._written)}
-        atomic_write_text(staging / MANIFEST_NAME, _dumps(content))
+        # Through atomic_write_bytes, the one writer every file of the folder goes through.
+        atomic_write_bytes(staging / MANIFEST_NAME, _dumps(content).encode("utf-8"))
         self._check_replaceable()
         self._swap_into_place(staging)
         self._finished = True
@@ -426,7 +322,7 @@ class ResultsFolder:
             if trash is not None:
                 os.rename(trash, final)
             raise
-        _fsync_dir(parent)
+        fsync_dir(parent)
         if trash is not None:
             shutil.rmtree(trash, ignore_errors=True)
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.atomic_io import atomic_write_text
 from sim.kpis import Outcome
-from sim.results import atomic_write_text
 
 _TABLES = ("daily", "hourly", "monthly")
 _ARRAYS = ("wait_hist", "turnaround_hist")

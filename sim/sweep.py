@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from sim.atomic_io import json_safe
 from sim.catalog import KPI_BY_NAME
 from sim.executors import Executor
 from sim.experiment_file import (
@@ -42,7 +43,7 @@ from sim.loader import (
     scenario_to_yaml,
     to_yaml,
 )
-from sim.results import ResultsFolder, json_safe, manifest
+from sim.results import ResultsFolder, manifest
 from sim.scenario import Scenario
 from sim.store import ReplicationStore
 
