@@ -7,7 +7,9 @@ follow-up calls' outcome (``sim.followup`` hands the agents an ``outbound`` job)
 Abandonment is decided lazily: a caller's patience deadline is drawn on arrival and checked when
 an agent reaches the call (FIFO makes that exact: a caller still queued at the deadline hangs up
 at the deadline). Only when ``lines`` is finite must abandonments be known earlier, to count free
-lines; then a heap of deadlines is purged at each arrival.
+lines; then a heap of deadlines is purged at each arrival. With redial on (``on_failed`` set, see
+``sim.redial``) each queued caller's deadline is an event, so a failed attempt is known when it
+happens.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ class Call:
     specialist_handle: float
     hold_patience: float
     origin: str = "customer"
+    attempt: int = 1
+    redial_of: int = -1
+    abandoned_before: int = 0
+    blocked_before: int = 0
+    waited_before: float = 0.0
     state: int = WAITING
     answer: float = NAN
     end: float = NAN
@@ -150,6 +157,7 @@ class CallCenter:
         self._complaint_deadline = complaint_deadline_minutes
         self._complaint_work = complaint_work
         self.on_repair: Callable[[Call], None] | None = None
+        self.on_failed: Callable[[Call], None] | None = None
         self._next_id = 0
         self.outbound_work: Callable[[Any], ProcessGen] | None = None
 
@@ -175,16 +183,32 @@ class CallCenter:
         if lines is not None:
             if not lines.admit(self.env.now):
                 call.state = BLOCKED
+                if self.on_failed is not None:
+                    self.on_failed(call)
                 return
             if not self.agents.idle:
                 lines.watch(call)
-        self.agents.offer(call)
+        if not self.agents.offer(call) and self.on_failed is not None:
+            self._watch_deadline(call)
+
+    def _watch_deadline(self, call: Call) -> None:
+        """Abandon a queued caller at the deadline itself, not when an agent next looks: a
+        caller who will call again must know when they hung up. (A call handed straight to
+        someone is not watched: its talk starts later in this same instant.)"""
+        if call.deadline == INF:
+            return
+        deadline, state = call.deadline, call.state
+        check = self.env.timeout(deadline - self.env.now)
+        check.callbacks.append(lambda _e: self._abandon(call) if (
+            call.state == state and call.deadline == deadline) else None)
 
     def _abandon(self, call: Call) -> None:
         call.abandon = call.deadline
         call.state = ABANDONED if call.state == WAITING else HOLD_ABANDONED
         if self.lines is not None:
             self.lines.in_use -= 1
+        if self.on_failed is not None:
+            self.on_failed(call)
 
     def _agent_work(self, job: Any) -> Generator[simpy.Event, Any, None]:
         if not isinstance(job, Call):
@@ -201,7 +225,8 @@ class CallCenter:
             job.deadline = env.now + job.hold_patience
             if self.lines is not None and not self.specialists.idle:
                 self.lines.watch(job)
-            self.specialists.offer(job)
+            if not self.specialists.offer(job) and self.on_failed is not None:
+                self._watch_deadline(job)
         else:
             self._hang_up(job)
 

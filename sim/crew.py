@@ -62,8 +62,9 @@ class Crew(Generic[JobT]):
     _at_work: dict[int, float] = field(default_factory=dict)
     _people: int = 0
 
-    def offer(self, job: JobT) -> None:
-        """A job becomes available now: the longest-idle person takes it, else it queues.
+    def offer(self, job: JobT) -> bool:
+        """A job becomes available now: the longest-idle person takes it (True), else it
+        queues (False).
 
         Someone whose shift ends at this very instant (the shift-end callback may not have run
         yet) goes home instead of starting a new task in overtime.
@@ -73,9 +74,10 @@ class Crew(Generic[JobT]):
             idle = self.idle.popleft()
             if idle.off_at > now:
                 idle.event.succeed(job)
-                return
+                return True
             idle.event.succeed(None)
         self.queue.push(job)
+        return False
 
     def wake_idle(self) -> None:
         """Let idle people look at the queue again (a queued job has become available)."""

@@ -62,6 +62,8 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         Column("call_id", "id"),
         Column("type", "choice", choices=CONTACT_TYPES),
         _opt("origin", "choice", blank=False, choices=("customer", "followup")),
+        _opt("attempt", "count", blank=False),
+        _opt("redial_of", "id"),
         _time("arrived_at", blank=False),
         Column("outcome", "choice", choices=CALL_OUTCOMES),
         _time("answered_at"),

@@ -123,6 +123,8 @@ def calls_table(calls: pd.DataFrame, start: float, origin: dt.datetime) -> pd.Da
         "call_id": c["id"].to_numpy(np.int64),
         "type": c["kind"].astype(str).to_numpy(object),
         "origin": c["origin"].astype(str).to_numpy(object),
+        "attempt": c["attempt"].to_numpy(np.int64),
+        "redial_of": _masked(c["redial_of"].to_numpy(), c["redial_of"].to_numpy() >= 0, INT),
         "arrived_at": at(c["arrival"].to_numpy(float)),
         "outcome": outcome,
         "answered_at": at(np.where(answered, c["answer"].to_numpy(float), np.nan)),

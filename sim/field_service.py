@@ -46,6 +46,8 @@ class WorkOrder:
     rework_of: int
     sku: str
     call_wait: float
+    abandoned_calls: int = 0
+    blocked_calls: int = 0
     released: float = NAN
     first_start: float = NAN
     visits: int = 0

@@ -30,6 +30,8 @@ def fit_demand(b: Builder) -> pd.DataFrame:
     logs = b.logs
     calls = logs.tables["calls"]
     customer = calls[calls["origin"] != "followup"] if "origin" in calls else calls
+    if "redial_of" in customer:  # a caller trying again is not new demand
+        customer = customer[customer["redial_of"].isna()]
     t = customer["arrived_at"].to_numpy(float)
     first_day = int(logs.start // MINUTES_PER_DAY)
     n_days = round(logs.days)
@@ -146,6 +148,7 @@ def fit_calls(b: Builder) -> None:
         b.set((*cc, "patience_minutes"), None, "no abandoned calls in the records: nobody "
                                                "abandons")
     _fit_lines(b, calls)
+    _fit_redial(b, calls)
     b.keep((*cc, "hours"), "opening hours are not in the logs")
     b.keep((*cc, "answer_target_seconds"), "a target, not in the logs")
     _fit_escalation(b, calls)
@@ -175,6 +178,50 @@ def _fit_lines(b: Builder, calls: pd.DataFrame) -> None:
     lines = int(counts.max())
     b.set(path, max(lines, 1), f"fitted: calls in the system at the {blocked.sum()} busy "
                                f"signals (median {np.median(counts):g}, max {lines})")
+
+
+REDIAL_HORIZON_QUANTILE = 0.99  # failures this close to the end may redial after it: left out
+
+
+def _fit_redial(b: Builder, calls: pd.DataFrame) -> None:
+    """Redial probability, delay and attempts, from calls linked to the attempt they repeat."""
+    path = ("call_center", "redial")
+    if "redial_of" not in calls:
+        if b.keep(path, "the calls log has no redial_of column"):
+            b.notes.append("the calls log does not link redials (no redial_of column): every "
+                           "call counted as new demand, so the demand may be overstated")
+        return
+    redials = calls[calls["redial_of"].notna()]
+    if redials.empty:
+        b.set(path, None, "no redials in the records: a failed caller is lost")
+        return
+    def column(name: str) -> np.ndarray:
+        return calls[name].to_numpy(float) if name in calls else np.full(len(calls), np.nan)
+
+    outcome = calls["outcome"].to_numpy(str)
+    on_hold = (calls["specialist_outcome"].to_numpy(str) == "abandoned"
+               if "specialist_outcome" in calls else np.zeros(len(calls), dtype=bool))
+    failed_at = np.select([outcome == "blocked", outcome == "abandoned", on_hold],
+                          [column("arrived_at"), column("abandoned_at"), column("ended_at")],
+                          np.nan)
+    failed = np.isfinite(failed_at)
+    ids = pd.MultiIndex.from_arrays([calls["rep"], calls["call_id"]])[failed]
+    keys = pd.MultiIndex.from_arrays([redials["rep"], redials["redial_of"]])
+    known = keys.isin(ids)
+    when = pd.Series(failed_at[failed], index=ids)
+    delays = redials["arrived_at"].to_numpy(float)[known] - when.reindex(keys[known]).to_numpy()
+    attempts = column("attempt") if "attempt" in calls else np.ones(len(calls))
+    max_attempts = int(np.nanmax(attempts)) if "attempt" in calls else 2
+    # A failure near the end of the records may have redialled after it: only failures with
+    # time to redial count towards the probability.
+    cutoff = b.logs.end - (float(np.quantile(delays, REDIAL_HORIZON_QUANTILE)) if len(delays)
+                           else 0.0)
+    could = (failed_at[failed] < cutoff) & (attempts[failed] < max_attempts)
+    again = ids[could].isin(keys)
+    b.share((*path, "probability"), int(again.sum()), int(could.sum()), "failed calls")
+    b.dist((*path, "delay_minutes"), delays, "redial delays")
+    b.set((*path, "max_attempts"), max(max_attempts, 2),
+          f"the most attempts by one caller in the records ({max_attempts})")
 
 
 def _fit_escalation(b: Builder, calls: pd.DataFrame) -> None:

@@ -71,7 +71,9 @@ def journey_score(s: Satisfaction, job: WorkOrder) -> float:
                 if late_minutes > 0 else 0.0)
              - s.per_extra_visit * max(0, job.visits - 1)
              - (s.rework_penalty if job.rework_of >= 0 else 0.0)
-             - s.part_wait_per_day * part_wait / MINUTES_PER_DAY)
+             - s.part_wait_per_day * part_wait / MINUTES_PER_DAY
+             - s.abandoned_penalty * job.abandoned_calls
+             - s.blocked_penalty * job.blocked_calls)
     return min(5.0, max(1.0, score))
 
 
@@ -131,8 +133,10 @@ class FollowUps:
                 fu.complained = True
                 self._file_complaint()
         elif env.now + self.spec.retry_hours * MINUTES_PER_HOUR <= fu.due:
-            retry = env.timeout(self.spec.retry_hours * MINUTES_PER_HOUR)
-            retry.callbacks.append(lambda _e: self._crew.offer(fu))
+            def try_again(_event: simpy.Event) -> None:
+                self._crew.offer(fu)
+
+            env.timeout(self.spec.retry_hours * MINUTES_PER_HOUR).callbacks.append(try_again)
 
     def _file_complaint(self) -> None:
         if self._complaint_handle is None:

@@ -27,6 +27,7 @@ from sim.followup import Attempt, FollowUp, FollowUps
 from sim.kpis_parts import levels_frame
 from sim.parts import PartOrder, PartRequest, PartsStore
 from sim.records import frame
+from sim.redial import Redials
 from sim.rng import Streams
 from sim.roster import cut_windows, shift_windows
 from sim.scenario import Absence, PartNeed, Scenario, SupplierDelay, SystemOutage
@@ -154,7 +155,9 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         wire = repairs
 
         def on_repair(call: Call) -> None:
-            call.work_order = wire.create(call.id, call.answer - call.arrival).id
+            job = wire.create(call.id, call.answer - call.arrival + call.waited_before)
+            job.abandoned_calls, job.blocked_calls = call.abandoned_before, call.blocked_before
+            call.work_order = job.id
 
         center.on_repair = on_repair
         if scenario.followup is not None:
@@ -164,6 +167,8 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
             repairs.on_finished = followups.repair_finished
             center.outbound_work = followups.contact
             repairs.outbound_work = followups.contact
+    if cc.redial is not None:
+        center.on_failed = Redials(env, cc, center, streams).failed
     windows = {name: cut_windows(w, absences(scenario, name)) for name, w in windows.items()}
     for name, crew_windows in windows.items():
         crews[name].staff(crew_windows)

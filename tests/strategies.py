@@ -157,7 +157,8 @@ def parts_sections(draw: st.DrawFn) -> Dict:
 @st.composite
 def scenarios(draw: st.DrawFn, *, repair: bool = False, lines: bool = False,
               escalation: bool = False, patience: bool = False, parts: bool = False,
-              complaints: bool = False, followup: bool = False, depot: bool = False) -> Dict:
+              complaints: bool = False, followup: bool = False, depot: bool = False,
+              redial: bool = False) -> Dict:
     """A random valid scenario dict; each flag forces that feature on."""
     want_parts = parts or draw(st.booleans())
     repair = repair or parts or followup or depot or draw(st.booleans())
@@ -179,6 +180,10 @@ def scenarios(draw: st.DrawFn, *, repair: bool = False, lines: bool = False,
         probability = {k: draw(st.sampled_from((0.0, 0.2, 0.5, 1.0))) for k in mix}
         cc["escalation"] = {"probability": probability, "specialists": draw(staffing(1, 3)),
                             "handle_minutes": draw(distributions(2.0, 12.0))}
+    if redial or draw(st.integers(0, 2)) == 0:
+        cc["redial"] = {"probability": draw(st.sampled_from((0.3, 0.8, 1.0))),
+                        "delay_minutes": draw(distributions(0.5, 60.0, allow_zero=True)),
+                        "max_attempts": draw(st.integers(2, 4))}
     if draw(st.integers(0, 3)) == 0:
         # Ten hours a day, from any hour: from 15:00 on, past midnight.
         open_at = draw(st.integers(0, 23)) * 60
