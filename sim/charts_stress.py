@@ -59,10 +59,13 @@ def stress_daily(
     fig, axes = cs.new_figure(nrows, ncols, width=6.0 * ncols + 1.0, height=3.0 * nrows + 1.2,
                               sharex=True)
     base = cs.mean_ci(daily[daily["shock"] == BASELINE], "day", column)
+    # A window may start before the measured days or outlast them: shade only what is drawn.
+    first, last = float(daily["day"].min()), float(daily["day"].max())
     for k, (ax, shock) in enumerate(zip(axes, shocks, strict=False)):
-        start, end = windows[shock]
-        ax.axvspan(start, end, color=WINDOW_COLOR, alpha=WINDOW_ALPHA, linewidth=0,
-                   label="Shock window")
+        start, end = max(windows[shock][0], first), min(windows[shock][1], last)
+        if start < end:
+            ax.axvspan(start, end, color=WINDOW_COLOR, alpha=WINDOW_ALPHA, linewidth=0,
+                       label="Shock window")
         cs.plot_band(ax, base["day"], base, cs.series_style(0), "Baseline")
         ci = cs.mean_ci(daily[daily["shock"] == shock], "day", column)
         cs.plot_band(ax, ci["day"], ci, cs.series_style(1), shock)

@@ -367,3 +367,24 @@ def test_built_in_shocks_on_a_scenario_validate_their_parameters(
                      "--out", str(tmp_path / "x")]) == 2
         assert words in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_the_shock_window_is_shaded_only_over_the_days_drawn() -> None:
+    from matplotlib.patches import Polygon, Rectangle
+
+    from sim.charts_stress import stress_daily
+
+    days = np.arange(7.0, 21.0)
+    daily = pd.concat([pd.DataFrame({"shock": name, "rep": rep, "day": days,
+                                     "service_level": 0.8})
+                       for name in (BASELINE, "late", "early") for rep in (0, 1)])
+    fig = stress_daily(daily, "service_level", "Service level (share)",
+                       {"late": (15.0, 40.0), "early": (0.0, 9.0)}, "base", share=True)
+    spans = []
+    for ax in fig.axes:
+        for patch in ax.patches:
+            if isinstance(patch, (Polygon, Rectangle)) and patch.get_label() == "Shock window":
+                x = patch.get_xy()[:, 0] if isinstance(patch, Polygon) else np.array(
+                    [patch.get_x(), patch.get_x() + patch.get_width()])
+                spans.append((float(x.min()), float(x.max())))
+    assert sorted(spans) == [(7.0, 9.0), (15.0, 20.0)]
