@@ -68,10 +68,15 @@ def busy_minutes(start: np.ndarray, duration: np.ndarray, lo: float, hi: float) 
 
 
 def overtime_minutes(rep: Replication, crew: str) -> float:
-    """Overtime worked after shift ends that fall in the measured window."""
+    """Minutes of overtime worked inside the measured window.
+
+    Clipped to the window like busy time is: overtime after a shift that ended in the warm-up
+    but ran past it is work inside the window, and counting it only by its shift's end made
+    utilisation exceed 1. (Costs book overtime at the shift's end: ``sim.costs``.)
+    """
     ot = rep.overtime[rep.overtime["crew"] == crew]
-    inside = (ot["shift_end"] >= rep.start_minutes) & (ot["shift_end"] < rep.end_minutes)
-    return float(ot.loc[inside, "minutes"].sum())
+    return busy_minutes(ot["shift_end"].to_numpy(float), ot["minutes"].to_numpy(float),
+                        rep.start_minutes, rep.end_minutes)
 
 
 def utilization(rep: Replication, crew: str, busy: float) -> float:
