@@ -32,7 +32,9 @@ class KpiInfo:
             return (0.0, 1.0)
         if self.unit == "score 1-5":
             return (1.0, 5.0)
-        return (0.0, math.inf)  # counts, times and costs
+        if self.name == "operating_margin":
+            return (-math.inf, math.inf)  # a loss is a negative margin
+        return (0.0, math.inf)  # counts, times, costs and revenue
 
 
 def _k(name: str, unit: str, direction: Direction, group: str, description: str) -> KpiInfo:
@@ -93,6 +95,9 @@ KPIS: tuple[KpiInfo, ...] = (
        "holding_rate_per_year x time-average on-hand value"),
     _k("cost_ordering", "currency", "at_most", "costs", "order_cost per replenishment order"),
     _k("cost_penalties", "currency", "at_most", "costs", "late_repair_penalty per late repair"),
+    _k("revenue", "currency", "at_least", "finance",
+       "repair fees and parts billed for paid repairs finished (with a revenue section)"),
+    _k("operating_margin", "currency", "at_least", "finance", "revenue - total_cost"),
 )
 
 KPI_BY_NAME: dict[str, KpiInfo] = {k.name: k for k in KPIS}

@@ -338,7 +338,8 @@ def stock_per_sku(
 
 
 def cost_per_department(
-    budget: pd.DataFrame, currency: str, scenario: str, *, stamp: str | None = None
+    budget: pd.DataFrame, currency: str, scenario: str, *, stamp: str | None = None,
+    revenue: pd.DataFrame | None = None,
 ) -> Figure:
     """Plot the mean monthly cost as stacked bars per department, with each month's total.
 
@@ -351,6 +352,8 @@ def cost_per_department(
         currency: Currency code for the axis label, e.g. "EUR".
         scenario: Scenario name for the footnote.
         stamp: Optional run stamp for the footnote.
+        revenue: Optional monthly revenue (`month`, `mean`, `ci_low`, `ci_high`), drawn as a
+            line with its 95% CI over the bars, so the margin reads as the gap.
 
     Returns:
         The figure.
@@ -377,13 +380,25 @@ def cost_per_department(
     for month, total in zip(months, bottom, strict=True):
         ax.annotate(f"{total:,.0f}", (float(month), float(total)), xytext=(0, 3),
                     textcoords="offset points", ha="center", va="bottom", fontsize=cs.TICK_SIZE)
+    top = float(bottom.max(initial=0.0))
+    if revenue is not None and not revenue.empty:
+        cs.require_columns(revenue, ["month", "mean", "ci_low", "ci_high"], "revenue")
+        r = revenue.sort_values("month")
+        mean = r["mean"].to_numpy(float)
+        ax.errorbar(r["month"].to_numpy(int), mean,
+                    yerr=[mean - r["ci_low"].to_numpy(float), r["ci_high"].to_numpy(float) - mean],
+                    color=cs.EDGE_COLOR, marker="D", markersize=5, linewidth=1.5, capsize=4,
+                    label="revenue (95% CI)")
+        top = max(top, float(r["ci_high"].max()))
     ax.set_xticks(months)
-    ax.set_ylim(0.0, float(bottom.max(initial=0.0)) * 1.12 or 1.0)
-    cs.style_axes(ax, "Month of horizon (1 = first month)", f"Cost ({currency} per month)")
+    ax.set_ylim(0.0, top * 1.12 or 1.0)
+    ylabel = f"{'Cost and revenue' if revenue is not None else 'Cost'} ({currency} per month)"
+    cs.style_axes(ax, "Month of horizon (1 = first month)", ylabel)
     cs.thousands_axis(ax)
     _outside_legend(ax)
     note = f"Bars: mean over replications; labels: total {currency}; CIs in the budget table"
-    return cs.finish_figure(fig, "Monthly cost per department", scenario, note, stamp)
+    title = "Monthly cost per department" + (" and revenue" if revenue is not None else "")
+    return cs.finish_figure(fig, title, scenario, note, stamp)
 
 
 def _outside_legend(ax: Axes, **kwargs: Any) -> None:

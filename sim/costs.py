@@ -1,9 +1,11 @@
-"""Costs by department over any window of the run: the horizon's totals and the monthly budget.
+"""Costs by department (and revenue) over any window of the run: the horizon's totals and the
+monthly budget.
 
 Staffed hours cost what the roster puts on duty (whether busy or not), overtime costs
 ``overtime_factor`` times the rate and is booked when the shift it extends ends; parts costs come
 from ``sim.kpis_parts``; late repairs are penalised when they finish. Months are 30-day blocks from
-the end of the warm-up (the last one may be shorter).
+the end of the warm-up (the last one may be shorter). Revenue (with a ``revenue`` section) is
+booked when a paid repair finishes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from sim.scenario import Scenario
 
 DEPARTMENTS: tuple[str, ...] = ("call_center", "tech_support", "complaints", "field_service",
                                 "depot", "parts_purchase", "holding", "ordering", "penalties")
+REVENUE, TOTAL, MARGIN = "revenue", "total", "margin"
+# Budget rows that are not a department's cost: charts of costs per department leave them out.
+SUMMARY_ROWS: tuple[str, ...] = (TOTAL, REVENUE, MARGIN)
 MONTH_MINUTES = 30 * MINUTES_PER_DAY
 _CREW_OF = {"call_center": "agents", "tech_support": "specialists",
             "complaints": "complaint_handlers", "field_service": "technicians",
@@ -68,16 +73,46 @@ def department_costs(scenario: Scenario, rep: Replication, lo: float, hi: float
     return out
 
 
+def revenue_in(scenario: Scenario, rep: Replication, lo: float, hi: float) -> float:
+    """Fees and parts billed for the paid repairs finished in [lo, hi).
+
+    A repair job is paid unless it is under warranty or is the rework of a failed repair (the
+    customer paid once); its part, if it needed one, is billed at unit cost x (1 + markup).
+    """
+    r = scenario.revenue
+    jobs = rep.work_orders
+    if r is None or jobs.empty:
+        return 0.0
+    finished = jobs["finished"].to_numpy(float)
+    paid = ((finished >= lo) & (finished < hi) & (jobs["rework_of"].to_numpy() < 0)
+            & ~jobs["warranty"].to_numpy(bool))
+    onsite = jobs["channel"].to_numpy(str) == "onsite"
+    fees = np.where(onsite, r.repair_fee.onsite, r.repair_fee.depot)
+    total = float(fees[paid].sum())
+    if scenario.parts is not None:
+        price = {s.sku: s.unit_cost * (1.0 + r.parts_markup) for s in scenario.parts.skus}
+        billed = jobs["sku"].map(price).fillna(0.0).to_numpy(float)
+        total += float(billed[paid].sum())
+    return total
+
+
 def cost_kpis(scenario: Scenario, rep: Replication) -> dict[str, float]:
-    """The horizon's ``cost_<department>`` KPIs and ``total_cost``."""
+    """The horizon's ``cost_<department>`` KPIs, ``total_cost``, ``revenue`` and
+    ``operating_margin`` (those two NaN without a ``revenue`` section)."""
     costs = department_costs(scenario, rep, rep.start_minutes, rep.end_minutes)
     out = {f"cost_{dept}": value for dept, value in costs.items()}
     out["total_cost"] = math.fsum(costs.values())
+    # Not modelled is unknown, not zero: a margin of minus the costs would mislead.
+    out["revenue"] = (revenue_in(scenario, rep, rep.start_minutes, rep.end_minutes)
+                      if scenario.revenue is not None else math.nan)
+    out["operating_margin"] = out["revenue"] - out["total_cost"]
     return out
 
 
 def monthly_costs(scenario: Scenario, rep: Replication) -> pd.DataFrame:
-    """Long table: month (1-based), department, cost, for every 30-day month of the horizon."""
+    """Long table: month (1-based), department, cost, for every 30-day month of the horizon;
+    with a ``revenue`` section, a ``revenue`` row per month holds the income (``cost`` is then
+    the amount billed, see ``REVENUE``)."""
     rows = []
     lo = rep.start_minutes
     month = 1
@@ -85,5 +120,7 @@ def monthly_costs(scenario: Scenario, rep: Replication) -> pd.DataFrame:
         hi = min(lo + MONTH_MINUTES, rep.end_minutes)
         for dept, cost in department_costs(scenario, rep, lo, hi).items():
             rows.append((month, dept, cost))
+        if scenario.revenue is not None:
+            rows.append((month, REVENUE, revenue_in(scenario, rep, lo, hi)))
         lo, month = hi, month + 1
     return pd.DataFrame(rows, columns=["month", "department", "cost"])

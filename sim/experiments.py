@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.catalog import KPI_BY_NAME
+from sim.costs import MARGIN, REVENUE, TOTAL
 from sim.executors import Executor, make_executor
 from sim.kpis import WAIT_BIN_EDGES_SECONDS, Outcome, measure
 from sim.kpis_service import TURNAROUND_BIN_EDGES_HOURS
@@ -191,12 +192,21 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
 
 
 def budget_table(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Cost per department per month with its interval over replications, plus a total row."""
-    totals = (monthly.groupby(["rep", "month"], as_index=False)["cost"].sum()
-              .assign(department="total"))
+    """Cost per department per month with its interval over replications, plus a ``total``
+    row; with revenue, ``revenue`` and ``margin`` (revenue - total) rows too."""
+    income = monthly["department"] == REVENUE
+    costs = monthly[~income]
+    totals = (costs.groupby(["rep", "month"], as_index=False)["cost"].sum()
+              .assign(department=TOTAL))
+    parts = [costs, totals]
+    if income.any():
+        revenue = monthly[income]
+        margin = revenue.merge(totals, on=["rep", "month"], suffixes=("", "_total"))
+        parts += [revenue, margin.assign(cost=margin["cost"] - margin["cost_total"],
+                                         department=MARGIN)[["rep", "month", "department",
+                                                             "cost"]]]
     rows = []
-    for (month, dept), group in pd.concat([monthly, totals]).groupby(["month", "department"],
-                                                                     sort=False):
+    for (month, dept), group in pd.concat(parts).groupby(["month", "department"], sort=False):
         ci = t_interval(group["cost"].to_numpy(float))
         rows.append({"month": int(month), "department": dept, "mean": ci.mean, "std": ci.std,
                      "ci_low": ci.ci_low, "ci_high": ci.ci_high, "n": ci.n})

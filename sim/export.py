@@ -15,6 +15,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from sim import charts
+from sim.costs import REVENUE, SUMMARY_ROWS
 from sim.experiments import RunResult
 from sim.loader import scenario_to_yaml
 from sim.results import ResultsFolder, manifest
@@ -47,7 +48,9 @@ def run_figures(result: RunResult) -> dict[str, Figure]:
         "wait_distribution": charts.wait_distribution(
             result.wait_hist, scn.call_center.answer_target_seconds, name),
         "cost_per_department": charts.cost_per_department(
-            result.budget[result.budget["department"] != "total"], scn.currency, name),
+            result.budget[~result.budget["department"].isin(SUMMARY_ROWS)], scn.currency, name,
+            revenue=(result.budget[result.budget["department"] == REVENUE]
+                     if scn.revenue is not None else None)),
     }
     fs = scn.field_service
     if fs is not None:

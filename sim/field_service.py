@@ -48,6 +48,7 @@ class WorkOrder:
     call_wait: float
     abandoned_calls: int = 0
     blocked_calls: int = 0
+    warranty: bool = False
     released: float = NAN
     first_start: float = NAN
     visits: int = 0
@@ -102,7 +103,7 @@ class Repairs:
     def __init__(self, env: simpy.Environment, fs: FieldService, parts: Parts | None,
                  store: PartsStore | None, streams: Streams,
                  on_finished: Callable[[WorkOrder], None],
-                 part_need: Sequence[PartNeed] = ()) -> None:
+                 part_need: Sequence[PartNeed] = (), warranty_share: float = 0.0) -> None:
         self.env = env
         self.fs = fs
         self.store = store
@@ -126,6 +127,8 @@ class Repairs:
                                      MINUTES_PER_HOUR)
         self._need = uniform_sampler(streams["part_need"])
         self._sku = uniform_sampler(streams["part_sku"])
+        self._warranty = uniform_sampler(streams["warranty"])
+        self._warranty_share = warranty_share
         if fs.depot is not None:
             self._transit = sampler(fs.depot.transit_hours, streams["depot_transit"],
                                     MINUTES_PER_HOUR)
@@ -157,12 +160,15 @@ class Repairs:
             u = self._sku()
             sku = self._pick_sku(u, shares) if needs and shares is not None else ""
             priority = NORMAL
+            warranty = self._warranty() < self._warranty_share
         else:
             channel, sku, priority = rework_of.channel, "", REWORK
+            warranty = rework_of.warranty
         promised = (self.fs.promised_hours.onsite if channel == "onsite"
                     else self.fs.promised_hours.depot)
         job = WorkOrder(len(self.jobs), call_id, channel, now, now + promised * MINUTES_PER_HOUR,
-                        priority, rework_of.id if rework_of is not None else -1, sku, call_wait)
+                        priority, rework_of.id if rework_of is not None else -1, sku, call_wait,
+                        warranty=warranty)
         self.jobs.append(job)
         if channel == "depot":
             self._after(self._transit(), lambda: self._release(job, self.bench))

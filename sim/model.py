@@ -146,7 +146,9 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
     fs = scenario.field_service
     if fs is not None:
         repairs = Repairs(env, fs, scenario.parts, store, streams, on_finished=lambda job: None,
-                          part_need=[d for d in scenario.disruptions if isinstance(d, PartNeed)])
+                          part_need=[d for d in scenario.disruptions if isinstance(d, PartNeed)],
+                          warranty_share=(scenario.revenue.warranty_share
+                                          if scenario.revenue is not None else 0.0))
         crews["technicians"] = repairs.technicians
         windows["technicians"] = shift_windows(fs.technicians, end)
         if fs.depot is not None:

@@ -287,8 +287,10 @@ def report_pages(result: RunResult, created: date) -> list[Figure]:
     first = 0.2
     rest = (1.0 - first) / max(len(columns) - 1, 1)
     pages += _table_pages(
-        f"Cost per department per month ({scn.currency})",
-        "Mean over replications ± half-width of the 95% CI; month = 30 days of the horizon.",
+        f"Cost per department per month ({scn.currency})" if scn.revenue is None else
+        f"Budget per month: cost per department, revenue and margin ({scn.currency})",
+        "Mean over replications ± half-width of the 95% CI; month = 30 days of the horizon."
+        + ("" if scn.revenue is None else " Margin = revenue - total cost."),
         columns, rows, [first, *[rest] * (len(columns) - 1)])
     pages += list(explorer_figures(result, created).values())
     for i, fig in enumerate(pages, start=1):

@@ -78,7 +78,8 @@ __all__ = [
     "Costs", "Day", "Demand", "DemandEvent", "Depot", "Disruption", "Distribution",
     "EmpiricalDist", "Escalation", "ExponentialDist", "FieldService", "Followup", "GammaDist",
     "HourlyProfile", "KpiName", "LognormalDist", "NormalDist", "OpenHours", "PartNeed", "Parts",
-    "PeriodicPolicy", "Policy", "PromisedHours", "RQPolicy", "Redial", "SSPolicy",
+    "PeriodicPolicy", "Policy", "PromisedHours", "RQPolicy", "Redial", "RepairFees", "Revenue",
+    "SSPolicy",
     "Satisfaction",
     "Scenario", "Shift", "Sku", "Staffing", "SupplierDelay", "SystemOutage", "TriangularDist",
     "UniformDist", "WeeklyProfile",
@@ -208,6 +209,26 @@ class Costs(StrictModel):
         1.5, strict=True, description="Multiplier on hourly rates for overtime (>= 1).")
 
 
+class RepairFees(StrictModel):
+    """The fee a customer pays for a repair, by route."""
+
+    onsite: NonNegFloat = Field(0.0, description="Per paid on-site repair.")
+    depot: NonNegFloat = Field(0.0, description="Per paid carry-in (depot) repair.")
+
+
+class Revenue(StrictModel):
+    """What customers pay for repairs: the revenue side of the budget."""
+
+    repair_fee: RepairFees = Field(
+        default_factory=RepairFees,
+        description="Charged once per repair job finished (a rework job is free), by route.")
+    warranty_share: Probability = Field(
+        0.0, description="Share of repair jobs under warranty: no fee and no parts billed (0-1).")
+    parts_markup: NonNegFloat = Field(
+        0.0, description="A paid repair's part is billed at its unit cost x (1 + markup); 0 = "
+                         "at cost.")
+
+
 # --- the scenario ----------------------------------------------------------------------------
 
 
@@ -259,6 +280,9 @@ class Scenario(StrictModel):
     satisfaction: Satisfaction = Field(default_factory=Satisfaction,
                                        description="Customer satisfaction score model.")
     costs: Costs = Field(default_factory=Costs, description="Cost rates; default all 0.")
+    revenue: Revenue | None = Field(
+        None, description="Repair fees and parts billed; absent = revenue not modelled (the "
+                          "budget shows costs only).")
     disruptions: tuple[Disruption, ...] = Field(
         (), description="Supply-side shocks (supplier delay, absence, system outage, part "
                         "need); absent = none. Demand shocks are `demand.events`.")

@@ -1,0 +1,114 @@
+"""Revenue: repair fees and parts billed, the operating margin, and the budget's revenue rows.
+
+The revenue KPI is recomputed by hand from the work-order table; the warranty draw has a stream
+of its own, so adding a revenue section changes no other number; the monthly budget's margin is
+revenue minus total cost month by month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.costs import MARGIN, REVENUE, TOTAL
+from sim.experiments import replicate
+from sim.kpis import measure
+from sim.loader import load_scenario_text
+from sim.model import simulate
+
+SHOP = """\
+name: shop
+seed: 4
+warmup_days: 1
+horizon_days: 40
+demand: {contacts_per_day: 120, mix: {inquiry: 0.5, repair: 0.5}}
+call_center:
+  agents: 4
+  handle_minutes: {inquiry: 4, repair: 6}
+field_service:
+  onsite_share: 0.6
+  technicians: 12
+  travel_minutes: 20
+  repair_minutes: {dist: exponential, mean: 40}
+  quality_pass_probability: 0.9
+  spot_check_share: 0.5
+  depot: {technicians: 6, transit_hours: 12, repair_minutes: 50}
+parts:
+  need_probability: 0.5
+  skus:
+    - {sku: pump, share: 0.5, unit_cost: 50, initial_on_hand: 40,
+       policy: {type: base_stock, level: 40}, lead_time_days: 2}
+    - {sku: board, share: 0.5, unit_cost: 120, initial_on_hand: 40,
+       policy: {type: base_stock, level: 40}, lead_time_days: 3}
+costs: {agent_per_hour: 25, technician_per_hour: 40, depot_technician_per_hour: 35}
+revenue:
+  repair_fee: {onsite: 150, depot: 90}
+  warranty_share: 0.3
+  parts_markup: 0.25
+"""
+PRICE = {"pump": 50 * 1.25, "board": 120 * 1.25, "": 0.0}
+
+
+def test_revenue_is_fees_and_parts_of_the_paid_repairs_finished() -> None:
+    scenario = load_scenario_text(SHOP)
+    rep = simulate(scenario, 11)
+    kpis = measure(scenario, rep).kpis
+    jobs = rep.work_orders
+    finished = jobs["finished"].to_numpy(float)
+    inside = (finished >= rep.start_minutes) & (finished < rep.end_minutes)
+    paid = inside & (jobs["rework_of"].to_numpy() < 0) & ~jobs["warranty"].to_numpy(bool)
+    fees = np.where(jobs["channel"] == "onsite", 150.0, 90.0)
+    parts = jobs["sku"].map(PRICE).to_numpy(float)
+    assert (jobs["rework_of"] >= 0).any() and (jobs["sku"] != "").any()
+    assert kpis["revenue"] == pytest.approx(float((fees + parts)[paid].sum()))
+    assert kpis["operating_margin"] == pytest.approx(kpis["revenue"] - kpis["total_cost"])
+    first = jobs[jobs["rework_of"] < 0]
+    share = first["warranty"].mean()
+    se = np.sqrt(0.3 * 0.7 / len(first))
+    assert abs(share - 0.3) < 4 * se, share
+    rework = jobs[jobs["rework_of"] >= 0]
+    original = jobs.set_index("id").loc[rework["rework_of"], "warranty"].to_numpy()
+    assert (rework["warranty"].to_numpy() == original).all()  # a rework keeps its terms
+
+
+def test_revenue_changes_no_other_number() -> None:
+    with_revenue = load_scenario_text(SHOP)
+    without = with_revenue.model_copy(update={"revenue": None})
+    a, b = simulate(with_revenue, 3), simulate(without, 3)
+    assert a.work_orders.drop(columns="warranty").equals(b.work_orders.drop(columns="warranty"))
+    assert a.calls.equals(b.calls) and a.visits.equals(b.visits)
+    ka, kb = measure(with_revenue, a).kpis, measure(without, b).kpis
+    assert np.isnan(kb["revenue"]) and np.isnan(kb["operating_margin"])  # unknown, not 0
+    finance = ("revenue", "operating_margin")
+    assert ({k: v for k, v in ka.items() if k not in finance}
+            == {k: v for k, v in kb.items() if k not in finance})
+
+
+def test_the_budget_has_revenue_and_margin_rows() -> None:
+    result = replicate(load_scenario_text(SHOP), replications=3, seed=2, workers=1)
+    budget = result.budget.set_index(["month", "department"])
+    months = sorted(result.budget["month"].unique())
+    assert len(months) == 2  # 40 days: a 30-day month and a 10-day one
+    for month in months:
+        revenue = budget.loc[(month, REVENUE), "mean"]
+        assert budget.loc[(month, MARGIN), "mean"] == pytest.approx(
+            revenue - budget.loc[(month, TOTAL), "mean"])
+    by_month = result.budget[result.budget["department"] == REVENUE]["mean"].sum()
+    assert by_month == pytest.approx(result.replications["revenue"].mean())
+    total = result.budget[result.budget["department"] == TOTAL]["mean"].sum()
+    assert total == pytest.approx(result.replications["total_cost"].mean())
+    summary = result.summary.set_index("kpi")
+    assert summary.loc["operating_margin", "ci_low"] < 0 < summary.loc["revenue", "ci_low"]
+
+
+def test_the_cost_chart_draws_revenue_over_the_bars_not_as_a_department() -> None:
+    from sim.charts import cost_per_department
+    from sim.costs import SUMMARY_ROWS
+
+    result = replicate(load_scenario_text(SHOP), replications=2, seed=2, workers=1)
+    budget = result.budget
+    fig = cost_per_department(budget[~budget["department"].isin(SUMMARY_ROWS)], "EUR", "shop",
+                              revenue=budget[budget["department"] == REVENUE])
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "revenue (95% CI)" in labels
+    assert not set(labels) & set(SUMMARY_ROWS)
