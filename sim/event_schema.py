@@ -93,6 +93,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         _opt("spot_checked", "bool", blank=False),
         _opt("spot_check_passed", "bool"),
         _opt("rework_of", "id"),
+        _opt("warranty", "bool", blank=False),
     ),
     "visits": (
         Column("work_order_id", "id"),

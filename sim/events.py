@@ -171,6 +171,7 @@ def work_orders_table(jobs: pd.DataFrame, start: float, origin: dt.datetime) -> 
         # -1 means "not a rework job": an empty cell in the file.
         "rework_of": _masked(j["rework_of"].to_numpy(np.int64),
                              j["rework_of"].to_numpy(np.int64) >= 0, INT),
+        "warranty": j["warranty"].to_numpy(bool),
     })
 
 

@@ -91,6 +91,7 @@ def fit_logs(logs: Logs, base: Scenario | None = None, base_source: str | None =
                                 "effect")
     for key, reason in (("satisfaction", "the score model is not in the logs"),
                         ("costs", "costs are not in the logs"),
+                        ("revenue", "prices are not in the logs"),
                         ("targets", "targets are not in the logs"),
                         ("seed", "run settings"), ("replications", "run settings"),
                         ("currency", "run settings")):

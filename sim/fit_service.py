@@ -44,6 +44,10 @@ def fit_field_service(b: Builder) -> None:
             b.dist(path, span(mask, created, due), f"{route} promises", MINUTES_PER_HOUR)
             as_number(b, path)
     b.keep((*fs, "dispatch_rule"), "a policy, not in the logs")
+    if "warranty" in jobs and b.base_value(("revenue",)) is not None:
+        under = jobs["warranty"].to_numpy(float) == 1.0
+        b.share(("revenue", "warranty_share"), int((under & normal).sum()), int(normal.sum()),
+                "new work orders")
     if "released_at" in jobs:
         lead = span(onsite, created, jobs["released_at"].to_numpy(float)) / MINUTES_PER_HOUR
         if len(lead) and lead.min() * MINUTES_PER_HOUR > 2 * MS_IN_MINUTES:

@@ -7,6 +7,8 @@ revenue minus total cost month by month.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -112,3 +114,21 @@ def test_the_cost_chart_draws_revenue_over_the_bars_not_as_a_department() -> Non
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert "revenue (95% CI)" in labels
     assert not set(labels) & set(SUMMARY_ROWS)
+
+
+def test_fit_reads_the_warranty_share_and_keeps_the_prices(tmp_path: Path) -> None:
+    from sim.fit import fit_files
+
+    (tmp_path / "shop.yaml").write_text(SHOP, encoding="utf-8")
+    result = replicate(load_scenario_text(SHOP), replications=2, seed=5, workers=1,
+                       events=True)
+    assert result.events is not None
+    paths = {}
+    for kind in ("calls", "work_orders", "visits"):
+        result.events[kind].to_csv(tmp_path / f"{kind}.csv", index=False)
+        paths[kind] = tmp_path / f"{kind}.csv"
+    fit = fit_files(paths, tmp_path / "shop.yaml")
+    share = next(p.estimate for p in fit.params if p.path == "revenue.warranty_share")
+    assert share.covers(0.3)
+    revenue = fit.scenario.revenue
+    assert revenue is not None and revenue.repair_fee.onsite == 150 and revenue.parts_markup == 0.25
