@@ -25,6 +25,7 @@ from scipy.special import betainc
 from sim.theory_stock import (
     BaseStockMetrics,
     base_stock_level_for_fill,
+    check_nonneg,
     poisson_base_stock,
     poisson_rq,
 )
@@ -71,14 +72,8 @@ class MMCKMetrics:
     mean_wait_seconds: float
 
 
-def _check_nonneg(**values: float) -> None:
-    for name, value in values.items():
-        if not value >= 0:  # also rejects nan
-            raise ValueError(f"{name} must be >= 0, got {value}")
-
-
 def _rates_per_second(arrival_per_hour: float, handle_minutes: float) -> tuple[float, float]:
-    _check_nonneg(arrival_per_hour=arrival_per_hour)
+    check_nonneg(arrival_per_hour=arrival_per_hour)
     if not handle_minutes > 0:
         raise ValueError(f"handle_minutes must be > 0, got {handle_minutes}")
     return arrival_per_hour / 3600.0, 1.0 / (handle_minutes * 60.0)
@@ -99,7 +94,7 @@ def erlang_b(servers: int, offered_erlangs: float) -> float:
     """
     if servers < 0:
         raise ValueError(f"servers must be >= 0, got {servers}")
-    _check_nonneg(offered_erlangs=offered_erlangs)
+    check_nonneg(offered_erlangs=offered_erlangs)
     b = 1.0
     for k in range(1, int(servers) + 1):
         b = offered_erlangs * b / (k + offered_erlangs * b)
@@ -143,7 +138,7 @@ def erlang_c_metrics(
         The ErlangCMetrics.
     """
     lam, mu = _rates_per_second(arrival_per_hour, handle_minutes)
-    _check_nonneg(answer_target_seconds=answer_target_seconds, servers=servers)
+    check_nonneg(answer_target_seconds=answer_target_seconds, servers=servers)
     if lam == 0:
         return ErlangCMetrics(0.0, 1.0, 0.0, 0.0, 0.0)
     # Erlangs straight from the inputs: lam/mu would turn 200/h x 3 min into 9.999... < 10
@@ -265,7 +260,7 @@ def erlang_a_metrics(
         The ErlangAMetrics.
     """
     lam, mu = _rates_per_second(arrival_per_hour, handle_minutes)
-    _check_nonneg(servers=servers, answer_target_seconds=answer_target_seconds)
+    check_nonneg(servers=servers, answer_target_seconds=answer_target_seconds)
     if not patience_minutes > 0:
         raise ValueError(f"patience_minutes must be > 0, got {patience_minutes}")
     if math.isinf(patience_minutes):

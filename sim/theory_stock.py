@@ -27,9 +27,9 @@ class BaseStockMetrics:
     expected_backorders: float
 
 
-def _check_nonneg(**values: float) -> None:
-    # Same check and message as `sim.theory`'s; importing it from there would be a cycle, since
-    # `sim.theory` re-exports this module.
+def check_nonneg(**values: float) -> None:
+    """Raise ``ValueError`` naming the first argument that is negative or NaN (``sim.theory``
+    uses it too: it imports this module, so the check lives here)."""
     for name, value in values.items():
         if not value >= 0:  # also rejects nan
             raise ValueError(f"{name} must be >= 0, got {value}")
@@ -62,7 +62,7 @@ def poisson_base_stock(
     Returns:
         The BaseStockMetrics.
     """
-    _check_nonneg(demand_per_day=demand_per_day, lead_time_days=lead_time_days)
+    check_nonneg(demand_per_day=demand_per_day, lead_time_days=lead_time_days)
     fill, on_hand, back = _poisson_partial(np.array([level]), demand_per_day * lead_time_days)
     return BaseStockMetrics(float(fill[0]), float(on_hand[0]), float(back[0]))
 
@@ -82,7 +82,7 @@ def poisson_rq(demand_per_day: float, lead_time_days: float, r: int, Q: int) -> 
     Returns:
         The BaseStockMetrics.
     """
-    _check_nonneg(demand_per_day=demand_per_day, lead_time_days=lead_time_days)
+    check_nonneg(demand_per_day=demand_per_day, lead_time_days=lead_time_days)
     if Q < 1:
         raise ValueError(f"Q must be >= 1, got {Q}")
     levels = np.arange(r + 1, r + Q + 1)
@@ -105,7 +105,7 @@ def base_stock_level_for_fill(
     Raises:
         ValueError: if the target is outside [0, 1] or unattainable (1.0 with positive demand).
     """
-    _check_nonneg(demand_per_day=demand_per_day, lead_time_days=lead_time_days)
+    check_nonneg(demand_per_day=demand_per_day, lead_time_days=lead_time_days)
     if not 0.0 <= fill_target <= 1.0:
         raise ValueError(f"fill_target must be in [0, 1], got {fill_target}")
     mean = demand_per_day * lead_time_days
