@@ -3,9 +3,9 @@ fitted scenario, simulated afresh, must reproduce the KPIs measured directly on 
 weekly service level, abandon rate, repair on-time rate and fill rate. The company's records
 hold a short recall (repair calls doubled for four days): the fit must find it and model it.
 
-Both sides are measured by the same function (``sim.fit.log_kpis``) on event logs, one value per
-replication (independent), and compared with a Welch interval of the difference at 99% per KPI
-(four KPIs: a familywise error of about 4%). The records and the fitted runs use different
+Both sides are measured by the same function (``sim.fit_kpis.kpi_samples``) on event logs, one
+value per replication (independent), and compared with a Welch interval of the difference at 99%
+per KPI (four KPIs: a familywise error of about 4%). The records and the fitted runs use different
 seeds, as a company's records and a model's runs would.
 """
 
@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from sim.cli import main
-from sim.events import KINDS, Logs, read_logs
+from sim.events import KINDS, read_logs
 from sim.experiments import replicate
-from sim.fit import LOG_KPIS, Fit, fit_files, fit_logs, log_kpis
+from sim.fit import LOG_KPIS, Fit, fit_files, fit_logs
 from sim.fit_backtest import backtest as run_backtest
+from sim.fit_backtest import welch
+from sim.fit_kpis import kpi_samples
 from sim.fit_report import fitted_yaml
 from sim.loader import load_scenario, load_scenario_text
 from sim.scenario import Scenario
@@ -86,14 +87,6 @@ def events_to_csv(scenario: Scenario, seed: int, folder: Path) -> Path:
     return folder
 
 
-def per_replication(logs: Logs, target_seconds: float) -> pd.DataFrame:
-    """One row per replication: the weekly service level averaged over weeks, and the other
-    KPIs over the whole records."""
-    whole = log_kpis(logs, target_seconds, per="rep").set_index("rep")
-    weekly = log_kpis(logs, target_seconds, per="week").groupby("rep")["service_level"].mean()
-    return whole.assign(service_level=weekly)
-
-
 @pytest.fixture(scope="module")
 def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The company's records: a run of the company scenario with its event logs."""
@@ -114,17 +107,8 @@ def backtest(fit: Fit, records: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     rerun = events_to_csv(fitted, 2, records.parent / "rerun")
     target = fitted.call_center.answer_target_seconds
     simulated = read_logs({k: rerun / f"{k}.csv" for k in ("calls", "work_orders")})
-    return per_replication(fit.logs, target), per_replication(simulated, target)
-
-
-def welch(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Interval of mean(b) - mean(a) for independent samples with unequal variances."""
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = float(np.sqrt(va + vb))
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
-    diff = float(b.mean() - a.mean())
-    return diff - half, diff + half
+    return (kpi_samples(fit.logs, target, "replication"),
+            kpi_samples(simulated, target, "replication"))
 
 
 @pytest.mark.parametrize("kpi", LOG_KPIS)
