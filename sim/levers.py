@@ -1,11 +1,12 @@
 """Levers: the scenario keys a manager edits in the explorer, expressed as ``--set`` overrides.
 
 This module owns which keys the explorer offers (run length, demand volume, agents, specialists,
-complaint handlers and technicians per shift, the stock policy of each SKU, one extra demand
-event), how edited values become ``dotted.path=value`` overrides, and the table of what changed
-against the file. The overrides are applied by ``sim.loader.load_scenario_text`` exactly as the
-CLI's ``--set``, so every rule and every error message is the loader's: nothing is validated
-here. It knows nothing of Streamlit.
+complaint handlers and technicians per shift, the redial probability, the stock policy of each
+SKU, repair fees and the warranty share, one extra demand event), how edited values become
+``dotted.path=value`` overrides, and the table of what changed against the file. The overrides
+are applied by ``sim.loader.load_scenario_text`` exactly as the CLI's ``--set``, so every rule
+and every error message is the loader's: nothing is validated here. It knows nothing of
+Streamlit.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ Number = int | float
 LeverValue = int | float | str
 
 GROUPS: tuple[str, ...] = ("Run", "Demand", "Call center", "Technical support", "Complaints",
-                           "Field service", "Depot", "Parts")
+                           "Field service", "Depot", "Parts", "Finance")
 # Policy parameters in the order a planner reads them, with their value kind.
 POLICY_FIELDS: dict[str, tuple[tuple[str, LeverKind, str], ...]] = {
     "base_stock": (("level", "int", "base-stock level"),),
@@ -47,6 +48,7 @@ class Lever:
     value: LeverValue
     kind: LeverKind
     help: str = ""
+    step: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,11 @@ def levers_for(scenario: Scenario) -> list[Lever]:
     ]
     cc = scenario.call_center
     out += staffing_levers("call_center.agents", cc.agents, "Call center", "Agents")
+    if cc.redial is not None:
+        out.append(Lever("call_center.redial.probability", "Redial probability", "Call center",
+                         cc.redial.probability, "float",
+                         "`call_center.redial.probability`: share of failed callers (hung up "
+                         "or busy signal) who try again", step=0.05))
     if cc.escalation is not None:
         out += staffing_levers("call_center.escalation.specialists", cc.escalation.specialists,
                                "Technical support", "Specialists")
@@ -145,6 +152,17 @@ def levers_for(scenario: Scenario) -> list[Lever]:
     if scenario.parts is not None:
         for i, sku in enumerate(scenario.parts.skus):
             out += _sku_levers(i, sku)
+    if scenario.revenue is not None:
+        fee = scenario.revenue.repair_fee
+        out += [Lever(f"revenue.repair_fee.{route}", f"Repair fee, {label}", "Finance",
+                      getattr(fee, route), "float",
+                      f"`revenue.repair_fee.{route}`: paid per repair ({scenario.currency})",
+                      step=10.0)
+                for route, label in (("onsite", "on site"), ("depot", "depot"))]
+        out.append(Lever("revenue.warranty_share", "Warranty share", "Finance",
+                         scenario.revenue.warranty_share, "float",
+                         "`revenue.warranty_share`: repairs the customer does not pay for",
+                         step=0.05))
     return out
 
 

@@ -44,6 +44,21 @@ def test_levers_follow_the_scenario_sections() -> None:
     assert not any(p.startswith(("field_service", "parts", "complaints")) for p in minimal)
 
 
+def test_redial_and_prices_are_levers_when_the_scenario_has_them() -> None:
+    file = load_scenario(BASELINE)
+    paths = {lv.path: lv for lv in levers_for(file)}
+    assert paths["call_center.redial.probability"].value == 0.7
+    assert paths["revenue.repair_fee.onsite"].group == "Finance"
+    assert paths["revenue.warranty_share"].step < 1  # a share moves in small steps
+    edited = load_scenario_text(BASELINE.read_text(), "baseline.yaml", overrides_for(
+        list(paths.values()), {"revenue.repair_fee.onsite": 200.0,
+                               "call_center.redial.probability": 0.9}))
+    assert edited.revenue is not None and edited.revenue.repair_fee.onsite == 200.0
+    assert edited.call_center.redial is not None and edited.call_center.redial.probability == 0.9
+    minimal = {lv.path for lv in levers_for(load_scenario(MINIMAL))}
+    assert not any(p.startswith(("revenue", "call_center.redial")) for p in minimal)
+
+
 def test_only_changed_values_become_overrides() -> None:
     levers = levers_for(load_scenario(BASELINE))
     values = {"call_center.agents.0.count": 12, "horizon_days": 91, "seed": 20261129,

@@ -78,7 +78,7 @@ def _widget(lever: Lever, current: LeverValue) -> None:
         st.number_input(lever.label, value=int(current), step=1, format="%d", key=key,
                         help=lever.help)
     else:
-        st.number_input(lever.label, value=float(current), step=1.0, format="%g", key=key,
+        st.number_input(lever.label, value=float(current), step=lever.step, format="%g", key=key,
                         help=lever.help)
 
 
