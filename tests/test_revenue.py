@@ -132,3 +132,14 @@ def test_fit_reads_the_warranty_share_and_keeps_the_prices(tmp_path: Path) -> No
     assert share.covers(0.3)
     revenue = fit.scenario.revenue
     assert revenue is not None and revenue.repair_fee.onsite == 150 and revenue.parts_markup == 0.25
+
+
+def test_the_margin_is_a_headline_card_only_when_revenue_is_modelled() -> None:
+    from sim.explorer.numbers import headline_kpis
+
+    scenario = load_scenario_text(SHOP.replace("horizon_days: 40", "horizon_days: 5"))
+    with_revenue = replicate(scenario, replications=2, seed=1, workers=1)
+    without = replicate(scenario.model_copy(update={"revenue": None}), replications=2, seed=1,
+                        workers=1)
+    assert "operating_margin" in headline_kpis(with_revenue)
+    assert "operating_margin" not in headline_kpis(without)

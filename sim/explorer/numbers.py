@@ -16,7 +16,8 @@ from sim.experiments import RunResult
 
 KPI_COLUMNS = ("kpi", "unit", "mean", "ci_low", "ci_high", "n", "target", "direction", "status")
 HEADLINE_KPIS = ("service_level", "asa_seconds", "abandon_rate", "agent_utilization",
-                 "repair_on_time_rate", "fill_rate", "csat_mean", "total_cost", "cost_per_repair")
+                 "repair_on_time_rate", "fill_rate", "csat_mean", "total_cost", "cost_per_repair",
+                 "operating_margin")
 
 
 
