@@ -175,7 +175,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the `stress` command to the CLI."""
     p = sub.add_parser(
         "stress", help="play named shocks (demand surge, defect wave, supplier delay, absence, "
-                       "system outage) on a scenario and see which targets break",
+                       "system outage, skill gap) on a scenario and see which targets break",
         description="Run the base scenario and each shocked copy with the same seeds, and "
                     "report per shock and target whether and when it breaks, the worst day "
                     "and the days to recover.",
@@ -191,6 +191,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "parameters); with a scenario: a shock type with the defaults below. "
                         "Repeatable; default: every shock of the file (on a scenario, every type "
                         "that changes something: no defect wave without repairs, no supplier "
-                        "delay without parts)")
+                        "delay without parts, no skill gap without field service)")
     add_run_options(p, "results folder; here NAME = stress-<stress file or scenario name>")
     p.set_defaults(func=_cmd_stress)

@@ -27,7 +27,7 @@ from sim.crew import Crew
 from sim.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR, sampler, uniform_sampler
 from sim.parts import PartsStore
 from sim.rng import Streams
-from sim.scenario import FieldService, PartNeed, Parts
+from sim.scenario import FieldService, PartNeed, Parts, SkillGap
 
 NAN = math.nan
 REWORK, NORMAL = 0, 1
@@ -74,6 +74,7 @@ class Visit:
     repair: float
     end: float
     outcome: str
+    untrained: bool = False
 
 
 class JobQueue:
@@ -103,7 +104,8 @@ class Repairs:
     def __init__(self, env: simpy.Environment, fs: FieldService, parts: Parts | None,
                  store: PartsStore | None, streams: Streams,
                  on_finished: Callable[[WorkOrder], None],
-                 part_need: Sequence[PartNeed] = (), warranty_share: float = 0.0) -> None:
+                 part_need: Sequence[PartNeed] = (), warranty_share: float = 0.0,
+                 skill_gaps: Sequence[SkillGap] = ()) -> None:
         self.env = env
         self.fs = fs
         self.store = store
@@ -128,6 +130,10 @@ class Repairs:
         self._need = uniform_sampler(streams["part_need"])
         self._sku = uniform_sampler(streams["part_sku"])
         self._warranty = uniform_sampler(streams["warranty"])
+        self._untrained = uniform_sampler(streams["skill_gap"])
+        self._gaps = [(g.start_day * MINUTES_PER_DAY, (g.start_day + g.days) * MINUTES_PER_DAY,
+                       g.share, g.time_multiplier, g.fix_multiplier, frozenset(g.crews))
+                      for g in skill_gaps]
         self._warranty_share = warranty_share
         if fs.depot is not None:
             self._transit = sampler(fs.depot.transit_hours, streams["depot_transit"],
@@ -221,23 +227,34 @@ class Repairs:
             assert self.outbound_work is not None
             yield from self.outbound_work(job)
 
+    def _skill(self, crew: str, now: float) -> tuple[bool, float, float]:
+        """(untrained, time factor, fix probability) of whoever starts a visit of ``crew`` now."""
+        if not self._gaps:
+            return False, 1.0, self.fs.fix_probability
+        u = self._untrained()  # one draw per visit, gap or not: later visits keep their numbers
+        for start, end, share, slower, fix, crews in self._gaps:
+            if crew in crews and start <= now < end and u < share:
+                return True, slower, self.fs.fix_probability * fix
+        return False, 1.0, self.fs.fix_probability
+
     def _visit(self, job: WorkOrder) -> Generator[simpy.Event, Any, None]:
         env = self.env
         start = env.now
         if job.visits == 0:
             job.first_start = start
         job.visits += 1
-        travel, diagnosis = self._travel(), self._diagnosis()
+        untrained, slower, fix_probability = self._skill("technicians", start)
+        travel, diagnosis = self._travel(), self._diagnosis() * slower
         yield env.timeout(travel + diagnosis)
         repair = 0.0
         if not self._take_part(job, self.technicians):
             outcome = "no_part"
         else:
-            repair = self._repair()
+            repair = self._repair() * slower
             yield env.timeout(repair)
-            outcome = "fixed" if self._fix() < self.fs.fix_probability else "not_fixed"
+            outcome = "fixed" if self._fix() < fix_probability else "not_fixed"
         self.visits.append(Visit(job.id, "technicians", start, travel, diagnosis, repair,
-                                 env.now, outcome))
+                                 env.now, outcome, untrained))
         if outcome == "fixed":
             self._fixed(job)
         elif outcome == "not_fixed":
@@ -249,17 +266,18 @@ class Repairs:
         if job.visits == 0:
             job.first_start = start
         job.visits += 1
-        diagnosis = self._diagnosis()
+        untrained, slower, fix_probability = self._skill("depot_technicians", start)
+        diagnosis = self._diagnosis() * slower
         yield env.timeout(diagnosis)
         repair = 0.0
         if not self._take_part(job, self.bench):
             outcome = "no_part"
         else:
-            repair = self._bench_repair()
+            repair = self._bench_repair() * slower
             yield env.timeout(repair)
-            outcome = "fixed" if self._fix() < self.fs.fix_probability else "not_fixed"
+            outcome = "fixed" if self._fix() < fix_probability else "not_fixed"
         self.visits.append(Visit(job.id, "depot_technicians", start, 0.0, diagnosis, repair,
-                                 env.now, outcome))
+                                 env.now, outcome, untrained))
         if outcome == "fixed":
             self._fixed(job)
         elif outcome == "not_fixed":

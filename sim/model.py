@@ -30,7 +30,14 @@ from sim.records import frame
 from sim.redial import Redials
 from sim.rng import Streams
 from sim.roster import cut_windows, shift_windows
-from sim.scenario import Absence, PartNeed, Scenario, SupplierDelay, SystemOutage
+from sim.scenario import (
+    Absence,
+    PartNeed,
+    Scenario,
+    SkillGap,
+    SupplierDelay,
+    SystemOutage,
+)
 
 Window = tuple[float, float, int]
 
@@ -148,7 +155,8 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         repairs = Repairs(env, fs, scenario.parts, store, streams, on_finished=lambda job: None,
                           part_need=[d for d in scenario.disruptions if isinstance(d, PartNeed)],
                           warranty_share=(scenario.revenue.warranty_share
-                                          if scenario.revenue is not None else 0.0))
+                                          if scenario.revenue is not None else 0.0),
+                          skill_gaps=[d for d in scenario.disruptions if isinstance(d, SkillGap)])
         crews["technicians"] = repairs.technicians
         windows["technicians"] = shift_windows(fs.technicians, end)
         if fs.depot is not None:

@@ -44,6 +44,7 @@ from sim.scenario_disruptions import (
     Absence,
     Disruption,
     PartNeed,
+    SkillGap,
     SupplierDelay,
     SystemOutage,
 )
@@ -81,8 +82,8 @@ __all__ = [
     "PeriodicPolicy", "Policy", "PromisedHours", "RQPolicy", "Redial", "RepairFees", "Revenue",
     "SSPolicy",
     "Satisfaction",
-    "Scenario", "Shift", "Sku", "Staffing", "SupplierDelay", "SystemOutage", "TriangularDist",
-    "UniformDist", "WeeklyProfile",
+    "Scenario", "Shift", "SkillGap", "Sku", "Staffing", "SupplierDelay", "SystemOutage",
+    "TriangularDist", "UniformDist", "WeeklyProfile",
 ]
 
 # --- field service ---------------------------------------------------------------------------
@@ -285,7 +286,7 @@ class Scenario(StrictModel):
                           "budget shows costs only).")
     disruptions: tuple[Disruption, ...] = Field(
         (), description="Supply-side shocks (supplier delay, absence, system outage, part "
-                        "need); absent = none. Demand shocks are `demand.events`.")
+                        "need, skill gap); absent = none. Demand shocks are `demand.events`.")
     targets: dict[KpiName, Float] = Field(
         default_factory=dict,
         description="KPI name -> threshold; whether it is a minimum or a maximum is known per "

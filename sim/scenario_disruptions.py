@@ -1,7 +1,8 @@
 """The `disruptions` section: time-limited shocks on the supply side of the business.
 
 Demand shocks are `demand.events`; these are the risks a review plays out on capacity and
-supply: supplier delays, absence, a phone-system outage and a defect wave's extra part need.
+supply: supplier delays, absence, a phone-system outage, a defect wave's extra part need and
+untrained repair staff.
 Split from `sim.scenario` to keep each module readable; `sim.scenario` re-exports it.
 """
 
@@ -15,7 +16,8 @@ from sim.scenario_base import NonNegFloat, PosFloat, Probability, StrictModel, c
 
 CrewName = Literal["agents", "specialists", "complaint_handlers", "technicians",
                    "depot_technicians"]
-DISRUPTION_TYPES = ("supplier_delay", "absence", "system_outage", "part_need")
+RepairCrew = Literal["technicians", "depot_technicians"]
+DISRUPTION_TYPES = ("supplier_delay", "absence", "system_outage", "part_need", "skill_gap")
 
 
 class _Window(StrictModel):
@@ -61,6 +63,23 @@ class PartNeed(_Window):
     skus: tuple[str, ...] = Field((), description="SKUs whose share rises; empty = need only.")
 
 
+class SkillGap(_Window):
+    """Untrained staff: part of the repair work in the window is done by people still learning
+    it (new hires after attrition, a product line new to the crew): slower, fixing less often."""
+
+    type: Literal["skill_gap"]
+    share: Probability = Field(description="Share of the visits started in the window that an "
+                                           "untrained person does (0-1).")
+    time_multiplier: Annotated[float, Field(ge=1)] = Field(
+        1.5, strict=True, description="Their diagnosis and repair times are multiplied by this "
+                                      "(>= 1).")
+    fix_multiplier: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.8, strict=True, description="Their chance of fixing the fault is "
+                                      "field_service.fix_probability times this (0-1].")
+    crews: tuple[RepairCrew, ...] = Field(("technicians", "depot_technicians"), min_length=1,
+                                          description="Crews hit.")
+
+
 def _to_disruption(value: Any) -> Any:
     if isinstance(value, dict):
         check_tag(value, "type", DISRUPTION_TYPES, "a disruption")
@@ -68,7 +87,7 @@ def _to_disruption(value: Any) -> Any:
 
 
 Disruption = Annotated[
-    SupplierDelay | Absence | SystemOutage | PartNeed,
+    SupplierDelay | Absence | SystemOutage | PartNeed | SkillGap,
     Field(discriminator="type"),
     BeforeValidator(_to_disruption),
 ]

@@ -1,15 +1,15 @@
 """Stress shocks: the named shock models and how each becomes a shocked scenario.
 
 This module owns the shock models (`DemandSurgeShock`, `DefectWaveShock`, `SupplierDelayShock`,
-`AbsenceShock`, `SystemOutageShock`; `Shock` / `SHOCK_ADAPTER` choose one by `type`), filling the
-defaults that depend on the base scenario (`resolve_shock`), judging whether a shock fits a base
-(`shock_problems`, `applicable_types`), validating a shock given as plain data
+`AbsenceShock`, `SystemOutageShock`, `SkillGapShock`; `Shock` / `SHOCK_ADAPTER` choose one by
+`type`), filling the defaults that depend on the base scenario (`resolve_shock`), judging whether
+a shock fits a base (`shock_problems`, `applicable_types`), validating a shock given as plain data
 (`shock_from_mapping`) and applying one (`apply_shock`). The stress file, running and the results
 folder are `sim.stress`, which re-exports these names.
 
 A shock is a window of days and parameters; applying it appends to the scenario, never edits it:
 `demand_surge` -> a `demand.events` entry; `defect_wave` -> a repair demand event plus a
-`part_need` disruption; `supplier_delay`, `absence` -> the disruption of that type;
+`part_need` disruption; `supplier_delay`, `absence`, `skill_gap` -> the disruption of that type;
 `system_outage` -> a `system_outage` disruption lasting `hours` / 24 days. Every window starts at
 the middle of the horizon, floor(warmup_days + horizon_days / 2), unless `start_day` is given; the
 other defaults are the model fields below (and `sim.cli_stress.shock_defaults_help`).
@@ -32,12 +32,14 @@ from sim.scenario_base import (
     StrictModel,
     check_tag,
 )
-from sim.scenario_disruptions import CrewName
+from sim.scenario_disruptions import CrewName, RepairCrew
 from sim.stress_analysis import BASELINE
 
-SHOCK_TYPES = ("demand_surge", "defect_wave", "supplier_delay", "absence", "system_outage")
+SHOCK_TYPES = ("demand_surge", "defect_wave", "supplier_delay", "absence", "system_outage",
+               "skill_gap")
 MAX_SHOCK_NAME = 40
 DEFAULT_ABSENT_CREWS: tuple[CrewName, ...] = ("agents", "technicians")
+REPAIR_CREWS: tuple[RepairCrew, ...] = ("technicians", "depot_technicians")
 Multiplier = Annotated[float, Field(ge=1, strict=True)]
 
 
@@ -181,10 +183,32 @@ class SystemOutageShock(_Shock):
         return [self._span() | {"type": "system_outage"}]
 
 
+class SkillGapShock(_DaysShock):
+    """Personnel risk: untrained staff (new hires after attrition) do part of the repairs."""
+
+    type: Literal["skill_gap"]
+    days: PosFloat = Field(28.0, description="Length of the window in days.")
+    share: Probability = Field(0.3, description="Share of the visits an untrained person does "
+                                                "(0-1).")
+    time_multiplier: Multiplier = Field(
+        1.5, description="Factor on their diagnosis and repair times (>= 1).")
+    fix_multiplier: Annotated[float, Field(gt=0, le=1, strict=True)] = Field(
+        0.8, description="Factor on their fix probability (0-1].")
+    crews: Annotated[tuple[RepairCrew, ...] | None, BeforeValidator(_comma_list)] = Field(
+        None, min_length=1, description="Repair crews hit; absent = those the scenario has.")
+
+    def disruptions(self) -> list[dict[str, Any]]:
+        """A `skill_gap` disruption."""
+        return [self._span() | {"type": "skill_gap", "share": self.share,
+                                "time_multiplier": self.time_multiplier,
+                                "fix_multiplier": self.fix_multiplier,
+                                "crews": list(self.crews or REPAIR_CREWS)}]
+
+
 AnyShock = DemandSurgeShock | DefectWaveShock | SupplierDelayShock | AbsenceShock \
-    | SystemOutageShock
+    | SystemOutageShock | SkillGapShock
 SHOCK_MODELS: tuple[type[AnyShock], ...] = (DemandSurgeShock, DefectWaveShock, SupplierDelayShock,
-                                           AbsenceShock, SystemOutageShock)
+                                           AbsenceShock, SystemOutageShock, SkillGapShock)
 
 
 def _to_shock(value: Any) -> Any:
@@ -226,6 +250,8 @@ def resolve_shock(base: Scenario, shock: AnyShock) -> AnyShock:
         data["start_day"] = float(math.floor(base.warmup_days + base.horizon_days / 2))
     if isinstance(shock, AbsenceShock) and shock.crews is None:
         data["crews"] = [c for c in DEFAULT_ABSENT_CREWS if c in crews_of(base)]
+    if isinstance(shock, SkillGapShock) and shock.crews is None:
+        data["crews"] = [c for c in REPAIR_CREWS if c in crews_of(base)] or list(REPAIR_CREWS)
     return SHOCK_ADAPTER.validate_python(data)
 
 
@@ -251,12 +277,16 @@ def shock_problems(base: Scenario, shock: AnyShock) -> list[tuple[str, str]]:
     if isinstance(shock, SupplierDelayShock) and base.parts is None:
         problems.append(("type", "the base scenario has no parts section, so a supplier delay "
                                  "changes nothing"))
+    if isinstance(shock, SkillGapShock) and base.field_service is None:
+        problems.append(("type", "the base scenario has no field_service section, so a skill "
+                                 "gap changes nothing"))
     return problems
 
 
 def applicable_types(base: Scenario) -> tuple[str, ...]:
     """The shock types that change something in this base (all but those it lacks parts for)."""
-    skip = {"defect_wave": base.demand.share("repair") <= 0, "supplier_delay": base.parts is None}
+    skip = {"defect_wave": base.demand.share("repair") <= 0, "supplier_delay": base.parts is None,
+            "skill_gap": base.field_service is None}
     return tuple(t for t in SHOCK_TYPES if not skip.get(t, False))
 
 

@@ -19,13 +19,21 @@ from sim.cli import main
 from sim.cli_stress import parse_shock_option
 from sim.executors import SerialExecutor
 from sim.loader import ScenarioError, load_scenario_text
-from sim.scenario import Absence, PartNeed, Scenario, SupplierDelay, SystemOutage
+from sim.scenario import (
+    Absence,
+    PartNeed,
+    Scenario,
+    SkillGap,
+    SupplierDelay,
+    SystemOutage,
+)
 from sim.stress import (
     SHOCK_TYPES,
     AnyShock,
     StressResult,
     applicable_types,
     apply_shock,
+    crews_of,
     load_stress,
     run_stress,
     shock_from_mapping,
@@ -124,6 +132,16 @@ def test_supplier_delay_and_absence_become_disruptions(base: Scenario) -> None:
     assert isinstance(a, Absence)
     # Default crews: agents and technicians, the two this scenario has.
     assert (a.share, a.crews, a.start_day, a.days) == (0.4, ("agents", "technicians"), 1, 7)
+
+
+def test_skill_gap_becomes_a_disruption_on_the_repair_crews_the_base_has(base: Scenario) -> None:
+    shocked = apply_shock(base, _shock(base, type="skill_gap", share=0.5, start_day=1))
+    (g,) = shocked.disruptions
+    assert isinstance(g, SkillGap)
+    assert (g.share, g.time_multiplier, g.fix_multiplier, g.start_day, g.days) == \
+        (0.5, 1.5, 0.8, 1, 28)
+    assert g.crews == tuple(c for c in ("technicians", "depot_technicians")
+                            if c in crews_of(base))
 
 
 def test_system_outage_lasts_hours_over_24_days(base: Scenario) -> None:

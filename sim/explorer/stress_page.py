@@ -33,6 +33,7 @@ SHOCKS: dict[str, tuple[str, str, str, float, float]] = {
     "supplier_delay": ("Supplier delay", "lead_time_multiplier", "lead times x", 2.0, 0.1),
     "absence": ("Absence", "share", "share of crews off", 0.2, 0.05),
     "system_outage": ("Phone outage", "hours", "hours down", 4.0, 1.0),
+    "skill_gap": ("Untrained staff", "share", "share of repairs by trainees", 0.3, 0.05),
 }
 SUMMARY_VIEW = ("shock", "target", "breaks", "first_break_day", "worst_day", "worst_value",
                 "baseline_value", "recovery_days", "broken_days", "judged")
@@ -47,6 +48,8 @@ def _available(scenario: Scenario) -> list[str]:
     if {"agents", "technicians"} & set(crews_of(scenario)):
         out.append("absence")
     out.append("system_outage")
+    if scenario.field_service is not None:
+        out.append("skill_gap")
     return out
 
 
