@@ -1,12 +1,12 @@
 """Levers: the scenario keys a manager edits in the explorer, expressed as ``--set`` overrides.
 
 This module owns which keys the explorer offers (run length, demand volume, agents, specialists,
-complaint handlers and technicians per shift, the redial probability, the stock policy of each
-SKU, repair fees and the warranty share, one extra demand event), how edited values become
-``dotted.path=value`` overrides, and the table of what changed against the file. The overrides
-are applied by ``sim.loader.load_scenario_text`` exactly as the CLI's ``--set``, so every rule
-and every error message is the loader's: nothing is validated here. It knows nothing of
-Streamlit.
+complaint handlers and technicians per shift, the redial probability, the technicians' fix and
+quality probabilities, the stock policy of each SKU, repair fees and the warranty share, one
+extra demand event), how edited values become ``dotted.path=value`` overrides, and the table of
+what changed against the file. The overrides are applied by ``sim.loader.load_scenario_text``
+exactly as the CLI's ``--set``, so every rule and every error message is the loader's: nothing is
+validated here. It knows nothing of Streamlit.
 """
 
 from __future__ import annotations
@@ -146,6 +146,14 @@ def levers_for(scenario: Scenario) -> list[Lever]:
     if fs is not None:
         out += staffing_levers("field_service.technicians", fs.technicians, "Field service",
                                "Technicians")
+        out += [Lever("field_service.fix_probability", "Fix probability per visit",
+                      "Field service", fs.fix_probability, "float",
+                      "`field_service.fix_probability`: a visit with its part fixes the fault "
+                      "(training raises it)", step=0.01),
+                Lever("field_service.quality_pass_probability", "Quality pass probability",
+                      "Field service", fs.quality_pass_probability, "float",
+                      "`field_service.quality_pass_probability`: a repair holds (else it comes "
+                      "back as rework)", step=0.01)]
         if fs.depot is not None:
             out += staffing_levers("field_service.depot.technicians", fs.depot.technicians,
                                    "Depot", "Bench technicians")

@@ -50,6 +50,7 @@ def test_redial_and_prices_are_levers_when_the_scenario_has_them() -> None:
     assert paths["call_center.redial.probability"].value == 0.7
     assert paths["revenue.repair_fee.onsite"].group == "Finance"
     assert paths["revenue.warranty_share"].step < 1  # a share moves in small steps
+    assert paths["field_service.fix_probability"].value == 0.92  # what training moves
     edited = load_scenario_text(BASELINE.read_text(), "baseline.yaml", overrides_for(
         list(paths.values()), {"revenue.repair_fee.onsite": 200.0,
                                "call_center.redial.probability": 0.9}))
