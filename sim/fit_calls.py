@@ -181,6 +181,7 @@ def _fit_lines(b: Builder, calls: pd.DataFrame) -> None:
 
 
 REDIAL_HORIZON_QUANTILE = 0.99  # failures this close to the end may redial after it: left out
+MAX_REDIAL_CHAIN = 20  # the scenario format's largest max_attempts
 
 
 def _fit_redial(b: Builder, calls: pd.DataFrame) -> None:
@@ -195,6 +196,7 @@ def _fit_redial(b: Builder, calls: pd.DataFrame) -> None:
     if redials.empty:
         b.set(path, None, "no redials in the records: a failed caller is lost")
         return
+
     def column(name: str) -> np.ndarray:
         return calls[name].to_numpy(float) if name in calls else np.full(len(calls), np.nan)
 
@@ -210,8 +212,8 @@ def _fit_redial(b: Builder, calls: pd.DataFrame) -> None:
     known = keys.isin(ids)
     when = pd.Series(failed_at[failed], index=ids)
     delays = redials["arrived_at"].to_numpy(float)[known] - when.reindex(keys[known]).to_numpy()
-    attempts = column("attempt") if "attempt" in calls else np.ones(len(calls))
-    max_attempts = int(np.nanmax(attempts)) if "attempt" in calls else 2
+    attempts = column("attempt") if "attempt" in calls else _attempt_numbers(calls)
+    max_attempts = int(np.nanmax(attempts))
     # A failure near the end of the records may have redialled after it: only failures with
     # time to redial count towards the probability.
     cutoff = b.logs.end - (float(np.quantile(delays, REDIAL_HORIZON_QUANTILE)) if len(delays)
@@ -222,6 +224,24 @@ def _fit_redial(b: Builder, calls: pd.DataFrame) -> None:
     b.dist((*path, "delay_minutes"), delays, "redial delays")
     b.set((*path, "max_attempts"), max(max_attempts, 2),
           f"the most attempts by one caller in the records ({max_attempts})")
+
+
+def _attempt_numbers(calls: pd.DataFrame) -> np.ndarray:
+    """Each call's attempt number, by following ``redial_of`` links (for logs without an
+    ``attempt`` column): 1 for a first call, one more than the call it repeats otherwise."""
+    ids = pd.MultiIndex.from_arrays([calls["rep"], calls["call_id"]])
+    previous = pd.MultiIndex.from_arrays([calls["rep"], calls["redial_of"]])
+    linked = calls["redial_of"].notna().to_numpy()
+    attempts = np.ones(len(calls))
+    for _ in range(MAX_REDIAL_CHAIN):
+        number = pd.Series(attempts, index=ids)
+        # NaN: a first call, or a redial whose original is not in the logs (counted as 1).
+        before = number.reindex(previous).to_numpy()
+        updated = np.where(linked, np.nan_to_num(before, nan=1.0) + 1.0, 1.0)
+        if np.array_equal(updated, attempts):
+            break
+        attempts = updated
+    return attempts
 
 
 def _fit_escalation(b: Builder, calls: pd.DataFrame) -> None:

@@ -175,6 +175,10 @@ def test_fit_recovers_redial_and_leaves_it_out_of_demand(tmp_path: Path) -> None
     assert delay.family == "gamma" and delay.mean.covers(20.0) and delay.cv.covers(0.5)
     redial = fit.scenario.call_center.redial
     assert redial is not None and redial.max_attempts == 4
+    # Without the attempt column the attempts are counted along the redial_of links.
+    calls.drop(columns="attempt").to_csv(tmp_path / "calls.csv", index=False)
+    unnumbered = fit_files({"calls": tmp_path / "calls.csv"}).scenario.call_center.redial
+    assert unnumbered == redial
 
 
 def test_without_links_redials_are_counted_as_demand_and_said_so(tmp_path: Path) -> None:
