@@ -21,7 +21,8 @@ from sim.model import Replication
 from sim.scenario import Scenario
 
 DEPARTMENTS: tuple[str, ...] = ("call_center", "tech_support", "complaints", "field_service",
-                                "depot", "parts_purchase", "holding", "ordering", "penalties")
+                                "depot", "parts_purchase", "holding", "ordering", "shrinkage",
+                                "penalties")
 REVENUE, TOTAL, MARGIN = "revenue", "total", "margin"
 # Budget rows that are not a department's cost: charts of costs per department leave them out.
 SUMMARY_ROWS: tuple[str, ...] = (TOTAL, REVENUE, MARGIN)
@@ -66,8 +67,9 @@ def department_costs(scenario: Scenario, rep: Replication, lo: float, hi: float
         out["penalties"] = c.late_repair_penalty * float(np.sum(late))
     if scenario.parts is not None:
         parts = parts_kpis(scenario.parts, rep.part_requests, rep.part_orders, rep.part_levels,
-                           lo, hi)
+                           lo, hi, rep.part_losses)
         out["parts_purchase"] = parts["cost_parts_purchase"]
+        out["shrinkage"] = parts["cost_shrinkage"]
         out["holding"] = parts["cost_holding"]
         out["ordering"] = parts["cost_ordering"]
     return out

@@ -248,10 +248,12 @@ def measure(scenario: Scenario, rep: Replication) -> Outcome:
         rep, "depot_technicians", technician_busy_minutes(rep, "depot_technicians"))
     if scenario.parts is not None:
         parts = parts_kpis(scenario.parts, rep.part_requests, rep.part_orders, rep.part_levels,
-                           rep.start_minutes, rep.end_minutes)
-        kpis |= {k: parts[k] for k in ("fill_rate", "part_wait_hours", "inventory_value_mean")}
+                           rep.start_minutes, rep.end_minutes, rep.part_losses)
+        kpis |= {k: parts[k] for k in ("fill_rate", "part_wait_hours", "inventory_value_mean",
+                                       "parts_lost_units")}
     else:
-        kpis |= {"fill_rate": NAN, "part_wait_hours": NAN, "inventory_value_mean": 0.0}
+        kpis |= {"fill_rate": NAN, "part_wait_hours": NAN, "inventory_value_mean": 0.0,
+                 "parts_lost_units": 0.0}
     kpis |= followup_kpis(rep)
     kpis |= cost_kpis(scenario, rep)
     kpis["cost_per_repair"] = ratio(kpis["total_cost"], kpis["repairs_completed"])

@@ -74,7 +74,8 @@ def _bool(column: pd.Series) -> np.ndarray:
 
 
 def parts_kpis(parts: Parts, requests: pd.DataFrame, orders: pd.DataFrame, levels: pd.DataFrame,
-               start: float, end: float) -> dict[str, float]:
+               start: float, end: float, losses: pd.DataFrame | None = None
+               ) -> dict[str, float]:
     """Parts KPIs and costs of one replication over the measured window [start, end].
 
     Args:
@@ -84,6 +85,7 @@ def parts_kpis(parts: Parts, requests: pd.DataFrame, orders: pd.DataFrame, level
         levels: ``levels_frame(store.levels)``.
         start: Start of the measured window (end of the warm-up), minutes.
         end: End of the run, minutes.
+        losses: ``frame(store.losses, PartLoss)``; None = no shrinkage.
 
     Returns:
         ``fill_rate`` (requests made at or after ``start`` that were served from stock, NaN if
@@ -91,7 +93,8 @@ def parts_kpis(parts: Parts, requests: pd.DataFrame, orders: pd.DataFrame, level
         filled, NaN if none), ``inventory_value_mean`` (time-average on-hand value over the
         window), and the horizon costs ``cost_parts_purchase`` (accepted units of orders received
         in [start, end)), ``cost_ordering`` (every order placed in [start, end), reject reorders
-        included: each is a real order) and ``cost_holding``.
+        included: each is a real order), ``cost_holding``, and the units lost from the shelf
+        in [start, end) (``parts_lost_units``) with their value (``cost_shrinkage``).
     """
     measured = requests[requests["time"].to_numpy(dtype=float) >= start]
     from_stock = _bool(measured["from_stock"])
@@ -107,6 +110,9 @@ def parts_kpis(parts: Parts, requests: pd.DataFrame, orders: pd.DataFrame, level
     placed = orders["placed"].to_numpy(dtype=float)
     in_window = (received >= start) & (received < end)
     purchase = orders["accepted"].to_numpy(dtype=float) * _unit_costs(parts, orders["sku"])
+    units = losses["units"].to_numpy(dtype=float) if losses is not None else np.zeros(0)
+    when = losses["time"].to_numpy(dtype=float) if losses is not None else np.zeros(0)
+    lost = (when >= start) & (when < end)
     return {
         "fill_rate": fill_rate,
         "part_wait_hours": part_wait_hours,
@@ -114,6 +120,9 @@ def parts_kpis(parts: Parts, requests: pd.DataFrame, orders: pd.DataFrame, level
         "cost_parts_purchase": float(purchase[in_window].sum()),
         "cost_ordering": parts.order_cost * int(((placed >= start) & (placed < end)).sum()),
         "cost_holding": parts.holding_rate_per_year * area / MINUTES_PER_YEAR,
+        "parts_lost_units": float(units[lost].sum()),
+        "cost_shrinkage": float((units * _unit_costs(parts, losses["sku"]))[lost].sum())
+        if losses is not None else 0.0,
     }
 
 

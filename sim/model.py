@@ -25,7 +25,7 @@ from sim.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR, sample, sampler
 from sim.field_service import Repairs, Visit, WorkOrder
 from sim.followup import Attempt, FollowUp, FollowUps
 from sim.kpis_parts import levels_frame
-from sim.parts import PartOrder, PartRequest, PartsStore
+from sim.parts import PartCount, PartLoss, PartOrder, PartRequest, PartsStore
 from sim.records import frame
 from sim.redial import Redials
 from sim.rng import Streams
@@ -56,6 +56,8 @@ class Replication:
     part_requests: pd.DataFrame
     part_orders: pd.DataFrame
     part_levels: pd.DataFrame
+    part_losses: pd.DataFrame
+    part_counts: pd.DataFrame
     followups: pd.DataFrame
     attempts: pd.DataFrame
     overtime: pd.DataFrame
@@ -202,6 +204,8 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         part_requests=frame(store.requests if store else [], PartRequest),
         part_orders=frame(store.orders if store else [], PartOrder),
         part_levels=levels_frame(store.levels if store else {}),
+        part_losses=frame(store.losses if store else [], PartLoss),
+        part_counts=frame(store.counts if store else [], PartCount),
         followups=frame(followups.followups if followups else [], FollowUp),
         attempts=frame(followups.attempts if followups else [], Attempt),
         overtime=pd.DataFrame(overtime, columns=["crew", "shift_end", "minutes"]),

@@ -11,6 +11,11 @@ on-hand alone, so outstanding orders are not ordered twice. Receipts, inspection
 reorders leave IP unchanged (on order drops by the quantity and rises by the rejects; accepted
 units become on-hand or fill backorders), so only demand and reviews can trigger an order.
 
+On hand in IP is the books' figure. With ``shrinkage_per_year`` units vanish from the shelf
+unseen; the books learn of it at a scheduled count (``parts.count_days``) or when a technician
+finds the shelf empty, and only then may the policy reorder. Without shrinkage books and shelf
+never differ.
+
 Measuring the tables it leaves (``requests``, ``orders``, ``levels``) is ``sim.kpis_parts``'s
 business. Engine clock unit: minutes.
 """
@@ -53,6 +58,8 @@ from sim.scenario import (
 __all__ = [
     "COST_DEPARTMENTS",
     "MINUTES_PER_YEAR",
+    "PartCount",
+    "PartLoss",
     "PartOrder",
     "PartRequest",
     "PartsStore",
@@ -95,6 +102,26 @@ class PartOrder:
     reason: str = "policy"  # "policy" | "reject_reorder" | "review"
 
 
+@dataclass(slots=True, eq=False)
+class PartLoss:
+    """Units of one SKU lost from the shelf on one day; the books do not see them yet."""
+
+    sku: str
+    time: float
+    units: int
+
+
+@dataclass(slots=True, eq=False)
+class PartCount:
+    """A correction of one SKU's books to what is on the shelf."""
+
+    sku: str
+    time: float
+    booked: int
+    counted: int
+    reason: str  # "count": a scheduled count | "empty_shelf": found empty by a technician
+
+
 def order_quantity(policy: Policy, position: int) -> int:
     """Units a continuous-review policy orders at inventory position ``position`` (0: none).
 
@@ -125,13 +152,15 @@ class _Stock:
     lead: Sampler
     inspection: np.random.Generator
     on_hand: int
+    booked: int  # what the books say is on the shelf; on_hand less unseen losses
     on_order: int = 0
     waiting: deque[tuple[PartRequest, Callable[[], None]]] = field(default_factory=deque)
     levels: list[tuple[float, int]] = field(default_factory=list)
 
     @property
     def position(self) -> int:
-        return self.on_hand + self.on_order - len(self.waiting)
+        # The books', not the shelf's: a loss nobody has seen cannot trigger an order.
+        return self.booked + self.on_order - len(self.waiting)
 
     def record(self, now: float) -> None:
         # Only real changes: a receipt that goes straight to backorders leaves on-hand as it was.
@@ -158,6 +187,8 @@ class PartsStore:
                          d.lead_time_multiplier, frozenset(d.skus)) for d in delays]
         self.requests: list[PartRequest] = []
         self.orders: list[PartOrder] = []
+        self.losses: list[PartLoss] = []
+        self.counts: list[PartCount] = []
         self.levels: dict[str, list[tuple[float, int]]] = {}
         self._stock: dict[str, _Stock] = {}
         for spec in parts.skus:
@@ -167,6 +198,7 @@ class PartsStore:
                              MINUTES_PER_DAY),
                 inspection=streams[f"parts_inspection.{spec.sku}"],
                 on_hand=spec.initial_on_hand,
+                booked=spec.initial_on_hand,
                 levels=[(0.0, spec.initial_on_hand)],
             )
             self._stock[spec.sku] = stock
@@ -176,6 +208,10 @@ class PartsStore:
             else:
                 # The initial stock may already sit at or below the reorder point.
                 self._check(stock)
+            if spec.shrinkage_per_year > 0:
+                env.process(self._shrink(stock, streams[f"parts_shrinkage.{spec.sku}"]))
+        if parts.count_days is not None:
+            env.process(self._count(parts.count_days * MINUTES_PER_DAY))
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -224,9 +260,12 @@ class PartsStore:
         self.requests.append(req)
         if from_stock:
             stock.on_hand -= 1
+            stock.booked -= 1
             req.filled = now
             stock.record(now)
         else:
+            if stock.booked > stock.on_hand:  # the books promised a unit the shelf does not have
+                self._correct(stock, "empty_shelf")
             stock.waiting.append((req, on_ready))
         if not isinstance(stock.spec.policy, PeriodicPolicy):
             self._check(stock)
@@ -270,10 +309,12 @@ class PartsStore:
         order.accepted = order.quantity - rejected
         stock.on_order -= order.quantity
         stock.on_hand += order.accepted
+        stock.booked += order.accepted
         ready: list[Callable[[], None]] = []
         while stock.on_hand > 0 and stock.waiting:
             req, on_ready = stock.waiting.popleft()
             stock.on_hand -= 1
+            stock.booked -= 1
             req.filled = now
             ready.append(on_ready)
         stock.record(now)
@@ -283,3 +324,32 @@ class PartsStore:
         for on_ready in ready:
             on_ready()
 
+    # --- shrinkage and counts -----------------------------------------------------------------
+
+    def _shrink(self, stock: _Stock, gen: np.random.Generator) -> Generator[simpy.Event, Any, None]:
+        """Each day every unit on the shelf is lost with probability 1 - exp(-rate / 365)."""
+        daily = -math.expm1(-stock.spec.shrinkage_per_year / 365.0)
+        while True:
+            yield self.env.timeout(MINUTES_PER_DAY)
+            if stock.on_hand > 0:
+                lost = int(gen.binomial(stock.on_hand, daily))
+                if lost:
+                    now = self.env.now
+                    stock.on_hand -= lost
+                    self.losses.append(PartLoss(stock.spec.sku, now, lost))
+                    stock.record(now)
+
+    def _count(self, period: float) -> Generator[simpy.Event, Any, None]:
+        """Scheduled counts: every SKU's books set to its shelf, then its policy looks again."""
+        while True:
+            yield self.env.timeout(period)
+            for stock in self._stock.values():
+                if stock.booked != stock.on_hand:
+                    self._correct(stock, "count")
+                    if not isinstance(stock.spec.policy, PeriodicPolicy):
+                        self._check(stock)
+
+    def _correct(self, stock: _Stock, reason: str) -> None:
+        self.counts.append(PartCount(stock.spec.sku, self.env.now, stock.booked, stock.on_hand,
+                                     reason))
+        stock.booked = stock.on_hand

@@ -113,6 +113,11 @@ class Sku(StrictModel):
     lead_time_days: Distribution = Field(description="Days from order to receipt.")
     reject_rate: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.0, strict=True, description="Share of received units failing inspection (0 <= x < 1).")
+    shrinkage_per_year: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.0, strict=True,
+        description="Rate at which a unit on the shelf is lost (damage, theft, misplacement), "
+                    "per year (0.05 = about 5% of the stock a year); the books see a loss only "
+                    "at a count or when a technician finds the shelf empty (0-10).")
 
 
 class Parts(StrictModel):
@@ -124,6 +129,10 @@ class Parts(StrictModel):
     holding_rate_per_year: NonNegFloat = Field(
         0.24, description="Holding cost per year as a share of the stock value (>= 0).")
     order_cost: NonNegFloat = Field(0.0, description="Fixed cost per replenishment order.")
+    count_days: PosFloat | None = Field(
+        None, description="Days between stock counts, which set every SKU's books to what is "
+                          "on the shelf; absent = no scheduled counts (a shelf found empty is "
+                          "still corrected on the spot).")
 
     @field_validator("skus")
     @classmethod

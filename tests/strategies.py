@@ -149,9 +149,13 @@ def parts_sections(draw: st.DrawFn) -> Dict:
             "policy": draw(policies()),
             "lead_time_days": draw(distributions(0.2, 2.0, allow_zero=True)),
             "reject_rate": draw(st.sampled_from((0.0, 0.0, 0.1, 0.3, 0.6))),
+            "shrinkage_per_year": draw(st.sampled_from((0.0, 0.0, 2.0, 10.0))),
         })
-    return {"need_probability": draw(st.sampled_from((0.3, 0.7, 1.0))), "skus": skus,
-            "order_cost": 10}
+    section = {"need_probability": draw(st.sampled_from((0.3, 0.7, 1.0))), "skus": skus,
+               "order_cost": 10}
+    if draw(st.booleans()):
+        section["count_days"] = draw(st.sampled_from((0.5, 1.0, 3.0)))
+    return section
 
 
 @st.composite

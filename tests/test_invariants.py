@@ -194,16 +194,19 @@ def test_lines_are_never_over_committed(data: dict, seed: int) -> None:
 
 
 def position_path(scenario: Scenario, rep: Replication, sku: str) -> tuple[np.ndarray, np.ndarray]:
-    """Inventory position after all events at each event time: initial + ordered - rejected -
-    requested (receipts move units from on-order to on-hand or to backorders: IP unchanged)."""
+    """Inventory position (on the books) after all events at each event time: initial + ordered
+    - rejected - requested - losses the books have learnt of at counts (receipts move units from
+    on-order to on-hand or to backorders: IP unchanged)."""
     spec = next(s for s in scenario.parts.skus if s.sku == sku)
     req = rep.part_requests[rep.part_requests["sku"] == sku]
     orders = rep.part_orders[rep.part_orders["sku"] == sku]
+    counts = rep.part_counts[rep.part_counts["sku"] == sku]
     received = ~np.isnan(col(orders, "received"))
     times = np.concatenate((col(req, "time"), col(orders, "placed"),
-                            col(orders, "received")[received]))
+                            col(orders, "received")[received], col(counts, "time")))
     deltas = np.concatenate((-np.ones(len(req)), col(orders, "quantity"),
-                             -col(orders, "rejected")[received]))
+                             -col(orders, "rejected")[received],
+                             col(counts, "counted") - col(counts, "booked")))
     order = np.argsort(times, kind="stable")
     times, level = times[order], spec.initial_on_hand + np.cumsum(deltas[order])
     last = np.append(times[1:] != times[:-1], True)[: len(times)]  # after all events at a time
@@ -240,9 +243,13 @@ def test_parts_are_conserved_unit_by_unit(data: dict, seed: int) -> None:
         final = int(steps["on_hand"].iloc[-1])
         used = int((mine & ok).sum())
         accepted = int(acc[its_orders & received].sum())
-        assert spec.initial_on_hand + accepted == used + final, (
+        losses = rep.part_losses
+        lost = int(losses.loc[losses["sku"] == sku, "units"].sum()) if len(losses) else 0
+        assert spec.initial_on_hand + accepted == used + final + lost, (
             f"{sku}: initial {spec.initial_on_hand} + accepted {accepted} != used {used} "
-            f"+ final on hand {final}")
+            f"+ final on hand {final} + lost {lost}")
+        if spec.shrinkage_per_year == 0:
+            assert lost == 0 and not (rep.part_counts["sku"] == sku).any(), "books drifted"
         # Backorders are served first come, first served.
         waited = filled[mine & ~from_stock]
         served = waited[~np.isnan(waited)]
