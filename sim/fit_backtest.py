@@ -14,12 +14,10 @@ over), which makes that interval somewhat optimistic, as the report says.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.event_logs import as_text, check_logs
 from sim.executors import Executor
@@ -27,7 +25,7 @@ from sim.experiments import replicate
 from sim.fit_builder import Fit
 from sim.fit_dists import Estimate
 from sim.fit_kpis import LOG_KPIS, kpi_samples, sample_unit
-from sim.stats import t_interval
+from sim.stats import t_interval, welch_interval
 
 
 @dataclass(frozen=True)
@@ -76,17 +74,6 @@ class BackTest:
         return 1 - (1 - self.confidence) / max(len(self.checks), 1)
 
 
-def welch(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Interval of ``mean(b) - mean(a)`` for independent samples of unequal variances."""
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    diff = float(b.mean() - a.mean())
-    if va + vb == 0:
-        return diff, diff
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * math.sqrt(va + vb)
-    return diff - half, diff + half
-
-
 def compare(records: pd.DataFrame, fitted: pd.DataFrame, confidence: float) -> list[KpiCheck]:
     """Each KPI both tables measure (two values or more on each side), Bonferroni-adjusted."""
     pairs = {}
@@ -99,7 +86,7 @@ def compare(records: pd.DataFrame, fitted: pd.DataFrame, confidence: float) -> l
     each = 1 - (1 - confidence) / max(len(pairs), 1)
     checks = []
     for kpi, (a, b) in pairs.items():
-        low, high = welch(a, b, each)
+        low, high = welch_interval(a, b, each)
         ra, rb = t_interval(a, confidence), t_interval(b, confidence)
         checks.append(KpiCheck(kpi, Estimate(ra.mean, ra.ci_low, ra.ci_high),
                                Estimate(rb.mean, rb.ci_low, rb.ci_high), low, high))

@@ -180,6 +180,23 @@ def paired_difference(
                       reduction)
 
 
+def welch_interval(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray,
+                   confidence: float = 0.95) -> tuple[float, float]:
+    """Interval of ``mean(b) - mean(a)`` for independent samples of unequal variances (Welch).
+
+    The unpaired counterpart of ``paired_difference``: for runs that share no random numbers,
+    e.g. a company's records against a model fitted to them.
+    """
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    va, vb = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    diff = float(y.mean() - x.mean())
+    if va + vb == 0:
+        return diff, diff
+    df = (va + vb) ** 2 / (va**2 / (len(x) - 1) + vb**2 / (len(y) - 1))
+    half = float(student_t.ppf(0.5 + confidence / 2.0, df)) * math.sqrt(va + vb)
+    return diff - half, diff + half
+
+
 def judge_target(interval: Interval, target: float, direction: Direction) -> TargetJudgement:
     """Judge a KPI interval against a target.
 

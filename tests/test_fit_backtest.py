@@ -23,11 +23,11 @@ from sim.events import KINDS, read_logs
 from sim.experiments import replicate
 from sim.fit import LOG_KPIS, Fit, fit_files, fit_logs
 from sim.fit_backtest import backtest as run_backtest
-from sim.fit_backtest import welch
 from sim.fit_kpis import kpi_samples
 from sim.fit_report import fitted_yaml
 from sim.loader import load_scenario, load_scenario_text
 from sim.scenario import Scenario
+from sim.stats import welch_interval as welch
 
 REPS = 5
 COMPANY = """\
