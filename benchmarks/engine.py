@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-from sim.kpis import measure
-from sim.loader import load_scenario
-from sim.model import simulate
-from sim.rng import replication_seed
-from sim.scenario import Scenario
+from sim.engine.model import simulate
+from sim.engine.rng import replication_seed
+from sim.measure.kpis import measure
+from sim.scenario.format import Scenario
+from sim.scenario.loader import load_scenario
 
 ARRIVALS_PER_HOUR = 120.0
 HANDLE_MINUTES = 6.0

@@ -4,7 +4,7 @@ Each case is solved twice with the same seed and replications (common random num
 
 * brute force: every decision of a grid is simulated, and the cheapest one whose KPIs meet every
   target by the whole 95% interval wins;
-* ``sim.optimize.optimize``: from the analytic start and from a cold start (the scenario's own,
+* ``sim.experiments.optimize.solve.optimize``: from the analytic start and from a cold start (the scenario's own,
   far-off values), with its confirmation run.
 
 Cases: ``mmc`` is a flat M/M/c call center (40 calls/h, 6 min exponential handle, no patience,
@@ -26,12 +26,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sim import theory
-from sim.executors import Executor, make_executor
-from sim.experiments import replicate_many
-from sim.optimize import Start, kpi_stats, optimize, shortfalls
-from sim.optimize_start import apply_decision, decision_variables
-from sim.scenario import Scenario
+from sim.experiments.executors import Executor, make_executor
+from sim.experiments.optimize.decisions import apply_decision, decision_variables
+from sim.experiments.optimize.evaluate import kpi_stats, shortfalls
+from sim.experiments.optimize.solve import Start, optimize
+from sim.experiments.replicate import replicate_many
+from sim.scenario.format import Scenario
+from sim.theory import queues as theory
 
 PER_HOUR, HANDLE, ANSWER, SL = 40.0, 6.0, 20.0, 0.8
 TWO_PER_HOUR = 10.0  # a lighter call center keeps the 150-day grid affordable

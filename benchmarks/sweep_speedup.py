@@ -1,7 +1,7 @@
 """Sweep speed-up: a 20-point sweep x 10 replications of the baseline at 1 and 2 workers.
 
 The sweep varies the day-shift technicians of ``scenarios/baseline.yaml`` over 22, 24, ..., 60
-(20 points) with 10 replications each, through ``sim.sweep.run_sweep`` (point validation, the
+(20 points) with 10 replications each, through ``sim.experiments.sweep.run_sweep`` (point validation, the
 process pool, the KPIs and the tidy tables all count), once per worker count. The horizon is
 shortened (default 28 days instead of 91) so that the serial run stays near five minutes. The
 tables of every worker count must be identical (common random numbers do not depend on the
@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.executors import default_workers
-from sim.loader import load_scenario
-from sim.sweep import Factor, run_sweep
+from sim.experiments.design import Factor
+from sim.experiments.executors import default_workers
+from sim.experiments.sweep import run_sweep
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTOR = Factor(key="field_service.technicians.0.count", values=tuple(range(22, 61, 2)))

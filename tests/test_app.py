@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sim.cli import main
+from sim.cli.run import main
 from sim.explorer.runner import WORKERS_ENV
 from sim.explorer.source import ENV_DIR, Source
-from sim.loader import MAX_BYTES, load_scenario
-from sim.report import TABLE_STEMS, chart_stems
+from sim.output.report import TABLE_STEMS, chart_stems
+from sim.scenario.loader import load_scenario
+from sim.scenario.yaml_io import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "app" / "tiny.yaml"

@@ -10,7 +10,8 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from sim import chart_style, charts
+from sim.output.charts import run as charts
+from sim.output.charts import style as chart_style
 
 SCENARIO = "baseline-test"
 REPS = 3

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.catalog import KPI_NAMES
-from sim.cli import main
-from sim.loader import load_scenario
+from sim.cli.run import main
+from sim.measure.catalog import KPI_NAMES
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = """\

@@ -15,11 +15,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sim import theory
-from sim.cli import main
-from sim.compare import COLUMNS, compare
-from sim.results import is_finished
-from sim.scenario import Scenario
+from sim.cli.run import main
+from sim.experiments.compare import COLUMNS, compare
+from sim.output.folder import is_finished
+from sim.scenario.format import Scenario
+from sim.theory import queues as theory
 
 PER_HOUR, HANDLE, TARGET = 15.0, 6.0, 20.0
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.executors import DaskExecutor, SerialExecutor
-from sim.experiments import replicate
-from sim.loader import load_scenario_text
+from sim.experiments.executors import DaskExecutor, SerialExecutor
+from sim.experiments.replicate import replicate
+from sim.scenario.loader import load_scenario_text
 
 distributed = pytest.importorskip("distributed")
 

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.experiments import replicate
-from sim.model import simulate
-from sim.rng import replication_seed
-from sim.scenario import Scenario
+from sim.engine.model import simulate
+from sim.engine.rng import replication_seed
+from sim.experiments.replicate import replicate
+from sim.scenario.format import Scenario
 
 REPS = 8
 SEED = 11

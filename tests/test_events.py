@@ -12,13 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.events import KINDS, REP, SCHEMA, day_zero, event_tables, read_logs
-from sim.fit import log_kpis
-from sim.kpis import measure
-from sim.loader import load_scenario_text
-from sim.model import simulate
-from sim.scenario import Scenario
+from sim.calibrate.logs import day_zero, event_tables
+from sim.calibrate.measures import log_kpis
+from sim.calibrate.read import read_logs
+from sim.calibrate.schema import KINDS, REP, SCHEMA
+from sim.cli.run import main
+from sim.engine.model import simulate
+from sim.measure.kpis import measure
+from sim.scenario.format import Scenario
+from sim.scenario.loader import load_scenario_text
 
 ROOT = Path(__file__).resolve().parents[1]
 EVERYTHING = """\

@@ -3,7 +3,7 @@ fitted scenario, simulated afresh, must reproduce the KPIs measured directly on 
 weekly service level, abandon rate, repair on-time rate and fill rate. The company's records
 hold a short recall (repair calls doubled for four days): the fit must find it and model it.
 
-Both sides are measured by the same function (``sim.fit_kpis.kpi_samples``) on event logs, one
+Both sides are measured by the same function (``sim.calibrate.measures.kpi_samples``) on event logs, one
 value per replication (independent), and compared with a Welch interval of the difference at 99%
 per KPI (four KPIs: a familywise error of about 4%). The records and the fitted runs use different
 seeds, as a company's records and a model's runs would.
@@ -18,16 +18,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.events import KINDS, read_logs
-from sim.experiments import replicate
-from sim.fit import LOG_KPIS, Fit, fit_files, fit_logs
-from sim.fit_backtest import backtest as run_backtest
-from sim.fit_kpis import kpi_samples
-from sim.fit_report import fitted_yaml
-from sim.loader import load_scenario, load_scenario_text
-from sim.scenario import Scenario
-from sim.stats import welch_interval as welch
+from sim.calibrate.backtest import backtest as run_backtest
+from sim.calibrate.builder import Fit
+from sim.calibrate.fit import fit_files, fit_logs
+from sim.calibrate.measures import LOG_KPIS, kpi_samples
+from sim.calibrate.read import read_logs
+from sim.calibrate.report import fitted_yaml
+from sim.calibrate.schema import KINDS
+from sim.cli.run import main
+from sim.experiments.replicate import replicate
+from sim.measure.stats import welch_interval as welch
+from sim.scenario.format import Scenario
+from sim.scenario.loader import load_scenario, load_scenario_text
 
 REPS = 5
 COMPANY = """\

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.events import KINDS
-from sim.experiments import replicate
-from sim.loader import load_scenario, load_scenario_text
+from sim.calibrate.schema import KINDS
+from sim.cli.run import main
+from sim.experiments.replicate import replicate
+from sim.scenario.loader import load_scenario, load_scenario_text
 
 SMALL = """\
 name: small

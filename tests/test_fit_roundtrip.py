@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.events import KINDS
-from sim.experiments import replicate
-from sim.fit import Fit, fit_files
-from sim.fit_dists import Estimate
-from sim.fit_report import fitted_yaml
-from sim.loader import load_scenario_text
+from sim.calibrate.builder import Fit
+from sim.calibrate.estimators import Estimate
+from sim.calibrate.fit import fit_files
+from sim.calibrate.report import fitted_yaml
+from sim.calibrate.schema import KINDS
+from sim.experiments.replicate import replicate
+from sim.scenario.loader import load_scenario_text
 
 CONFIDENCE = 0.999
 WEEKLY = [1.2, 1.1, 1.0, 1.0, 1.1, 0.4, 0.2]

@@ -11,8 +11,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from sim.fit_dists import profile_intervals
-from sim.fit_shocks import find_shocks, shock_events, steady_demand
+from sim.calibrate.estimators import profile_intervals
+from sim.calibrate.shocks import find_shocks, shock_events, steady_demand
 
 DAYS = 56
 WEEKLY = np.array([1.2, 1.1, 1.0, 1.0, 1.1, 0.4, 1.2])  # mean 1

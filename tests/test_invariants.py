@@ -4,7 +4,7 @@ Each test draws random valid scenarios (``tests.strategies``) and a seed, runs o
 and checks bookkeeping that no parameter choice may break: every call ends in exactly one state,
 lines and people are never over-committed, parts are conserved unit by unit, every work order is
 somewhere, follow-ups and complaint cases happen in order. The checks read only the flat tables
-of ``sim.model.Replication`` (and ``rep.windows`` for staffing), never the engine's internals.
+of ``sim.engine.model.Replication`` (and ``rep.windows`` for staffing), never the engine's internals.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from strategies import scenarios, seeds
 
-from sim.call_center import (
+from sim.engine.call_center import (
     ABANDONED,
     BLOCKED,
     DONE,
@@ -27,9 +27,10 @@ from sim.call_center import (
     WAITING,
     WITH_SPECIALIST,
 )
-from sim.kpis import measure
-from sim.model import Replication, simulate
-from sim.scenario import BaseStockPolicy, PeriodicPolicy, RQPolicy, Scenario, SSPolicy
+from sim.engine.model import Replication, simulate
+from sim.measure.kpis import measure
+from sim.scenario.format import Scenario
+from sim.scenario.inventory import BaseStockPolicy, PeriodicPolicy, RQPolicy, SSPolicy
 
 EPS = 1e-6
 # SIM_PROPERTY_EXAMPLES=500 pytest tests/test_invariants.py for a longer bug hunt.

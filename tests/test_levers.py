@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.explorer.source import read_file, read_upload, scenario_files
-from sim.levers import (
+from sim.scenario.levers import (
     ABSENT,
     DIFF_COLUMNS,
     ExtraEvent,
@@ -19,7 +19,9 @@ from sim.levers import (
     overrides_for,
     scenario_diff,
 )
-from sim.loader import MAX_BYTES, ScenarioError, load_scenario, load_scenario_text, scenario_to_yaml
+from sim.scenario.loader import load_scenario, load_scenario_text, scenario_to_yaml
+from sim.scenario.problems import ScenarioError
+from sim.scenario.yaml_io import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

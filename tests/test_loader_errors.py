@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.loader import MAX_BYTES, Problem, ScenarioError, load_scenario, load_scenario_text
+from sim.scenario.loader import load_scenario, load_scenario_text
+from sim.scenario.problems import Problem, ScenarioError
+from sim.scenario.yaml_io import MAX_BYTES
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 BASE_TEXT = BASELINE.read_text(encoding="utf-8")

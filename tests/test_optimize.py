@@ -1,4 +1,4 @@
-"""The optimizer (``sim.optimize``, ``sim.optimize_start``) and ``aftersales-sim optimize``.
+"""The optimizer (``sim.experiments.optimize.solve``, ``sim.experiments.optimize.start``) and ``aftersales-sim optimize``.
 
 Two cases have a known optimum. A flat M/M/c call center (inquiries only, exponential handle
 time, no patience, agents around the clock, a cost per agent hour) with the target "80% within
@@ -20,20 +20,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import theory
-from sim.cli import main
-from sim.executors import SerialExecutor
-from sim.loader import ScenarioError, load_scenario, scenario_to_yaml
-from sim.optimize import Evaluation, cheaper, optimize, shortfalls
-from sim.optimize_start import (
-    analytic_start,
-    apply_decision,
-    cover_shifts,
-    decision_variables,
-    with_bounds,
-)
-from sim.scenario import Scenario
-from sim.scenario_parts import Shift
+from sim.cli.run import main
+from sim.experiments.executors import SerialExecutor
+from sim.experiments.optimize.decisions import apply_decision, decision_variables, with_bounds
+from sim.experiments.optimize.evaluate import Evaluation, cheaper, shortfalls
+from sim.experiments.optimize.solve import optimize
+from sim.experiments.optimize.start import analytic_start, cover_shifts
+from sim.scenario.clock import Shift
+from sim.scenario.format import Scenario
+from sim.scenario.loader import load_scenario, scenario_to_yaml
+from sim.scenario.problems import ScenarioError
+from sim.theory import queues as theory
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_HOUR, HANDLE, ANSWER, SL_TARGET = 40.0, 6.0, 20.0, 0.8  # 4 Erlangs
@@ -188,8 +185,8 @@ def test_shift_cover_is_the_cheapest_integer_cover() -> None:
 
 
 def test_analytic_start_on_the_baseline_covers_every_hour() -> None:
-    from sim.optimize_start import agents_needed_by_hour
-    from sim.roster import staffed_by_hour_of_week
+    from sim.experiments.optimize.start import agents_needed_by_hour
+    from sim.scenario.calendar import staffed_by_hour_of_week
 
     scn = baseline()
     found = decision_variables(scn, ["call_center.agents", "parts.skus.*.policy"])
@@ -202,7 +199,7 @@ def test_analytic_start_on_the_baseline_covers_every_hour() -> None:
 
 
 def test_shortfall_is_measured_at_the_worst_ci_end() -> None:
-    from sim.experiments import replicate
+    from sim.experiments.replicate import replicate
 
     result = replicate(mmc_scenario(6), replications=4, seed=SEED, executor=SerialExecutor())
     low = float(result.summary.set_index("kpi").at["service_level", "ci_low"])
@@ -212,7 +209,7 @@ def test_shortfall_is_measured_at_the_worst_ci_end() -> None:
 
 
 def test_cheaper_needs_a_paired_saving_beyond_noise() -> None:
-    from sim.experiments import replicate
+    from sim.experiments.replicate import replicate
 
     def evaluation(scenario: Scenario) -> Evaluation:
         result = replicate(scenario, replications=4, seed=SEED, executor=SerialExecutor())

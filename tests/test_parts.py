@@ -1,4 +1,4 @@
-"""Checks of sim.parts: each policy's orders on exact scenarios, FCFS backorders, inspection and
+"""Checks of sim.engine.parts: each policy's orders on exact scenarios, FCFS backorders, inspection and
 reject reorders, conservation properties under random inputs, the measurement functions on a
 hand-made table, and the base-stock fill rate against the Poisson formula."""
 
@@ -17,20 +17,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import poisson
 
-from sim.parts import (
-    PartOrder,
-    PartRequest,
-    PartsStore,
+from sim.engine.parts import PartOrder, PartRequest, PartsStore, order_quantity
+from sim.engine.records import frame
+from sim.engine.rng import Streams
+from sim.measure.parts import (
     backorders_at,
     levels_frame,
     monthly_parts_costs,
     on_hand_at,
-    order_quantity,
     parts_kpis,
 )
-from sim.records import frame
-from sim.rng import Streams
-from sim.scenario import BaseStockPolicy, Parts, RQPolicy, SSPolicy
+from sim.scenario.inventory import BaseStockPolicy, Parts, RQPolicy, SSPolicy
 
 DAY = 1440.0
 

@@ -1,4 +1,4 @@
-"""Sequential replications (``sim.precision``) and ``aftersales-sim run --precision``.
+"""Sequential replications (``sim.experiments.precision``) and ``aftersales-sim run --precision``.
 
 A stopped run must be the fixed run of the same length (same seeds, same tables), the rule must
 stop as soon as the precision is reached and not before the first batch, and an impossible
@@ -15,11 +15,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.executors import SerialExecutor
-from sim.experiments import replicate
-from sim.precision import FIRST_BATCH, MemoryStore, replicate_to_precision, watched_kpis
-from sim.scenario import Scenario
+from sim.cli.run import main
+from sim.experiments.executors import SerialExecutor
+from sim.experiments.precision import FIRST_BATCH, MemoryStore, replicate_to_precision, watched_kpis
+from sim.experiments.replicate import replicate
+from sim.scenario.format import Scenario
 
 SEED = 4242
 
@@ -101,7 +101,7 @@ def test_bad_arguments() -> None:
 
 
 def test_memory_store_reuses_replications() -> None:
-    from sim.experiments import replicate_many
+    from sim.experiments.replicate import replicate_many
 
     scenario, store = small_scenario(), MemoryStore()
     replicate_many([scenario], 3, SEED, executor=SerialExecutor(), store=store)
@@ -112,7 +112,7 @@ def test_memory_store_reuses_replications() -> None:
 
 
 def write_scenario(path: Path, scenario: Scenario) -> Path:
-    from sim.loader import scenario_to_yaml
+    from sim.scenario.loader import scenario_to_yaml
 
     path.write_text(scenario_to_yaml(scenario), encoding="utf-8")
     return path

@@ -1,6 +1,6 @@
 """Redial: failed callers trying again.
 
-The slow-retrial limit of the loss system (``sim.theory_retrial``) is checked on the full model;
+The slow-retrial limit of the loss system (``sim.theory.retrial``) is checked on the full model;
 property tests check the bookkeeping of attempts on random scenarios; redial draws come from
 streams of their own (common random numbers with redial off); the satisfaction score charges a
 repair journey for its failed attempts; and ``fit`` recovers the redial parameters from the
@@ -19,15 +19,15 @@ from hypothesis import example, given
 from strategies import scenarios, seeds
 from test_invariants import PROPERTY, check_call_partition, col
 
-from sim.call_center import ABANDONED, BLOCKED, HOLD_ABANDONED
-from sim.experiments import replicate
-from sim.field_service import WorkOrder
-from sim.fit import fit_files
-from sim.followup import journey_score
-from sim.loader import load_scenario_text
-from sim.model import simulate
-from sim.scenario import Satisfaction, Scenario
-from sim.theory_retrial import slow_retrial_loss
+from sim.calibrate.fit import fit_files
+from sim.engine.call_center import ABANDONED, BLOCKED, HOLD_ABANDONED
+from sim.engine.field_service import WorkOrder
+from sim.engine.followup import journey_score
+from sim.engine.model import simulate
+from sim.experiments.replicate import replicate
+from sim.scenario.format import Satisfaction, Scenario
+from sim.scenario.loader import load_scenario_text
+from sim.theory.retrial import slow_retrial_loss
 
 LOSS = """\
 name: retrial
@@ -61,7 +61,7 @@ def test_slow_redials_match_the_retrial_fixed_point() -> None:
 
 
 def test_the_fixed_point_without_redial_is_erlang_b() -> None:
-    from sim.theory import erlang_b
+    from sim.theory.queues import erlang_b
     m = slow_retrial_loss(3, 30.0, 4.0, 0.0, 5)
     assert m.offered_per_hour == 30.0 and m.blocking == pytest.approx(erlang_b(3, 2.0))
     one = slow_retrial_loss(3, 30.0, 4.0, 1.0, 1)  # one attempt allowed: nobody redials

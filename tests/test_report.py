@@ -1,7 +1,7 @@
 """The explorer's files: byte-identical for the same run and date, complete, and readable.
 
-Covers `sim.report` (charts, CSV, PDF report, budget pack), the theory panel
-(`sim.explorer.theory`) and the sweep frontier (`sim.explorer.figures`), all without Streamlit.
+Covers `sim.output.report` (charts, CSV, PDF report, budget pack), the theory panel
+(`sim.output.theory_panel`) and the sweep frontier (`sim.explorer.figures`), all without Streamlit.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import report
-from sim.chart_style import figure_bytes
-from sim.experiments import RunResult, replicate
-from sim.explorer import numbers
+from sim.experiments.replicate import RunResult, replicate
 from sim.explorer.figures import frontier_figure
-from sim.explorer.theory import erlang_c_by_hour_of_week, simulated_daily_mean, theory_figure
-from sim.loader import load_scenario, load_scenario_text
-from sim.theory import erlang_c_metrics
+from sim.output import numbers, report
+from sim.output.charts.style import figure_bytes
+from sim.output.theory_panel import erlang_c_by_hour_of_week, simulated_daily_mean, theory_figure
+from sim.scenario.loader import load_scenario, load_scenario_text
+from sim.theory.queues import erlang_c_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "app" / "tiny.yaml"

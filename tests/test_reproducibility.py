@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from sim.executors import PoolExecutor, SerialExecutor, make_executor
-from sim.experiments import replicate
-from sim.loader import load_scenario
-from sim.model import simulate
-from sim.rng import replication_seed
-from sim.scenario import Scenario
+from sim.engine.model import simulate
+from sim.engine.rng import replication_seed
+from sim.experiments.executors import PoolExecutor, SerialExecutor, make_executor
+from sim.experiments.replicate import replicate
+from sim.scenario.format import Scenario
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -13,15 +13,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sim import results
-from sim.results import (
-    ResultsFolder,
-    atomic_write_bytes,
-    atomic_write_text,
-    is_finished,
-    json_safe,
-    manifest,
-)
+from sim.output import folder as results
+from sim.output.atomic import atomic_write_bytes, atomic_write_text, json_safe
+from sim.output.folder import ResultsFolder, is_finished, manifest
 
 T0 = datetime(2025, 3, 1, 8, 0, 0, tzinfo=UTC)
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.costs import MARGIN, REVENUE, TOTAL
-from sim.experiments import replicate
-from sim.kpis import measure
-from sim.loader import load_scenario_text
-from sim.model import simulate
+from sim.engine.model import simulate
+from sim.experiments.replicate import replicate
+from sim.measure.costs import MARGIN, REVENUE, TOTAL
+from sim.measure.kpis import measure
+from sim.scenario.loader import load_scenario_text
 
 SHOP = """\
 name: shop
@@ -104,8 +104,8 @@ def test_the_budget_has_revenue_and_margin_rows() -> None:
 
 
 def test_the_cost_chart_draws_revenue_over_the_bars_not_as_a_department() -> None:
-    from sim.charts import cost_per_department
-    from sim.costs import SUMMARY_ROWS
+    from sim.measure.costs import SUMMARY_ROWS
+    from sim.output.charts.run import cost_per_department
 
     result = replicate(load_scenario_text(SHOP), replications=2, seed=2, workers=1)
     budget = result.budget
@@ -117,7 +117,7 @@ def test_the_cost_chart_draws_revenue_over_the_bars_not_as_a_department() -> Non
 
 
 def test_fit_reads_the_warranty_share_and_keeps_the_prices(tmp_path: Path) -> None:
-    from sim.fit import fit_files
+    from sim.calibrate.fit import fit_files
 
     (tmp_path / "shop.yaml").write_text(SHOP, encoding="utf-8")
     result = replicate(load_scenario_text(SHOP), replications=2, seed=5, workers=1,
@@ -135,7 +135,7 @@ def test_fit_reads_the_warranty_share_and_keeps_the_prices(tmp_path: Path) -> No
 
 
 def test_the_margin_is_a_headline_card_only_when_revenue_is_modelled() -> None:
-    from sim.explorer.numbers import headline_kpis
+    from sim.output.numbers import headline_kpis
 
     scenario = load_scenario_text(SHOP.replace("horizon_days: 40", "horizon_days: 5"))
     with_revenue = replicate(scenario, replications=2, seed=1, workers=1)

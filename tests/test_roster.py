@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from sim.roster import (
+from sim.scenario.calendar import (
     hourly_shares,
     open_windows,
     shift_windows,
     staffed_by_hour_of_week,
     weekly_weights,
 )
-from sim.scenario import OpenHours, Shift
+from sim.scenario.clock import OpenHours, Shift
 
 DAY = 1440.0
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")

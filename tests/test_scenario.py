@@ -10,10 +10,9 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
-from sim.loader import capacity_warnings, load_scenario, load_scenario_text, scenario_to_yaml
-from sim.roster import shift_windows
-from sim.scenario import (
-    BaseStockPolicy,
+from sim.scenario.calendar import shift_windows
+from sim.scenario.clock import OpenHours, Shift, Staffing
+from sim.scenario.dists import (
     ConstantDist,
     Distribution,
     EmpiricalDist,
@@ -21,15 +20,16 @@ from sim.scenario import (
     GammaDist,
     LognormalDist,
     NormalDist,
-    OpenHours,
-    PeriodicPolicy,
-    RQPolicy,
-    Scenario,
-    Shift,
-    SSPolicy,
-    Staffing,
     TriangularDist,
     UniformDist,
+)
+from sim.scenario.format import Scenario
+from sim.scenario.inventory import BaseStockPolicy, PeriodicPolicy, RQPolicy, SSPolicy
+from sim.scenario.loader import (
+    capacity_warnings,
+    load_scenario,
+    load_scenario_text,
+    scenario_to_yaml,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.loader import json_schema, load_scenario
+from sim.scenario.loader import json_schema, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "schemas" / "scenario.schema.json"

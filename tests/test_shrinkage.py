@@ -13,12 +13,12 @@ import math
 import numpy as np
 import pytest
 
-from sim.experiments import replicate
-from sim.kpis import measure
-from sim.kpis_parts import on_hand_at
-from sim.loader import load_scenario_text
-from sim.model import simulate
-from sim.stats import paired_difference
+from sim.engine.model import simulate
+from sim.experiments.replicate import replicate
+from sim.measure.kpis import measure
+from sim.measure.parts import on_hand_at
+from sim.measure.stats import paired_difference
+from sim.scenario.loader import load_scenario_text
 
 STORE = """\
 name: store

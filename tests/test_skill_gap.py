@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.experiments import replicate
-from sim.loader import load_scenario_text
-from sim.model import simulate
-from sim.stats import paired_difference
+from sim.engine.model import simulate
+from sim.experiments.replicate import replicate
+from sim.measure.stats import paired_difference
+from sim.scenario.loader import load_scenario_text
 
 SHOP = """\
 name: gap

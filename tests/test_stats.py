@@ -1,4 +1,4 @@
-"""Checks of sim.stats against scipy, seeded coverage experiments and planted transients."""
+"""Checks of sim.measure.stats against scipy, seeded coverage experiments and planted transients."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from sim.catalog import KPI_BY_NAME
-from sim.stats import (
+from sim.measure.catalog import KPI_BY_NAME
+from sim.measure.stats import (
     SUMMARY_COLUMNS,
     Interval,
     Welford,

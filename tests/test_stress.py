@@ -15,31 +15,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.cli_stress import parse_shock_option
-from sim.executors import SerialExecutor
-from sim.loader import ScenarioError, load_scenario_text
-from sim.scenario import (
-    Absence,
-    PartNeed,
-    Scenario,
-    SkillGap,
-    SupplierDelay,
-    SystemOutage,
-)
-from sim.stress import (
+from sim.cli.run import main
+from sim.cli.stress import parse_shock_option
+from sim.experiments.executors import SerialExecutor
+from sim.experiments.stress.analysis import BASELINE, judge_daily, judge_run, rank_shocks
+from sim.experiments.stress.plan import StressResult, load_stress, run_stress, write_stress
+from sim.experiments.stress.shocks import (
     SHOCK_TYPES,
     AnyShock,
-    StressResult,
     applicable_types,
     apply_shock,
     crews_of,
-    load_stress,
-    run_stress,
     shock_from_mapping,
-    write_stress,
 )
-from sim.stress_analysis import BASELINE, judge_daily, judge_run, rank_shocks
+from sim.scenario.disruptions import Absence, PartNeed, SkillGap, SupplierDelay, SystemOutage
+from sim.scenario.format import Scenario
+from sim.scenario.loader import load_scenario_text
+from sim.scenario.problems import ScenarioError
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = ["shock", "target", "breaks", "first_break_day", "worst_day", "worst_value",
@@ -390,7 +382,7 @@ def test_built_in_shocks_on_a_scenario_validate_their_parameters(
 def test_the_shock_window_is_shaded_only_over_the_days_drawn() -> None:
     from matplotlib.patches import Polygon, Rectangle
 
-    from sim.charts_stress import stress_daily
+    from sim.output.charts.stress import stress_daily
 
     days = np.arange(7.0, 21.0)
     daily = pd.concat([pd.DataFrame({"shock": name, "rep": rep, "day": days,

@@ -1,4 +1,4 @@
-"""Checks of sim.theory against independent computations: direct sums, limits, matrix
+"""Checks of sim.theory.queues against independent computations: direct sums, limits, matrix
 exponentials and a seeded Monte Carlo of the M/M/c+M queue."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from scipy.linalg import expm
 from scipy.special import gammaln, logsumexp
 from scipy.stats import poisson
 
-from sim import theory
+from sim.theory import queues as theory
 
 # --------------------------------------------------------------------------- independent helpers
 

@@ -1,7 +1,7 @@
-"""The full model, reduced to textbook queues, against ``sim.theory``.
+"""The full model, reduced to textbook queues, against ``sim.theory.queues``.
 
 Each test builds a scenario in which the call center *is* a textbook queue and runs it through
-``sim.experiments.replicate`` (the public run function: arrivals, crews, KPIs and the replication
+``sim.experiments.replicate.replicate`` (the public run function: arrivals, crews, KPIs and the replication
 statistics all take part), then checks that the analytic value lies inside the 95% confidence
 interval of the replication means:
 
@@ -32,9 +32,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sim import theory
-from sim.experiments import replicate
-from sim.scenario import Scenario
+from sim.experiments.replicate import replicate
+from sim.scenario.format import Scenario
+from sim.theory import queues as theory
 
 HANDLE_MINUTES = 6.0
 TARGET_SECONDS = 20.0

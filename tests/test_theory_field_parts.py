@@ -1,10 +1,10 @@
-"""The full model, reduced to textbook queues and inventories, against ``sim.theory``.
+"""The full model, reduced to textbook queues and inventories, against ``sim.theory.queues``.
 
 Every scenario here has repair calls only, handled in zero time by plenty of agents on duty
 around the clock, so a work order is created at each call's arrival: work orders form a Poisson
 stream of ``contacts_per_day`` a day (flat profiles, no opening hours). No booking, no depot, no
 follow-ups, fix and quality probabilities 1: a work order goes to the first free technician and is
-finished in one visit. Runs go through ``sim.experiments.replicate``, the public run function, and
+finished in one visit. Runs go through ``sim.experiments.replicate.replicate``, the public run function, and
 the analytic value must lie inside the 95% confidence interval of the replication means.
 
 * Dispatch as Erlang C: no parts, travel and diagnosis 0, exponential repair time, N technicians
@@ -31,9 +31,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sim import theory
-from sim.experiments import replicate
-from sim.scenario import Scenario
+from sim.experiments.replicate import replicate
+from sim.scenario.format import Scenario
+from sim.theory import queues as theory
 
 SEED = 20260611
 UNIT_COST = 10.0

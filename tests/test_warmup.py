@@ -1,4 +1,4 @@
-"""Warm-up suggestion (``sim.warmup``) and ``aftersales-sim warmup``.
+"""Warm-up suggestion (``sim.experiments.warmup``) and ``aftersales-sim warmup``.
 
 The scenario starts empty: no stock, and the first order (the whole base-stock level) takes ten
 days to arrive, so work orders pile up waiting for parts for ten days, then the backlog is
@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.executors import SerialExecutor
-from sim.loader import scenario_to_yaml
-from sim.scenario import Scenario
-from sim.warmup import WarmupResult, suggest_warmup, truncation_day
+from sim.cli.run import main
+from sim.experiments.executors import SerialExecutor
+from sim.experiments.warmup import WarmupResult, suggest_warmup, truncation_day
+from sim.scenario.format import Scenario
+from sim.scenario.loader import scenario_to_yaml
 
 LEAD_DAYS = 10
 SEED = 2

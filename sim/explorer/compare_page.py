@@ -1,8 +1,8 @@
 """The Compare page: the edited scenario against its file, on common random numbers.
 
 Both run with the edited run settings (replications, seed, warm-up, horizon), so replication k
-of each shares its random numbers and the differences are paired (`sim.compare`). The table and
-chart are `sim.compare`'s table and `sim.charts_experiments.compare_differences_chart`.
+of each shares its random numbers and the differences are paired (`sim.experiments.compare`). The table and
+chart are `sim.experiments.compare`'s table and `sim.output.charts.experiments.compare_differences_chart`.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
-from sim.charts_experiments import compare_differences_chart
-from sim.compare import CompareResult
+from sim.experiments.compare import CompareResult
+from sim.experiments.store import scenario_digest
 from sim.explorer import runner, session
-from sim.explorer.numbers import format_value, kpi_unit
 from sim.explorer.widgets import figure_downloads, png, table_download, today
-from sim.levers import scenario_diff
-from sim.report import dated
-from sim.scenario import Scenario
-from sim.store import scenario_digest
+from sim.output.charts.experiments import compare_differences_chart
+from sim.output.numbers import format_value, kpi_unit
+from sim.output.report import dated
+from sim.scenario.format import Scenario
+from sim.scenario.levers import scenario_diff
 
 KIND = "compare"
 SUFFIX = "-edited"

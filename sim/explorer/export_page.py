@@ -1,7 +1,7 @@
 """The Export page: every chart as PNG, SVG and PDF, the tables as CSV, and the budget pack.
 
 Every button builds its file when clicked (`st.download_button(data=callable)`) with the plain
-builders of `sim.report`, so the bytes are those a test or a script gets for the same run and
+builders of `sim.output.report`, so the bytes are those a test or a script gets for the same run and
 date. The budget pack is a zip of the PDF report, the CSV tables and the scenario file.
 """
 
@@ -12,19 +12,13 @@ from datetime import date
 
 import streamlit as st
 
-from sim.chart_style import ImageFormat
-from sim.experiments import RunResult
+from sim.experiments.replicate import RunResult
 from sim.explorer import session
 from sim.explorer.results_page import run_button
 from sim.explorer.widgets import MIME, download_row, table_download, today
-from sim.loader import scenario_to_yaml
-from sim.report import (
-    budget_pack,
-    chart_bytes,
-    chart_stems,
-    report_pdf,
-    result_tables,
-)
+from sim.output.charts.style import ImageFormat
+from sim.output.report import budget_pack, chart_bytes, chart_stems, report_pdf, result_tables
+from sim.scenario.loader import scenario_to_yaml
 
 FORMATS: tuple[ImageFormat, ...] = ("png", "svg", "pdf")
 CHART_LABELS = {"service_level_per_day": "Service level per day",

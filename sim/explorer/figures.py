@@ -2,8 +2,8 @@
 
 This module owns the cost-against-service-level chart of a sweep: one point per grid point with
 both 95% intervals, feasible points filled, the cheapest feasible one starred, the service-level
-target as a line. Data in (the sweep summary of `sim.sweep`), a `Figure` out; no statistics, no
-Streamlit. The look comes from `sim.chart_style`.
+target as a line. Data in (the sweep summary of `sim.experiments.sweep`), a `Figure` out; no statistics, no
+Streamlit. The look comes from `sim.output.charts.style`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim import chart_style as cs
-from sim.charts_experiments import CHEAPEST_LABEL
+from sim.output.charts import style as cs
+from sim.output.charts.experiments import CHEAPEST_LABEL
 
 X_KPI = "service_level"
 Y_KPI = "total_cost"

@@ -1,9 +1,9 @@
 """The Results page: run the edited scenario, then KPI cards, charts and the theory panel.
 
-A run is `sim.experiments.replicate` behind the cache of `sim.explorer.runner`: the same
+A run is `sim.experiments.replicate.replicate` behind the cache of `sim.explorer.runner`: the same
 scenario, seed and replication count answer from the cache. Cards, charts and tables show the
-run's own numbers; the charts are the results folder's charts (`sim.export.run_figures`) and the
-theory panel (`sim.explorer.theory`).
+run's own numbers; the charts are the results folder's charts (`sim.output.export.run_figures`) and the
+theory panel (`sim.output.theory_panel`).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from datetime import date
 
 import streamlit as st
 
-from sim.experiments import RunResult
+from sim.experiments.replicate import RunResult
 from sim.explorer import session
-from sim.explorer.numbers import headline_kpis, kpi_table
-from sim.explorer.theory import erlang_c_by_hour_of_week, simulated_daily_mean
 from sim.explorer.widgets import kpi_cards, percent, today
-from sim.report import chart_bytes, chart_stems
+from sim.output.numbers import headline_kpis, kpi_table
+from sim.output.report import chart_bytes, chart_stems
+from sim.output.theory_panel import erlang_c_by_hour_of_week, simulated_daily_mean
 
 TABS = {"Service level per day": "service_level_per_day", "Backlog": "backlog_per_day",
         "Stock per SKU": "stock_per_sku", "Cost per month": "cost_per_department",

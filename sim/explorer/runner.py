@@ -1,12 +1,12 @@
 """The explorer's cached runners: each experiment of the CLI, once per content, seed and size.
 
 This module owns the Streamlit caches in front of the experiment layer: `run_scenario`
-(`sim.experiments.replicate`), `run_compare` (`sim.compare.compare`), `run_sweep`
-(`sim.sweep.run_sweep`) and `run_stress` (`sim.stress.run_stress`). Each is keyed on the
+(`sim.experiments.replicate.replicate`), `run_compare` (`sim.experiments.compare.compare`), `run_sweep`
+(`sim.experiments.sweep.run_sweep`) and `run_stress` (`sim.experiments.stress.plan.run_stress`). Each is keyed on the
 canonical JSON of its scenarios (`model_dump_json()`), the seed and the replication count, is
 bounded by `max_entries`, and shows a progress bar that the script thread updates from the
 experiment's own completion loop. Replications run in a process pool kept warm across runs
-(`worker_pool`); the tasks are `sim.experiments.run_replication`, a function of the installed
+(`worker_pool`); the tasks are `sim.experiments.replicate.run_replication`, a function of the installed
 package, so they pickle from any page. No model logic lives here.
 """
 
@@ -21,21 +21,22 @@ from typing import Any
 
 import streamlit as st
 
-from sim.compare import CompareResult, compare
-from sim.executors import Executor, SerialExecutor, default_workers
-from sim.experiment_file import Factor
-from sim.experiments import RunResult, replicate
+from sim.experiments.compare import CompareResult, compare
+from sim.experiments.design import Factor
+from sim.experiments.executors import Executor, SerialExecutor, default_workers
+from sim.experiments.replicate import RunResult, replicate
+from sim.experiments.stress.plan import StressResult, run_stress
+from sim.experiments.stress.shocks import SHOCK_ADAPTER
+from sim.experiments.sweep import SweepResult, run_sweep
 from sim.explorer import warm_up
-from sim.scenario import Scenario
-from sim.stress import SHOCK_ADAPTER, StressResult, run_stress
-from sim.sweep import SweepResult, run_sweep
+from sim.scenario.format import Scenario
 
 WORKERS_ENV = "AFTERSALES_WORKERS"
 MAX_ENTRIES = 16  # results kept per runner; a baseline run is a few MiB
 
 
 class WarmPool:
-    """A spawned process pool that outlives one run (`sim.executors.PoolExecutor` starts and
+    """A spawned process pool that outlives one run (`sim.experiments.executors.PoolExecutor` starts and
     stops a pool per run, which costs a second or two of imports each time)."""
 
     def __init__(self, workers: int) -> None:
@@ -126,7 +127,7 @@ def run_scenario(scenario_json: str, replications: int, seed: int, _executor: Ex
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def run_compare(scenarios_json: tuple[str, ...], replications: int, seed: int,
                 _executor: Executor) -> CompareResult:
-    """`sim.compare.compare` of the scenarios (the first is the reference), cached."""
+    """`sim.experiments.compare.compare` of the scenarios (the first is the reference), cached."""
     scenarios = [Scenario.model_validate_json(s) for s in scenarios_json]
     bar = _Bar("Comparing under common random numbers")
     return _retry_on_broken_pool(
@@ -136,7 +137,7 @@ def run_compare(scenarios_json: tuple[str, ...], replications: int, seed: int,
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def run_sweep_cached(base_json: str, factors_json: tuple[str, ...], replications: int, seed: int,
                      _executor: Executor) -> SweepResult:
-    """`sim.sweep.run_sweep` of the base over the factors (each a `Factor` as JSON), cached."""
+    """`sim.experiments.sweep.run_sweep` of the base over the factors (each a `Factor` as JSON), cached."""
     base = Scenario.model_validate_json(base_json)
     factors = [Factor.model_validate_json(f) for f in factors_json]
     bar = _Bar("Sweeping")
@@ -148,7 +149,7 @@ def run_sweep_cached(base_json: str, factors_json: tuple[str, ...], replications
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def run_stress_cached(base_json: str, shocks_json: tuple[str, ...], replications: int, seed: int,
                       _executor: Executor) -> StressResult:
-    """`sim.stress.run_stress` of the base under each shock (as JSON), cached."""
+    """`sim.experiments.stress.plan.run_stress` of the base under each shock (as JSON), cached."""
     base = Scenario.model_validate_json(base_json)
     shocks = [SHOCK_ADAPTER.validate_json(s) for s in shocks_json]
     bar = _Bar("Stress test")

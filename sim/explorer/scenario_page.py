@@ -1,6 +1,6 @@
 """The Scenario page: pick or upload a scenario, edit its levers, see and download the edits.
 
-Levers become `--set` overrides (`sim.levers`) applied by the loader, so a rejected edit shows
+Levers become `--set` overrides (`sim.scenario.levers`) applied by the loader, so a rejected edit shows
 the loader's message, and the downloaded YAML or the printed command reproduces the scenario
 with the CLI. The page holds no rules of its own.
 """
@@ -14,9 +14,20 @@ import streamlit as st
 
 from sim.explorer import session
 from sim.explorer.source import display_path, read_file, read_upload, scenario_dir, scenario_files
-from sim.levers import GROUPS, ExtraEvent, Lever, LeverValue, cli_command, levers_for, scenario_diff
-from sim.loader import MAX_BYTES, ScenarioError, capacity_warnings, scenario_to_yaml
-from sim.scenario import CONTACT_TYPES, Scenario
+from sim.scenario.base import CONTACT_TYPES
+from sim.scenario.format import Scenario
+from sim.scenario.levers import (
+    GROUPS,
+    ExtraEvent,
+    Lever,
+    LeverValue,
+    cli_command,
+    levers_for,
+    scenario_diff,
+)
+from sim.scenario.loader import capacity_warnings, scenario_to_yaml
+from sim.scenario.problems import ScenarioError
+from sim.scenario.yaml_io import MAX_BYTES
 
 UPLOAD = "explorer_upload"
 PICK = "explorer_pick"

@@ -13,13 +13,21 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from sim.experiments import RunResult
+from sim.experiments.replicate import RunResult
+from sim.experiments.store import scenario_digest
 from sim.explorer import runner
 from sim.explorer.source import Source, read_file, scenario_dir, scenario_files
-from sim.levers import ExtraEvent, LeverValue, event_override, levers_for, override, overrides_for
-from sim.loader import OVERRIDE_SOURCE, Problem, ScenarioError, load_scenario_text
-from sim.scenario import Scenario
-from sim.store import scenario_digest
+from sim.scenario.format import Scenario
+from sim.scenario.levers import (
+    ExtraEvent,
+    LeverValue,
+    event_override,
+    levers_for,
+    override,
+    overrides_for,
+)
+from sim.scenario.loader import load_scenario_text
+from sim.scenario.problems import OVERRIDE_SOURCE, Problem, ScenarioError
 
 SOURCE = "explorer_source"
 VALUES = "explorer_lever_values"

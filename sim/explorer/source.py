@@ -2,7 +2,7 @@
 
 This module owns listing the scenario folder (top-level `*.yaml` only) and turning a file or
 the bytes of an upload into the text the levers are applied to. Validation is the loader's:
-a file goes through `sim.loader.load_scenario` (size cap, UTF-8, YAML, model), an upload through
+a file goes through `sim.scenario.loader.load_scenario` (size cap, UTF-8, YAML, model), an upload through
 the same checks on its bytes. An upload's name is only ever shown, never used as a path. No
 Streamlit here.
 """
@@ -13,8 +13,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.loader import MAX_BYTES, Problem, ScenarioError, load_scenario, load_scenario_text
-from sim.scenario import Scenario
+from sim.scenario.format import Scenario
+from sim.scenario.loader import load_scenario, load_scenario_text
+from sim.scenario.problems import Problem, ScenarioError
+from sim.scenario.yaml_io import MAX_BYTES
 
 ENV_DIR = "AFTERSALES_SCENARIOS_DIR"
 MAX_NAME = 80

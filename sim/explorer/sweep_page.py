@@ -1,8 +1,8 @@
 """The Sweep page: one lever over a range, KPI curves, the cheapest point meeting every target.
 
-The lever becomes a `sim.experiment_file.Factor` (its key is the lever's dotted path, as for
-`--vary`), `sim.sweep.run_sweep` runs every point on the same seeds and judges the targets; the
-curves are `sim.charts_experiments.sweep_kpi_chart`, the frontier
+The lever becomes a `sim.experiments.design.Factor` (its key is the lever's dotted path, as for
+`--vary`), `sim.experiments.sweep.run_sweep` runs every point on the same seeds and judges the targets; the
+curves are `sim.output.charts.experiments.sweep_kpi_chart`, the frontier
 `sim.explorer.figures.frontier_figure`.
 """
 
@@ -16,18 +16,18 @@ import streamlit as st
 from matplotlib.figure import Figure
 from pydantic import ValidationError
 
-from sim.charts_experiments import sweep_kpi_chart
-from sim.experiment_file import Factor
+from sim.experiments.design import Factor
+from sim.experiments.store import scenario_digest
+from sim.experiments.sweep import SweepResult
 from sim.explorer import runner, session
 from sim.explorer.figures import frontier_figure
-from sim.explorer.numbers import format_value
 from sim.explorer.widgets import figure_downloads, png, table_download, today
-from sim.levers import Lever, levers_for
-from sim.loader import ScenarioError
-from sim.report import dated
-from sim.scenario import Scenario
-from sim.store import scenario_digest
-from sim.sweep import SweepResult
+from sim.output.charts.experiments import sweep_kpi_chart
+from sim.output.numbers import format_value
+from sim.output.report import dated
+from sim.scenario.format import Scenario
+from sim.scenario.levers import Lever, levers_for
+from sim.scenario.problems import ScenarioError
 
 KIND = "sweep"
 SPEC = "explorer_sweep_spec"

@@ -16,11 +16,11 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
-from sim.catalog import KPI_BY_NAME
-from sim.chart_style import ImageFormat, figure_bytes
-from sim.experiments import RunResult
-from sim.explorer.numbers import format_interval, format_target, format_value, kpi_unit
-from sim.report import csv_bytes
+from sim.experiments.replicate import RunResult
+from sim.measure.catalog import KPI_BY_NAME
+from sim.output.charts.style import ImageFormat, figure_bytes
+from sim.output.numbers import format_interval, format_target, format_value, kpi_unit
+from sim.output.report import csv_bytes
 
 CARDS_PER_ROW = 3
 Color = Literal["green", "red", "gray"]

@@ -1,0 +1,273 @@
+"""Reading event logs: files in the format -> validated tables for ``sim.calibrate.fit``.
+
+This module owns ``read_logs`` and ``Logs``: reading CSV or Parquet files, parsing every cell by
+its column's kind (``sim.calibrate.schema``), checking ids, choices, blanks, the order of times and
+repeated rows, and reporting every data problem as ``FILE:ROW: column: message`` (at most
+``MAX_PROBLEMS`` per file), then putting all tables on one clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.calibrate.schema import KEYS, KINDS, ORDER, REP, SCHEMA, Column
+from sim.engine.distributions import MINUTES_PER_DAY
+from sim.scenario.problems import Problem, ScenarioError
+
+MAX_PROBLEMS = 50
+TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
+# A UTC offset after a time of day; a pattern string (not compiled) keeps pandas on Arrow's fast
+# regex engine.
+_OFFSET = r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?)(?:Z|[+-]\d\d(?::?\d\d)?)$"
+
+
+@dataclass(frozen=True)
+class Logs:
+    """Validated event logs.
+
+    Attributes:
+        tables: By kind; ids, counts and numbers as floats (NaN when blank), booleans as 1.0 /
+            0.0 / NaN, times as minutes from ``origin`` (NaN when blank), text as str ("" when
+            blank); a ``rep`` column always (0 for logs of one company).
+        sources: File name of each table, for messages.
+        origin: Monday 00:00 on or before the first call: time 0 of every table.
+        start: Start of the observed window (midnight before the first call), minutes.
+        end: End of the observed window (midnight after the last call), minutes.
+        reps: Number of replications (1 for a company's own records).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    sources: dict[str, str]
+    origin: dt.datetime
+    start: float
+    end: float
+    reps: int
+
+    @property
+    def days(self) -> float:
+        """Length of the observed window in days."""
+        return (self.end - self.start) / MINUTES_PER_DAY
+
+    def get(self, kind: str) -> pd.DataFrame | None:
+        """The table of ``kind``, or None when no file was given."""
+        return self.tables.get(kind)
+
+
+def _read_frame(path: Path, source: str) -> pd.DataFrame:
+    """A file's cells as text ("" when empty), without interpreting anything."""
+    def fail(message: str, line: int | None = None) -> ScenarioError:
+        return ScenarioError([Problem(source, line, "", message)])
+
+    if not path.is_file():
+        raise fail("no such file" if not path.exists() else "not a file")
+    try:
+        if path.suffix.lower() == ".parquet":
+            return as_text(pd.read_parquet(path))
+        # The header is read as a row: a longer row below it is then an error with its line
+        # number (pandas would otherwise take the extra cells for an index). Blank lines are
+        # kept (as empty rows) so that row numbers are the file's line numbers.
+        cells = pd.read_csv(path, dtype=str, header=None, keep_default_na=False,
+                            na_filter=False, skipinitialspace=True, skip_blank_lines=False)
+        header = [str(c).strip() for c in cells.iloc[0]]
+        return cells.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
+    except pd.errors.EmptyDataError:
+        raise fail("the file is empty: it needs a header row of column names") from None
+    except pd.errors.ParserError as err:
+        found = re.search(r"line (\d+)", str(err))
+        raise fail(f"not a readable CSV table: {str(err).strip().splitlines()[-1]}",
+                   int(found.group(1)) if found else None) from None
+    except (OSError, ValueError, ImportError) as err:
+        raise fail(f"cannot read the file: {err}") from None
+
+
+class _Checker:
+    """Parses one table column by column, collecting problems instead of stopping."""
+
+    def __init__(self, raw: pd.DataFrame, source: str) -> None:
+        self.raw = raw
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def add(self, rows: np.ndarray, column: str, message: Callable[[int], str]) -> None:
+        for i in rows[: MAX_PROBLEMS]:
+            self.problems.append(Problem(self.source, int(i) + 2, column, message(int(i))))
+
+    def parse(self, col: Column) -> pd.Series:
+        text = self.raw[col.name].astype(str).str.strip()
+        blank = (text == "").to_numpy()
+        if not col.blank and blank.any():
+            self.add(np.flatnonzero(blank), col.name, lambda i: "empty; a value is required")
+        if col.kind == "time":
+            cleaned = text.str.replace(_OFFSET, r"\1", regex=True)
+            values = pd.to_datetime(cleaned, format="ISO8601", errors="coerce")
+            bad = values.isna().to_numpy() & ~blank
+            self.add(np.flatnonzero(bad), col.name, lambda i: (
+                f"cannot read the time {text.iat[i]!r} (expected ISO 8601, e.g. "
+                "2026-03-02T08:15:00)"))
+            return values
+        if col.kind in ("id", "count", "number"):
+            numbers = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(float)
+            v = numbers.to_numpy(float)
+            whole = col.kind != "number"
+            bad = ~blank & ~(np.isfinite(v) & (v >= 0) & ((np.floor(v) == v) | ~whole))
+            what = "a whole number >= 0" if whole else "a number >= 0"
+            self.add(np.flatnonzero(bad), col.name,
+                     lambda i: f"expected {what} (got {text.iat[i]!r})")
+            return numbers
+        if col.kind == "bool":
+            lower = text.str.lower()
+            bad = (~lower.isin(TRUE_WORDS | FALSE_WORDS)).to_numpy() & ~blank
+            self.add(np.flatnonzero(bad), col.name,
+                     lambda i: f"expected true or false (got {text.iat[i]!r})")
+            return pd.Series(np.where(lower.isin(TRUE_WORDS), 1.0,
+                                      np.where(lower.isin(FALSE_WORDS), 0.0, np.nan)))
+        if col.kind == "choice":
+            bad = (~text.isin(col.choices)).to_numpy() & ~blank
+            self.add(np.flatnonzero(bad), col.name, lambda i: (
+                f"unknown value {text.iat[i]!r} (allowed: {', '.join(col.choices)})"))
+        return text
+
+
+def _check_table(kind: str, raw: pd.DataFrame, source: str
+                 ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Parse and check one table; times stay datetimes until the origin is known."""
+    columns = {c.name: c for c in (REP, *SCHEMA[kind])}
+    missing = [c.name for c in SCHEMA[kind] if c.required and c.name not in raw.columns]
+    if missing:
+        return None, [Problem(source, 1, name, f"missing column (required in a {kind} log; "
+                                               "see docs/event-logs.md)") for name in missing]
+    checker = _Checker(raw, source)
+    out = pd.DataFrame({name: checker.parse(col) for name, col in columns.items()
+                        if name in raw.columns})
+    if "rep" not in out:
+        out["rep"] = 0.0
+    out["rep"] = out["rep"].fillna(0.0)
+    if all(k in out for k in KEYS[kind]):
+        key = ["rep", *KEYS[kind]]
+        first = (out[key].reset_index(drop=True).reset_index()
+                 .groupby(key, dropna=False)["index"].transform("min").to_numpy())
+        repeat = np.flatnonzero(first != np.arange(len(out)))
+        what = "/".join(KEYS[kind])
+        checker.add(repeat, KEYS[kind][-1], lambda i: (
+            f"duplicate {what} {'/'.join(_show(out[k].iat[i]) for k in KEYS[kind])} "
+            f"(first on row {first[i] + 2})"))
+    for earlier, later in ORDER[kind]:
+        if earlier in out and later in out:
+            bad = (out[later] < out[earlier]).to_numpy(bool)
+
+            def before(i: int, a: str = earlier, b: str = later) -> str:
+                return f"{_stamp(out[b].iat[i])} is before {a} {_stamp(out[a].iat[i])}"
+
+            checker.add(np.flatnonzero(bad), later, before)
+    if kind == "calls":
+        for outcome, column in (("answered", "answered_at"), ("abandoned", "abandoned_at")):
+            bad = ((out["outcome"] == outcome) & out[column].isna()).to_numpy(bool)
+
+            def empty(i: int, o: str = outcome) -> str:
+                return f"empty, but the outcome is {o}"
+
+            checker.add(np.flatnonzero(bad), column, empty)
+    if kind == "parts":
+        received = out["received_at"].notna()
+        total = out["accepted"].fillna(0) + out["rejected"].fillna(0)
+        bad = (received & (total != out["quantity"])).to_numpy(bool)
+        checker.add(np.flatnonzero(bad), "accepted", lambda i: (
+            f"accepted + rejected = {total.iat[i]:g}, but the quantity is "
+            f"{out['quantity'].iat[i]:g}"))
+    return out, checker.problems
+
+
+def _show(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) and not math.isnan(value) else str(value)
+
+
+def _stamp(value: Any) -> str:
+    return pd.Timestamp(value).isoformat()
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed table's cells as text ("" when missing), as a CSV file would give them."""
+    return frame.astype(object).where(frame.notna(), "").astype(str)
+
+
+def read_logs(paths: Mapping[str, Path | str]) -> Logs:
+    """Read and validate event logs.
+
+    Args:
+        paths: File per kind (``calls`` required; see ``sim.calibrate.logs.KINDS``); ``.parquet``
+            files are read as Parquet, anything else as CSV.
+
+    Returns:
+        The validated logs.
+
+    Raises:
+        ScenarioError: Every problem of every file, each as ``FILE:ROW: column: message``
+            (row = line of the file, the header being line 1).
+    """
+    unknown = sorted(set(paths) - set(KINDS))
+    if unknown or "calls" not in paths:
+        raise ValueError(f"kinds must include calls and be among {KINDS}; got {sorted(paths)}")
+    problems: list[Problem] = []
+    raw: dict[str, pd.DataFrame] = {}
+    sources = {kind: str(path) for kind, path in paths.items()}
+    for kind, path in paths.items():
+        try:
+            raw[kind] = _read_frame(Path(path), sources[kind])
+        except ScenarioError as err:
+            problems += err.problems
+    return check_logs(raw, sources, problems)
+
+
+def check_logs(raw: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
+               problems: list[Problem] | None = None) -> Logs:
+    """Validate tables of text cells (``as_text``) into logs, as ``read_logs`` does for files.
+
+    Args:
+        raw: Table per kind, every cell text.
+        sources: Name of each table, for messages.
+        problems: Problems found before (unreadable files), reported with these.
+
+    Raises:
+        ScenarioError: Every problem, each as ``SOURCE:ROW: column: message``.
+    """
+    problems = list(problems or [])
+    parsed: dict[str, pd.DataFrame] = {}
+    for kind, table_raw in raw.items():
+        table, found = _check_table(kind, table_raw, sources[kind])
+        problems += found
+        if table is not None:
+            parsed[kind] = table
+    calls = parsed.get("calls")
+    if not problems and calls is not None and calls.empty:
+        problems.append(Problem(sources["calls"], None, "", "no calls: nothing to fit"))
+    if problems:
+        if len(problems) > MAX_PROBLEMS:
+            extra = len(problems) - MAX_PROBLEMS
+            last = problems[MAX_PROBLEMS - 1].file
+            problems = [*problems[:MAX_PROBLEMS],
+                        Problem(last, None, "", f"... and {extra} more problem(s)")]
+        raise ScenarioError(problems)
+    assert calls is not None
+    first = pd.Timestamp(calls["arrived_at"].min()).normalize()
+    origin = (first - pd.Timedelta(days=first.weekday())).to_pydatetime()
+    tables = {}
+    for kind, table in parsed.items():
+        out = table.copy()
+        for col in SCHEMA[kind]:
+            if col.kind == "time" and col.name in out:
+                out[col.name] = (out[col.name] - pd.Timestamp(origin)) / pd.Timedelta(minutes=1)
+        tables[kind] = out
+    arrival = tables["calls"]["arrived_at"].to_numpy(float)
+    start = math.floor(arrival.min() / MINUTES_PER_DAY) * MINUTES_PER_DAY
+    end = (math.floor(arrival.max() / MINUTES_PER_DAY) + 1) * MINUTES_PER_DAY
+    reps = int(tables["calls"]["rep"].nunique())
+    return Logs(tables, dict(sources), origin, start, end, reps)

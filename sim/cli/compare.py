@@ -1,0 +1,86 @@
+"""The ``compare`` command: scenarios on the same seeds, each against the first (paired t).
+
+Prints, per alternative, the KPI means, the difference to the first scenario with its 95%
+paired-t interval, whether it is significant and the variance reduction that common random
+numbers achieved; writes compare.csv and a chart. The comparison itself is `sim.experiments.compare`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from datetime import datetime
+from pathlib import Path
+
+from sim.cli.run import (
+    add_run_options,
+    check_run_options,
+    executor_for,
+    fmt,
+    load_for_run,
+    progress_bar,
+)
+from sim.cli.sweep import check_output
+from sim.experiments.compare import CompareResult, compare, write_compare
+from sim.measure.catalog import COST_KPIS
+
+# Department costs are in compare.csv; the terminal shows the headline KPIs only.
+_HIDDEN = frozenset(COST_KPIS) - {"cost_per_repair"}
+
+
+def compare_text(result: CompareResult) -> str:
+    """The terminal table: per alternative and KPI, both means, the difference and its CI."""
+    table = result.table.set_index(["scenario", "kpi"])
+    first = result.labels[0]
+    targeted = set(result.targeted_kpis)
+    lines = []
+    for label in result.labels[1:]:
+        lines.append(f"\n{label} vs {first} ({result.replications} replications, common random "
+                     "numbers; * = significant at 95%)")
+        lines.append(f"{'KPI':<26} {first[:12]:>12} {label[:12]:>12} {'diff':>12} "
+                     f"{'95% CI of diff':>27}   {'var. red.':>9}")
+        for kpi in dict.fromkeys(result.table["kpi"]):
+            row, ref = table.loc[(label, kpi)], table.loc[(first, kpi)]
+            if kpi in _HIDDEN or (math.isnan(row["mean"]) and math.isnan(ref["mean"])):
+                continue
+            ci = f"[{fmt(row['diff_ci_low'])}, {fmt(row['diff_ci_high'])}]"
+            star = "*" if row["significant"] else " "
+            name = f"{kpi} (target)" if kpi in targeted and kpi != "total_cost" else kpi
+            lines.append(f"{name:<26} {fmt(ref['mean']):>12} {fmt(row['mean']):>12} "
+                         f"{fmt(row['diff']):>12} {ci:>27} {star} "
+                         f"{fmt(row['variance_reduction'] + 0.0):>9}")  # + 0.0: no "-0.000"
+    return "\n".join(lines).lstrip("\n")
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    check_run_options(args)
+    scenarios = [load_for_run(path, args.overrides) for path in [args.first, *args.others]]
+    names = [s.name for s in scenarios]
+    out = args.out if args.out is not None else Path("results") / (
+        "compare-" + "-vs-".join(names[:3]) + (f"-and-{len(names) - 3}-more"
+                                               if len(names) > 3 else ""))
+    check_output(out)
+    started = datetime.now().astimezone()
+    reps = scenarios[0].replications if args.reps is None else args.reps
+    total = reps * len(scenarios)
+    with progress_bar(total, "compare", args.quiet) as progress:
+        result = compare(scenarios, reps, args.seed, executor=executor_for(args, total),
+                         progress=progress)
+    write_compare(result, out, args.argv, started)
+    if not args.quiet:
+        print(compare_text(result))
+        print(f"\nresults: {out}/")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``compare`` command to the CLI."""
+    p = sub.add_parser(
+        "compare", help="compare scenarios on the same seeds against the first (paired t)",
+        description="Run every scenario with the same seeds; per KPI, the difference to the "
+                    "first with a 95% paired-t CI and the variance reduction of common random "
+                    "numbers. --set applies to every scenario.")
+    p.add_argument("first", type=Path, help="the reference scenario")
+    p.add_argument("others", type=Path, nargs="+", help="scenarios to compare with it")
+    add_run_options(p, "results folder (default results/compare-A-vs-B)")
+    p.set_defaults(func=_cmd_compare)

@@ -1,0 +1,148 @@
+"""The ``fit`` command: a scenario file and a fit report from a company's event logs.
+
+``aftersales-sim fit --calls calls.csv [--work-orders ...] [--visits ...] [--parts ...]
+[--followups ...] [--complaints ...] [--base scenario.yaml] --out scenarios/fitted.yaml`` writes
+the fitted scenario and, next to it, ``fitted.fit/`` (``report.md``, charts, manifest) or
+``--report DIR``. ``--events DIR`` takes every log found in a folder (e.g. a run's ``events/``).
+``--backtest N`` simulates the fitted scenario N times and compares its KPIs with the records'
+(exit code 1 when one differs: the fit missed something).
+Bad logs exit with code 2 and ``FILE:ROW: column: message`` lines, and nothing is written. The
+fitting itself is ``sim.calibrate.fit``; the report ``sim.calibrate.report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from sim.calibrate.backtest import BackTest, backtest
+from sim.calibrate.fit import fit_files
+from sim.calibrate.measures import LOG_KPIS, kpi_summary
+from sim.calibrate.report import fitted_yaml, write_report
+from sim.calibrate.schema import KINDS
+from sim.cli.run import bad_input, check_run_options, executor_for, fmt
+from sim.output.atomic import atomic_write_text
+from sim.output.folder import is_finished
+from sim.scenario.loader import load_scenario_text
+
+OPTIONS = {kind: "--" + kind.replace("_", "-") for kind in KINDS}
+
+
+def log_paths(args: argparse.Namespace) -> dict[str, Path]:
+    """The log file of each kind: ``--events DIR`` first, then the per-kind options."""
+    paths: dict[str, Path] = {}
+    if args.events is not None:
+        if not args.events.is_dir():
+            raise bad_input("--events", f"{args.events} is not a folder")
+        for kind in KINDS:
+            for suffix in (".csv", ".parquet"):
+                if (args.events / f"{kind}{suffix}").is_file():
+                    paths[kind] = args.events / f"{kind}{suffix}"
+                    break
+    for kind in KINDS:
+        given = getattr(args, kind)
+        if given is not None:
+            paths[kind] = given
+    if "calls" not in paths:
+        raise bad_input("--calls", "the calls log is required (--calls FILE, or --events DIR "
+                                   "holding calls.csv)")
+    return paths
+
+
+def check_outputs(out: Path, report: Path) -> None:
+    """Refuse outputs that would overwrite something that is not ours, before any work."""
+    if out.is_dir():
+        raise bad_input("--out", f"{out} is a folder; give the scenario file to write, e.g. "
+                                 "scenarios/fitted.yaml")
+    if report.exists() and (not report.is_dir() or (any(report.iterdir())
+                                                    and not is_finished(report))):
+        raise bad_input("--report", f"{report} exists and is not a finished fit report; "
+                                    "choose another folder or remove it")
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    paths = log_paths(args)
+    report = args.report if args.report is not None else args.out.with_suffix(".fit")
+    check_outputs(args.out, report)
+    started = datetime.now().astimezone()
+    if args.backtest is not None and args.backtest < 2:
+        raise bad_input("--backtest", f"needs at least 2 replications, got {args.backtest}")
+    check_run_options(args)
+    fit = fit_files(paths, args.base, args.name or args.out.stem)
+    text = fitted_yaml(fit)
+    load_scenario_text(text, str(args.out))  # the file must load as it is written
+    checked = None
+    if args.backtest is not None:
+        checked = backtest(fit, args.backtest, args.seed,
+                           executor=executor_for(args, args.backtest))
+    write_report(fit, report, str(args.out), args.argv, started, checked)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.out, text)
+    if not args.quiet:
+        kpis = kpi_summary(fit.kpis, fit.confidence)
+        print(f"fitted {len(fit.dists)} distributions and {len(fit.params)} numbers from "
+              f"{', '.join(paths)} ({fit.logs.days:g} days); {len(fit.from_base)} keys from "
+              f"{'the base' if args.base else 'the minimal scenario'}")
+        for note in fit.notes:
+            print(f"note: {note}")
+        print(f"\n{'KPI on the records':<26} {'mean':>8} {'95% CI':>22}")
+        for name in LOG_KPIS:
+            if name in kpis:
+                est = kpis[name]
+                print(f"{name:<26} {fmt(est.value):>8} {f'[{fmt(est.low)}, {fmt(est.high)}]':>22}")
+        if checked is not None:
+            _print_backtest(checked)
+        print(f"\nscenario: {args.out}\nreport:   {report}/report.md")
+    if checked is not None and not checked.agrees:
+        print("the fitted scenario does not reproduce the records on "
+              + ", ".join(c.kpi for c in checked.checks if not c.agrees)
+              + " (see the report's back-test)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_backtest(bt: BackTest) -> None:
+    """The back-test as a table: both means and the interval of their difference."""
+    print(f"\nback-test: {bt.replications} replications of the fitted scenario (seed {bt.seed}), "
+          f"one value per {bt.unit}; difference intervals at {bt.each_level:.2%} each")
+    print(f"{'KPI':<22} {'records':>8} {'fitted':>8} {'difference interval':>22}  agrees")
+    for c in bt.checks:
+        print(f"{c.kpi:<22} {fmt(c.records.value):>8} {fmt(c.fitted.value):>8} "
+              f"{f'[{c.diff_low:+.4f}, {c.diff_high:+.4f}]':>22}  {'yes' if c.agrees else 'NO'}")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``fit`` command to the CLI."""
+    p = sub.add_parser(
+        "fit", help="fit a scenario to event logs (calls, work orders, visits, parts, ...)",
+        description="Estimate demand, durations, patience (with censoring), probabilities and "
+                    "lead times from event logs in the format of docs/event-logs.md; write a "
+                    "scenario (values the logs cannot tell come from --base, said so in "
+                    "comments) and a fit report next to it.")
+    p.add_argument("--events", type=Path, default=None, metavar="DIR",
+                   help="a folder of logs named calls.csv, work_orders.csv, ... (e.g. "
+                        "results/NAME/events)")
+    for kind, option in OPTIONS.items():
+        p.add_argument(option, dest=kind, type=Path, default=None, metavar="FILE",
+                       help=f"the {kind.replace('_', ' ')} log (CSV or .parquet)")
+    p.add_argument("--base", type=Path, default=None, metavar="SCENARIO",
+                   help="scenario for everything the logs cannot tell: staffing, costs, "
+                        "targets, policies (default: a minimal scenario)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE",
+                   help="the fitted scenario to write, e.g. scenarios/fitted.yaml")
+    p.add_argument("--report", type=Path, default=None, metavar="DIR",
+                   help="report folder (default: next to --out, e.g. scenarios/fitted.fit)")
+    p.add_argument("--name", default=None, help="scenario name (default: the --out file name)")
+    p.add_argument("--backtest", type=int, default=None, metavar="REPS",
+                   help="simulate the fitted scenario REPS times and compare its KPIs with the "
+                        "records' (in the report; exit code 1 when one differs)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the back-test (default: the fitted scenario's seed + 1)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="back-test worker processes (default: every core)")
+    p.add_argument("--dask", default=None, metavar="tcp://HOST:PORT",
+                   help="run the back-test on an existing Dask scheduler instead")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=_cmd_fit)

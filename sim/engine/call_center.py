@@ -1,0 +1,266 @@
+"""The phone side: inbound calls, agents, busy signals, abandonment, escalation, complaint cases.
+
+Owns the life of a call from arrival to hang-up and the complaint case a complaint call opens.
+It does not own what a repair call leads to (``on_repair`` hook, see ``sim.engine.field_service``) nor
+follow-up calls' outcome (``sim.engine.followup`` hands the agents an ``outbound`` job).
+
+Abandonment is decided lazily: a caller's patience deadline is drawn on arrival and checked when
+an agent reaches the call (FIFO makes that exact: a caller still queued at the deadline hangs up
+at the deadline). Only when ``lines`` is finite must abandonments be known earlier, to count free
+lines; then a heap of deadlines is purged at each arrival. With redial on (``on_failed`` set, see
+``sim.engine.redial``) each queued caller's deadline is an event, so a failed attempt is known when it
+happens.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from sim.engine.crew import Crew, FifoQueue, ProcessGen
+
+NAN = math.nan
+INF = math.inf
+
+# Call states. Plain ints: they are compared on every queue pop.
+WAITING, TALKING, HOLDING, WITH_SPECIALIST, DONE, ABANDONED, BLOCKED, HOLD_ABANDONED = range(8)
+STATE_NAMES = ("waiting", "talking", "holding", "with_specialist", "done", "abandoned",
+               "blocked", "hold_abandoned")
+
+
+@dataclass(slots=True, eq=False)
+class Call:
+    """One inbound contact; times in engine minutes, NaN where the step did not happen."""
+
+    id: int
+    kind: str
+    arrival: float
+    handle: float
+    deadline: float
+    escalate: bool
+    specialist_handle: float
+    hold_patience: float
+    origin: str = "customer"
+    attempt: int = 1
+    redial_of: int = -1
+    abandoned_before: int = 0
+    blocked_before: int = 0
+    waited_before: float = 0.0
+    state: int = WAITING
+    answer: float = NAN
+    end: float = NAN
+    abandon: float = NAN
+    hold_start: float = NAN
+    specialist_answer: float = NAN
+    specialist_end: float = NAN
+    work_order: int = -1
+
+
+@dataclass(slots=True, eq=False)
+class ComplaintCase:
+    """A complaint forwarded to the back office, worked against its deadline."""
+
+    id: int
+    call_id: int
+    opened: float
+    due: float
+    work: float
+    started: float = NAN
+    resolved: float = NAN
+
+
+class CallQueue:
+    """FIFO of waiting callers, skipping those whose patience ran out; then outbound work."""
+
+    def __init__(self, waiting_state: int, on_abandon: Callable[[Call], None]) -> None:
+        self.calls: deque[Call] = deque()
+        self.outbound: deque[Any] = deque()
+        self._waiting_state = waiting_state
+        self._on_abandon = on_abandon
+
+    def pop(self, now: float) -> Any:
+        """The first caller still waiting (inbound first), else the first outbound job."""
+        calls = self.calls
+        waiting = self._waiting_state
+        while calls:
+            call = calls.popleft()
+            if call.state != waiting:
+                continue
+            if call.deadline > now:
+                return call
+            self._on_abandon(call)
+        if self.outbound:
+            return self.outbound.popleft()
+        return None
+
+    def push(self, job: Any) -> None:
+        """Queue an inbound call (outbound jobs go straight to ``outbound``)."""
+        if isinstance(job, Call):
+            self.calls.append(job)
+        else:
+            self.outbound.append(job)
+
+
+class Lines:
+    """Finite phone lines: a call holds one from arrival to hang-up."""
+
+    def __init__(self, capacity: int, on_abandon: Callable[[Call], None]) -> None:
+        self.capacity = capacity
+        self.in_use = 0
+        self._deadlines: list[tuple[float, int, Call]] = []
+        self._on_abandon = on_abandon
+
+    def watch(self, call: Call) -> None:
+        """Remember a queued caller's deadline, to free the line when patience runs out."""
+        if call.deadline < INF:
+            heapq.heappush(self._deadlines, (call.deadline, call.id, call))
+
+    def admit(self, now: float) -> bool:
+        """Take a line for a new call, or refuse it (busy signal)."""
+        heap = self._deadlines
+        while heap and heap[0][0] <= now:
+            deadline, _, call = heapq.heappop(heap)
+            if call.state in (WAITING, HOLDING) and call.deadline == deadline:
+                self._on_abandon(call)
+        if self.in_use >= self.capacity:
+            return False
+        self.in_use += 1
+        return True
+
+
+class CallCenter:
+    """Agents, specialists, lines and complaint handlers, and the processes that use them."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        lines: int | None,
+        complaint_deadline_minutes: float | None,
+        complaint_work: Callable[[], float] | None,
+    ) -> None:
+        self.env = env
+        self.calls: list[Call] = []
+        self.cases: list[ComplaintCase] = []
+        self.lines = Lines(lines, self._abandon) if lines is not None else None
+        self.agents: Crew[Any] = Crew(env, "agents", CallQueue(WAITING, self._abandon),
+                                      self._agent_work)
+        self.specialists: Crew[Call] = Crew(env, "specialists", CallQueue(HOLDING, self._abandon),
+                                            self._consult)
+        self.handlers: Crew[ComplaintCase] = Crew(env, "complaint_handlers", FifoQueue(),
+                                                  self._resolve)
+        self._complaint_deadline = complaint_deadline_minutes
+        self._complaint_work = complaint_work
+        self.on_repair: Callable[[Call], None] | None = None
+        self.on_failed: Callable[[Call], None] | None = None
+        self._next_id = 0
+        self.outbound_work: Callable[[Any], ProcessGen] | None = None
+
+    def next_call_id(self) -> int:
+        """A fresh id for a call created during the run (after the pre-drawn ones)."""
+        self._next_id += 1
+        return self._next_id - 1
+
+    def arrivals(self, calls: list[Call]) -> ProcessGen:
+        """Process: deliver pre-drawn calls at their arrival times."""
+        env = self.env
+        self._next_id = max(self._next_id, len(calls))
+        for call in calls:
+            delay = call.arrival - env.now
+            if delay > 0:
+                yield env.timeout(delay)
+            self.receive(call)
+
+    def receive(self, call: Call) -> None:
+        """A call rings now: busy signal, an idle agent, or the queue."""
+        self.calls.append(call)
+        lines = self.lines
+        if lines is not None:
+            if not lines.admit(self.env.now):
+                call.state = BLOCKED
+                if self.on_failed is not None:
+                    self.on_failed(call)
+                return
+            if not self.agents.idle:
+                lines.watch(call)
+        if not self.agents.offer(call) and self.on_failed is not None:
+            self._watch_deadline(call)
+
+    def _watch_deadline(self, call: Call) -> None:
+        """Abandon a queued caller at the deadline itself, not when an agent next looks: a
+        caller who will call again must know when they hung up. (A call handed straight to
+        someone is not watched: its talk starts later in this same instant.)"""
+        if call.deadline == INF:
+            return
+        deadline, state = call.deadline, call.state
+        check = self.env.timeout(deadline - self.env.now)
+        check.callbacks.append(lambda _e: self._abandon(call) if (
+            call.state == state and call.deadline == deadline) else None)
+
+    def _abandon(self, call: Call) -> None:
+        call.abandon = call.deadline
+        call.state = ABANDONED if call.state == WAITING else HOLD_ABANDONED
+        if self.lines is not None:
+            self.lines.in_use -= 1
+        if self.on_failed is not None:
+            self.on_failed(call)
+
+    def _agent_work(self, job: Any) -> Generator[simpy.Event, Any, None]:
+        if not isinstance(job, Call):
+            assert self.outbound_work is not None
+            yield from self.outbound_work(job)
+            return
+        env = self.env
+        job.state = TALKING
+        job.answer = env.now
+        yield env.timeout(job.handle)
+        if job.escalate:
+            job.state = HOLDING
+            job.hold_start = env.now
+            job.deadline = env.now + job.hold_patience
+            if self.lines is not None and not self.specialists.idle:
+                self.lines.watch(job)
+            if not self.specialists.offer(job) and self.on_failed is not None:
+                self._watch_deadline(job)
+        else:
+            self._hang_up(job)
+
+    def _consult(self, call: Call) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        call.state = WITH_SPECIALIST
+        call.specialist_answer = env.now
+        yield env.timeout(call.specialist_handle)
+        call.specialist_end = env.now
+        self._hang_up(call)
+
+    def _hang_up(self, call: Call) -> None:
+        call.state = DONE
+        call.end = self.env.now
+        if self.lines is not None:
+            self.lines.in_use -= 1
+        if call.kind == "complaint" and self._complaint_work is not None:
+            assert self._complaint_deadline is not None
+            now = self.env.now
+            case = ComplaintCase(len(self.cases), call.id, now, now + self._complaint_deadline,
+                                 self._complaint_work())
+            self.cases.append(case)
+            self.handlers.offer(case)
+        elif call.kind == "repair" and self.on_repair is not None:
+            self.on_repair(call)
+
+    def close(self) -> None:
+        """At the end of the run, callers whose patience ran out while queued have hung up."""
+        now = self.env.now
+        for call in self.calls:
+            if call.state in (WAITING, HOLDING) and call.deadline <= now:
+                self._abandon(call)
+
+    def _resolve(self, case: ComplaintCase) -> Generator[simpy.Event, Any, None]:
+        case.started = self.env.now
+        yield self.env.timeout(case.work)
+        case.resolved = self.env.now

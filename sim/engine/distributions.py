@@ -1,0 +1,107 @@
+"""Samplers built from the scenario's distribution specs.
+
+The scenario module owns the *specs* (validated data that know their mean and variance); this
+module turns a spec into numbers: a vectorised ``sample`` and a buffered scalar ``Sampler`` for the
+event loop. Draws are made in blocks because one numpy call per event costs more than the event.
+Every sampler takes a ``scale`` so that a spec in hours or days is converted once into the
+engine's clock unit (minutes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from sim.scenario.dists import (
+    ConstantDist,
+    Distribution,
+    EmpiricalDist,
+    ExponentialDist,
+    GammaDist,
+    LognormalDist,
+    NormalDist,
+    TriangularDist,
+    UniformDist,
+)
+
+MINUTES_PER_HOUR = 60.0
+MINUTES_PER_DAY = 1440.0
+
+
+def sample(spec: Distribution, gen: np.random.Generator, size: int, scale: float = 1.0
+           ) -> np.ndarray:
+    """Draw ``size`` values of ``spec`` times ``scale`` from ``gen``."""
+    if isinstance(spec, ConstantDist):
+        values = np.full(size, spec.value, dtype=float)
+    elif isinstance(spec, ExponentialDist):
+        values = spec.mean * gen.standard_exponential(size)
+    elif isinstance(spec, LognormalDist):
+        sigma2 = math.log1p(spec.cv**2)
+        mu = math.log(spec.mean) - sigma2 / 2.0
+        values = np.exp(mu + math.sqrt(sigma2) * gen.standard_normal(size))
+    elif isinstance(spec, GammaDist):
+        shape = 1.0 / spec.cv**2
+        values = gen.standard_gamma(shape, size) * (spec.mean / shape)
+    elif isinstance(spec, UniformDist):
+        values = spec.low + (spec.high - spec.low) * gen.random(size)
+    elif isinstance(spec, TriangularDist):
+        values = gen.triangular(spec.low, spec.mode, spec.high, size)
+    elif isinstance(spec, NormalDist):
+        values = _truncated_normal(spec.mean, spec.sd, gen, size)
+    elif isinstance(spec, EmpiricalDist):
+        weights = None
+        if spec.weights is not None:
+            w = np.asarray(spec.weights, dtype=float)
+            weights = w / w.sum()
+        values = gen.choice(np.asarray(spec.values, dtype=float), size=size, p=weights)
+    else:  # pragma: no cover - the scenario union is closed
+        raise TypeError(f"unknown distribution {spec!r}")
+    return values * scale
+
+
+def _truncated_normal(mean: float, sd: float, gen: np.random.Generator, size: int
+                      ) -> np.ndarray:
+    """Normal(mean, sd) conditioned on >= 0, by rejection (resampling only the rejects)."""
+    if sd == 0.0:
+        return np.full(size, max(mean, 0.0))
+    out = mean + sd * gen.standard_normal(size)
+    bad = out < 0
+    tries = 0
+    while bad.any():
+        tries += 1
+        if tries > 200:  # mass above 0 is tiny: fall back to the boundary rather than spin
+            out[bad] = 0.0
+            break
+        out[bad] = mean + sd * gen.standard_normal(int(bad.sum()))
+        bad = out < 0
+    return out
+
+
+class Sampler:
+    """A scalar sampler over a block-drawn buffer: ``sampler()`` returns the next float."""
+
+    __slots__ = ("_block", "_draw", "_it")
+
+    def __init__(self, draw: Callable[[int], np.ndarray], block: int = 2048) -> None:
+        self._draw = draw
+        self._block = block
+        self._it: Iterator[float] = iter(())
+
+    def __call__(self) -> float:
+        try:
+            return next(self._it)
+        except StopIteration:
+            self._it = iter(self._draw(self._block).tolist())
+            return next(self._it)
+
+
+def sampler(spec: Distribution, gen: np.random.Generator, scale: float = 1.0) -> Sampler:
+    """A buffered scalar sampler of ``spec`` (times ``scale``) drawing from ``gen``."""
+    return Sampler(lambda n: sample(spec, gen, n, scale))
+
+
+def uniform_sampler(gen: np.random.Generator) -> Sampler:
+    """Buffered U(0,1) draws: the coin flips of one source (escalation, fix, reach...)."""
+    return Sampler(gen.random)

@@ -1,0 +1,275 @@
+"""The optimizer's decision variables: what a ``--decide`` path means and how a decision is set.
+
+This module owns turning ``--decide`` paths into integer variables (``Variable``,
+``decision_variables``), their search ranges (``with_bounds``) and writing one value per variable
+into a scenario (``apply_decision``). A path names either a staffing (``call_center.agents``: the
+bare integer, or the ``count`` of each shift), a SKU's replenishment policy
+(``parts.skus.*.policy``: one level per SKU that moves the whole policy), or any whole-number key.
+Paths take ``*`` and SKU or shift names where the scenario has a list. Where the search starts is
+``sim.experiments.optimize.start``, which re-exports these names; the search is ``sim.experiments.optimize.solve``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from sim.scenario.calendar import staffed_by_hour_of_week
+from sim.scenario.clock import Shift
+from sim.scenario.format import Scenario
+from sim.scenario.problems import Problem, ScenarioError
+
+Area = Literal["agents", "specialists", "complaint_handlers", "technicians", "depot", "stock",
+               "other"]
+
+# staffing path -> (area, cost rate key in `costs`)
+STAFFING: dict[str, tuple[Area, str]] = {
+    "call_center.agents": ("agents", "agent_per_hour"),
+    "call_center.escalation.specialists": ("specialists", "specialist_per_hour"),
+    "complaints.handlers": ("complaint_handlers", "complaint_handler_per_hour"),
+    "field_service.technicians": ("technicians", "technician_per_hour"),
+    "field_service.depot.technicians": ("depot", "depot_technician_per_hour"),
+}
+# the policy key that one stock variable moves, per policy type (the others follow it)
+POLICY_LEVEL = {"base_stock": "level", "sS": "s", "rQ": "r", "periodic": "S"}
+HOURS_PER_WEEK = 168.0
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One integer decision: the value at ``path``, and keys that move with it.
+
+    ``linked`` keys are set to ``max(0, value + offset)``: an (s, S) policy keeps S - s, and a
+    SKU's initial stock keeps its distance to the policy so that the run starts at the policy.
+    """
+
+    path: str
+    label: str
+    area: Area
+    current: int
+    lower: int
+    upper: int
+    unit_cost: float
+    linked: tuple[tuple[str, int], ...] = ()
+    group: str = ""
+
+    def assignments(self, value: int) -> dict[str, int]:
+        """Every key this variable sets, for one value."""
+        return {self.path: value, **{p: max(0, value + off) for p, off in self.linked}}
+
+
+# --------------------------------------------------------------------------------- paths
+
+
+def _dotted(path: KeyPath) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _resolve(data: Any, spec: str) -> list[tuple[KeyPath, Any]]:
+    """Concrete paths (list indexes as ints) matching a dotted path with ``*`` and names."""
+    found: list[tuple[KeyPath, Any]] = [((), data)]
+    for seg in spec.split("."):
+        nxt: list[tuple[KeyPath, Any]] = []
+        for prefix, node in found:
+            if isinstance(node, dict):
+                if node.get(seg) is not None:
+                    nxt.append(((*prefix, seg), node[seg]))
+            elif isinstance(node, list):
+                for i, item in enumerate(node):
+                    named = isinstance(item, dict) and seg in (item.get("sku"), item.get("name"))
+                    if seg == "*" or seg == str(i) or named:
+                        nxt.append(((*prefix, i), item))
+        found = nxt
+    return found
+
+
+def _get(data: Any, path: KeyPath) -> Any:
+    for p in path:
+        data = data[p]
+    return data
+
+
+def _set(data: Any, dotted: str, value: int) -> None:
+    keys: list[str | int] = [int(k) if k.isdigit() else k for k in dotted.split(".")]
+    _get(data, tuple(keys[:-1]))[keys[-1]] = value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _area_of(path: str) -> Area:
+    """The crew a path belongs to, "stock" under ``parts``, else "other"."""
+    for staff, (area, _) in STAFFING.items():
+        if path == staff or path.startswith(staff + "."):
+            return area
+    return "stock" if path.startswith("parts.") else "other"
+
+
+def weekly_hours(shift: Shift | None) -> float:
+    """Hours per week one person works on a shift (None: around the clock)."""
+    if shift is None:
+        return HOURS_PER_WEEK
+    return float(staffed_by_hour_of_week((shift.model_copy(update={"count": 1}),)).sum())
+
+
+def get_attr(scenario: Scenario, dotted: str) -> Any:
+    """The scenario's attribute at a dotted path, e.g. the shifts of ``call_center.agents``."""
+    node: Any = scenario
+    for name in dotted.split("."):
+        node = getattr(node, name)
+    return node
+
+
+def _problem(spec: str, message: str) -> ScenarioError:
+    return ScenarioError([Problem("--decide", None, spec, message)])
+
+
+def _staff_variables(scenario: Scenario, staff: str, node: Any, weeks: float,
+                     index: int | None) -> list[Variable]:
+    area, rate_key = STAFFING[staff]
+    rate = float(getattr(scenario.costs, rate_key))
+    if _is_int(node):
+        return [Variable(staff, staff, area, node, 0, node, weekly_hours(None) * rate * weeks)]
+    shifts = get_attr(scenario, staff)
+    out = []
+    for i, shift in enumerate(shifts):
+        if index is None or i == index:
+            out.append(Variable(f"{staff}.{i}.count", f"{staff}[{shift.name}]", area,
+                                shift.count, 0, shift.count,
+                                weekly_hours(shift) * rate * weeks, group=staff))
+    return out
+
+
+def _policy_variable(scenario: Scenario, data: dict[str, Any], sku_index: int) -> Variable:
+    sku = data["parts"]["skus"][sku_index]
+    policy = sku["policy"]
+    key = POLICY_LEVEL[policy["type"]]
+    base = f"parts.skus.{sku_index}"
+    value = int(policy[key])
+    linked = [(f"{base}.policy.S", policy["S"] - value)] if policy["type"] == "sS" else []
+    linked.append((f"{base}.initial_on_hand", int(sku["initial_on_hand"]) - value))
+    parts = scenario.parts
+    assert parts is not None
+    # one more unit of level keeps about one more unit on hand for the whole horizon
+    unit = float(sku["unit_cost"]) * parts.holding_rate_per_year * scenario.horizon_days / 365.0
+    lower = -1 if policy["type"] == "rQ" else 0
+    return Variable(f"{base}.policy.{key}", f"{sku['sku']} {policy['type']} {key}", "stock",
+                    value, lower, value, unit, tuple(linked))
+
+
+def decision_variables(scenario: Scenario, specs: Sequence[str]) -> list[Variable]:
+    """The integer variables that ``--decide`` paths name, in the order given, without repeats.
+
+    Args:
+        scenario: The base scenario.
+        specs: Dotted paths, e.g. ``call_center.agents`` or ``parts.skus.*.policy``.
+
+    Returns:
+        The variables, bounds still at the current values (see ``with_bounds``).
+
+    Raises:
+        ScenarioError: For a path that names nothing, or nothing that is a whole number.
+    """
+    data = scenario.model_dump(mode="json")
+    weeks = scenario.horizon_days / 7.0
+    out: dict[str, Variable] = {}
+    for spec in specs:
+        matches = _resolve(data, spec)
+        if not matches:
+            raise _problem(spec, "names nothing in the scenario; decide on a staffing ("
+                                 f"{', '.join(STAFFING)}), `parts.skus.*.policy`, or any "
+                                 "whole-number key (`*`, indexes and SKU/shift names select "
+                                 "list entries)")
+        for path, node in matches:
+            dotted = _dotted(path)
+            found = _classify(scenario, data, path, dotted, node, weeks)
+            if not found:
+                raise _problem(spec, f"`{dotted}` is {node!r}: not a staffing, a SKU policy or "
+                                     "a whole number")
+            for var in found:
+                out.setdefault(var.path, var)
+    return list(out.values())
+
+
+def _classify(scenario: Scenario, data: dict[str, Any], path: KeyPath, dotted: str, node: Any,
+              weeks: float) -> list[Variable]:
+    if dotted in STAFFING:
+        return _staff_variables(scenario, dotted, node, weeks, None)
+    for staff in STAFFING:
+        rest = dotted[len(staff) + 1:].split(".") if dotted.startswith(staff + ".") else []
+        if rest and rest[0].isdigit() and rest[1:] in ([], ["count"]):
+            return _staff_variables(scenario, staff, _get(data, tuple(staff.split("."))),
+                                    weeks, int(rest[0]))
+    if len(path) == 4 and path[:2] == ("parts", "skus") and path[3] == "policy":
+        return [_policy_variable(scenario, data, int(path[2]))]
+    if _is_int(node):
+        lower = -1 if path[-1] == "r" else 0  # an (r, Q) reorder point may be -1
+        return [Variable(dotted, dotted, _area_of(dotted), node, lower, node, 0.0)]
+    return []
+
+
+def with_bounds(scenario: Scenario, variables: Sequence[Variable], start: Mapping[str, int],
+                bounds: Mapping[str, tuple[int, int]]) -> list[Variable]:
+    """Set each variable's search range.
+
+    The default range is from the variable's natural minimum to twice the larger of its current
+    and starting values (at least 10 above). A bound's key (``*`` and names allowed) applies to
+    every variable whose path equals it or lies under it: ``call_center.agents`` bounds each
+    shift count, ``parts.skus.*.policy`` each SKU's level.
+
+    Args:
+        scenario: The base scenario.
+        variables: The decision variables.
+        start: Starting value per variable path.
+        bounds: Path -> (lowest, highest) value.
+
+    Returns:
+        The variables with ``lower`` and ``upper`` set.
+
+    Raises:
+        ScenarioError: For a bound that matches no variable or has lo > hi.
+    """
+    out = []
+    for v in variables:
+        top = max(v.current, start.get(v.path, v.current))
+        out.append(replace(v, upper=max(2 * top, top + 10)))
+    data = scenario.model_dump(mode="json")
+    for key, (lo, hi) in bounds.items():
+        if lo > hi:
+            raise ScenarioError([Problem("--bound", None, key, f"lower {lo} above upper {hi}")])
+        prefixes = [_dotted(path) for path, _ in _resolve(data, key)]
+        hits = [i for i, v in enumerate(out)
+                if any(v.path == p or v.path.startswith(p + ".") for p in prefixes)]
+        if not hits:
+            raise ScenarioError([Problem("--bound", None, key, "matches no decided variable ("
+                                         + ", ".join(v.path for v in out) + ")")])
+        for i in hits:
+            out[i] = replace(out[i], lower=lo, upper=hi)
+    return out
+
+
+def apply_decision(scenario: Scenario, variables: Sequence[Variable], values: Sequence[int]
+                   ) -> Scenario | None:
+    """The scenario with the decided values set, or None if it is not a valid scenario.
+
+    Args:
+        scenario: The base scenario.
+        variables: The decision variables.
+        values: One value per variable.
+
+    Returns:
+        The validated scenario, or None (e.g. an (s, S) policy with s >= S).
+    """
+    data = scenario.model_dump(mode="json")
+    for var, value in zip(variables, values, strict=True):
+        for path, v in var.assignments(int(value)).items():
+            _set(data, path, v)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError:
+        return None

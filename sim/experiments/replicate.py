@@ -1,0 +1,213 @@
+"""The experiment layer: replications with confidence intervals, shared by the CLI and the app.
+
+``replicate`` is the one way to run a scenario: it derives one seed per replication from the run's
+seed, runs them on an executor, and returns tidy tables (one row per replication; daily and
+hourly series with a ``rep`` column) plus the summary with t-intervals and target verdicts.
+Nothing here knows SimPy; the engine is reached through ``sim.engine.model.simulate`` only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.engine.model import simulate
+from sim.engine.rng import replication_seed
+from sim.experiments.executors import Executor, make_executor
+from sim.experiments.store import ReplicationStore, scenario_digest
+from sim.measure.catalog import KPI_BY_NAME
+from sim.measure.costs import MARGIN, REVENUE, TOTAL
+from sim.measure.kpis import WAIT_BIN_EDGES_SECONDS, Outcome, measure
+from sim.measure.repairs import TURNAROUND_BIN_EDGES_HOURS
+from sim.measure.stats import TargetJudgement, judge_target, summarize, t_interval
+from sim.scenario.format import Scenario
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A scenario's replications and everything computed from them."""
+
+    scenario: Scenario
+    seed: int
+    replications: pd.DataFrame
+    daily: pd.DataFrame
+    hourly: pd.DataFrame
+    monthly: pd.DataFrame
+    budget: pd.DataFrame
+    wait_hist: pd.DataFrame
+    turnaround_hist: pd.DataFrame
+    summary: pd.DataFrame
+    targets: dict[str, TargetJudgement]
+    events: dict[str, pd.DataFrame] | None = None
+
+    @property
+    def kpi_names(self) -> list[str]:
+        """KPI columns of ``replications``, in catalogue order."""
+        return [c for c in self.replications.columns if c not in ("rep", "seed")]
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(scenario_json: str) -> Scenario:
+    return Scenario.model_validate_json(scenario_json)
+
+
+def run_replication(scenario_json: str, rep: int, root_seed: int, events: bool = False
+                    ) -> tuple[str, int, int, Outcome]:
+    """Task for an executor: one replication, from plain (picklable) arguments.
+
+    With ``events``, the outcome also carries the replication's event logs (``sim.calibrate.logs``).
+    """
+    scenario = _parse(scenario_json)
+    seed = replication_seed(root_seed, rep)
+    replication = simulate(scenario, seed)
+    outcome = measure(scenario, replication)
+    if events:
+        from sim.calibrate.logs import event_tables
+
+        outcome = dataclasses.replace(outcome, events=event_tables(scenario, replication))
+    return scenario_digest(scenario_json), rep, seed, outcome
+
+
+def replicate(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    store: ReplicationStore | None = None,
+    events: bool = False,
+) -> RunResult:
+    """Run ``replications`` replications of ``scenario`` (defaults: the scenario's own keys).
+
+    With ``events``, the result carries the event logs of every replication (``sim.calibrate.logs``).
+    """
+    return replicate_many([scenario], replications, seed, workers, executor, progress, store,
+                          events)[0]
+
+
+def replicate_many(
+    scenarios: Sequence[Scenario],
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    store: ReplicationStore | None = None,
+    events: bool = False,
+) -> list[RunResult]:
+    """Run several scenarios with the same seeds (common random numbers), in one pool.
+
+    Defaults come from the first scenario. With a ``store``, replications already on disk are
+    read back instead of rerun and new ones are kept as they finish (resume after interruption).
+    """
+    if not scenarios:
+        return []
+    reps = scenarios[0].replications if replications is None else replications
+    root = scenarios[0].seed if seed is None else seed
+    payloads = [s.model_dump_json() for s in scenarios]
+    digests = [scenario_digest(p) for p in payloads]
+    done: dict[str, dict[int, tuple[int, Outcome]]] = {d: {} for d in digests}
+    tasks = []
+    for payload, digest in dict(zip(payloads, digests, strict=True)).items():
+        for r in range(reps):
+            # Event logs are not kept in the store: a run that wants them recomputes.
+            kept = store.get(digest, root, r) if store is not None and not events else None
+            if kept is not None:
+                done[digest][r] = kept
+            else:
+                tasks.append((payload, r, root, events))
+    total = len(done) * reps
+    finished = sum(len(v) for v in done.values())
+    if progress is not None and finished:
+        progress(finished, total)
+    if tasks:
+        if executor is None:
+            executor = make_executor(workers, len(tasks))
+        for digest, rep, rep_seed, outcome in executor.run(run_replication, tasks):
+            done[digest][rep] = (rep_seed, outcome)
+            if store is not None:
+                store.put(digest, root, rep, rep_seed, outcome)
+            finished += 1
+            if progress is not None:
+                progress(finished, total)
+    return [assemble(s, root, done[d]) for s, d in zip(scenarios, digests, strict=True)]
+
+
+def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outcome]]
+             ) -> RunResult:
+    """Tidy tables and the summary from per-replication outcomes (in replication order)."""
+    order = sorted(outcomes)
+    rows = []
+    for r in order:
+        rep_seed, outcome = outcomes[r]
+        rows.append({"rep": r, "seed": rep_seed, **outcome.kpis})
+    replications = pd.DataFrame(rows)
+    known = [k for k in KPI_BY_NAME if k in replications.columns]
+    extra = [k for k in replications.columns if k not in known and k not in ("rep", "seed")]
+    replications = replications[["rep", "seed", *known, *extra]]
+
+    def stacked(get: Callable[[Outcome], pd.DataFrame]) -> pd.DataFrame:
+        return pd.concat([get(outcomes[r][1]).assign(rep=r) for r in order], ignore_index=True)
+
+    def event_log(kind: str) -> pd.DataFrame:
+        table = pd.concat([(outcomes[r][1].events or {})[kind].assign(rep=r) for r in order],
+                          ignore_index=True)
+        return table[["rep", *[c for c in table.columns if c != "rep"]]]
+
+    daily = stacked(lambda o: o.daily)
+    hourly = stacked(lambda o: o.hourly)
+    daily = daily[["rep", *[c for c in daily.columns if c != "rep"]]]
+    hourly = hourly[["rep", *[c for c in hourly.columns if c != "rep"]]]
+    monthly = stacked(lambda o: o.monthly)
+    monthly = monthly[["rep", "month", "department", "cost"]]
+    counts = np.sum([outcomes[r][1].wait_hist for r in order], axis=0)
+    wait_hist = pd.DataFrame({"bin_low_seconds": WAIT_BIN_EDGES_SECONDS[:-1],
+                              "bin_high_seconds": WAIT_BIN_EDGES_SECONDS[1:],
+                              "count": counts})
+    counts = np.sum([outcomes[r][1].turnaround_hist for r in order], axis=0)
+    turnaround_hist = pd.DataFrame({"bin_low_hours": TURNAROUND_BIN_EDGES_HOURS[:-1],
+                                    "bin_high_hours": TURNAROUND_BIN_EDGES_HOURS[1:],
+                                    "count": counts})
+    kpis = [*known, *extra]
+    summary = summarize(replications, kpis,
+                        bounds={k: KPI_BY_NAME[k].bounds for k in kpis if k in KPI_BY_NAME})
+    targets = {}
+    for name, target in scenario.targets.items():
+        interval = t_interval(replications[name].to_numpy(float)) if name in replications \
+            else t_interval([])
+        targets[name] = judge_target(interval, target, KPI_BY_NAME[name].direction)
+    logs = None
+    if order and all(outcomes[r][1].events is not None for r in order):
+        logs = {kind: event_log(kind) for kind in outcomes[order[0]][1].events or {}}
+    return RunResult(scenario, seed, replications, daily, hourly, monthly, budget_table(monthly),
+                     wait_hist, turnaround_hist, summary, targets, logs)
+
+
+def budget_table(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Cost per department per month with its interval over replications, plus a ``total``
+    row; with revenue, ``revenue`` and ``margin`` (revenue - total) rows too."""
+    income = monthly["department"] == REVENUE
+    costs = monthly[~income]
+    totals = (costs.groupby(["rep", "month"], as_index=False)["cost"].sum()
+              .assign(department=TOTAL))
+    parts = [costs, totals]
+    if income.any():
+        revenue = monthly[income]
+        margin = revenue.merge(totals, on=["rep", "month"], suffixes=("", "_total"))
+        parts += [revenue, margin.assign(cost=margin["cost"] - margin["cost_total"],
+                                         department=MARGIN)[["rep", "month", "department",
+                                                             "cost"]]]
+    rows = []
+    for (month, dept), group in pd.concat(parts).groupby(["month", "department"], sort=False):
+        ci = t_interval(group["cost"].to_numpy(float))
+        rows.append({"month": int(month), "department": dept, "mean": ci.mean, "std": ci.std,
+                     "ci_low": ci.ci_low, "ci_high": ci.ci_high, "n": ci.n})
+    return pd.DataFrame(rows).sort_values(["month"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,298 @@
+"""The scenario format: pydantic models for every section of a scenario file.
+
+This module owns the contract of `/work/shared/scenario-format.md` as code: keys, defaults
+(defaults live here and nowhere else), allowed values and the cross-field rules. The JSON schema
+generated from these models (`schemas/scenario.schema.json`) is the user reference, so every field
+has a description. Leaf types live in `sim.scenario.base` (base model, numbers, checks),
+`sim.scenario.dists`, `sim.scenario.clock` and `sim.scenario.profiles` (profiles; re-exports all);
+the demand, call-center and complaints sections in `sim.scenario.calls`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from sim.measure.catalog import KPI_NAMES
+from sim.scenario.base import (
+    CONTACT_TYPES,
+    Float,
+    NonNegFloat,
+    NonNegInt,
+    PosFloat,
+    Probability,
+    StrictModel,
+    rule_error,
+)
+from sim.scenario.calls import CallCenter, Complaints, Demand
+from sim.scenario.clock import Staffing
+from sim.scenario.disruptions import (
+    Disruption,
+)
+from sim.scenario.dists import (
+    ConstantDist,
+    Distribution,
+)
+from sim.scenario.inventory import (
+    Parts,
+)
+
+# --- field service ---------------------------------------------------------------------------
+
+
+class PromisedHours(StrictModel):
+    """Promised time from the call to the fix, by repair route."""
+
+    onsite: PosFloat = Field(48.0, description="On-site repairs (hours, > 0).")
+    depot: PosFloat = Field(96.0, description="Carry-in (depot) repairs (hours, > 0).")
+
+
+class Booking(StrictModel):
+    """Appointment booking; absent = a work order goes to the first free technician."""
+
+    min_lead_hours: NonNegFloat = Field(
+        0.0, description="Earliest appointment after the call, in hours (>= 0).")
+
+
+class Depot(StrictModel):
+    """Carry-in repair at the depot bench."""
+
+    technicians: Staffing = Field(description="Bench technicians: a whole number or shifts.")
+    transit_hours: Distribution = Field(
+        ConstantDist(value=0.0), description="Shipping time of the device to the depot.")
+    repair_minutes: Distribution = Field(description="Bench work time per repair.")
+
+
+class FieldService(StrictModel):
+    """Repairs on site by mobile technicians, or at the depot; needed when repairs have a share."""
+
+    onsite_share: Probability = Field(
+        1.0, description="Share of repairs done on site (0-1); the rest go to the depot, which "
+                         "is then required.")
+    promised_hours: PromisedHours = Field(
+        default_factory=PromisedHours, description="Promised hours by repair route.")
+    dispatch_rule: Literal["fifo", "earliest_due"] = Field(
+        "fifo", description="Order of waiting work orders: `fifo` or `earliest_due`.")
+    technicians: Staffing = Field(description="Mobile technicians: a whole number or shifts.")
+    travel_minutes: Distribution = Field(ConstantDist(value=0.0),
+                                         description="Travel time per visit.")
+    diagnosis_minutes: Distribution = Field(ConstantDist(value=0.0),
+                                            description="Diagnosis time per visit.")
+    repair_minutes: Distribution = Field(description="Repair work time per visit.")
+    fix_probability: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0, strict=True,
+        description="Probability that a visit with the right part fixes the fault (0 < p <= 1).")
+    quality_pass_probability: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0, strict=True,
+        description="Probability that a repair holds; a failed one comes back as a rework job "
+                    "(0 < p <= 1).")
+    spot_check_share: Probability = Field(
+        0.0, description="Share of finished repairs that are quality-checked (0-1).")
+    rework_delay_hours: Distribution = Field(
+        ConstantDist(value=72.0),
+        description="Time from a failed repair until the customer reports it again.")
+    booking: Booking | None = Field(
+        None, description="Appointment booking; absent = first free technician.")
+    depot: Depot | None = Field(None, description="Carry-in repair; absent = all on site.")
+
+    @model_validator(mode="after")
+    def _depot_needed(self) -> FieldService:
+        if self.onsite_share < 1 and self.depot is None:
+            raise rule_error([(
+                "depot",
+                f"onsite_share is {self.onsite_share:g}, so {1 - self.onsite_share:.3g} of "
+                "repairs go to the depot: add a `depot` section {technicians, repair_minutes} "
+                "or set onsite_share to 1")])
+        return self
+
+
+# --- follow-up, satisfaction, costs ----------------------------------------------------------
+
+
+class Followup(StrictModel):
+    """Follow-up contact after a repair; absent = no follow-ups."""
+
+    channel: Literal["call", "visit"] = Field(
+        "call", description="`call`: agents phone the customer; `visit`: a technician calls in "
+                            "person (travel + call time).")
+    within_hours: PosFloat = Field(72.0, description="Deadline after the fix (hours, > 0).")
+    call_minutes: Distribution = Field(ConstantDist(value=4.0),
+                                       description="Duration of a follow-up contact.")
+    reach_probability: Probability = Field(
+        1.0, description="Probability that an attempt reaches the customer (0-1).")
+    retry_hours: PosFloat = Field(4.0, description="Delay between attempts (hours, > 0).")
+    complaint_probability_if_unhappy: Probability = Field(
+        0.0, description="Probability that an unhappy, reached customer files a complaint.")
+
+
+class Satisfaction(StrictModel):
+    """Satisfaction score 1-5 of each customer journey.
+
+    score = clip(base - sum(weight x journey quantity), 1, 5); the weights are in score points.
+    """
+
+    base: Annotated[float, Field(ge=1, le=5)] = Field(
+        4.6, strict=True, description="Score of a flawless journey (1-5).")
+    unhappy_below: Annotated[float, Field(ge=1, le=5)] = Field(
+        3.0, strict=True, description="Scores below this count as unhappy (1-5).")
+    per_wait_minute: NonNegFloat = Field(0.05, description="Points per minute waited on the phone.")
+    abandoned_penalty: NonNegFloat = Field(0.8, description="Points for hanging up unanswered.")
+    blocked_penalty: NonNegFloat = Field(0.5, description="Points for a busy signal.")
+    late_penalty: NonNegFloat = Field(1.0, description="Points for a repair later than promised.")
+    per_late_day: NonNegFloat = Field(0.2, description="Points per day beyond the promise.")
+    per_extra_visit: NonNegFloat = Field(0.4, description="Points per visit beyond the first.")
+    rework_penalty: NonNegFloat = Field(1.2, description="Points for a repair that failed.")
+    part_wait_per_day: NonNegFloat = Field(0.1, description="Points per day waited for a part.")
+
+
+class Costs(StrictModel):
+    """Cost rates in `currency`; 0 = not costed."""
+
+    agent_per_hour: NonNegFloat = Field(0.0, description="Per staffed agent hour.")
+    specialist_per_hour: NonNegFloat = Field(0.0, description="Per staffed specialist hour.")
+    complaint_handler_per_hour: NonNegFloat = Field(
+        0.0, description="Per staffed complaint-handler hour.")
+    technician_per_hour: NonNegFloat = Field(0.0, description="Per staffed technician hour.")
+    depot_technician_per_hour: NonNegFloat = Field(
+        0.0, description="Per staffed depot (bench) technician hour.")
+    travel_per_visit: NonNegFloat = Field(0.0, description="Per on-site visit.")
+    late_repair_penalty: NonNegFloat = Field(0.0, description="Per repair later than promised.")
+    overtime_factor: Annotated[float, Field(ge=1)] = Field(
+        1.5, strict=True, description="Multiplier on hourly rates for overtime (>= 1).")
+
+
+class RepairFees(StrictModel):
+    """The fee a customer pays for a repair, by route."""
+
+    onsite: NonNegFloat = Field(0.0, description="Per paid on-site repair.")
+    depot: NonNegFloat = Field(0.0, description="Per paid carry-in (depot) repair.")
+
+
+class Revenue(StrictModel):
+    """What customers pay for repairs: the revenue side of the budget."""
+
+    repair_fee: RepairFees = Field(
+        default_factory=RepairFees,
+        description="Charged once per repair job finished (a rework job is free), by route.")
+    warranty_share: Probability = Field(
+        0.0, description="Share of repair jobs under warranty: no fee and no parts billed (0-1).")
+    parts_markup: NonNegFloat = Field(
+        0.0, description="A paid repair's part is billed at its unit cost x (1 + markup); 0 = "
+                         "at cost.")
+
+
+# --- the scenario ----------------------------------------------------------------------------
+
+
+def _kpi_name(name: str) -> str:
+    if name not in KPI_NAMES:
+        close = difflib.get_close_matches(name, KPI_NAMES, n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        raise ValueError(f"unknown KPI `{name}`; {hint}allowed: {', '.join(KPI_NAMES)}")
+    return name
+
+
+MAX_DAYS = 3660  # ten years: enough for any plan, and a bound on the cost of a run
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+KpiName = Annotated[str, AfterValidator(_kpi_name), Field(json_schema_extra={"enum": KPI_NAMES})]
+"""A KPI name from `sim.measure.catalog.KPI_NAMES`."""
+
+
+class Scenario(StrictModel):
+    """One what-if scenario of an after-sales service company."""
+
+    name: str = Field(json_schema_extra={"pattern": NAME_PATTERN.pattern, "minLength": 1,
+                                         "maxLength": 64},
+                      description="Scenario name, also the default results folder: letters, "
+                                  "digits, `_`, `.`, `-`, starting with a letter or digit.")
+    description: str = Field("", description="Free text.")
+    currency: str = Field("EUR", min_length=1, max_length=16,
+                          description="Currency of every amount.")
+    seed: NonNegInt = Field(20261129, description="Root seed of the random streams (>= 0).")
+    replications: Annotated[int, Field(ge=1, le=10000)] = Field(
+        10, strict=True, description="Independent runs (1-10000).")
+    warmup_days: Annotated[float, Field(ge=0, le=MAX_DAYS)] = Field(
+        0.0, strict=True,
+        description=f"Days simulated before statistics start (0-{MAX_DAYS}).")
+    horizon_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] = Field(
+        91.0, strict=True, description=f"Measured days after the warm-up (> 0, at most "
+                                       f"{MAX_DAYS}).")
+    start_date: dt.date | None = Field(
+        None, description="Calendar date of day 0 (a Monday) for event logs; absent = the "
+                          "Monday of the current week.")
+    demand: Demand = Field(description="Arrivals of contacts.")
+    call_center: CallCenter = Field(description="Inbound call handling.")
+    complaints: Complaints | None = Field(
+        None, description="Complaint resolution; absent = a complaint ends with its call.")
+    field_service: FieldService | None = Field(
+        None, description="Repairs; required when `repair` has a share in the mix.")
+    parts: Parts | None = Field(None, description="Spare parts; absent = no parts needed.")
+    followup: Followup | None = Field(None, description="Follow-ups; absent = none.")
+    satisfaction: Satisfaction = Field(default_factory=Satisfaction,
+                                       description="Customer satisfaction score model.")
+    costs: Costs = Field(default_factory=Costs, description="Cost rates; default all 0.")
+    revenue: Revenue | None = Field(
+        None, description="Repair fees and parts billed; absent = revenue not modelled (the "
+                          "budget shows costs only).")
+    disruptions: tuple[Disruption, ...] = Field(
+        (), description="Supply-side shocks (supplier delay, absence, system outage, part "
+                        "need, skill gap); absent = none. Demand shocks are `demand.events`.")
+    targets: dict[KpiName, Float] = Field(
+        default_factory=dict,
+        description="KPI name -> threshold; whether it is a minimum or a maximum is known per "
+                    "KPI (see the KPI catalogue). Absent = nothing is judged.")
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, v: str) -> str:
+        # A friendlier message than a regular expression: the name becomes a folder name.
+        if not (1 <= len(v) <= 64 and NAME_PATTERN.match(v)):
+            raise ValueError(f"`{v}` cannot be a scenario name: use 1-64 letters, digits, `_`, "
+                             "`.` or `-`, starting with a letter or digit (it names the results "
+                             "folder)")
+        return v
+
+    @field_validator("start_date")
+    @classmethod
+    def _monday(cls, v: dt.date | None) -> dt.date | None:
+        if v is not None and v.weekday() != 0:
+            raise ValueError(f"start_date must be a Monday (day 0 is a Monday); {v} is a "
+                             f"{v.strftime('%A')}")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        problems: list[tuple[str, str]] = []
+        repair_share = self.demand.share("repair")
+        if repair_share > 0 and self.field_service is None:
+            problems.append((
+                "field_service",
+                f"repair has a share of {repair_share:g} in demand.mix, so a `field_service` "
+                "section {technicians, repair_minutes, ...} is required (or set repair to 0)"))
+        for t in CONTACT_TYPES:
+            if self.demand.share(t) > 0 and t not in self.call_center.handle_minutes:
+                problems.append((
+                    f"call_center.handle_minutes.{t}",
+                    f"{t} has a share of {self.demand.share(t):g} in demand.mix, so its handle "
+                    "time is required (a number of minutes or a distribution)"))
+        known = {s.sku for s in self.parts.skus} if self.parts is not None else set()
+        for i, d in enumerate(self.disruptions):
+            unknown = [k for k in getattr(d, "skus", ()) if k not in known]
+            if unknown:
+                problems.append((
+                    f"disruptions.{i}.skus",
+                    f"unknown SKU {', '.join(unknown)}; the parts section has "
+                    f"{', '.join(sorted(known)) or 'no SKUs'}"))
+        if problems:
+            raise rule_error(problems)
+        return self
+
+    @property
+    def run_days(self) -> float:
+        """Total simulated days: warm-up plus horizon."""
+        return self.warmup_days + self.horizon_days

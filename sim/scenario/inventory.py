@@ -1,0 +1,142 @@
+"""The spare-parts section of a scenario: SKUs and their replenishment policies.
+
+Split from `sim.scenario.format` to keep each module readable; `sim.scenario.format` re-exports everything.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from sim.scenario.base import (
+    NonNegFloat,
+    NonNegInt,
+    PosFloat,
+    PosInt,
+    Probability,
+    StrictModel,
+    check_sum,
+    check_tag,
+    check_unique,
+)
+from sim.scenario.dists import Distribution
+
+# --- parts -----------------------------------------------------------------------------------
+
+
+class BaseStockPolicy(StrictModel):
+    """Order one unit for each unit used, keeping the inventory position at `level`."""
+
+    type: Literal["base_stock"] = Field(description="Always `base_stock`.")
+    level: NonNegInt = Field(description="Target inventory position (>= 0).")
+
+    @property
+    def reorder_point(self) -> int | None:
+        """Position at or below which an order is placed (level - 1)."""
+        return self.level - 1
+
+
+class SSPolicy(StrictModel):
+    """(s, S): when the position falls to s or below, order up to S."""
+
+    type: Literal["sS"] = Field(description="Always `sS`.")
+    s: NonNegInt = Field(description="Reorder point (>= 0, < S).")
+    S: PosInt = Field(description="Order-up-to level (>= 1, > s).")
+
+    @model_validator(mode="after")
+    def _order(self) -> SSPolicy:
+        if not self.s < self.S:
+            raise ValueError(f"sS needs s < S (got s {self.s}, S {self.S})")
+        return self
+
+    @property
+    def reorder_point(self) -> int | None:
+        """Position at or below which an order is placed (s)."""
+        return self.s
+
+
+class RQPolicy(StrictModel):
+    """(r, Q): when the position falls to r or below, order Q units."""
+
+    type: Literal["rQ"] = Field(description="Always `rQ`.")
+    r: Annotated[int, Field(ge=-1)] = Field(
+        strict=True, description="Reorder point (>= -1; -1 lets the position start at 0).")
+    Q: PosInt = Field(description="Order quantity (>= 1).")
+
+    @property
+    def reorder_point(self) -> int | None:
+        """Position at or below which an order is placed (r)."""
+        return self.r
+
+
+class PeriodicPolicy(StrictModel):
+    """Periodic review: every `review_days`, order up to S."""
+
+    type: Literal["periodic"] = Field(description="Always `periodic`.")
+    review_days: PosFloat = Field(description="Days between reviews (> 0).")
+    S: NonNegInt = Field(description="Order-up-to level (>= 0).")
+
+    @property
+    def reorder_point(self) -> int | None:
+        """None: a periodic policy has no reorder point."""
+        return None
+
+
+POLICY_TYPES: tuple[str, ...] = ("base_stock", "sS", "rQ", "periodic")
+
+
+def _to_policy(value: Any) -> Any:
+    if isinstance(value, dict):
+        check_tag(value, "type", POLICY_TYPES, "a policy")
+    return value
+
+
+Policy = Annotated[
+    BaseStockPolicy | SSPolicy | RQPolicy | PeriodicPolicy,
+    Field(discriminator="type"),
+    BeforeValidator(_to_policy),
+]
+"""Replenishment policy of one SKU, chosen by `type`."""
+
+
+class Sku(StrictModel):
+    """One spare part and how it is replenished."""
+
+    sku: str = Field(min_length=1, description="Part name (unique).")
+    share: Probability = Field(description="Share of part requests for this SKU (0-1); the "
+                                           "shares of all SKUs sum to 1.")
+    unit_cost: NonNegFloat = Field(description="Purchase cost per unit, in `currency` (>= 0).")
+    initial_on_hand: NonNegInt = Field(description="Units in stock at time 0 (>= 0).")
+    policy: Policy = Field(description="base_stock {level} | sS {s, S} | rQ {r, Q} | "
+                                       "periodic {review_days, S}.")
+    lead_time_days: Distribution = Field(description="Days from order to receipt.")
+    reject_rate: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.0, strict=True, description="Share of received units failing inspection (0 <= x < 1).")
+    shrinkage_per_year: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.0, strict=True,
+        description="Rate at which a unit on the shelf is lost (damage, theft, misplacement), "
+                    "per year (0.05 = about 5% of the stock a year); the books see a loss only "
+                    "at a count or when a technician finds the shelf empty (0-10).")
+
+
+class Parts(StrictModel):
+    """Spare parts for repairs; absent = repairs need no parts."""
+
+    need_probability: Probability = Field(
+        1.0, description="Share of repair jobs that need a part (0-1).")
+    skus: tuple[Sku, ...] = Field(min_length=1, description="The parts (at least one).")
+    holding_rate_per_year: NonNegFloat = Field(
+        0.24, description="Holding cost per year as a share of the stock value (>= 0).")
+    order_cost: NonNegFloat = Field(0.0, description="Fixed cost per replenishment order.")
+    count_days: PosFloat | None = Field(
+        None, description="Days between stock counts, which set every SKU's books to what is "
+                          "on the shelf; absent = no scheduled counts (a shelf found empty is "
+                          "still corrected on the spot).")
+
+    @field_validator("skus")
+    @classmethod
+    def _skus(cls, v: tuple[Sku, ...]) -> tuple[Sku, ...]:
+        check_unique(tuple(s.sku for s in v), "sku name(s)")
+        check_sum([s.share for s in v], "sku shares")
+        return v

@@ -1,0 +1,241 @@
+"""Reading scenario files: YAML to a validated `Scenario`, with errors a planner can act on.
+
+This module owns everything between the bytes of a scenario file and a `Scenario`: the size cap,
+reading the file, `--set` overrides, the scenario-specific messages, writing a resolved scenario
+back to YAML, the JSON schema, and the static capacity check; also reading the text of the other
+small documents (`read_text_file`: stress and experiment files) under the same cap. The models
+and their rules live in `sim.scenario.format`. The YAML machinery is shared with other documents and
+re-exported here: safe reading, overrides, writing and `load_document` (any pydantic model, same
+rules and `FILE:LINE: key.path: message` errors) are `sim.scenario.yaml_io`; `Problem`, `ScenarioError`
+and the translation of validation errors are `sim.scenario.problems`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from sim.scenario.base import CONTACT_TYPES, DAYS
+from sim.scenario.calendar import hourly_shares, staffed_by_hour_of_week, weekly_weights
+from sim.scenario.format import Scenario
+from sim.scenario.problems import (
+    Problem,
+    ScenarioError,
+    line_of,
+    validation_problems,
+)
+from sim.scenario.yaml_io import (
+    MAX_BYTES,
+    YamlProblem,
+    apply_overrides,
+    read_yaml,
+    to_yaml,
+)
+
+# --- public API ------------------------------------------------------------------------------
+
+
+def load_scenario_text(text: str, source: str = "<text>", overrides: Sequence[str] = ()
+                       ) -> Scenario:
+    """Validate scenario YAML given as text (an upload, a test fixture).
+
+    Args:
+        text: The YAML document.
+        source: Name used for the text in error messages.
+        overrides: `dotted.path=value` settings applied before validation.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: With one problem per error, each naming the line and key path.
+    """
+    # Every character is at least one byte: a long text is refused before encoding it.
+    size = len(text) if len(text) > MAX_BYTES else len(text.encode("utf-8", errors="replace"))
+    if size > MAX_BYTES:
+        raise ScenarioError([Problem(source, None, "", _too_big(size))])
+    try:
+        data, tree = read_yaml(text)
+    except YamlProblem as fail:
+        raise ScenarioError([Problem(source, fail.line, fail.path, fail.message)]) from None
+    if data is None:
+        raise ScenarioError([Problem(source, None, "", "the file is empty (or only comments): a "
+                                     "scenario needs at least `name`, `demand` and "
+                                     "`call_center`")])
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(source, line_of(tree, ()), "",
+                                     "the top level must be a mapping of keys such as `name:` "
+                                     f"and `demand:` (got a {type(data).__name__})")])
+    applied = apply_overrides(data, overrides)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(validation_problems(exc, data, tree, source, applied)) from None
+
+
+def _too_big(size: int) -> str:
+    return (f"the file is {size:,} bytes; scenario files are limited to {MAX_BYTES:,} bytes "
+            "(1 MiB)")
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read and validate a scenario file.
+
+    The size is checked before the file is read, so a huge upload costs nothing.
+
+    Args:
+        path: The YAML file.
+        overrides: `dotted.path=value` settings applied before validation (the CLI's `--set`).
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: For a missing, oversized, unreadable or invalid file.
+    """
+    source = str(path)
+    p = Path(path)
+
+    def fail(message: str, line: int | None = None) -> ScenarioError:
+        return ScenarioError([Problem(source, line, "", message)])
+
+    try:
+        if p.is_dir():
+            raise fail("is a directory, not a scenario file")
+        if not p.exists():
+            raise fail("no such file")
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise fail(_too_big(size))
+        with p.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # a pipe or a growing file can exceed its stat size
+    except OSError as err:
+        raise fail(f"cannot read the file: {err.strerror or err}") from None
+    if len(raw) > MAX_BYTES:
+        raise fail(_too_big(len(raw)))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise fail("not UTF-8 text (save the file as UTF-8)",
+                   raw[: err.start].count(b"\n") + 1) from None
+    return load_scenario_text(text, source, overrides)
+
+
+def read_text_file(path: str | Path, *, unreadable: str = "cannot read the file",
+                   regular_only: bool = False, check_size: bool = False) -> str:
+    """Read a small document file (stress, experiment) as text for `load_document`.
+
+    At most `MAX_BYTES` + 1 bytes are read: enough for `load_document` to still see that an
+    oversized file is over the cap, without reading more of it. A UTF-8 BOM is dropped. The
+    options keep each caller's wording of file errors (scenario files have `load_scenario`).
+
+    Args:
+        path: The file.
+        unreadable: Message for an OS or decoding error; `: ` and the error follow it.
+        regular_only: Refuse anything but a regular file (a directory, a FIFO that would block)
+            as "no such file", before opening it.
+        check_size: Refuse a file whose size on disk is over `MAX_BYTES` before reading it
+            ("larger than ... bytes").
+
+    Returns:
+        The file's text.
+
+    Raises:
+        ScenarioError: One problem naming the file, without a line.
+    """
+    source = str(path)
+    p = Path(path)
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Problem(source, None, "", message)])
+
+    try:
+        if regular_only and not p.is_file():
+            raise fail("no such file")
+        if check_size and p.stat().st_size > MAX_BYTES:
+            raise fail(f"larger than {MAX_BYTES:,} bytes")
+        with p.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        return raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        # With regular_only the check above is what reports a missing file; a file that vanishes
+        # after it has always been reported as a read error.
+        missing = isinstance(err, FileNotFoundError) and not regular_only
+        raise fail("no such file" if missing else f"{unreadable}: {err}") from None
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """Write a scenario back as YAML with every default filled in (the resolved scenario).
+
+    Args:
+        scenario: A validated scenario.
+
+    Returns:
+        YAML text that `load_scenario_text` turns back into an equal scenario.
+    """
+    return (f"# Resolved scenario `{scenario.name}`: every default filled in.\n"
+            + to_yaml(scenario.model_dump(mode="json")))
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON schema of scenario files (what `schemas/scenario.schema.json` holds)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "After-sales service simulation scenario"
+    return schema
+
+
+def offered_erlangs_by_hour(scenario: Scenario) -> np.ndarray:
+    """Return the offered call-center work in each hour of the week, in Erlangs, shape (7, 24).
+
+    contacts_per_day x weekly weight x hourly share x sum over types of (share x mean handle
+    minutes) / 60. Demand events, escalations and follow-up calls are left out.
+
+    Args:
+        scenario: A validated scenario.
+    """
+    demand, cc = scenario.demand, scenario.call_center
+    minutes_per_contact = sum(demand.share(t) * cc.handle_minutes[t].mean_value()
+                              for t in CONTACT_TYPES if demand.share(t) > 0)
+    weekly = weekly_weights(demand.weekly_profile)
+    shares = hourly_shares(demand.hourly_profile, cc.hours)
+    return demand.contacts_per_day * weekly[:, np.newaxis] * shares * minutes_per_contact / 60.0
+
+
+def capacity_warnings(scenario: Scenario) -> list[str]:
+    """Warn about hours of the week whose offered call work exceeds the agents on duty.
+
+    Consecutive overloaded hours of one day make one warning. A warning is not an error: with
+    abandonment the run is still meaningful, but queues will build in those hours.
+
+    Args:
+        scenario: A validated scenario.
+
+    Returns:
+        One line per overloaded stretch, e.g. `call center mon 08:00-10:00: ...`.
+    """
+    load = offered_erlangs_by_hour(scenario)
+    staffed = staffed_by_hour_of_week(scenario.call_center.agents).reshape(7, 24)
+    over = load > staffed + 1e-9
+    warnings: list[str] = []
+    for day in range(7):
+        hour = 0
+        while hour < 24:
+            if not over[day, hour]:
+                hour += 1
+                continue
+            end = hour
+            while end < 24 and over[day, end]:
+                end += 1
+            peak = hour + int(np.argmax(load[day, hour:end] - staffed[day, hour:end]))
+            warnings.append(
+                f"call center {DAYS[day]} {hour:02d}:00-{end:02d}:00: offered load up to "
+                f"{load[day, hour:end].max():.1f} Erlangs exceeds the agents on duty (at "
+                f"{peak:02d}:00: {load[day, peak]:.1f} Erlangs, {staffed[day, peak]:g} agents); "
+                "queues will grow")
+            hour = end
+    return warnings

@@ -1,0 +1,228 @@
+"""Located problems: pydantic validation errors as `FILE:LINE: key.path: message` lines.
+
+This module owns `Problem` and `ScenarioError` (what every reader in `sim` raises for input a
+planner must fix), `Override` (a `--set dotted.path=value` that was applied) and
+`validation_problems`, which turns a pydantic `ValidationError` on plain data into one `Problem`
+per error: the key path in the data (union tags dropped), the line in the YAML tree, a message
+saying what was wrong and what is allowed, and blame on the `--set` that caused it. Reading YAML
+safely is `sim.scenario.yaml_io`; scenario files are `sim.scenario.loader`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+OVERRIDE_SOURCE = "--set"
+
+PathItem = str | int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, located as precisely as the input allows."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario that must not run; `str()` gives one `FILE:LINE: key.path: message` per line."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def dotted_path(path: Sequence[PathItem]) -> str:
+    """A key path as text: `("parts", "skus", 0)` -> `parts.skus.0`."""
+    return ".".join(str(p) for p in path)
+
+
+@dataclass(frozen=True)
+class Override:
+    """A `--set` that was applied: the key path it set, and its text for messages."""
+
+    path: tuple[PathItem, ...]
+    text: str
+
+
+# --- validation errors ----------------------------------------------------------------------------
+
+_MISSING = object()
+_TAG_KEYS = ("dist", "type")
+
+
+def _normalise(loc: Sequence[PathItem], data: Any) -> tuple[list[PathItem], bool]:
+    """Turn a pydantic `loc` into the key path in the data: drop union member tags (`lognormal`,
+    `shifts`, ...) and `[key]`; report whether the error is about a mapping key."""
+    path: list[PathItem] = []
+    node = data
+    about_key = False
+    for item in loc:
+        if item == "[key]":
+            about_key = True
+        elif node is _MISSING:
+            path.append(item)
+        elif isinstance(node, dict):
+            if item in node:
+                path.append(item)
+                node = node[item]
+            elif any(k in node and node[k] == item for k in _TAG_KEYS):
+                continue
+            else:
+                path.append(item)
+                node = _MISSING
+        elif isinstance(node, list):
+            if isinstance(item, int) and 0 <= item < len(node):
+                path.append(item)
+                node = node[item]
+            elif isinstance(item, int):
+                path.append(item)
+                node = _MISSING
+        elif isinstance(item, int):
+            path.append(item)
+    return path, about_key
+
+
+def line_of(tree: Any, path: Sequence[PathItem]) -> int | None:
+    """Line (1-based) of the deepest existing key of `path` in the ruamel tree."""
+    line = tree.lc.line + 1 if isinstance(tree, CommentedMap | CommentedSeq) else None
+    node = tree
+    for item in path:
+        if isinstance(node, CommentedMap) and item in node:
+            line = node.lc.key(item)[0] + 1
+        elif (isinstance(node, CommentedSeq) and isinstance(item, int)
+              and 0 <= item < len(node)):
+            line = node.lc.item(item)[0] + 1
+        else:
+            break
+        node = node[item]
+    return line
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _quoted_names(expected: str) -> list[str]:
+    return re.findall(r"'([^']*)'", expected)
+
+
+def _ctx(err: Any) -> dict[str, Any]:
+    return dict(err["ctx"]) if "ctx" in err else {}
+
+
+def _message(err: Any, about_key: bool) -> str:
+    """A human message for one pydantic error: what was wrong and what is allowed."""
+    kind, ctx, value = err["type"], _ctx(err), err["input"]
+    got = f" (got {_show(value)})"
+    bounds = {"greater_than": ("greater than", "gt"),
+              "greater_than_equal": ("at least", "ge"),
+              "less_than": ("less than", "lt"),
+              "less_than_equal": ("at most", "le")}
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {ctx[key]:g}{got}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "literal_error":
+        allowed = _quoted_names(ctx["expected"])
+        close = difflib.get_close_matches(str(value), allowed, n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        what = "key" if about_key else "value"
+        return f"unknown {what} `{value}`{hint} (allowed: {', '.join(allowed)})"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number{got}"
+    if kind in ("float_type", "float_parsing"):
+        return f"expected a number{got}"
+    if kind == "finite_number":
+        return f"expected a finite number{got}"
+    if kind in ("string_type", "str_type"):
+        return f"expected text{got}"
+    if kind == "string_pattern_mismatch":
+        return f"does not match the pattern {ctx['pattern']}{got}"
+    if kind in ("string_too_short", "string_too_long"):
+        return str(err["msg"]).replace("String", "text") + got
+    if kind in ("too_short", "too_long"):
+        words, key = ("at least", "min_length") if kind == "too_short" else ("at most",
+                                                                                 "max_length")
+        return f"needs {words} {ctx[key]} item(s) (got {ctx['actual_length']})"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of keys{got}"
+    if kind in ("tuple_type", "list_type"):
+        return f"expected a list{got}"
+    if kind.startswith("date"):
+        return f"expected a date YYYY-MM-DD{got}"
+    if kind == "union_tag_invalid":
+        return (f"unknown {ctx['discriminator'].strip(chr(39))} `{ctx['tag']}` "
+                f"(allowed: {', '.join(_quoted_names(ctx['expected_tags']))})")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    message = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+def validation_problems(exc: ValidationError, data: Any, tree: Any, source: str,
+                        overrides: Sequence[Override] = ()) -> list[Problem]:
+    """One located problem per pydantic error on plain data.
+
+    Args:
+        exc: The error of validating `data`.
+        data: The plain data that was validated (after overrides).
+        tree: The ruamel tree the data was read from, for line numbers; None for data that
+            did not come from a file (problems then have no line).
+        source: The file (or other origin) named in each problem.
+        overrides: The `--set` overrides applied to the data: a problem at or under a key an
+            override set is blamed on it.
+    """
+    found: list[tuple[list[PathItem], str]] = []
+    for err in exc.errors(include_url=False):
+        path, about_key = _normalise(err["loc"], data)
+        ctx = _ctx(err)
+        if err["type"] == "unknown_keys":
+            for key in ctx["keys"]:
+                close = difflib.get_close_matches(key, ctx["allowed"], n=1, cutoff=0.6)
+                hint = f"; did you mean `{close[0]}`?" if close else ""
+                found.append(([*path, key], f"unknown key `{key}`{hint} "
+                                            f"(allowed keys: {', '.join(ctx['allowed'])})"))
+        elif err["type"] == "scenario_rule":
+            for rel, message in ctx["problems"]:
+                found.append(([*path, *(int(p) if p.isdigit() else p for p in rel.split("."))]
+                              if rel else path, message))
+        else:
+            found.append((path, _message(err, about_key)))
+    problems = []
+    for path, message in found:
+        mine = [o for o in overrides if tuple(path[:len(o.path)]) == o.path]
+        inside = [o for o in overrides if o.path[:len(path)] == tuple(path)]
+        if mine:
+            problems.append(Problem(OVERRIDE_SOURCE, None, dotted_path(path),
+                                    f"{message} (from `--set {mine[-1].text}`)"))
+            continue
+        if inside:
+            message += " (after " + ", ".join(f"`--set {o.text}`" for o in inside) + ")"
+        problems.append(Problem(source, line_of(tree, path), dotted_path(path), message))
+    return problems

@@ -1,0 +1,63 @@
+"""Building blocks of the scenario format: demand profiles, and one import for every leaf type.
+
+`sim.scenario.format` assembles the leaf types into the sections of a scenario file. This module owns
+the weekly and hourly demand profiles (a name or a list of weights) and re-exports the rest, so
+`from sim.scenario.profiles import ...` keeps working: the base model, number types and shared
+checks live in `sim.scenario.base`, distributions in `sim.scenario.dists`, and times, shifts,
+opening hours and staffing in `sim.scenario.clock`. Defaults live in the models only. Every
+message says what was wrong and what is allowed, because planners read them, not programmers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Discriminator, Field, Tag
+
+from sim.scenario.base import (
+    NonNegFloat,
+    is_number,
+)
+
+# --- demand profiles -------------------------------------------------------------------------
+
+
+def _profile_tag(value: Any) -> str | None:
+    return "weights" if isinstance(value, list | tuple) else "name"
+
+
+def _weights_checker(n: int, what: str, names: tuple[str, ...]) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and value not in names:
+            raise ValueError(f"unknown {what} `{value}`; allowed: {', '.join(names)} "
+                             f"or a list of {n} weights")
+        if isinstance(value, list | tuple):
+            if len(value) != n:
+                raise ValueError(f"{what} needs exactly {n} weights (got {len(value)})")
+            if all(is_number(x) for x in value) and not any(x > 0 for x in value):
+                raise ValueError(f"{what} weights cannot all be zero")
+        elif not isinstance(value, str):
+            raise ValueError(f"{what} is one of {', '.join(names)} or a list of {n} weights "
+                             f"(got {value!r})")
+        return value
+
+    return check
+
+
+WeeklyProfile = Annotated[
+    Annotated[Literal["flat"], Tag("name")]
+    | Annotated[tuple[NonNegFloat, ...], Field(json_schema_extra={"minItems": 7, "maxItems": 7}),
+                Tag("weights")],
+    Discriminator(_profile_tag),
+    BeforeValidator(_weights_checker(7, "weekly_profile", ("flat",))),
+]
+"""`flat` or 7 relative weights, Monday first (>= 0, not all zero)."""
+
+HourlyProfile = Annotated[
+    Annotated[Literal["flat", "business_hours"], Tag("name")]
+    | Annotated[tuple[NonNegFloat, ...], Field(json_schema_extra={"minItems": 24, "maxItems": 24}),
+                Tag("weights")],
+    Discriminator(_profile_tag),
+    BeforeValidator(_weights_checker(24, "hourly_profile", ("flat", "business_hours"))),
+]
+"""`flat`, `business_hours` or 24 relative weights from 00:00 (>= 0, not all zero)."""
