@@ -25,6 +25,7 @@ calibrate: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks app.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 app: $(STAMP)

@@ -4,8 +4,8 @@ Each case is solved twice with the same seed and replications (common random num
 
 * brute force: every decision of a grid is simulated, and the cheapest one whose KPIs meet every
   target by the whole 95% interval wins;
-* ``sim.experiments.optimize.solve.optimize``: from the analytic start and from a cold start (the scenario's own,
-  far-off values), with its confirmation run.
+* ``sim.experiments.optimize.solve.optimize``: from the analytic start and from a cold start (the
+  scenario's own, far-off values), with its confirmation run.
 
 Cases: ``mmc`` is a flat M/M/c call center (40 calls/h, 6 min exponential handle, no patience,
 agents around the clock, "80% within 20 s"), agents 1..30; ``two`` is a lighter call center
@@ -33,6 +33,7 @@ from sim.experiments.optimize.solve import Start, optimize
 from sim.experiments.replicate import replicate_many
 from sim.scenario.format import Scenario
 from sim.theory import queues as theory
+from sim.theory import stock as theory_stock
 
 PER_HOUR, HANDLE, ANSWER, SL = 40.0, 6.0, 20.0, 0.8
 TWO_PER_HOUR = 10.0  # a lighter call center keeps the 150-day grid affordable
@@ -130,7 +131,7 @@ def main() -> None:
     executor = make_executor(args.workers, 1000)
     c_star = theory.erlang_c_agents_needed(PER_HOUR, HANDLE, ANSWER, SL)
     c_two = theory.erlang_c_agents_needed(TWO_PER_HOUR, HANDLE, ANSWER, SL)
-    s_star = theory.base_stock_level_for_fill(PER_DAY, LEAD, FILL)
+    s_star = theory_stock.base_stock_level_for_fill(PER_DAY, LEAD, FILL)
     cases: list[tuple[str, Scenario, Scenario, list[str], list[range], tuple[int, ...],
                       dict[str, tuple[int, int]]]] = []
     if args.case in ("mmc", "all"):

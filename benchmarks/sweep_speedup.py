@@ -1,12 +1,12 @@
 """Sweep speed-up: a 20-point sweep x 10 replications of the baseline at 1 and 2 workers.
 
-The sweep varies the day-shift technicians of ``scenarios/baseline.yaml`` over 22, 24, ..., 60
-(20 points) with 10 replications each, through ``sim.experiments.sweep.run_sweep`` (point validation, the
-process pool, the KPIs and the tidy tables all count), once per worker count. The horizon is
-shortened (default 28 days instead of 91) so that the serial run stays near five minutes. The
-tables of every worker count must be identical (common random numbers do not depend on the
-pool); the script fails otherwise. CPU time (this process and the pool's workers) is printed too:
-on a shared machine it shows what the parallel run cost beyond the serial one.
+The sweep varies the day-shift technicians of ``scenarios/baseline.yaml`` over 22, 24, ..., 60 (20
+points) with 10 replications each, through ``sim.experiments.sweep.run_sweep`` (point validation,
+the process pool, the KPIs and the tidy tables all count), once per worker count. The horizon is
+shortened (default 28 days instead of 91) so that the serial run stays near five minutes. The tables
+of every worker count must be identical (common random numbers do not depend on the pool); the
+script fails otherwise. CPU time (this process and the pool's workers) is printed too: on a shared
+machine it shows what the parallel run cost beyond the serial one.
 
 Usage: python benchmarks/sweep_speedup.py [--horizon-days 28] [--reps 10] [--workers 1 2]
 """

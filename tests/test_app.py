@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sim.cli.run import main
+from sim.cli import main
 from sim.explorer.runner import WORKERS_ENV
 from sim.explorer.source import ENV_DIR, Source
 from sim.output.report import TABLE_STEMS, chart_stems

@@ -10,6 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from sim.measure.stats import mean_ci
 from sim.output.charts import run as charts
 from sim.output.charts import style as chart_style
 
@@ -187,7 +188,7 @@ def test_missing_column_names_chart(daily: pd.DataFrame) -> None:
 
 def test_single_replication_has_no_band(daily: pd.DataFrame) -> None:
     one = daily[daily["rep"] == 0]
-    ci = chart_style.mean_ci(one, "day", "service_level")
+    ci = mean_ci(one, "day", "service_level")
     assert ci["low"].isna().all()
     fig = charts.service_level_per_day(one, None, 20, SCENARIO)
     assert "no CI" in _footnote(fig)
@@ -195,7 +196,7 @@ def test_single_replication_has_no_band(daily: pd.DataFrame) -> None:
 
 def test_mean_ci_matches_t_interval() -> None:
     df = pd.DataFrame({"day": [1, 1, 1], "x": [1.0, 2.0, 3.0]})
-    row = chart_style.mean_ci(df, "day", "x").iloc[0]
+    row = mean_ci(df, "day", "x").iloc[0]
     half = 4.302652729911275 * 1.0 / np.sqrt(3)  # t(0.975, 2) * s / sqrt(n)
     assert row["mean"] == 2.0
     assert row["high"] - row["mean"] == pytest.approx(half)
@@ -212,16 +213,16 @@ def _cost_figure() -> Figure:
 @pytest.mark.parametrize(
     ("fmt", "magic"), [("png", b"\x89PNG\r\n\x1a\n"), ("svg", b"<?xml"), ("pdf", b"%PDF")]
 )
-def test_figure_bytes_deterministic(fmt: charts.ImageFormat, magic: bytes) -> None:
+def test_figure_bytes_deterministic(fmt: chart_style.ImageFormat, magic: bytes) -> None:
     build: Callable[[], Figure] = _cost_figure
     fig = build()
-    first = charts.figure_bytes(fig, fmt)
+    first = chart_style.figure_bytes(fig, fmt)
     assert first.startswith(magic)
-    assert charts.figure_bytes(fig, fmt) == first
+    assert chart_style.figure_bytes(fig, fmt) == first
     # A freshly built figure from the same data must match too (no ids, dates or salts).
-    assert charts.figure_bytes(build(), fmt) == first
+    assert chart_style.figure_bytes(build(), fmt) == first
 
 
 def test_figure_bytes_rejects_unknown_format() -> None:
     with pytest.raises(ValueError, match="unsupported"):
-        charts.figure_bytes(_cost_figure(), "jpg")  # type: ignore[arg-type]
+        chart_style.figure_bytes(_cost_figure(), "jpg")  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli.run import main
+from sim.cli import main
 from sim.measure.catalog import KPI_NAMES
 from sim.scenario.loader import load_scenario
 

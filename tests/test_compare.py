@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sim.cli.run import main
+from sim.cli import main
 from sim.experiments.compare import COLUMNS, compare
 from sim.output.folder import is_finished
 from sim.scenario.format import Scenario

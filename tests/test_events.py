@@ -16,7 +16,7 @@ from sim.calibrate.logs import day_zero, event_tables
 from sim.calibrate.measures import log_kpis
 from sim.calibrate.read import read_logs
 from sim.calibrate.schema import KINDS, REP, SCHEMA
-from sim.cli.run import main
+from sim.cli import main
 from sim.engine.model import simulate
 from sim.measure.kpis import measure
 from sim.scenario.format import Scenario

@@ -3,8 +3,8 @@ fitted scenario, simulated afresh, must reproduce the KPIs measured directly on 
 weekly service level, abandon rate, repair on-time rate and fill rate. The company's records
 hold a short recall (repair calls doubled for four days): the fit must find it and model it.
 
-Both sides are measured by the same function (``sim.calibrate.measures.kpi_samples``) on event logs, one
-value per replication (independent), and compared with a Welch interval of the difference at 99%
+Both sides are measured by the same function (``sim.calibrate.measures.kpi_samples``) on event logs,
+one value per replication (independent), and compared with a Welch interval of the difference at 99%
 per KPI (four KPIs: a familywise error of about 4%). The records and the fitted runs use different
 seeds, as a company's records and a model's runs would.
 """
@@ -21,11 +21,12 @@ import pytest
 from sim.calibrate.backtest import backtest as run_backtest
 from sim.calibrate.builder import Fit
 from sim.calibrate.fit import fit_files, fit_logs
+from sim.calibrate.logs import event_tables
 from sim.calibrate.measures import LOG_KPIS, kpi_samples
 from sim.calibrate.read import read_logs
 from sim.calibrate.report import fitted_yaml
 from sim.calibrate.schema import KINDS
-from sim.cli.run import main
+from sim.cli import main
 from sim.experiments.replicate import replicate
 from sim.measure.stats import welch_interval as welch
 from sim.scenario.format import Scenario
@@ -81,7 +82,7 @@ targets: {service_level: 0.8}
 
 def events_to_csv(scenario: Scenario, seed: int, folder: Path) -> Path:
     """Simulate with event logs and write them as a ``run --events`` folder would."""
-    result = replicate(scenario, replications=REPS, seed=seed, workers=1, events=True)
+    result = replicate(scenario, replications=REPS, seed=seed, workers=1, logs=event_tables)
     assert result.events is not None
     folder.mkdir(parents=True, exist_ok=True)
     for kind, table in result.events.items():

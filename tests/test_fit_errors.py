@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from sim.calibrate.logs import event_tables
 from sim.calibrate.schema import KINDS
-from sim.cli.run import main
+from sim.cli import main
 from sim.experiments.replicate import replicate
 from sim.scenario.loader import load_scenario, load_scenario_text
 
@@ -43,7 +44,7 @@ Lines = list[str]
 def good(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder of valid logs (and the scenario that made them)."""
     folder = tmp_path_factory.mktemp("good")
-    result = replicate(load_scenario_text(SMALL), replications=1, workers=1, events=True)
+    result = replicate(load_scenario_text(SMALL), replications=1, workers=1, logs=event_tables)
     assert result.events is not None
     for kind, table in result.events.items():
         table.drop(columns="rep").to_csv(folder / f"{kind}.csv", index=False)

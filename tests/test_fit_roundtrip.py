@@ -17,6 +17,7 @@ import pytest
 from sim.calibrate.builder import Fit
 from sim.calibrate.estimators import Estimate
 from sim.calibrate.fit import fit_files
+from sim.calibrate.logs import event_tables
 from sim.calibrate.report import fitted_yaml
 from sim.calibrate.schema import KINDS
 from sim.experiments.replicate import replicate
@@ -124,7 +125,7 @@ PROBABILITIES = {
 def write_logs(scenario_text: str, folder: Path, reps: int) -> dict[str, Path]:
     """Simulate ``reps`` replications with event logs and write them as CSV files."""
     result = replicate(load_scenario_text(scenario_text), replications=reps, workers=1,
-                       events=True)
+                       logs=event_tables)
     assert result.events is not None
     paths = {}
     for kind, table in result.events.items():

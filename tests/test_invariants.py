@@ -1,10 +1,10 @@
 """Property tests: invariants that must hold in every replication of every valid scenario.
 
-Each test draws random valid scenarios (``tests.strategies``) and a seed, runs one replication
-and checks bookkeeping that no parameter choice may break: every call ends in exactly one state,
-lines and people are never over-committed, parts are conserved unit by unit, every work order is
-somewhere, follow-ups and complaint cases happen in order. The checks read only the flat tables
-of ``sim.engine.model.Replication`` (and ``rep.windows`` for staffing), never the engine's internals.
+Each test draws random valid scenarios (``tests.strategies``) and a seed, runs one replication and
+checks bookkeeping that no parameter choice may break: every call ends in exactly one state, lines
+and people are never over-committed, parts are conserved unit by unit, every work order is
+somewhere, follow-ups and complaint cases happen in order. The checks read only the flat tables of
+``sim.engine.model.Replication`` (and ``rep.windows`` for staffing), never the engine's internals.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from strategies import scenarios, seeds
 
-from sim.engine.call_center import (
+from sim.engine.model import Replication, simulate
+from sim.engine.records import (
     ABANDONED,
     BLOCKED,
     DONE,
@@ -27,7 +28,6 @@ from sim.engine.call_center import (
     WAITING,
     WITH_SPECIALIST,
 )
-from sim.engine.model import Replication, simulate
 from sim.measure.kpis import measure
 from sim.scenario.format import Scenario
 from sim.scenario.inventory import BaseStockPolicy, PeriodicPolicy, RQPolicy, SSPolicy

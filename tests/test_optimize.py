@@ -1,11 +1,13 @@
-"""The optimizer (``sim.experiments.optimize.solve``, ``sim.experiments.optimize.start``) and ``aftersales-sim optimize``.
+"""The optimizer (``sim.experiments.optimize.solve``, ``sim.experiments.optimize.start``) and
+``aftersales-sim optimize``.
 
 Two cases have a known optimum. A flat M/M/c call center (inquiries only, exponential handle
 time, no patience, agents around the clock, a cost per agent hour) with the target "80% within
 20 s" is cheapest at exactly the Erlang C staffing; the parameters are chosen so that the
 service level at c - 1 is clearly below the target and at c clearly above it. A single SKU under
 base stock with Poisson part requests and a constant lead time, a fill-rate target and a holding
-cost is cheapest at the smallest level meeting the target, ``theory.base_stock_level_for_fill``.
+cost is cheapest at the smallest level meeting the target,
+``theory_stock.base_stock_level_for_fill``.
 The optimizer must return these exactly from the analytic start and also when it has to search
 from far away (descent from above, repair from below).
 """
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli.run import main
+from sim.cli import main
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.optimize.decisions import apply_decision, decision_variables, with_bounds
 from sim.experiments.optimize.evaluate import Evaluation, cheaper, shortfalls
@@ -31,6 +33,7 @@ from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario, scenario_to_yaml
 from sim.scenario.problems import ScenarioError
 from sim.theory import queues as theory
+from sim.theory import stock as theory_stock
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_HOUR, HANDLE, ANSWER, SL_TARGET = 40.0, 6.0, 20.0, 0.8  # 4 Erlangs
@@ -77,9 +80,9 @@ def erlang_c_optimum() -> int:
 
 
 def base_stock_optimum() -> int:
-    level = theory.base_stock_level_for_fill(PER_DAY, LEAD, FILL_TARGET)
-    below = theory.poisson_base_stock(PER_DAY, LEAD, level - 1).fill_rate
-    at = theory.poisson_base_stock(PER_DAY, LEAD, level).fill_rate
+    level = theory_stock.base_stock_level_for_fill(PER_DAY, LEAD, FILL_TARGET)
+    below = theory_stock.poisson_base_stock(PER_DAY, LEAD, level - 1).fill_rate
+    at = theory_stock.poisson_base_stock(PER_DAY, LEAD, level).fill_rate
     assert below < FILL_TARGET - 0.025 and at > FILL_TARGET + 0.025, "must not be borderline"
     return level
 

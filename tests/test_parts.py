@@ -1,5 +1,5 @@
-"""Checks of sim.engine.parts: each policy's orders on exact scenarios, FCFS backorders, inspection and
-reject reorders, conservation properties under random inputs, the measurement functions on a
+"""Checks of sim.engine.parts: each policy's orders on exact scenarios, FCFS backorders, inspection
+and reject reorders, conservation properties under random inputs, the measurement functions on a
 hand-made table, and the base-stock fill rate against the Poisson formula."""
 
 from __future__ import annotations
@@ -18,15 +18,9 @@ from hypothesis import strategies as st
 from scipy.stats import poisson
 
 from sim.engine.parts import PartOrder, PartRequest, PartsStore, order_quantity
-from sim.engine.records import frame
+from sim.engine.records import frame, levels_frame
 from sim.engine.rng import Streams
-from sim.measure.parts import (
-    backorders_at,
-    levels_frame,
-    monthly_parts_costs,
-    on_hand_at,
-    parts_kpis,
-)
+from sim.measure.parts import backorders_at, monthly_parts_costs, on_hand_at, parts_kpis
 from sim.scenario.inventory import BaseStockPolicy, Parts, RQPolicy, SSPolicy
 
 DAY = 1440.0

@@ -15,10 +15,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sim.cli.run import main
+from sim.cli import main
 from sim.experiments.executors import SerialExecutor
-from sim.experiments.precision import FIRST_BATCH, MemoryStore, replicate_to_precision, watched_kpis
+from sim.experiments.precision import FIRST_BATCH, replicate_to_precision, watched_kpis
 from sim.experiments.replicate import replicate
+from sim.experiments.store import MemoryStore
 from sim.scenario.format import Scenario
 
 SEED = 4242

@@ -20,10 +20,11 @@ from strategies import scenarios, seeds
 from test_invariants import PROPERTY, check_call_partition, col
 
 from sim.calibrate.fit import fit_files
-from sim.engine.call_center import ABANDONED, BLOCKED, HOLD_ABANDONED
+from sim.calibrate.logs import event_tables
 from sim.engine.field_service import WorkOrder
 from sim.engine.followup import journey_score
 from sim.engine.model import simulate
+from sim.engine.records import ABANDONED, BLOCKED, HOLD_ABANDONED
 from sim.experiments.replicate import replicate
 from sim.scenario.format import Satisfaction, Scenario
 from sim.scenario.loader import load_scenario_text
@@ -162,7 +163,7 @@ call_center:
 
 def test_fit_recovers_redial_and_leaves_it_out_of_demand(tmp_path: Path) -> None:
     result = replicate(load_scenario_text(REDIALERS), replications=3, seed=1, workers=1,
-                       events=True)
+                       logs=event_tables)
     assert result.events is not None
     calls = result.events["calls"]
     assert (calls["attempt"] > 1).mean() > 0.1  # a real share of the calls are redials
@@ -184,7 +185,7 @@ def test_fit_recovers_redial_and_leaves_it_out_of_demand(tmp_path: Path) -> None
 def test_without_links_redials_are_counted_as_demand_and_said_so(tmp_path: Path) -> None:
     result = replicate(load_scenario_text(REDIALERS.replace("horizon_days: 21",
                                                             "horizon_days: 7")),
-                       replications=1, seed=1, workers=1, events=True)
+                       replications=1, seed=1, workers=1, logs=event_tables)
     assert result.events is not None
     result.events["calls"].drop(columns=["attempt", "redial_of"]).to_csv(
         tmp_path / "calls.csv", index=False)

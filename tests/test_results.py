@@ -13,9 +13,11 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from sim.output import atomic
 from sim.output import folder as results
-from sim.output.atomic import atomic_write_bytes, atomic_write_text, json_safe
+from sim.output.atomic import atomic_write_bytes, atomic_write_text
 from sim.output.folder import ResultsFolder, is_finished, manifest
+from sim.scenario.plain import json_safe
 
 T0 = datetime(2025, 3, 1, 8, 0, 0, tzinfo=UTC)
 
@@ -57,7 +59,7 @@ def test_atomic_write_new_file_is_not_private(tmp_path: Path) -> None:
     atomic_write_text(target, "x")
     if os.name == "posix":
         # mkstemp-style 0600 would hide results from colleagues.
-        assert target.stat().st_mode & 0o777 == results._FILE_MODE
+        assert target.stat().st_mode & 0o777 == atomic._FILE_MODE
 
 
 def test_finished_folder_has_files_and_manifest(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.calibrate.logs import event_tables
 from sim.engine.model import simulate
 from sim.experiments.replicate import replicate
 from sim.measure.costs import MARGIN, REVENUE, TOTAL
@@ -121,7 +122,7 @@ def test_fit_reads_the_warranty_share_and_keeps_the_prices(tmp_path: Path) -> No
 
     (tmp_path / "shop.yaml").write_text(SHOP, encoding="utf-8")
     result = replicate(load_scenario_text(SHOP), replications=2, seed=5, workers=1,
-                       events=True)
+                       logs=event_tables)
     assert result.events is not None
     paths = {}
     for kind in ("calls", "work_orders", "visits"):

@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
 from sim.scenario.calendar import shift_windows
+from sim.scenario.capacity import capacity_warnings
 from sim.scenario.clock import OpenHours, Shift, Staffing
 from sim.scenario.dists import (
     ConstantDist,
@@ -25,12 +26,7 @@ from sim.scenario.dists import (
 )
 from sim.scenario.format import Scenario
 from sim.scenario.inventory import BaseStockPolicy, PeriodicPolicy, RQPolicy, SSPolicy
-from sim.scenario.loader import (
-    capacity_warnings,
-    load_scenario,
-    load_scenario_text,
-    scenario_to_yaml,
-)
+from sim.scenario.loader import load_scenario, load_scenario_text, scenario_to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli.run import main
+from sim.cli import main
 from sim.cli.stress import parse_shock_option
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.stress.analysis import BASELINE, judge_daily, judge_run, rank_shocks
-from sim.experiments.stress.plan import StressResult, load_stress, run_stress, write_stress
+from sim.experiments.stress.plan import StressResult, load_stress, run_stress
 from sim.experiments.stress.shocks import (
     SHOCK_TYPES,
     AnyShock,
@@ -28,6 +28,7 @@ from sim.experiments.stress.shocks import (
     crews_of,
     shock_from_mapping,
 )
+from sim.output.experiments import write_stress
 from sim.scenario.disruptions import Absence, PartNeed, SkillGap, SupplierDelay, SystemOutage
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario_text

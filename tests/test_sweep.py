@@ -17,13 +17,13 @@ import pandas as pd
 import pytest
 
 import sim.experiments.replicate
+from sim.cli import main
 from sim.cli import sweep as cli_sweep
-from sim.cli.run import main
 from sim.experiments.design import Factor, load_experiment
 from sim.experiments.replicate import Progress
-from sim.experiments.store import ReplicationStore
 from sim.experiments.sweep import cheapest_feasible, expand_points, meets_targets, run_sweep
 from sim.output.folder import is_finished
+from sim.output.store import ReplicationStore
 from sim.scenario.loader import load_scenario_text
 from sim.scenario.problems import ScenarioError
 
@@ -282,13 +282,13 @@ def test_resume_after_interruption_gives_the_same_results(
     monkeypatch.undo()
 
     ran: list[int] = []
-    original: Callable[..., object] = sim.experiments.replicate.replicate.run_replication
+    original: Callable[..., object] = sim.experiments.replicate.run_replication
 
     def counting(*args: object) -> object:
         ran.append(1)
         return original(*args)
 
-    monkeypatch.setattr(sim.experiments.replicate.replicate, "run_replication", counting)
+    monkeypatch.setattr(sim.experiments.replicate, "run_replication", counting)
     assert run_cli("sweep", experiment_file, "--out", resumed, "--workers", "1", "--quiet",
                    "--resume") == 0
     assert len(ran) == 16 - 6, "finished replications must not be redone"

@@ -13,6 +13,7 @@ from scipy.special import gammaln, logsumexp
 from scipy.stats import poisson
 
 from sim.theory import queues as theory
+from sim.theory import stock as theory_stock
 
 # --------------------------------------------------------------------------- independent helpers
 
@@ -242,14 +243,14 @@ def test_base_stock_matches_direct_poisson_sums(demand: float, lead: float, leve
     m = demand * lead
     d = np.arange(0, 400)
     pmf = poisson.pmf(d, m)
-    got = theory.poisson_base_stock(demand, lead, level)
+    got = theory_stock.poisson_base_stock(demand, lead, level)
     assert got.fill_rate == pytest.approx(pmf[d <= level - 1].sum(), abs=1e-12)
     assert got.expected_on_hand == pytest.approx(pmf @ np.maximum(level - d, 0), abs=1e-10)
     assert got.expected_backorders == pytest.approx(pmf @ np.maximum(d - level, 0), abs=1e-10)
 
 
 def test_rq_with_unit_batch_is_base_stock() -> None:
-    assert theory.poisson_rq(2.0, 5.0, 11, 1) == theory.poisson_base_stock(2.0, 5.0, 12)
+    assert theory_stock.poisson_rq(2.0, 5.0, 11, 1) == theory_stock.poisson_base_stock(2.0, 5.0, 12)
 
 
 def test_rq_averages_over_inventory_position() -> None:
@@ -259,18 +260,18 @@ def test_rq_averages_over_inventory_position() -> None:
     ips = np.arange(r + 1, r + q + 1)
     fill = np.mean([pmf[d <= y - 1].sum() for y in ips])
     on_hand = np.mean([pmf @ np.maximum(y - d, 0) for y in ips])
-    got = theory.poisson_rq(demand, lead, r, q)
+    got = theory_stock.poisson_rq(demand, lead, r, q)
     assert got.fill_rate == pytest.approx(fill, abs=1e-12)
     assert got.expected_on_hand == pytest.approx(on_hand, abs=1e-10)
 
 
 def test_base_stock_level_for_fill_is_minimal() -> None:
     for target in (0.5, 0.9, 0.95, 0.999):
-        s = theory.base_stock_level_for_fill(2.0, 5.0, target)
+        s = theory_stock.base_stock_level_for_fill(2.0, 5.0, target)
         assert poisson.cdf(s - 1, 10.0) >= target > poisson.cdf(s - 2, 10.0)
-    assert theory.base_stock_level_for_fill(2.0, 5.0, 0.0) == 0
+    assert theory_stock.base_stock_level_for_fill(2.0, 5.0, 0.0) == 0
     with pytest.raises(ValueError):
-        theory.base_stock_level_for_fill(2.0, 5.0, 1.0)
+        theory_stock.base_stock_level_for_fill(2.0, 5.0, 1.0)
 
 
 # --------------------------------------------------------------------------- hourly panel

@@ -1,9 +1,9 @@
 """The full model, reduced to textbook queues, against ``sim.theory.queues``.
 
 Each test builds a scenario in which the call center *is* a textbook queue and runs it through
-``sim.experiments.replicate.replicate`` (the public run function: arrivals, crews, KPIs and the replication
-statistics all take part), then checks that the analytic value lies inside the 95% confidence
-interval of the replication means:
+``sim.experiments.replicate.replicate`` (the public run function: arrivals, crews, KPIs and the
+replication statistics all take part), then checks that the analytic value lies inside the 95%
+confidence interval of the replication means:
 
 * Erlang C (M/M/c): flat weekly and hourly profiles and no ``call_center.hours`` (so a homogeneous
   Poisson stream of ``contacts_per_day / 24`` calls an hour), inquiries only, a bare integer of

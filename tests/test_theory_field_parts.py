@@ -1,19 +1,19 @@
 """The full model, reduced to textbook queues and inventories, against ``sim.theory.queues``.
 
-Every scenario here has repair calls only, handled in zero time by plenty of agents on duty
-around the clock, so a work order is created at each call's arrival: work orders form a Poisson
-stream of ``contacts_per_day`` a day (flat profiles, no opening hours). No booking, no depot, no
-follow-ups, fix and quality probabilities 1: a work order goes to the first free technician and is
-finished in one visit. Runs go through ``sim.experiments.replicate.replicate``, the public run function, and
-the analytic value must lie inside the 95% confidence interval of the replication means.
+Every scenario here has repair calls only, handled in zero time by plenty of agents on duty around
+the clock, so a work order is created at each call's arrival: work orders form a Poisson stream of
+``contacts_per_day`` a day (flat profiles, no opening hours). No booking, no depot, no follow-ups,
+fix and quality probabilities 1: a work order goes to the first free technician and is finished in
+one visit. Runs go through ``sim.experiments.replicate.replicate``, the public run function, and the
+analytic value must lie inside the 95% confidence interval of the replication means.
 
 * Dispatch as Erlang C: no parts, travel and diagnosis 0, exponential repair time, N technicians
   around the clock: the technicians are an M/M/N queue, ``dispatch_wait_hours`` is its mean wait
   (Erlang C ASA) and ``technician_utilization`` its utilisation.
 * Base stock / (r, Q): every job needs the one SKU, technicians are plentiful and every visit
   takes no time, so part requests are the Poisson stream of calls; with a constant lead time
-  the fill rate and the mean on-hand stock are those of ``theory.poisson_base_stock`` and
-  ``theory.poisson_rq``.
+  the fill rate and the mean on-hand stock are those of ``theory_stock.poisson_base_stock`` and
+  ``theory_stock.poisson_rq``.
 
 Seeds are fixed, so the tests are deterministic; each case runs once (cached) and is shared by
 its KPI checks. A 95% interval misses a true value once in twenty: before suspecting the model
@@ -34,6 +34,7 @@ import pytest
 from sim.experiments.replicate import replicate
 from sim.scenario.format import Scenario
 from sim.theory import queues as theory
+from sim.theory import stock as theory_stock
 
 SEED = 20260611
 UNIT_COST = 10.0
@@ -170,10 +171,10 @@ class StockCase:
             return {"type": "base_stock", "level": self.S}, self.S
         return {"type": "rQ", "r": self.r, "Q": self.Q}, self.r + self.Q
 
-    def analytic(self) -> theory.BaseStockMetrics:
+    def analytic(self) -> theory_stock.BaseStockMetrics:
         if self.Q is None:
-            return theory.poisson_base_stock(self.per_day, self.lead_time_days, self.S)
-        return theory.poisson_rq(self.per_day, self.lead_time_days, self.r, self.Q)
+            return theory_stock.poisson_base_stock(self.per_day, self.lead_time_days, self.S)
+        return theory_stock.poisson_rq(self.per_day, self.lead_time_days, self.r, self.Q)
 
     def summary(self) -> pd.DataFrame:
         policy, initial = self.policy()

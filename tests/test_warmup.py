@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli.run import main
+from sim.cli import main
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.warmup import WarmupResult, suggest_warmup, truncation_day
 from sim.scenario.format import Scenario

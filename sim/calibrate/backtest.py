@@ -1,8 +1,8 @@
 """The back-test of a fit: simulate the fitted scenario, compare its KPIs with the records'.
 
 This module owns ``backtest`` (``aftersales-sim fit --backtest N``): it runs the fitted scenario
-with event logs, measures both sides with the same function (``sim.calibrate.measures.log_kpis``) and
-compares each KPI with a Welch interval of the difference in means. The intervals are
+with event logs, measures both sides with the same function (``sim.calibrate.measures.log_kpis``)
+and compares each KPI with a Welch interval of the difference in means. The intervals are
 Bonferroni-adjusted so that, when the fit is right, all of them cover 0 together with the fit's
 confidence: one "differs" then means something the fit missed, not chance.
 
@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.calibrate.builder import Fit
 from sim.calibrate.estimators import Estimate
+from sim.calibrate.logs import event_tables
 from sim.calibrate.measures import LOG_KPIS, kpi_samples, sample_unit
 from sim.calibrate.read import as_text, check_logs
 from sim.experiments.executors import Executor
@@ -108,7 +109,7 @@ def backtest(fit: Fit, replications: int, seed: int | None = None, workers: int 
     scenario = fit.scenario
     seed = scenario.seed + 1 if seed is None else seed
     run = replicate(scenario, replications=replications, seed=seed, workers=workers,
-                    executor=executor, events=True)
+                    executor=executor, logs=event_tables)
     assert run.events is not None
     simulated = check_logs({kind: as_text(table) for kind, table in run.events.items()
                             if kind in ("calls", "work_orders")},

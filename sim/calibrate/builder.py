@@ -1,9 +1,10 @@
 """The fitted scenario under construction: plain data plus where each value came from.
 
-This module owns ``Fit`` (what ``sim.calibrate.fit.fit_logs`` returns), ``ParamFit`` (one fitted number with
-its interval) and ``Builder``, the scratch pad every section fitter writes to: it sets keys with a
-provenance comment, fits durations and shares, keeps the base's value (saying why) and records
-notes for the report. The section fitters are ``sim.calibrate.calls`` and ``sim.calibrate.service``.
+This module owns ``Fit`` (what ``sim.calibrate.fit.fit_logs`` returns), ``ParamFit`` (one fitted
+number with its interval) and ``Builder``, the scratch pad every section fitter writes to: it sets
+keys with a provenance comment, fits durations and shares, keeps the base's value (saying why) and
+records notes for the report. The section fitters are ``sim.calibrate.calls`` and
+``sim.calibrate.service``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from sim.calibrate.estimators import (
     round_sig,
 )
 from sim.calibrate.read import Logs
-from sim.calibrate.schema import MS_IN_MINUTES
 from sim.scenario.format import Scenario
+from sim.units import MINUTES_PER_MILLISECOND
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -169,7 +170,8 @@ class Builder:
         value is an event. ``limits`` (minutes): right-truncation points. ``fallback``: with
         too few values for a distribution and nothing in the base, use their mean (wrong for
         censored values, hence off for those)."""
-        fit = fit_durations(values / scale, observed, self.confidence, MS_IN_MINUTES / scale,
+        fit = fit_durations(values / scale, observed, self.confidence,
+                            MINUTES_PER_MILLISECOND / scale,
                             None if limits is None else limits / scale)
         if fit is None:
             if self.keep(path, f"too few {what} in the records ({len(values)})"):

@@ -2,8 +2,8 @@
 
 This module owns the estimation of ``demand`` (contacts per day, mix, weekly and hourly profiles,
 from the calls log), ``call_center`` (handle times, patience with censoring, lines, escalation;
-staffing from the base) and ``complaints``. Each fitter writes into a ``sim.calibrate.builder.Builder``;
-``sim.calibrate.fit.fit_logs`` calls them in order.
+staffing from the base) and ``complaints``. Each fitter writes into a
+``sim.calibrate.builder.Builder``; ``sim.calibrate.fit.fit_logs`` calls them in order.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from scipy import stats
 from sim.calibrate.builder import DAY_NAMES, Builder, ParamFit, as_number, span
 from sim.calibrate.estimators import proportion, round_sig, sum_to_one
 from sim.calibrate.shocks import SteadyDemand, shock_events, steady_demand
-from sim.engine.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.calendar import open_fraction
 from sim.scenario.clock import OpenHours
+from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 
 def fit_demand(b: Builder) -> pd.DataFrame:

@@ -1,10 +1,10 @@
 """Estimators behind ``aftersales-sim fit``: durations, censored durations, shares and rates.
 
-This module owns the statistics of fitting, free of any log format: maximum-likelihood fits of
-the exponential, lognormal and gamma families (optionally with right-censored observations),
-model choice by AIC, the Kolmogorov-Smirnov distance (against the Kaplan-Meier curve when there
-is censoring), confidence intervals for means, coefficients of variation, proportions and
-Poisson rates, weekly profiles from daily counts, and the peak of simultaneous work. ``sim.calibrate.fit``
+This module owns the statistics of fitting, free of any log format: maximum-likelihood fits of the
+exponential, lognormal and gamma families (optionally with right-censored observations), model
+choice by AIC, the Kolmogorov-Smirnov distance (against the Kaplan-Meier curve when there is
+censoring), confidence intervals for means, coefficients of variation, proportions and Poisson
+rates, weekly profiles from daily counts, and the peak of simultaneous work. ``sim.calibrate.fit``
 applies them to event logs; demand shocks are ``sim.calibrate.shocks``.
 
 Right truncation (a value seen only if below a limit) is supported as well. Every family is

@@ -1,19 +1,19 @@
 """Fitting a scenario to event logs: validated logs and a base -> fitted parameters -> scenario.
 
 This module owns ``aftersales-sim fit``'s estimation, pure: ``fit_logs`` takes logs read and
-validated by ``sim.calibrate.logs.read_logs`` and a base scenario, estimates every parameter the logs
-can tell with its confidence interval, takes the rest from the base (saying why), and returns a
-``Fit`` holding the validated scenario and the provenance of each key. ``fit_files`` chains
-reading the files and the base with it. Measures taken directly on the logs (service level,
-abandon rate, on-time rate, fill rate) are ``log_kpis``: the back-test compares them with what
-the fitted scenario simulates.
+validated by ``sim.calibrate.read.read_logs`` and a base scenario, estimates every parameter the
+logs can tell with its confidence interval, takes the rest from the base (saying why), and returns a
+``Fit`` holding the validated scenario and the provenance of each key. ``fit_files`` chains reading
+the files and the base with it. Measures taken directly on the logs (service level, abandon rate,
+on-time rate, fill rate) are ``sim.calibrate.measures.log_kpis``: the back-test compares them with
+what the fitted scenario simulates.
 
 The pieces: the scenario under construction and its provenance (``Fit``, ``Builder``) are in
 ``sim.calibrate.builder``; the customer-side fitters (demand, call center, complaints) in
 ``sim.calibrate.calls``; the repair-side fitters (field service, parts, follow-ups) in
-``sim.calibrate.service``; the log measures in ``sim.calibrate.measures`` (all re-exported here). The statistics
-(distribution fits, censoring, intervals, profiles) are in ``sim.calibrate.estimators``; the commented YAML,
-the Markdown report and its charts in ``sim.calibrate.report``.
+``sim.calibrate.service``; the log measures in ``sim.calibrate.measures``. The statistics
+(distribution fits, censoring, intervals, profiles) are in ``sim.calibrate.estimators``; the
+commented YAML, the Markdown report and its charts in ``sim.calibrate.report``.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ This module owns writing the event logs: ``event_tables`` (one replication's fla
 table per kind, in the columns of ``SCHEMA``), the per-kind table builders, ``day_zero`` and
 ``iso_times``. The format itself (``SCHEMA``: which tables, which columns, of which type, which of
 them ``aftersales-sim fit`` needs, which ids are unique, which times must come in order) is
-``sim.calibrate.schema``; ``read_logs`` (files in the format -> validated tables for ``sim.calibrate.fit``, every
-data problem reported as ``FILE:ROW: column: message``) is ``sim.calibrate.read``; both are
-re-exported here. Users load the same files into their BI tools; docs/event-logs.md documents
+``sim.calibrate.schema``; ``read_logs`` (files in the format -> validated tables for
+``sim.calibrate.fit``, every data problem reported as ``FILE:ROW: column: message``) is
+``sim.calibrate.read``. Users load the same files into their BI tools; docs/event-logs.md documents
 every column.
 
 The logs hold what the KPIs count: calls that arrived, work orders, follow-ups and complaint cases
@@ -24,11 +24,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.schema import (
-    BOOL,
-    INT,
-)
-from sim.engine.call_center import (
+from sim.calibrate.schema import BOOL, INT
+from sim.engine.model import Replication
+from sim.engine.records import (
     ABANDONED,
     BLOCKED,
     DONE,
@@ -38,7 +36,6 @@ from sim.engine.call_center import (
     WAITING,
     WITH_SPECIALIST,
 )
-from sim.engine.model import Replication
 from sim.scenario.format import Scenario
 
 

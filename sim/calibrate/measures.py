@@ -16,7 +16,7 @@ import pandas as pd
 from sim.calibrate.estimators import Estimate
 from sim.calibrate.read import Logs
 from sim.measure.stats import t_interval
-from sim.scenario.calendar import MINUTES_PER_WEEK
+from sim.units import MINUTES_PER_WEEK
 
 # --- measures on the logs --------------------------------------------------------------------
 

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.schema import KEYS, KINDS, ORDER, REP, SCHEMA, Column
-from sim.engine.distributions import MINUTES_PER_DAY
 from sim.scenario.problems import Problem, ScenarioError
+from sim.units import MINUTES_PER_DAY
 
 MAX_PROBLEMS = 50
 TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})

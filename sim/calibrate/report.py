@@ -29,12 +29,12 @@ from sim.calibrate.builder import DAY_NAMES, Fit, Path_, dotted
 from sim.calibrate.estimators import DistFit, Estimate, kaplan_meier_supported
 from sim.calibrate.measures import LOG_KPIS, kpi_summary, sample_unit
 from sim.calibrate.read import Logs
+from sim.measure.stats import mean_ci
 from sim.output.charts.style import (
     BAR_FACE,
     EDGE_COLOR,
     finish_figure,
     legend,
-    mean_ci,
     new_figure,
     plot_band,
     series_style,

@@ -1,10 +1,10 @@
 """The event-log format: which tables, which columns, of which type, and the rules between them.
 
 This module owns ``SCHEMA`` (every table and its columns in file order: kind, whether
-``aftersales-sim fit`` needs it, whether a cell may be blank, allowed choices), ``KINDS``,
-``REP``, the time resolution ``MS_IN_MINUTES``, ``ORDER`` (time columns that must come in order)
-and ``KEYS`` (columns that identify a row). Writing the tables is ``sim.calibrate.logs``, reading and
-validating files is ``sim.calibrate.read``; docs/event-logs.md documents every column.
+``aftersales-sim fit`` needs it, whether a cell may be blank, allowed choices), ``KINDS``, ``REP``,
+the time resolution ``MINUTES_PER_MILLISECOND``, ``ORDER`` (time columns that must come in order)
+and ``KEYS`` (columns that identify a row). Writing the tables is ``sim.calibrate.logs``, reading
+and validating files is ``sim.calibrate.read``; docs/event-logs.md documents every column.
 """
 
 from __future__ import annotations
@@ -142,7 +142,6 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
 
 KINDS: tuple[str, ...] = tuple(SCHEMA)
 
-MS_IN_MINUTES = 1 / 60_000  # the logs' time resolution
 
 # Pairs (earlier, later) of time columns: a later one before its earlier one is a data error.
 ORDER: dict[str, tuple[tuple[str, str], ...]] = {

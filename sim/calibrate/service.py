@@ -15,9 +15,8 @@ import pandas as pd
 
 from sim.calibrate.builder import Builder, ParamFit, Path_, as_number, span
 from sim.calibrate.estimators import proportion, round_sig, sum_to_one
-from sim.calibrate.schema import MS_IN_MINUTES
-from sim.engine.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.theory.stock import base_stock_level_for_fill
+from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_MILLISECOND
 
 
 def fit_field_service(b: Builder) -> None:
@@ -46,7 +45,7 @@ def fit_field_service(b: Builder) -> None:
                 "new work orders")
     if "released_at" in jobs:
         lead = span(onsite, created, jobs["released_at"].to_numpy(float)) / MINUTES_PER_HOUR
-        if len(lead) and lead.min() * MINUTES_PER_HOUR > 2 * MS_IN_MINUTES:
+        if len(lead) and lead.min() * MINUTES_PER_HOUR > 2 * MINUTES_PER_MILLISECOND:
             b.set((*fs, "booking"), {"min_lead_hours": round_sig(float(lead.min()), 4)},
                   f"fitted: shortest time from work order to release on site "
                   f"(median {np.median(lead):.3g} h)")

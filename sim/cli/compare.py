@@ -1,8 +1,8 @@
 """The ``compare`` command: scenarios on the same seeds, each against the first (paired t).
 
-Prints, per alternative, the KPI means, the difference to the first scenario with its 95%
-paired-t interval, whether it is significant and the variance reduction that common random
-numbers achieved; writes compare.csv and a chart. The comparison itself is `sim.experiments.compare`.
+Prints, per alternative, the KPI means, the difference to the first scenario with its 95% paired-t
+interval, whether it is significant and the variance reduction that common random numbers achieved;
+writes compare.csv and a chart. The comparison itself is `sim.experiments.compare`.
 """
 
 from __future__ import annotations
@@ -12,17 +12,18 @@ import math
 from datetime import datetime
 from pathlib import Path
 
-from sim.cli.run import (
+from sim.cli.common import (
     add_run_options,
+    check_output,
     check_run_options,
     executor_for,
     fmt,
     load_for_run,
     progress_bar,
 )
-from sim.cli.sweep import check_output
-from sim.experiments.compare import CompareResult, compare, write_compare
+from sim.experiments.compare import CompareResult, compare
 from sim.measure.catalog import COST_KPIS
+from sim.output.experiments import write_compare
 
 # Department costs are in compare.csv; the terminal shows the headline KPIs only.
 _HIDDEN = frozenset(COST_KPIS) - {"cost_per_repair"}

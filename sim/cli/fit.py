@@ -22,7 +22,7 @@ from sim.calibrate.fit import fit_files
 from sim.calibrate.measures import LOG_KPIS, kpi_summary
 from sim.calibrate.report import fitted_yaml, write_report
 from sim.calibrate.schema import KINDS
-from sim.cli.run import bad_input, check_run_options, executor_for, fmt
+from sim.cli.common import bad_input, check_run_options, executor_for, fmt
 from sim.output.atomic import atomic_write_text
 from sim.output.folder import is_finished
 from sim.scenario.loader import load_scenario_text

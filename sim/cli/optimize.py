@@ -22,7 +22,7 @@ from pydantic import Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from sim.cli.run import (
+from sim.cli.common import (
     add_run_options,
     bad_input,
     check_run_options,

@@ -1,120 +1,27 @@
-"""The command line: ``aftersales-sim validate | run | schema | ...`` (also ``python -m sim``).
-
-The CLI parses arguments, calls the loader and the experiment layer, prints, and maps bad input
-to exit code 2 with a readable message. It never touches the engine directly. Each experiment
-command lives in its own module (``sim.cli_*``) and registers itself with ``register(sub)``;
-the options every command shares and the progress bar are defined once, here.
-"""
+"""The ``validate``, ``run`` and ``schema`` commands: check a scenario, run it, show the format."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
-import math
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from tqdm import tqdm
-
-from sim.experiments.executors import Executor, make_executor
-from sim.experiments.replicate import Progress, RunResult, replicate
-from sim.measure.catalog import KPI_BY_NAME
+from sim.calibrate.logs import event_tables
+from sim.cli.common import (
+    add_run_options,
+    bad_input,
+    check_run_options,
+    executor_for,
+    kpi_table,
+    load_for_run,
+    progress_bar,
+)
+from sim.experiments.precision import replicate_to_precision
+from sim.experiments.replicate import replicate
 from sim.output.export import write_run
-from sim.scenario.format import Scenario
-from sim.scenario.loader import capacity_warnings, json_schema, load_scenario
-from sim.scenario.problems import Problem, ScenarioError
-
-EXIT_BAD_INPUT = 2
-Command = Callable[[argparse.Namespace], int]
-
-
-def add_run_options(p: argparse.ArgumentParser, out_help: str = "results folder") -> None:
-    """Options shared by every command that runs replications."""
-    p.add_argument("--reps", type=int, default=None, help="replications (default: the file's)")
-    p.add_argument("--seed", type=int, default=None, help="root seed (default: the file's)")
-    p.add_argument("--workers", type=int, default=None,
-                   help="worker processes (default: every core); results do not depend on it")
-    p.add_argument("--dask", default=None, metavar="tcp://HOST:PORT",
-                   help="run on an existing Dask scheduler instead (pip install '.[dask]')")
-    p.add_argument("--out", type=Path, default=None, help=f"{out_help} (default results/NAME)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a key; validated like the file (repeatable)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
-
-
-def bad_input(source: str, message: str) -> ScenarioError:
-    """A command-line problem reported like a scenario problem (exit code 2)."""
-    return ScenarioError([Problem(source, None, "", message)])
-
-
-def check_run_options(args: argparse.Namespace) -> None:
-    """Reject impossible counts before anything runs."""
-    for name in ("reps", "workers"):
-        value = getattr(args, name, None)
-        if value is not None and value < 1:
-            raise bad_input(f"--{name}", f"must be at least 1, got {value}")
-
-
-def load_for_run(path: Path, overrides: Sequence[str]) -> Scenario:
-    """Load a scenario and print capacity warnings (a warning never stops a run)."""
-    scenario = load_scenario(path, overrides)
-    for warning in capacity_warnings(scenario):
-        print(f"warning: {warning}", file=sys.stderr)
-    return scenario
-
-
-def executor_for(args: argparse.Namespace, tasks: int) -> Executor:
-    """The executor the command line asked for."""
-    return make_executor(args.workers, tasks, dask=args.dask)
-
-
-@contextmanager
-def progress_bar(total: int, desc: str, quiet: bool) -> Iterator[Progress]:
-    """A terminal progress bar that shows only for runs taking more than a second."""
-    with tqdm(total=total, desc=desc, unit="rep", delay=1.0, disable=quiet,
-              file=sys.stderr) as bar:
-        def update(done: int, new_total: int) -> None:
-            if new_total != bar.total:
-                bar.total = new_total
-            bar.update(done - bar.n)
-
-        yield update
-
-
-def fmt(value: float | None) -> str:
-    """A number for a terminal table: 3 decimals when small, thousands separators when large."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 10:
-        return f"{value:.1f}"
-    return f"{value:.3f}"
-
-
-def kpi_table(result: RunResult) -> str:
-    """The KPI table printed after a run: mean, 95% CI, target and verdict."""
-    lines = [f"{'KPI':<26} {'mean':>12} {'95% CI':>27} {'target':>10}  status"]
-    for row in result.summary.to_dict("records"):
-        name = str(row["kpi"])
-        judged = result.targets.get(name)
-        target = status = ""
-        if judged is not None:
-            sign = ">=" if judged.direction == "at_least" else "<="
-            target = f"{sign} {fmt(judged.target)}"
-            status = judged.status
-        ci = f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
-        info = KPI_BY_NAME.get(name)
-        unit = info.unit if info is not None else ""
-        lines.append(f"{name:<26} {fmt(row['mean']):>12} {ci:>27} {target:>10}  {status:<16}"
-                     f"{unit}".rstrip())
-    return "\n".join(lines)
+from sim.scenario.loader import json_schema
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -140,10 +47,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         with progress_bar(reps, scenario.name, args.quiet) as progress:
             result = replicate(scenario, replications=reps, seed=args.seed,
                                executor=executor_for(args, reps), progress=progress,
-                               events=args.events)
+                               logs=event_tables if args.events else None)
     else:
-        from sim.experiments.precision import replicate_to_precision  # only sequential runs need it
-
         max_reps = 200 if args.max_reps is None else args.max_reps
         if not 0 < args.precision < 1:
             raise bad_input("--precision", f"must be between 0 and 1, got {args.precision}")
@@ -177,11 +82,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="aftersales-sim",
-                                description="After-sales service simulation and planning.")
-    sub = p.add_subparsers(dest="command", required=True)
-
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``validate``, ``run`` and ``schema``."""
     v = sub.add_parser("validate", help="check a scenario file and print what it contains")
     v.add_argument("scenario", type=Path)
     v.add_argument("--set", dest="overrides", action="append", default=[],
@@ -205,40 +107,3 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     s.add_argument("--out", type=Path, default=None, help="write it to this file instead")
     s.set_defaults(func=_cmd_schema)
-
-    for register in _extensions():
-        register(sub)
-    return p
-
-
-EXTENSIONS = ("sim.cli.run.sweep", "sim.cli.run.compare", "sim.cli.run.stress", "sim.cli.run.optimize",
-              "sim.cli.run.warmup", "sim.cli.run.fit")
-
-
-def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """The experiment commands, each in its own module exposing ``register(sub)``."""
-    found = []
-    for name in EXTENSIONS:
-        if importlib.util.find_spec(name) is not None:
-            found.append(importlib.import_module(name).register)
-    return found
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
-    args.argv = ["aftersales-sim", *argv]
-    command: Command = args.func
-    try:
-        return command(args)
-    except ScenarioError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted: no results folder was written", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

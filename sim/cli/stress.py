@@ -2,7 +2,8 @@
 
 This module owns the command line of stress tests: choosing shocks (`--shock NAME[:KEY=VALUE,...]`
 from a stress file, or shock types with built-in defaults on a plain scenario), and the terminal
-table. Loading, running, judging and writing are `sim.experiments.stress.plan`; shared options are `sim.cli.run`.
+table. Loading, running, judging and writing are `sim.experiments.stress.plan`; shared options are
+`sim.cli.run`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, get_args
 
-from sim.cli.run import (
+from sim.cli.common import (
     add_run_options,
     bad_input,
     check_run_options,
@@ -29,7 +30,6 @@ from sim.experiments.stress.plan import (
     is_stress_file,
     load_stress,
     run_stress,
-    write_stress,
 )
 from sim.experiments.stress.shocks import (
     SHOCK_MODELS,
@@ -37,8 +37,9 @@ from sim.experiments.stress.shocks import (
     applicable_types,
     shock_from_mapping,
 )
+from sim.output.experiments import write_stress
 from sim.scenario.base import CONTACT_TYPES
-from sim.scenario.loader import capacity_warnings
+from sim.scenario.capacity import capacity_warnings
 from sim.scenario.yaml_io import YamlProblem, read_yaml
 
 # A comma starts a new parameter only before `key=`, so `skus=a,b` keeps its list.

@@ -3,8 +3,8 @@
 ``aftersales-sim sweep EXPERIMENT.yaml`` or ``aftersales-sim sweep SCENARIO.yaml --vary
 path=20:32:2``. Every input (experiment, base scenario, each point) is validated before anything
 runs; finished replications are kept in a hidden store next to the results folder so that
-``--resume`` completes an interrupted sweep. The sweep itself is `sim.experiments.sweep`, the experiment
-file `sim.experiments.design`.
+``--resume`` completes an interrupted sweep. The sweep itself is `sim.experiments.sweep`, the
+experiment file `sim.experiments.design`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from sim.cli.run import (
+from sim.cli.common import (
     add_run_options,
     bad_input,
+    check_output,
     check_run_options,
     executor_for,
     fmt,
@@ -28,10 +29,10 @@ from sim.cli.run import (
     progress_bar,
 )
 from sim.experiments.design import Factor, load_experiment
-from sim.experiments.store import ReplicationStore
-from sim.experiments.sweep import SweepResult, expand_points, run_sweep, write_sweep
+from sim.experiments.sweep import SweepResult, expand_points, run_sweep
 from sim.measure.catalog import KPI_BY_NAME
-from sim.output.folder import is_finished
+from sim.output.experiments import write_sweep
+from sim.output.store import ReplicationStore
 from sim.scenario.problems import Problem, ScenarioError, validation_problems
 from sim.scenario.yaml_io import parse_yaml
 
@@ -41,13 +42,6 @@ _NUMBER = re.compile(r"\s*[-+]?[0-9.]+([eE][-+]?[0-9]+)?\s*")
 def store_folder(out: Path) -> Path:
     """Where a sweep writing ``out`` keeps finished replications: ``.NAME.replications``."""
     return out.parent / f".{out.name}.replications"
-
-
-def check_output(out: Path) -> None:
-    """Refuse, before anything runs, an output folder that would not be replaced at the end."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not is_finished(out))):
-        raise bad_input("--out", f"{out} exists and is not a finished results folder; choose "
-                                 "another folder or remove it")
 
 
 def parse_vary(spec: str) -> Factor:

@@ -12,7 +12,13 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from sim.cli.run import add_run_options, check_run_options, executor_for, load_for_run, progress_bar
+from sim.cli.common import (
+    add_run_options,
+    check_run_options,
+    executor_for,
+    load_for_run,
+    progress_bar,
+)
 from sim.experiments.warmup import WarmupResult, suggest_warmup
 from sim.output.charts.optimize import warmup_series
 from sim.output.folder import ResultsFolder, manifest

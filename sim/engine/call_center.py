@@ -1,15 +1,15 @@
 """The phone side: inbound calls, agents, busy signals, abandonment, escalation, complaint cases.
 
-Owns the life of a call from arrival to hang-up and the complaint case a complaint call opens.
-It does not own what a repair call leads to (``on_repair`` hook, see ``sim.engine.field_service``) nor
+Owns the life of a call from arrival to hang-up and the complaint case a complaint call opens. It
+does not own what a repair call leads to (``on_repair`` hook, see ``sim.engine.field_service``) nor
 follow-up calls' outcome (``sim.engine.followup`` hands the agents an ``outbound`` job).
 
-Abandonment is decided lazily: a caller's patience deadline is drawn on arrival and checked when
-an agent reaches the call (FIFO makes that exact: a caller still queued at the deadline hangs up
-at the deadline). Only when ``lines`` is finite must abandonments be known earlier, to count free
-lines; then a heap of deadlines is purged at each arrival. With redial on (``on_failed`` set, see
-``sim.engine.redial``) each queued caller's deadline is an event, so a failed attempt is known when it
-happens.
+Abandonment is decided lazily: a caller's patience deadline is drawn on arrival and checked when an
+agent reaches the call (FIFO makes that exact: a caller still queued at the deadline hangs up at the
+deadline). Only when ``lines`` is finite must abandonments be known earlier, to count free lines;
+then a heap of deadlines is purged at each arrival. With redial on (``on_failed`` set, see
+``sim.engine.redial``) each queued caller's deadline is an event, so a failed attempt is known when
+it happens.
 """
 
 from __future__ import annotations
@@ -24,15 +24,19 @@ from typing import Any
 import simpy
 
 from sim.engine.crew import Crew, FifoQueue, ProcessGen
+from sim.engine.records import (
+    ABANDONED,
+    BLOCKED,
+    DONE,
+    HOLD_ABANDONED,
+    HOLDING,
+    TALKING,
+    WAITING,
+    WITH_SPECIALIST,
+)
 
 NAN = math.nan
 INF = math.inf
-
-# Call states. Plain ints: they are compared on every queue pop.
-WAITING, TALKING, HOLDING, WITH_SPECIALIST, DONE, ABANDONED, BLOCKED, HOLD_ABANDONED = range(8)
-STATE_NAMES = ("waiting", "talking", "holding", "with_specialist", "done", "abandoned",
-               "blocked", "hold_abandoned")
-
 
 @dataclass(slots=True, eq=False)
 class Call:

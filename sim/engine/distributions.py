@@ -26,9 +26,6 @@ from sim.scenario.dists import (
     UniformDist,
 )
 
-MINUTES_PER_HOUR = 60.0
-MINUTES_PER_DAY = 1440.0
-
 
 def sample(spec: Distribution, gen: np.random.Generator, size: int, scale: float = 1.0
            ) -> np.ndarray:

@@ -24,12 +24,13 @@ import numpy as np
 import simpy
 
 from sim.engine.crew import Crew
-from sim.engine.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR, sampler, uniform_sampler
+from sim.engine.distributions import sampler, uniform_sampler
 from sim.engine.parts import PartsStore
 from sim.engine.rng import Streams
 from sim.scenario.disruptions import PartNeed, SkillGap
 from sim.scenario.format import FieldService
 from sim.scenario.inventory import Parts
+from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 NAN = math.nan
 REWORK, NORMAL = 0, 1

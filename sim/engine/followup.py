@@ -23,11 +23,12 @@ import simpy
 
 from sim.engine.call_center import Call, CallCenter
 from sim.engine.crew import Crew
-from sim.engine.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR, sampler, uniform_sampler
+from sim.engine.distributions import sampler, uniform_sampler
 from sim.engine.field_service import WorkOrder
 from sim.engine.rng import Streams
 from sim.scenario.calls import CallCenter as CallCenterSpec
 from sim.scenario.format import Followup, Satisfaction
+from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 NAN = math.nan
 FOLLOWUP_PRIORITY = 2  # after rework (0) and repairs (1) in a technician's queue

@@ -21,17 +21,17 @@ import simpy
 from sim.engine.arrivals import CONTACT_TYPES, expected_calls_per_hour, poisson_arrivals
 from sim.engine.call_center import Call, CallCenter, ComplaintCase
 from sim.engine.crew import Crew
-from sim.engine.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR, sample, sampler
+from sim.engine.distributions import sample, sampler
 from sim.engine.field_service import Repairs, Visit, WorkOrder
 from sim.engine.followup import Attempt, FollowUp, FollowUps
 from sim.engine.parts import PartCount, PartLoss, PartOrder, PartRequest, PartsStore
-from sim.engine.records import frame
+from sim.engine.records import frame, levels_frame
 from sim.engine.redial import Redials
 from sim.engine.rng import Streams
-from sim.measure.parts import levels_frame
 from sim.scenario.calendar import cut_windows, shift_windows
 from sim.scenario.disruptions import Absence, PartNeed, SkillGap, SupplierDelay, SystemOutage
 from sim.scenario.format import Scenario
+from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 Window = tuple[float, float, int]
 

@@ -31,7 +31,7 @@ from typing import Any, cast
 import numpy as np
 import simpy
 
-from sim.engine.distributions import MINUTES_PER_DAY, Sampler, sampler
+from sim.engine.distributions import Sampler, sampler
 from sim.engine.rng import Streams
 
 # The measurement functions lived here first; they stay importable from this module.
@@ -45,6 +45,7 @@ from sim.scenario.inventory import (
     Sku,
     SSPolicy,
 )
+from sim.units import MINUTES_PER_DAY
 
 NAN = math.nan
 

@@ -2,8 +2,9 @@
 
 Entities are mutable slotted objects while the clock runs (a call gets answered, a job gets
 visits); afterwards they are frozen into columns here, and everything downstream (KPIs, event
-logs, charts) reads only these tables. Text fields become categoricals: they hold a handful of
-labels (contact type, channel, crew), and building object columns would cost more than the run.
+logs, charts) reads only these tables and the call states named here. Text fields become
+categoricals: they hold a handful of labels (contact type, channel, crew), and building object
+columns would cost more than the run.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+# The calls table's `state` column. Plain ints: the call center compares them on every queue pop.
+WAITING, TALKING, HOLDING, WITH_SPECIALIST, DONE, ABANDONED, BLOCKED, HOLD_ABANDONED = range(8)
+STATE_NAMES = ("waiting", "talking", "holding", "with_specialist", "done", "abandoned",
+               "blocked", "hold_abandoned")
 
 
 def frame(entities: Sequence[Any], cls: type) -> pd.DataFrame:
@@ -39,3 +45,12 @@ def frame(entities: Sequence[Any], cls: type) -> pd.DataFrame:
         else:
             columns[f.name] = np.fromiter(map(get, entities), dtype=float, count=n)
     return pd.DataFrame(columns)
+
+
+def levels_frame(levels: dict[str, list[tuple[float, int]]]) -> pd.DataFrame:
+    """The on-hand step functions as one long table: columns ``sku``, ``time``, ``on_hand``."""
+    rows = [(sku, t, v) for sku, steps in levels.items() for t, v in steps]
+    if not rows:
+        return pd.DataFrame({"sku": pd.Series(dtype=object), "time": pd.Series(dtype=float),
+                             "on_hand": pd.Series(dtype=np.int64)})
+    return pd.DataFrame.from_records(rows, columns=["sku", "time", "on_hand"])

@@ -15,8 +15,9 @@ import math
 
 import simpy
 
-from sim.engine.call_center import ABANDONED, BLOCKED, HOLD_ABANDONED, Call, CallCenter
+from sim.engine.call_center import Call, CallCenter
 from sim.engine.distributions import Sampler, sampler, uniform_sampler
+from sim.engine.records import ABANDONED, BLOCKED, HOLD_ABANDONED
 from sim.engine.rng import Streams
 from sim.scenario.calls import CallCenter as CallCenterSpec
 

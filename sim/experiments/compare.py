@@ -11,19 +11,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 
 from sim.experiments.executors import Executor
 from sim.experiments.replicate import Progress, RunResult, replicate_many
-from sim.experiments.store import ReplicationStore
+from sim.experiments.store import Store
 from sim.measure.catalog import KPI_BY_NAME
 from sim.measure.stats import paired_difference, t_interval
-from sim.output.folder import ResultsFolder, manifest
 from sim.scenario.format import Scenario
-from sim.scenario.loader import scenario_to_yaml
 
 # compare.csv (contract, then extras)
 COLUMNS = ("scenario", "kpi", "mean", "diff", "diff_ci_low", "diff_ci_high", "significant",
@@ -104,7 +100,7 @@ def compare_table(labels: Sequence[str], runs: Sequence[RunResult]) -> pd.DataFr
 
 def compare(scenarios: Sequence[Scenario], replications: int | None = None,
             seed: int | None = None, executor: Executor | None = None,
-            progress: Progress | None = None, store: ReplicationStore | None = None, *,
+            progress: Progress | None = None, store: Store | None = None, *,
             workers: int | None = None) -> CompareResult:
     """Run the scenarios with the same seeds and compare each with the first.
 
@@ -127,37 +123,3 @@ def compare(scenarios: Sequence[Scenario], replications: int | None = None,
     runs = replicate_many(scenarios, reps, root, workers, executor, progress, store)
     labels = unique_labels(scenarios)
     return CompareResult(labels, runs, root, reps, compare_table(labels, runs))
-
-
-def write_compare(result: CompareResult, out: Path, command: list[str], started: datetime,
-                  ended: datetime | None = None) -> Path:
-    """Write the compare results folder ``out``; ``manifest.json`` comes last.
-
-    Holds each resolved scenario under ``scenarios/``, ``compare.csv``, ``replications.csv``
-    (every replication of every scenario) and ``charts/differences``.
-
-    Args:
-        result: A finished comparison.
-        out: The folder (replaced only if empty or a finished results folder).
-        command: The argv that produced the run, for the manifest.
-        started: When the run started.
-        ended: When it ended (default: now).
-
-    Returns:
-        ``out``.
-    """
-    # Imported here: pool workers import this module, and they never draw (matplotlib is slow).
-    from sim.output.charts.experiments import compare_differences_chart
-
-    with ResultsFolder(out) as folder:
-        for label, run in zip(result.labels, result.runs, strict=True):
-            folder.write_text(f"scenarios/{label}.yaml", scenario_to_yaml(run.scenario))
-        folder.write_csv("compare.csv", result.table)
-        folder.write_csv("replications.csv", result.replications_table())
-        folder.write_figure("differences",
-                            compare_differences_chart(result.table, result.targeted_kpis,
-                                                      currency=result.runs[0].scenario.currency))
-        folder.finish(manifest(result.seed, result.replications, command, started,
-                               ended or datetime.now().astimezone(),
-                               {"scenarios": result.labels}))
-    return out

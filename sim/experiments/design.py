@@ -5,8 +5,7 @@ over it, replications, seed, KPIs to chart), one varied key (``Factor``: explici
 ``from``/``to``/``step`` range, and its ``grid``), their rules (dotted keys as for ``--set``, no
 repeated key or value, at most ``MAX_POINTS`` points) and reading a file (``load_experiment``,
 with the loader's ``read_text_file`` and ``load_document``: the YAML rules and located errors of
-scenario files). Expanding, running and writing a sweep are ``sim.experiments.sweep``, which re-exports these
-names.
+scenario files). Expanding and running a sweep are ``sim.experiments.sweep``.
 """
 
 from __future__ import annotations
@@ -29,9 +28,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from sim.output.atomic import json_safe
 from sim.scenario.format import NAME_PATTERN, KpiName
 from sim.scenario.loader import read_text_file
+from sim.scenario.plain import json_safe
 from sim.scenario.problems import ScenarioError
 from sim.scenario.yaml_io import load_document
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 
@@ -31,24 +32,85 @@ class SerialExecutor:
             yield fn(*task)
 
 
+def _import_model() -> None:
+    """Worker initializer: import the model once, so a worker's first task starts at once."""
+    import sim.engine.model
+    import sim.measure.kpis  # noqa: F401
+
+
+def spawn_pool(workers: int) -> ProcessPoolExecutor:
+    """The one way this package starts worker processes.
+
+    Spawned, not forked: a worker never inherits a half-built state (a Streamlit server, a
+    Dask client) from its parent, and each imports the model once as it starts.
+    """
+    return ProcessPoolExecutor(max_workers=workers, initializer=_import_model,
+                               mp_context=multiprocessing.get_context("spawn"))
+
+
+def completed(pool: ProcessPoolExecutor, fn: Callable[..., Any],
+              tasks: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+    """Submit every task to ``pool`` and yield results as they finish.
+
+    Tasks not yet started are cancelled when the caller stops early or an error escapes.
+    """
+    futures: list[Future[Any]] = [pool.submit(fn, *task) for task in tasks]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        for future in futures:
+            future.cancel()
+
+
 class PoolExecutor:
-    """A pool of worker processes (spawned, so workers never inherit a half-built state)."""
+    """A pool of spawned worker processes.
+
+    Used as it is, each ``run`` starts a pool and stops it at the end. Inside ``with`` (or after
+    ``start``) one pool serves every ``run`` until ``shutdown``: a procedure that runs in steps
+    (sequential precision, the optimizer, the explorer) would otherwise spend seconds of imports
+    per step.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> PoolExecutor:
+        """Start the kept pool (no-op when it runs already); returns self."""
+        if self._pool is None:
+            self._pool = spawn_pool(self.workers)
+        return self
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop the kept pool, cancelling tasks that have not started."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> PoolExecutor:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
 
     def run(self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
         """Yield results as workers finish them."""
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
-            futures = [pool.submit(fn, *task) for task in tasks]
-            try:
-                for future in as_completed(futures):
-                    yield future.result()
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+        if self._pool is not None:
+            yield from completed(self._pool, fn, tasks)
+            return
+        with spawn_pool(self.workers) as pool:
+            yield from completed(pool, fn, tasks)
+
+
+@contextmanager
+def kept(executor: Executor | None) -> Iterator[Executor | None]:
+    """``executor``, with its process pool (if it is one) kept for the whole block."""
+    if isinstance(executor, PoolExecutor):
+        with executor:
+            yield executor
+    else:
+        yield executor
 
 
 class DaskExecutor:

@@ -5,7 +5,8 @@ replications, then more in batches, until the 95% half-width of every watched KP
 relative precision of its mean or a cap is reached (Law & Kelton, *Simulation Modeling and
 Analysis*, 5th ed., §9.4.1). It also owns two helpers of every procedure that extends a run step
 by step (here, and the optimizer): ``MemoryStore`` keeps finished replications in memory so that
-a run grows without redoing any, and ``kept_pool`` keeps one process pool for all the steps.
+a run grows without redoing any; ``sim.experiments.executors.kept`` keeps one process pool for
+all the steps.
 
 Replication ``r`` always uses the seed ``replication_seed(seed, r)``: a run that stops at ``n``
 is the same run as a fixed ``--reps n`` run, and the rule is checked replication by replication
@@ -15,86 +16,17 @@ in order, so where it stops does not depend on the batch size or the number of w
 from __future__ import annotations
 
 import math
-import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-from sim.experiments.executors import Executor, PoolExecutor
+from sim.experiments.executors import Executor, kept
 from sim.experiments.replicate import Progress, RunResult, replicate_many
-from sim.experiments.store import ReplicationStore
-from sim.measure.kpis import Outcome
+from sim.experiments.store import MemoryStore
 from sim.measure.stats import Welford
 from sim.scenario.format import Scenario
 
 FIRST_BATCH = 10  # n0: below ~10 replications the variance estimate itself is too noisy
 StopReason = Literal["precision", "max_reps"]
-
-
-class MemoryStore(ReplicationStore):
-    """Finished replications kept in memory for the life of one command.
-
-    ``replicate_many`` reads a replication back instead of rerunning it, so asking for 20
-    replications of a scenario that already has 10 runs only the 10 new ones. ``simulated``
-    counts the replications actually run.
-    """
-
-    def __init__(self) -> None:
-        """Start empty."""
-        super().__init__(Path())  # the folder is never used: nothing reaches the disk
-        self._kept: dict[tuple[str, int, int], tuple[int, Outcome]] = {}
-        self.simulated = 0
-
-    def get(self, digest: str, root_seed: int, rep: int) -> tuple[int, Outcome] | None:
-        """A kept replication, or None."""
-        return self._kept.get((digest, root_seed, rep))
-
-    def put(self, digest: str, root_seed: int, rep: int, rep_seed: int, outcome: Outcome
-            ) -> None:
-        """Keep a finished replication."""
-        self._kept[(digest, root_seed, rep)] = (rep_seed, outcome)
-        self.simulated += 1
-
-
-class _KeptPool:
-    """An executor on a pool that outlives one ``run`` call (see ``kept_pool``)."""
-
-    def __init__(self, pool: ProcessPoolExecutor, workers: int) -> None:
-        self._pool = pool
-        self.workers = workers
-
-    def run(self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
-        """Yield results as workers finish them."""
-        futures = [self._pool.submit(fn, *task) for task in tasks]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-
-
-@contextmanager
-def kept_pool(executor: Executor | None) -> Iterator[Executor | None]:
-    """The same executor, except that a process pool is started once for the whole block.
-
-    ``PoolExecutor.run`` starts fresh (spawned) workers on every call, which costs seconds of
-    imports; a sequential procedure calls it once per step, so it would spend more time
-    starting workers than simulating small scenarios. Other executors are passed through.
-    """
-    if not isinstance(executor, PoolExecutor):
-        yield executor
-        return
-    pool = ProcessPoolExecutor(max_workers=executor.workers,
-                               mp_context=multiprocessing.get_context("spawn"))
-    try:
-        yield _KeptPool(pool, executor.workers)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -201,7 +133,7 @@ def replicate_to_precision(
     checked = 0
     requested = first
     reason: StopReason | None = None
-    with kept_pool(executor) as runner:
+    with kept(executor) as runner:
         step = max(1, batch if batch is not None else int(getattr(runner, "workers", 1)))
         while reason is None:
             result = replicate_many([scenario], requested, root, executor=runner,

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.engine.model import simulate
+from sim.engine.model import Replication, simulate
 from sim.engine.rng import replication_seed
 from sim.experiments.executors import Executor, make_executor
-from sim.experiments.store import ReplicationStore, scenario_digest
+from sim.experiments.store import Store, scenario_digest
 from sim.measure.catalog import KPI_BY_NAME
 from sim.measure.costs import MARGIN, REVENUE, TOTAL
 from sim.measure.kpis import WAIT_BIN_EDGES_SECONDS, Outcome, measure
@@ -28,6 +28,8 @@ from sim.measure.stats import TargetJudgement, judge_target, summarize, t_interv
 from sim.scenario.format import Scenario
 
 Progress = Callable[[int, int], None]
+LogWriter = Callable[[Scenario, Replication], dict[str, pd.DataFrame]]
+"""Records -> event-log tables; the experiment layer carries them without knowing their format."""
 
 
 @dataclass(frozen=True)
@@ -58,20 +60,19 @@ def _parse(scenario_json: str) -> Scenario:
     return Scenario.model_validate_json(scenario_json)
 
 
-def run_replication(scenario_json: str, rep: int, root_seed: int, events: bool = False
+def run_replication(scenario_json: str, rep: int, root_seed: int, logs: LogWriter | None = None
                     ) -> tuple[str, int, int, Outcome]:
     """Task for an executor: one replication, from plain (picklable) arguments.
 
-    With ``events``, the outcome also carries the replication's event logs (``sim.calibrate.logs``).
+    With ``logs`` (a top-level function, such as ``sim.calibrate.logs.event_tables``), the
+    outcome also carries the tables it makes of the replication's records: the event logs.
     """
     scenario = _parse(scenario_json)
     seed = replication_seed(root_seed, rep)
     replication = simulate(scenario, seed)
     outcome = measure(scenario, replication)
-    if events:
-        from sim.calibrate.logs import event_tables
-
-        outcome = dataclasses.replace(outcome, events=event_tables(scenario, replication))
+    if logs is not None:
+        outcome = dataclasses.replace(outcome, events=logs(scenario, replication))
     return scenario_digest(scenario_json), rep, seed, outcome
 
 
@@ -82,15 +83,15 @@ def replicate(
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
-    store: ReplicationStore | None = None,
-    events: bool = False,
+    store: Store | None = None,
+    logs: LogWriter | None = None,
 ) -> RunResult:
     """Run ``replications`` replications of ``scenario`` (defaults: the scenario's own keys).
 
-    With ``events``, the result carries the event logs of every replication (``sim.calibrate.logs``).
+    With ``logs``, the result carries the event logs of every replication (see ``run_replication``).
     """
     return replicate_many([scenario], replications, seed, workers, executor, progress, store,
-                          events)[0]
+                          logs)[0]
 
 
 def replicate_many(
@@ -100,8 +101,8 @@ def replicate_many(
     workers: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
-    store: ReplicationStore | None = None,
-    events: bool = False,
+    store: Store | None = None,
+    logs: LogWriter | None = None,
 ) -> list[RunResult]:
     """Run several scenarios with the same seeds (common random numbers), in one pool.
 
@@ -119,11 +120,11 @@ def replicate_many(
     for payload, digest in dict(zip(payloads, digests, strict=True)).items():
         for r in range(reps):
             # Event logs are not kept in the store: a run that wants them recomputes.
-            kept = store.get(digest, root, r) if store is not None and not events else None
+            kept = store.get(digest, root, r) if store is not None and logs is None else None
             if kept is not None:
                 done[digest][r] = kept
             else:
-                tasks.append((payload, r, root, events))
+                tasks.append((payload, r, root, logs))
     total = len(done) * reps
     finished = sum(len(v) for v in done.values())
     if progress is not None and finished:

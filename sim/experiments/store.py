@@ -1,25 +1,17 @@
-"""Finished replications kept on disk, so an interrupted big run resumes without redoing them.
+"""Finished replications kept for reuse: the store protocol, the in-memory store, the digest.
 
-One JSON file per (scenario content, root seed, replication), written atomically when the
-replication finishes. JSON, not pickle: the files are data a user may inspect, and loading them
-must never execute anything.
+``replicate_many`` asks a store for each (scenario content, root seed, replication) before running
+it and hands it every replication that finishes, so a run interrupted or extended never redoes
+one. ``MemoryStore`` keeps them for one command (sequential precision, the optimizer); the disk
+store that lets a sweep resume after a crash is ``sim.output.store.ReplicationStore``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import Protocol
 
 from sim.measure.kpis import Outcome
-from sim.output.atomic import atomic_write_text
-
-_TABLES = ("daily", "hourly", "monthly")
-_ARRAYS = ("wait_hist", "turnaround_hist")
 
 
 def scenario_digest(scenario_json: str) -> str:
@@ -27,51 +19,36 @@ def scenario_digest(scenario_json: str) -> str:
     return hashlib.sha256(scenario_json.encode("utf-8")).hexdigest()[:20]
 
 
-def outcome_to_json(rep_seed: int, outcome: Outcome) -> str:
-    """Serialise one replication's outcome (floats round-trip exactly through JSON)."""
-    doc: dict[str, Any] = {"seed": rep_seed, "kpis": outcome.kpis}
-    for name in _TABLES:
-        table: pd.DataFrame = getattr(outcome, name)
-        doc[name] = {"columns": {c: table[c].tolist() for c in table.columns},
-                     "dtypes": {c: str(t) for c, t in table.dtypes.items()}}
-    for name in _ARRAYS:
-        doc[name] = getattr(outcome, name).tolist()
-    return json.dumps(doc, allow_nan=True)
-
-
-def outcome_from_json(text: str) -> tuple[int, Outcome]:
-    """The inverse of ``outcome_to_json``."""
-    doc = json.loads(text)
-    tables = {name: pd.DataFrame(doc[name]["columns"]).astype(doc[name]["dtypes"])
-              for name in _TABLES}
-    arrays = {name: np.asarray(doc[name]) for name in _ARRAYS}
-    kpis = {k: float(v) if v is not None else float("nan") for k, v in doc["kpis"].items()}
-    return int(doc["seed"]), Outcome(
-        kpis=kpis, daily=tables["daily"], hourly=tables["hourly"], monthly=tables["monthly"],
-        wait_hist=arrays["wait_hist"], turnaround_hist=arrays["turnaround_hist"])
-
-
-class ReplicationStore:
-    """A folder of finished replications keyed by scenario digest, root seed and replication."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def _path(self, digest: str, root_seed: int, rep: int) -> Path:
-        return self.folder / f"{digest}-{root_seed}-{rep}.json"
+class Store(Protocol):
+    """Where finished replications are kept, keyed by scenario digest, root seed and replication."""
 
     def get(self, digest: str, root_seed: int, rep: int) -> tuple[int, Outcome] | None:
-        """A stored replication, or None."""
-        path = self._path(digest, root_seed, rep)
-        if not path.is_file():
-            return None
-        try:
-            return outcome_from_json(path.read_text(encoding="utf-8"))
-        except (ValueError, KeyError):
-            return None  # a damaged file is simply recomputed
+        """A kept replication (its seed and outcome), or None."""
 
     def put(self, digest: str, root_seed: int, rep: int, rep_seed: int, outcome: Outcome
             ) -> None:
         """Keep a finished replication."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self._path(digest, root_seed, rep), outcome_to_json(rep_seed, outcome))
+
+
+class MemoryStore:
+    """Finished replications kept in memory for the life of one command.
+
+    ``replicate_many`` reads a replication back instead of rerunning it, so asking for 20
+    replications of a scenario that already has 10 runs only the 10 new ones. ``simulated``
+    counts the replications actually run.
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._kept: dict[tuple[str, int, int], tuple[int, Outcome]] = {}
+        self.simulated = 0
+
+    def get(self, digest: str, root_seed: int, rep: int) -> tuple[int, Outcome] | None:
+        """A kept replication, or None."""
+        return self._kept.get((digest, root_seed, rep))
+
+    def put(self, digest: str, root_seed: int, rep: int, rep_seed: int, outcome: Outcome
+            ) -> None:
+        """Keep a finished replication."""
+        self._kept[(digest, root_seed, rep)] = (rep_seed, outcome)
+        self.simulated += 1

@@ -2,10 +2,9 @@
 
 This module owns turning an experiment's factors into validated point scenarios
 (``expand_points``), running every point on the same seeds (``run_sweep``), the tidy tables and
-feasibility verdicts (which point meets every target, the cheapest that does) and the sweep
-results folder (``write_sweep``). The experiment file (``Factor``, ``Experiment``,
-``load_experiment`` and their rules) is ``sim.experiments.design``, re-exported here. Charts are
-built in ``sim.output.charts.experiments``.
+feasibility verdicts (which point meets every target, the cheapest that does) and the resolved
+experiment file. The experiment file format (``Factor``, ``Experiment``, ``load_experiment`` and
+their rules) is ``sim.experiments.design``; the results folder is ``sim.output.experiments``.
 """
 
 from __future__ import annotations
@@ -15,25 +14,19 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import product
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
 
-from sim.experiments.design import (
-    Experiment,
-    Factor,
-)
+from sim.experiments.design import Experiment, Factor
 from sim.experiments.executors import Executor
 from sim.experiments.replicate import Progress, RunResult, replicate_many
-from sim.experiments.store import ReplicationStore
+from sim.experiments.store import Store
 from sim.measure.catalog import KPI_BY_NAME
-from sim.output.atomic import json_safe
-from sim.output.folder import ResultsFolder, manifest
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario, load_scenario_text, scenario_to_yaml
+from sim.scenario.plain import json_safe
 from sim.scenario.problems import Problem, ScenarioError
 from sim.scenario.yaml_io import to_yaml
 
@@ -174,7 +167,7 @@ def _cell(value: Any) -> Any:
 
 def run_sweep(base: Scenario, factors: Sequence[Factor], replications: int | None = None,
               seed: int | None = None, executor: Executor | None = None,
-              progress: Progress | None = None, store: ReplicationStore | None = None, *,
+              progress: Progress | None = None, store: Store | None = None, *,
               workers: int | None = None, kpis: Sequence[str] | None = None,
               name: str | None = None, points: Sequence[Point] | None = None) -> SweepResult:
     """Run every point of the grid on the same seeds (common random numbers).
@@ -242,40 +235,3 @@ def experiment_yaml(result: SweepResult) -> str:
            "replications": result.replications, "seed": result.seed, "kpis": list(result.kpis)}
     return (f"# Resolved experiment `{result.name}`: rerun it with `aftersales-sim sweep "
             "experiment.yaml` in this folder.\n" + to_yaml(doc))
-
-
-def write_sweep(result: SweepResult, out: Path, command: list[str], started: datetime,
-                ended: datetime | None = None) -> Path:
-    """Write the sweep results folder ``out``; ``manifest.json`` comes last.
-
-    Args:
-        result: A finished sweep.
-        out: The folder (replaced only if empty or a finished results folder).
-        command: The argv that produced the run, for the manifest.
-        started: When the run started.
-        ended: When it ended (default: now).
-
-    Returns:
-        ``out``.
-    """
-    # Imported here: pool workers import this module, and they never draw (matplotlib is slow).
-    from sim.output.charts.experiments import sweep_kpi_chart
-
-    keys = [f.key for f in result.factors]
-    with ResultsFolder(out) as folder:
-        folder.write_text("experiment.yaml", experiment_yaml(result))
-        folder.write_text("base.yaml", scenario_to_yaml(result.base))
-        for point in result.points:
-            folder.write_text(f"points/{point.id}.yaml", scenario_to_yaml(point.scenario))
-        folder.write_csv("sweep.csv", result.table)
-        folder.write_csv("sweep_summary.csv", result.summary)
-        folder.write_csv("sweep_points.csv", result.overview)
-        for kpi in result.kpis:
-            folder.write_figure(kpi, sweep_kpi_chart(
-                result.summary, keys, kpi, result.base.targets.get(kpi),
-                result.cheapest_feasible, result.name, currency=result.base.currency))
-        folder.finish(manifest(result.seed, result.replications, command, started,
-                               ended or datetime.now().astimezone(),
-                               {"experiment": result.name, "points": len(result.points),
-                                "factors": keys, "cheapest_feasible": result.cheapest_feasible}))
-    return out

@@ -1,11 +1,11 @@
 """Warm-up length: how many days a run needs before its statistics are free of the empty start.
 
 This module owns the analysis behind ``aftersales-sim warmup``: replicate the scenario without a
-warm-up (same total run length), average the daily series that carry state from day to day over
-the replications (service level, open work orders, stock on hand per SKU), and apply MSER-5
-(``sim.measure.stats.mser5``) to each averaged series. The suggestion is the largest truncation point: a
-warm-up must cover the slowest part of the system. Averaging over replications first is Welch's
-idea: it removes most of the noise so the truncation rule sees the trend.
+warm-up (same total run length), average the daily series that carry state from day to day over the
+replications (service level, open work orders, stock on hand per SKU), and apply MSER-5
+(``sim.measure.stats.mser5``) to each averaged series. The suggestion is the largest truncation
+point: a warm-up must cover the slowest part of the system. Averaging over replications first is
+Welch's idea: it removes most of the noise so the truncation rule sees the trend.
 """
 
 from __future__ import annotations

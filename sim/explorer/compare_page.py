@@ -1,8 +1,9 @@
 """The Compare page: the edited scenario against its file, on common random numbers.
 
-Both run with the edited run settings (replications, seed, warm-up, horizon), so replication k
-of each shares its random numbers and the differences are paired (`sim.experiments.compare`). The table and
-chart are `sim.experiments.compare`'s table and `sim.output.charts.experiments.compare_differences_chart`.
+Both run with the edited run settings (replications, seed, warm-up, horizon), so replication k of
+each shares its random numbers and the differences are paired (`sim.experiments.compare`). The table
+and chart are `sim.experiments.compare`'s table and
+`sim.output.charts.experiments.compare_differences_chart`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Figure builders the explorer adds to the experiment charts: the sweep's cost frontier.
 
-This module owns the cost-against-service-level chart of a sweep: one point per grid point with
-both 95% intervals, feasible points filled, the cheapest feasible one starred, the service-level
-target as a line. Data in (the sweep summary of `sim.experiments.sweep`), a `Figure` out; no statistics, no
+This module owns the cost-against-service-level chart of a sweep: one point per grid point with both
+95% intervals, feasible points filled, the cheapest feasible one starred, the service-level target
+as a line. Data in (the sweep summary of `sim.experiments.sweep`), a `Figure` out; no statistics, no
 Streamlit. The look comes from `sim.output.charts.style`.
 """
 

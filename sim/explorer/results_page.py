@@ -1,8 +1,8 @@
 """The Results page: run the edited scenario, then KPI cards, charts and the theory panel.
 
 A run is `sim.experiments.replicate.replicate` behind the cache of `sim.explorer.runner`: the same
-scenario, seed and replication count answer from the cache. Cards, charts and tables show the
-run's own numbers; the charts are the results folder's charts (`sim.output.export.run_figures`) and the
+scenario, seed and replication count answer from the cache. Cards, charts and tables show the run's
+own numbers; the charts are the results folder's charts (`sim.output.export.run_figures`) and the
 theory panel (`sim.output.theory_panel`).
 """
 

@@ -1,21 +1,21 @@
 """The explorer's cached runners: each experiment of the CLI, once per content, seed and size.
 
 This module owns the Streamlit caches in front of the experiment layer: `run_scenario`
-(`sim.experiments.replicate.replicate`), `run_compare` (`sim.experiments.compare.compare`), `run_sweep`
-(`sim.experiments.sweep.run_sweep`) and `run_stress` (`sim.experiments.stress.plan.run_stress`). Each is keyed on the
-canonical JSON of its scenarios (`model_dump_json()`), the seed and the replication count, is
-bounded by `max_entries`, and shows a progress bar that the script thread updates from the
-experiment's own completion loop. Replications run in a process pool kept warm across runs
-(`worker_pool`); the tasks are `sim.experiments.replicate.run_replication`, a function of the installed
-package, so they pickle from any page. No model logic lives here.
+(`sim.experiments.replicate.replicate`), `run_compare` (`sim.experiments.compare.compare`),
+`run_sweep` (`sim.experiments.sweep.run_sweep`) and `run_stress`
+(`sim.experiments.stress.plan.run_stress`). Each is keyed on the canonical JSON of its scenarios
+(`model_dump_json()`), the seed and the replication count, is bounded by `max_entries`, and shows a
+progress bar that the script thread updates from the experiment's own completion loop. Replications
+run in a process pool kept warm across runs (`worker_pool`, a started
+`sim.experiments.executors.PoolExecutor`); the tasks are
+`sim.experiments.replicate.run_replication`, a function of the installed package, so they pickle
+from any page. No model logic lives here.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -23,52 +23,25 @@ import streamlit as st
 
 from sim.experiments.compare import CompareResult, compare
 from sim.experiments.design import Factor
-from sim.experiments.executors import Executor, SerialExecutor, default_workers
+from sim.experiments.executors import Executor, PoolExecutor, SerialExecutor, default_workers
 from sim.experiments.replicate import RunResult, replicate
 from sim.experiments.stress.plan import StressResult, run_stress
 from sim.experiments.stress.shocks import SHOCK_ADAPTER
 from sim.experiments.sweep import SweepResult, run_sweep
-from sim.explorer import warm_up
 from sim.scenario.format import Scenario
 
 WORKERS_ENV = "AFTERSALES_WORKERS"
 MAX_ENTRIES = 16  # results kept per runner; a baseline run is a few MiB
 
 
-class WarmPool:
-    """A spawned process pool that outlives one run (`sim.experiments.executors.PoolExecutor` starts and
-    stops a pool per run, which costs a second or two of imports each time)."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers,
-                                         mp_context=multiprocessing.get_context("spawn"))
-        for _ in range(workers):
-            self._pool.submit(warm_up)
-
-    def run(self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
-        """Yield results as workers finish them (callers order them by replication)."""
-        futures: list[Future[Any]] = [self._pool.submit(fn, *task) for task in tasks]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
-
-    def shutdown(self) -> None:
-        """Stop the workers."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _release(pool: WarmPool) -> None:
-    pool.shutdown()
+def _release(pool: PoolExecutor) -> None:
+    pool.shutdown(wait=False)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2, on_release=_release)
-def worker_pool(workers: int) -> WarmPool:
-    """The shared warm pool of ``workers`` processes (one per worker count)."""
-    return WarmPool(workers)
+def worker_pool(workers: int) -> PoolExecutor:
+    """The shared pool of ``workers`` processes (one per worker count), kept warm across runs."""
+    return PoolExecutor(workers).start()
 
 
 def executor_for(workers: int) -> Executor:
@@ -100,7 +73,7 @@ def _retry_on_broken_pool(call: Callable[[Executor], Any], executor: Executor) -
     try:
         return call(executor)
     except BrokenProcessPool:
-        if not isinstance(executor, WarmPool):
+        if not isinstance(executor, PoolExecutor):
             raise
         worker_pool.clear()
         return call(worker_pool(executor.workers))
@@ -137,7 +110,8 @@ def run_compare(scenarios_json: tuple[str, ...], replications: int, seed: int,
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def run_sweep_cached(base_json: str, factors_json: tuple[str, ...], replications: int, seed: int,
                      _executor: Executor) -> SweepResult:
-    """`sim.experiments.sweep.run_sweep` of the base over the factors (each a `Factor` as JSON), cached."""
+    """`sim.experiments.sweep.run_sweep` of the base over the factors (each a `Factor` as JSON),
+    cached."""
     base = Scenario.model_validate_json(base_json)
     factors = [Factor.model_validate_json(f) for f in factors_json]
     bar = _Bar("Sweeping")

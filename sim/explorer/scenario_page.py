@@ -1,7 +1,7 @@
 """The Scenario page: pick or upload a scenario, edit its levers, see and download the edits.
 
-Levers become `--set` overrides (`sim.scenario.levers`) applied by the loader, so a rejected edit shows
-the loader's message, and the downloaded YAML or the printed command reproduces the scenario
+Levers become `--set` overrides (`sim.scenario.levers`) applied by the loader, so a rejected edit
+shows the loader's message, and the downloaded YAML or the printed command reproduces the scenario
 with the CLI. The page holds no rules of its own.
 """
 
@@ -15,6 +15,7 @@ import streamlit as st
 from sim.explorer import session
 from sim.explorer.source import display_path, read_file, read_upload, scenario_dir, scenario_files
 from sim.scenario.base import CONTACT_TYPES
+from sim.scenario.capacity import capacity_warnings
 from sim.scenario.format import Scenario
 from sim.scenario.levers import (
     GROUPS,
@@ -25,7 +26,7 @@ from sim.scenario.levers import (
     levers_for,
     scenario_diff,
 )
-from sim.scenario.loader import capacity_warnings, scenario_to_yaml
+from sim.scenario.loader import scenario_to_yaml
 from sim.scenario.problems import ScenarioError
 from sim.scenario.yaml_io import MAX_BYTES
 

@@ -2,8 +2,8 @@
 
 This module owns listing the scenario folder (top-level `*.yaml` only) and turning a file or
 the bytes of an upload into the text the levers are applied to. Validation is the loader's:
-a file goes through `sim.scenario.loader.load_scenario` (size cap, UTF-8, YAML, model), an upload through
-the same checks on its bytes. An upload's name is only ever shown, never used as a path. No
+a file goes through `sim.scenario.loader.load_scenario` (size cap, UTF-8, YAML, model), an upload
+through the same checks on its bytes. An upload's name is only ever shown, never used as a path. No
 Streamlit here.
 """
 

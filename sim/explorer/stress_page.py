@@ -1,8 +1,9 @@
 """The Stress page: shocks in a window, daily trajectories against the baseline, recovery.
 
-Each chosen shock is a `sim.experiments.stress.plan` shock model (validated there), applied alone to the edited
-scenario by `sim.experiments.stress.plan.run_stress` on the baseline's seeds. The tables are its summary (which
-targets break, when, how badly, days to recover) and ranking; the charts its `stress_figures`.
+Each chosen shock is a `sim.experiments.stress.plan` shock model (validated there), applied alone to
+the edited scenario by `sim.experiments.stress.plan.run_stress` on the baseline's seeds. The tables
+are its summary (which targets break, when, how badly, days to recover) and ranking; the charts its
+`stress_figures`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from matplotlib.figure import Figure
 from pydantic import ValidationError
 
 from sim.experiments.store import scenario_digest
-from sim.experiments.stress.plan import StressResult, stress_figures
+from sim.experiments.stress.plan import StressResult
 from sim.experiments.stress.shocks import SHOCK_ADAPTER, AnyShock, crews_of
 from sim.explorer import runner, session
 from sim.explorer.widgets import figure_downloads, png, table_download, today
+from sim.output.experiments import stress_figures
 from sim.output.report import dated
 from sim.scenario.format import Scenario
 from sim.scenario.problems import ScenarioError

@@ -1,8 +1,8 @@
 """The Sweep page: one lever over a range, KPI curves, the cheapest point meeting every target.
 
 The lever becomes a `sim.experiments.design.Factor` (its key is the lever's dotted path, as for
-`--vary`), `sim.experiments.sweep.run_sweep` runs every point on the same seeds and judges the targets; the
-curves are `sim.output.charts.experiments.sweep_kpi_chart`, the frontier
+`--vary`), `sim.experiments.sweep.run_sweep` runs every point on the same seeds and judges the
+targets; the curves are `sim.output.charts.experiments.sweep_kpi_chart`, the frontier
 `sim.explorer.figures.frontier_figure`.
 """
 

@@ -1,7 +1,7 @@
 """The KPI catalogue: every KPI name of the contract, its unit, and which side of a target is good.
 
-This module owns names only; how each KPI is computed lives in `sim.measure.kpis`. Names and meanings
-are fixed by the scenario contract (users' scripts read them): add entries, never rename.
+This module owns names only; how each KPI is computed lives in `sim.measure.kpis`. Names and
+meanings are fixed by the scenario contract (users' scripts read them): add entries, never rename.
 """
 
 from __future__ import annotations

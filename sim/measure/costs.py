@@ -3,8 +3,8 @@ monthly budget.
 
 Staffed hours cost what the roster puts on duty (whether busy or not), overtime costs
 ``overtime_factor`` times the rate and is booked when the shift it extends ends; parts costs come
-from ``sim.measure.parts``; late repairs are penalised when they finish. Months are 30-day blocks from
-the end of the warm-up (the last one may be shorter). Revenue (with a ``revenue`` section) is
+from ``sim.measure.parts``; late repairs are penalised when they finish. Months are 30-day blocks
+from the end of the warm-up (the last one may be shorter). Revenue (with a ``revenue`` section) is
 booked when a paid repair finishes.
 """
 
@@ -15,10 +15,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.engine.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.engine.model import Replication
 from sim.measure.parts import parts_kpis
 from sim.scenario.format import Scenario
+from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 DEPARTMENTS: tuple[str, ...] = ("call_center", "tech_support", "complaints", "field_service",
                                 "depot", "parts_purchase", "holding", "ordering", "shrinkage",

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.engine.call_center import ABANDONED, BLOCKED, HOLD_ABANDONED
-from sim.engine.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.engine.model import Replication, Window
+from sim.engine.records import ABANDONED, BLOCKED, HOLD_ABANDONED
 from sim.measure.costs import cost_kpis, monthly_costs
 from sim.measure.parts import on_hand_at, parts_kpis
 from sim.measure.repairs import (
@@ -28,6 +27,7 @@ from sim.measure.repairs import (
     turnaround_histogram,
 )
 from sim.scenario.format import Scenario
+from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 NAN = math.nan
 WAIT_BIN_EDGES_SECONDS = np.concatenate((np.arange(0.0, 301.0, 10.0), [np.inf]))

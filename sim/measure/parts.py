@@ -1,10 +1,10 @@
 """Measurement of the spare parts: fill rate, part waits, stock on hand, backorders and costs.
 
 Pure functions over the flat tables of one replication (``sim.engine.records.frame`` of
-``PartsStore.requests`` / ``orders`` and ``levels_frame(store.levels)``), for ``sim.measure.kpis`` and
-``sim.measure.costs``. Like ``sim.measure.kpis``, requests count when they were made after the warm-up and
-time-weighted quantities (stock value, holding cost) over the measured window; purchases are
-booked when an order is received, ordering costs when it is placed. The engine that leaves the
+``PartsStore.requests`` / ``orders`` and ``levels_frame(store.levels)``), for ``sim.measure.kpis``
+and ``sim.measure.costs``. Like ``sim.measure.kpis``, requests count when they were made after the
+warm-up and time-weighted quantities (stock value, holding cost) over the measured window; purchases
+are booked when an order is received, ordering costs when it is placed. The engine that leaves the
 tables is ``sim.engine.parts``. Clock unit: minutes.
 """
 
@@ -15,21 +15,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.engine.distributions import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.scenario.inventory import Parts
+from sim.units import MINUTES_PER_HOUR, MINUTES_PER_YEAR
 
 NAN = math.nan
-MINUTES_PER_YEAR = 365.0 * MINUTES_PER_DAY  # 525600: holding rates are per year
 COST_DEPARTMENTS = ("parts_purchase", "holding", "ordering")
-
-
-def levels_frame(levels: dict[str, list[tuple[float, int]]]) -> pd.DataFrame:
-    """The on-hand step functions as one long table: columns ``sku``, ``time``, ``on_hand``."""
-    rows = [(sku, t, v) for sku, steps in levels.items() for t, v in steps]
-    if not rows:
-        return pd.DataFrame({"sku": pd.Series(dtype=object), "time": pd.Series(dtype=float),
-                             "on_hand": pd.Series(dtype=np.int64)})
-    return pd.DataFrame.from_records(rows, columns=["sku", "time", "on_hand"])
 
 
 def _steps(levels: pd.DataFrame, sku: str) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +59,7 @@ def _unit_costs(parts: Parts, skus: pd.Series) -> np.ndarray:
 
 
 def _bool(column: pd.Series) -> np.ndarray:
-    # An empty frame from ``sim.engine.records.frame`` has float columns: cast rather than trust dtype.
+    # An empty frame from ``sim.engine.records.frame`` has float columns: cast, don't trust dtype.
     return column.to_numpy().astype(bool)
 
 

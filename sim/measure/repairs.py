@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.engine.distributions import MINUTES_PER_HOUR
 from sim.engine.model import Replication
+from sim.units import MINUTES_PER_HOUR
 
 NAN = math.nan
 

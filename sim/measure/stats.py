@@ -112,6 +112,36 @@ def t_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -
     return Interval(mean, std, mean - half, mean + half, n, half)
 
 
+def mean_ci(
+    df: pd.DataFrame, by: str, column: str, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Mean over replications per `by` value with a Student-t confidence interval.
+
+    NaN values (for example a service level on a day without calls) are left out, so `n` can
+    differ between groups; with n < 2 the interval is NaN and no band is drawn.
+
+    Args:
+        df: Long data with one row per replication and `by` value.
+        by: Grouping column, e.g. "day".
+        column: Value column.
+        confidence: Two-sided confidence level.
+
+    Returns:
+        Columns `by`, mean, low, high, n, sorted by `by`.
+    """
+    grouped = df.groupby(by, sort=True)[column].agg(["mean", "std", "count"]).reset_index()
+    n = grouped["count"].to_numpy(dtype=float)
+    std = grouped["std"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tq = np.where(n >= 2, student_t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1.0, 1.0)),
+                      np.nan)
+        half = tq * std / np.sqrt(n)
+    mean = grouped["mean"].to_numpy(dtype=float)
+    return pd.DataFrame(
+        {by: grouped[by], "mean": mean, "low": mean - half, "high": mean + half, "n": n}
+    )
+
+
 def summarize(
     replications: pd.DataFrame, kpis: Sequence[str], confidence: float = 0.95,
     bounds: Mapping[str, tuple[float, float]] | None = None,

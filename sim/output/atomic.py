@@ -1,25 +1,17 @@
-"""Single files written atomically, and values made safe for JSON.
+"""Single files written atomically.
 
 This module owns the low-level half of how results reach the disk: a file is written to a temp
 file in the same directory, fsynced, and renamed over its final name with `os.replace`, so a
-reader sees either the old file or the whole new one, never a torn write; and any nested value
-is turned into plain JSON types (NaN and infinities as null) before it is dumped. It knows
+reader sees either the old file or the whole new one, never a torn write. It knows
 nothing of results folders or manifests: `sim.output.folder` builds those on top of it, and other
 modules (the replication store, fitted scenarios) use it directly for single files.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import secrets
-from collections.abc import Mapping
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
 
 
 def _current_umask() -> int:
@@ -87,48 +79,3 @@ def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
         encoding: Text encoding.
     """
     atomic_write_bytes(path, text.encode(encoding))
-
-
-def json_safe(obj: Any) -> Any:
-    """Convert a value into plain JSON types, with NaN and infinities as null.
-
-    Handles dicts (keys become strings), lists, tuples, sets (sorted for stable output), numpy
-    scalars and arrays, pandas NA/NaT, datetimes and dates (ISO 8601) and paths. Other types are
-    returned unchanged, so `json.dumps` still rejects them loudly.
-
-    Args:
-        obj: Any nested value.
-
-    Returns:
-        An equivalent value that `json.dumps(..., allow_nan=False)` accepts.
-    """
-    if obj is None or isinstance(obj, bool | str):
-        return obj
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    if isinstance(obj, np.generic):
-        return json_safe(obj.item())
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, int):
-        return obj
-    if isinstance(obj, Mapping):
-        return {_json_key(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, np.ndarray):
-        return [json_safe(v) for v in obj.tolist()]
-    if isinstance(obj, list | tuple):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, set | frozenset):
-        return [json_safe(v) for v in sorted(obj, key=repr)]
-    if isinstance(obj, datetime | date):
-        return obj.isoformat()
-    if isinstance(obj, Path):
-        return obj.as_posix()
-    return obj
-
-
-def _json_key(key: Any) -> str:
-    """JSON object keys are strings; numpy scalars would otherwise be rejected by json."""
-    if isinstance(key, np.generic):
-        key = key.item()
-    return key if isinstance(key, str) else str(key)

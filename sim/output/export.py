@@ -1,7 +1,7 @@
 """The results folder of a run (contract): which files, in which format, written in which order.
 
-``sim.output.folder`` owns *how* a folder is written (staging, atomic files, manifest last); this module
-owns *what* a run folder holds: the resolved scenario, the replication table, the summary in
+``sim.output.folder`` owns *how* a folder is written (staging, atomic files, manifest last); this
+module owns *what* a run folder holds: the resolved scenario, the replication table, the summary in
 JSON and CSV, the daily series and the charts.
 """
 

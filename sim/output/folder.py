@@ -31,11 +31,8 @@ import pandas as pd
 
 # The atomic writers and json_safe lived here first; they stay importable from this module.
 # _FILE_MODE too: tests check the mode of new files against it.
-from sim.output.atomic import (
-    atomic_write_bytes,
-    fsync_dir,
-    json_safe,
-)
+from sim.output.atomic import atomic_write_bytes, fsync_dir
+from sim.scenario.plain import json_safe
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

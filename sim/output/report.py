@@ -25,7 +25,6 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from sim.experiments.replicate import RunResult
-from sim.output.atomic import json_safe
 from sim.output.charts import style as cs
 from sim.output.export import run_figures, summary_document
 from sim.output.numbers import format_target, format_value, kpi_table
@@ -37,6 +36,7 @@ from sim.output.theory_panel import (
 )
 from sim.scenario.format import Scenario
 from sim.scenario.loader import scenario_to_yaml
+from sim.scenario.plain import json_safe
 
 PRODUCER = "aftersales-sim"
 PAGE = (11.69, 8.27)  # A4 landscape, inches

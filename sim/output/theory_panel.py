@@ -1,11 +1,11 @@
 """The explorer's theory panel: Erlang C service level per hour of the week beside the simulation.
 
-This module owns the theory side of the panel (offered calls per hour of the week from the
-scenario, `sim.scenario.loader.offered_erlangs_by_hour`; staffed agents from `sim.scenario.calendar`; service level
-from `sim.theory.queues.hourly_erlang_c`), the simulated side as the result provides it, and the chart.
-Erlang C treats each hour as its own steady state without abandonment, busy signals, escalation
-holds, follow-up calls or demand events, so it is a reference line, not a prediction. Pure
-functions; no Streamlit.
+This module owns the theory side of the panel (offered calls per hour of the week from the scenario,
+`sim.scenario.capacity.offered_erlangs_by_hour`; staffed agents from `sim.scenario.calendar`;
+service level from `sim.theory.queues.hourly_erlang_c`), the simulated side as the result provides
+it, and the chart. Erlang C treats each hour as its own steady state without abandonment, busy
+signals, escalation holds, follow-up calls or demand events, so it is a reference line, not a
+prediction. Pure functions; no Streamlit.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.experiments.replicate import RunResult
-from sim.measure.stats import Interval, t_interval
+from sim.measure.stats import Interval, mean_ci, t_interval
 from sim.output.charts import style as cs
 from sim.output.charts.run import DAY_NAMES
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.calendar import staffed_by_hour_of_week
+from sim.scenario.capacity import offered_erlangs_by_hour
 from sim.scenario.format import Scenario
-from sim.scenario.loader import offered_erlangs_by_hour
 from sim.theory.queues import hourly_erlang_c
+from sim.units import HOURS_PER_WEEK
 
-HOURS_PER_WEEK = 168
 THEORY_COLUMNS = ("hour_of_week", "offered_calls_per_hour", "offered_erlangs", "staffed_agents",
                   "erlang_c_service_level")
 
@@ -68,7 +68,7 @@ def simulated_by_hour_of_week(result: RunResult) -> pd.DataFrame | None:
     """
     if "service_level" not in result.hourly.columns:
         return None
-    return cs.mean_ci(result.hourly, "hour_of_week", "service_level")
+    return mean_ci(result.hourly, "hour_of_week", "service_level")
 
 
 def simulated_daily_mean(result: RunResult) -> Interval:

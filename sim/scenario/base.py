@@ -3,8 +3,7 @@
 This module owns what every section of a scenario file builds on: `StrictModel` (unknown keys are
 errors, with the nearest valid name), the strict number types, contact types and weekdays, and the
 helpers behind tag, sum and uniqueness messages and cross-field rule errors. It imports no other
-scenario module, so every one of them can import it. Split from `sim.scenario.profiles`, which
-re-exports it.
+scenario module, so every one of them can import it.
 """
 
 from __future__ import annotations
@@ -63,7 +62,6 @@ ContactType = Literal["inquiry", "repair", "complaint"]
 CONTACT_TYPES: tuple[ContactType, ...] = ("inquiry", "repair", "complaint")
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MINUTES_PER_DAY = 1440
 
 
 def is_number(value: object) -> bool:

@@ -13,11 +13,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from sim.scenario.base import MINUTES_PER_DAY
 from sim.scenario.clock import OpenHours, Shift
-
-MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
-HOURS_PER_WEEK = 168
+from sim.units import HOURS_PER_WEEK, MINUTES_PER_DAY, MINUTES_PER_WEEK
 
 StaffingSpec = int | Sequence[Shift]
 HourlyProfileSpec = str | Sequence[float]

@@ -1,7 +1,7 @@
 """The customer side of the scenario format: demand, the call center and complaints.
 
 This module owns the ``demand``, ``call_center`` (with escalation and redial) and ``complaints``
-sections; ``sim.scenario.format`` assembles them with the rest and re-exports every name here.
+sections; ``sim.scenario.format`` assembles them with the rest.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Clock times of the scenario format: "HH:MM" times, shifts, opening hours and staffing.
 
 This module owns the daily time windows on weekdays (`Shift`, `OpenHours`), their validation
-messages and the `Staffing` type (people around the clock, or a list of shifts). `sim.scenario.calendar`
-turns them into minutes of the week. Split from `sim.scenario.profiles`, which re-exports it.
+messages and the `Staffing` type (people around the clock, or a list of shifts).
+`sim.scenario.calendar` turns them into minutes of the week.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
-from sim.scenario.base import DAYS, MAX_PEOPLE, MINUTES_PER_DAY, Day, People, StrictModel
+from sim.scenario.base import DAYS, MAX_PEOPLE, Day, People, StrictModel
+from sim.units import MINUTES_PER_DAY
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 

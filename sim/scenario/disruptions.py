@@ -3,7 +3,6 @@
 Demand shocks are `demand.events`; these are the risks a review plays out on capacity and
 supply: supplier delays, absence, a phone-system outage, a defect wave's extra part need and
 untrained repair staff.
-Split from `sim.scenario.format` to keep each module readable; `sim.scenario.format` re-exports it.
 """
 
 from __future__ import annotations

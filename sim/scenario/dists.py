@@ -2,7 +2,7 @@
 
 This module owns the distribution models (`constant` ... `empirical`), their means and variances,
 and the `Distribution` type that accepts a bare number as a constant and names the allowed `dist`
-values when a mapping is wrong. Split from `sim.scenario.profiles`, which re-exports it.
+values when a mapping is wrong.
 """
 
 from __future__ import annotations

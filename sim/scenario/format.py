@@ -4,8 +4,9 @@ This module owns the contract of `/work/shared/scenario-format.md` as code: keys
 (defaults live here and nowhere else), allowed values and the cross-field rules. The JSON schema
 generated from these models (`schemas/scenario.schema.json`) is the user reference, so every field
 has a description. Leaf types live in `sim.scenario.base` (base model, numbers, checks),
-`sim.scenario.dists`, `sim.scenario.clock` and `sim.scenario.profiles` (profiles; re-exports all);
-the demand, call-center and complaints sections in `sim.scenario.calls`.
+`sim.scenario.dists`, `sim.scenario.clock` and `sim.scenario.profiles`; the demand, call-center
+and complaints sections in `sim.scenario.calls`, the parts section in `sim.scenario.inventory`, the
+disruptions in `sim.scenario.disruptions`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from sim.measure.catalog import KPI_NAMES
 from sim.scenario.base import (
     CONTACT_TYPES,
     Float,
@@ -30,16 +30,10 @@ from sim.scenario.base import (
 )
 from sim.scenario.calls import CallCenter, Complaints, Demand
 from sim.scenario.clock import Staffing
-from sim.scenario.disruptions import (
-    Disruption,
-)
-from sim.scenario.dists import (
-    ConstantDist,
-    Distribution,
-)
-from sim.scenario.inventory import (
-    Parts,
-)
+from sim.scenario.disruptions import Disruption
+from sim.scenario.dists import ConstantDist, Distribution
+from sim.scenario.inventory import Parts
+from sim.scenario.kpi_names import KPI_NAMES
 
 # --- field service ---------------------------------------------------------------------------
 
@@ -200,7 +194,7 @@ MAX_DAYS = 3660  # ten years: enough for any plan, and a bound on the cost of a 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 KpiName = Annotated[str, AfterValidator(_kpi_name), Field(json_schema_extra={"enum": KPI_NAMES})]
-"""A KPI name from `sim.measure.catalog.KPI_NAMES`."""
+"""A KPI name from `sim.scenario.kpi_names.KPI_NAMES`."""
 
 
 class Scenario(StrictModel):

@@ -1,6 +1,4 @@
 """The spare-parts section of a scenario: SKUs and their replenishment policies.
-
-Split from `sim.scenario.format` to keep each module readable; `sim.scenario.format` re-exports everything.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 This module owns which keys the explorer offers (run length, demand volume, agents, specialists,
 complaint handlers and technicians per shift, the redial probability, the technicians' fix and
-quality probabilities, the stock policy of each SKU, repair fees and the warranty share, one
-extra demand event), how edited values become ``dotted.path=value`` overrides, and the table of
-what changed against the file. The overrides are applied by ``sim.scenario.loader.load_scenario_text``
+quality probabilities, the stock policy of each SKU, repair fees and the warranty share, one extra
+demand event), how edited values become ``dotted.path=value`` overrides, and the table of what
+changed against the file. The overrides are applied by ``sim.scenario.loader.load_scenario_text``
 exactly as the CLI's ``--set``, so every rule and every error message is the loader's: nothing is
 validated here. It knows nothing of Streamlit.
 """

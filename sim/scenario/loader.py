@@ -2,12 +2,13 @@
 
 This module owns everything between the bytes of a scenario file and a `Scenario`: the size cap,
 reading the file, `--set` overrides, the scenario-specific messages, writing a resolved scenario
-back to YAML, the JSON schema, and the static capacity check; also reading the text of the other
+back to YAML and the JSON schema; also reading the text of the other
 small documents (`read_text_file`: stress and experiment files) under the same cap. The models
-and their rules live in `sim.scenario.format`. The YAML machinery is shared with other documents and
-re-exported here: safe reading, overrides, writing and `load_document` (any pydantic model, same
-rules and `FILE:LINE: key.path: message` errors) are `sim.scenario.yaml_io`; `Problem`, `ScenarioError`
-and the translation of validation errors are `sim.scenario.problems`.
+and their rules live in `sim.scenario.format`. The YAML machinery is shared with other documents:
+safe reading, overrides, writing and `load_document` (any pydantic model, same rules and `FILE:LINE:
+key.path: message` errors) are `sim.scenario.yaml_io`; `Problem`, `ScenarioError` and the
+translation of validation errors are `sim.scenario.problems`. The static capacity check is
+`sim.scenario.capacity`.
 """
 
 from __future__ import annotations
@@ -16,25 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pydantic import ValidationError
 
-from sim.scenario.base import CONTACT_TYPES, DAYS
-from sim.scenario.calendar import hourly_shares, staffed_by_hour_of_week, weekly_weights
 from sim.scenario.format import Scenario
-from sim.scenario.problems import (
-    Problem,
-    ScenarioError,
-    line_of,
-    validation_problems,
-)
-from sim.scenario.yaml_io import (
-    MAX_BYTES,
-    YamlProblem,
-    apply_overrides,
-    read_yaml,
-    to_yaml,
-)
+from sim.scenario.problems import Problem, ScenarioError, line_of, validation_problems
+from sim.scenario.yaml_io import MAX_BYTES, YamlProblem, apply_overrides, read_yaml, to_yaml
 
 # --- public API ------------------------------------------------------------------------------
 
@@ -187,55 +174,3 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "After-sales service simulation scenario"
     return schema
-
-
-def offered_erlangs_by_hour(scenario: Scenario) -> np.ndarray:
-    """Return the offered call-center work in each hour of the week, in Erlangs, shape (7, 24).
-
-    contacts_per_day x weekly weight x hourly share x sum over types of (share x mean handle
-    minutes) / 60. Demand events, escalations and follow-up calls are left out.
-
-    Args:
-        scenario: A validated scenario.
-    """
-    demand, cc = scenario.demand, scenario.call_center
-    minutes_per_contact = sum(demand.share(t) * cc.handle_minutes[t].mean_value()
-                              for t in CONTACT_TYPES if demand.share(t) > 0)
-    weekly = weekly_weights(demand.weekly_profile)
-    shares = hourly_shares(demand.hourly_profile, cc.hours)
-    return demand.contacts_per_day * weekly[:, np.newaxis] * shares * minutes_per_contact / 60.0
-
-
-def capacity_warnings(scenario: Scenario) -> list[str]:
-    """Warn about hours of the week whose offered call work exceeds the agents on duty.
-
-    Consecutive overloaded hours of one day make one warning. A warning is not an error: with
-    abandonment the run is still meaningful, but queues will build in those hours.
-
-    Args:
-        scenario: A validated scenario.
-
-    Returns:
-        One line per overloaded stretch, e.g. `call center mon 08:00-10:00: ...`.
-    """
-    load = offered_erlangs_by_hour(scenario)
-    staffed = staffed_by_hour_of_week(scenario.call_center.agents).reshape(7, 24)
-    over = load > staffed + 1e-9
-    warnings: list[str] = []
-    for day in range(7):
-        hour = 0
-        while hour < 24:
-            if not over[day, hour]:
-                hour += 1
-                continue
-            end = hour
-            while end < 24 and over[day, end]:
-                end += 1
-            peak = hour + int(np.argmax(load[day, hour:end] - staffed[day, hour:end]))
-            warnings.append(
-                f"call center {DAYS[day]} {hour:02d}:00-{end:02d}:00: offered load up to "
-                f"{load[day, hour:end].max():.1f} Erlangs exceeds the agents on duty (at "
-                f"{peak:02d}:00: {load[day, peak]:.1f} Erlangs, {staffed[day, peak]:g} agents); "
-                "queues will grow")
-            hour = end
-    return warnings

@@ -1,11 +1,10 @@
-"""Building blocks of the scenario format: demand profiles, and one import for every leaf type.
+"""Demand profiles of the scenario format: the weekly and hourly weights of arrivals.
 
-`sim.scenario.format` assembles the leaf types into the sections of a scenario file. This module owns
-the weekly and hourly demand profiles (a name or a list of weights) and re-exports the rest, so
-`from sim.scenario.profiles import ...` keeps working: the base model, number types and shared
-checks live in `sim.scenario.base`, distributions in `sim.scenario.dists`, and times, shifts,
-opening hours and staffing in `sim.scenario.clock`. Defaults live in the models only. Every
-message says what was wrong and what is allowed, because planners read them, not programmers.
+This module owns `WeeklyProfile` and `HourlyProfile` (a name or a list of weights) and their
+messages. `sim.scenario.format` assembles them with the other leaf types (`sim.scenario.base`,
+`sim.scenario.dists`, `sim.scenario.clock`) into the sections of a scenario file. Defaults live in
+the models only. Every message says what was wrong and what is allowed, because planners read them,
+not programmers.
 """
 
 from __future__ import annotations
@@ -14,10 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag
 
-from sim.scenario.base import (
-    NonNegFloat,
-    is_number,
-)
+from sim.scenario.base import NonNegFloat, is_number
 
 # --- demand profiles -------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ This module owns the closed-form (or exactly solvable) reference queues: Erlang 
 compare simulated KPIs to these. Everything is a pure function, numerically stable for hundreds
 of servers: Erlang B uses the recursion, birth–death chains are solved in log space, and no
 factorial of a large number is ever formed. The inventory formulas (Poisson base-stock, (r, Q))
-live in `sim.theory.stock` and are re-exported here.
+live in `sim.theory.stock`.
 
 Common arguments (units are in the names; rates become per-second internally):
     arrival_per_hour: Poisson arrival rate, calls per hour (>= 0).
@@ -22,9 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betainc
 
-from sim.theory.stock import (
-    check_nonneg,
-)
+from sim.theory.stock import check_nonneg
 
 _LOG_TRUNC = math.log(1e-14)  # birth–death chains are cut where pi_n < 1e-14 * max(pi)
 _MAX_STATES = 2_000_000  # guards memory when patience is ~infinite and the load exceeds c

@@ -3,7 +3,7 @@
 This module owns the exactly solvable stock models: Poisson base-stock, the continuous-review
 (r, Q) policy, and the smallest base-stock level for a fill-rate target (the optimizer's and the
 fit's starting stock). Tests compare simulated parts KPIs to these. Every function is pure and
-works on the Poisson cdf, with no sums over demand. Split from `sim.theory.queues`, which re-exports it.
+works on the Poisson cdf, with no sums over demand.
 
 Common arguments:
     demand_per_day: Poisson unit-demand rate per day (>= 0).

@@ -6,7 +6,7 @@ into a scenario (``apply_decision``). A path names either a staffing (``call_cen
 bare integer, or the ``count`` of each shift), a SKU's replenishment policy
 (``parts.skus.*.policy``: one level per SKU that moves the whole policy), or any whole-number key.
 Paths take ``*`` and SKU or shift names where the scenario has a list. Where the search starts is
-``sim.experiments.optimize.start``, which re-exports these names; the search is ``sim.experiments.optimize.solve``.
+``sim.experiments.optimize.start``; the search is ``sim.experiments.optimize.solve``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sim.scenario.calendar import staffed_by_hour_of_week
 from sim.scenario.clock import Shift
 from sim.scenario.format import Scenario
 from sim.scenario.problems import Problem, ScenarioError
+from sim.units import HOURS_PER_WEEK
 
 Area = Literal["agents", "specialists", "complaint_handlers", "technicians", "depot", "stock",
                "other"]
@@ -35,7 +36,6 @@ STAFFING: dict[str, tuple[Area, str]] = {
 }
 # the policy key that one stock variable moves, per policy type (the others follow it)
 POLICY_LEVEL = {"base_stock": "level", "sS": "s", "rQ": "r", "periodic": "S"}
-HOURS_PER_WEEK = 168.0
 KeyPath = tuple[str | int, ...]
 
 
@@ -113,7 +113,7 @@ def _area_of(path: str) -> Area:
 def weekly_hours(shift: Shift | None) -> float:
     """Hours per week one person works on a shift (None: around the clock)."""
     if shift is None:
-        return HOURS_PER_WEEK
+        return float(HOURS_PER_WEEK)
     return float(staffed_by_hour_of_week((shift.model_copy(update={"count": 1}),)).sum())
 
 

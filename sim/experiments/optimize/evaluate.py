@@ -7,7 +7,7 @@ its whole 95% interval (``TargetJudgement.status == "met"``). Every evaluation u
 (common random numbers), so two decisions differ by their effect and not by their luck, and a
 decision is never simulated twice at the same number of replications (a cache; replications are
 also reused when a decision is confirmed with more of them). The moves between decisions are
-``sim.experiments.optimize.moves``; ``sim.experiments.optimize.solve`` re-exports these names.
+``sim.experiments.optimize.moves``; the search is ``sim.experiments.optimize.solve``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from sim.experiments.executors import Executor
 from sim.experiments.optimize.decisions import Variable, apply_decision
-from sim.experiments.precision import MemoryStore
 from sim.experiments.replicate import Progress, RunResult, replicate_many
+from sim.experiments.store import MemoryStore
 from sim.measure.stats import paired_difference
 from sim.scenario.format import Scenario
 

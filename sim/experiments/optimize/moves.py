@@ -1,7 +1,8 @@
 """The optimizer's moves: repairing an infeasible decision, then descending to a cheaper one.
 
 This module owns the search steps that ``sim.experiments.optimize.solve`` runs on one
-``sim.experiments.optimize.evaluate.Evaluator``, and which crews or stocks can move which target (``RELEVANT``):
+``sim.experiments.optimize.evaluate.Evaluator``, and which crews or stocks can move which target
+(``RELEVANT``):
 
 1. repair: while infeasible, increase a variable that acts on the most violated target, the
    one whose step lowers the total shortfall most per unit of cost (lazy greedy: gains measured

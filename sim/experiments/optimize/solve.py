@@ -1,11 +1,11 @@
 """Simulation optimisation: the cheapest decision whose KPIs meet every target with confidence.
 
 This module owns ``optimize``, the search behind ``aftersales-sim optimize``, and its result
-(``OptimizeResult``: the ``decision.json`` document and the ``evaluations.csv`` table). A
-decision is one integer per variable (``sim.experiments.optimize.decisions``); it is *feasible* when every target of
-the scenario is met by its whole 95% interval, and the objective is the mean ``total_cost``.
-Every evaluation runs on the same seeds (common random numbers, ``sim.experiments.optimize.evaluate``, whose
-names this module re-exports, as it does ``sim.experiments.optimize.moves``'s).
+(``OptimizeResult``: the ``decision.json`` document and the ``evaluations.csv`` table). A decision
+is one integer per variable (``sim.experiments.optimize.decisions``); it is *feasible* when every
+target of the scenario is met by its whole 95% interval, and the objective is the mean
+``total_cost``. Every evaluation runs on the same seeds (common random numbers,
+``sim.experiments.optimize.evaluate``).
 
 The search starts at the analytic estimate (``sim.experiments.optimize.start``) and then:
 
@@ -26,22 +26,16 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from sim.experiments.executors import Executor
+from sim.experiments.executors import Executor, kept
 from sim.experiments.optimize.decisions import (
     Variable,
     apply_decision,
     decision_variables,
     with_bounds,
 )
-from sim.experiments.optimize.evaluate import (
-    Evaluation,
-    Evaluator,
-    Point,
-    kpi_stats,
-)
+from sim.experiments.optimize.evaluate import Evaluation, Evaluator, Point, kpi_stats
 from sim.experiments.optimize.moves import Search
 from sim.experiments.optimize.start import analytic_start
-from sim.experiments.precision import kept_pool
 from sim.experiments.replicate import Progress
 from sim.scenario.format import Scenario
 
@@ -193,7 +187,7 @@ def optimize(
                else {v.path: v.current for v in variables})
     variables = with_bounds(scenario, variables, initial, bounds or {})
     x0 = tuple(min(max(initial[v.path], v.lower), v.upper) for v in variables)
-    with kept_pool(executor) as runner:
+    with kept(executor) as runner:
         ev = Evaluator(scenario, variables, root, runner, progress, max_evaluations,
                         on_evaluation)
         search = Search(ev)

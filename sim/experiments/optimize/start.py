@@ -5,8 +5,8 @@ correct the estimate. The estimates come from textbook models: Erlang C per hour
 agents (covered by the cheapest shift counts, an integer program: ``cover_shifts``), offered work
 over available hours at a planning utilisation for specialists, technicians and complaint
 handlers, and the Poisson base-stock level for the fill-rate target (``sim.theory.stock``) for
-stock. What a variable is and how a decision is set is ``sim.experiments.optimize.decisions``, whose names this module
-re-exports.
+stock. What a variable is and how a decision is set is
+``sim.experiments.optimize.decisions``.
 """
 
 from __future__ import annotations
@@ -17,21 +17,15 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from sim.experiments.optimize.decisions import (
-    HOURS_PER_WEEK,
-    STAFFING,
-    Area,
-    Variable,
-    get_attr,
-    weekly_hours,
-)
+from sim.experiments.optimize.decisions import STAFFING, Area, Variable, get_attr, weekly_hours
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.calendar import hourly_shares, staffed_by_hour_of_week, weekly_weights
+from sim.scenario.capacity import offered_erlangs_by_hour
 from sim.scenario.clock import Shift
 from sim.scenario.format import Scenario
-from sim.scenario.loader import offered_erlangs_by_hour
 from sim.theory import queues as theory
 from sim.theory import stock as theory_stock
+from sim.units import HOURS_PER_WEEK
 
 PLANNING_UTILIZATION = 0.85  # offered work / staffed time for crews without a waiting target
 UTILIZATION_KPI: dict[str, str] = {"specialists": "specialist_utilization",

@@ -27,8 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measure.catalog import KPI_BY_NAME, Direction
-from sim.measure.stats import paired_difference, t_interval
-from sim.output.charts.style import mean_ci
+from sim.measure.stats import mean_ci, paired_difference, t_interval
 
 BASELINE = "baseline"
 RECOVERY_STREAK = 3

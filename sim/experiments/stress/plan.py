@@ -1,10 +1,11 @@
 """Stress tests: named shocks played on a base scenario and run under common random numbers.
 
 This module owns the stress-file format (`StressFile`, `load_stress`), running the baseline and
-every shocked scenario in one `replicate_many` call (`run_stress`) and the stress results folder
-(`write_stress`). The shock models and how a shock becomes a shocked scenario (`apply_shock`) are
-`sim.experiments.stress.shocks`, re-exported here; the judging rules live in `sim.experiments.stress.analysis`, the charts
-in `sim.output.charts.stress`, the command in `sim.cli.stress`. A stress file is read with the loader's
+every shocked scenario in one `replicate_many` call (`run_stress`) and the resolved stress file.
+The shock models and how a shock becomes a shocked scenario (`apply_shock`) are
+`sim.experiments.stress.shocks`; the judging rules live in `sim.experiments.stress.analysis`, the
+results folder in `sim.output.experiments`, the charts in `sim.output.charts.stress`, the command
+in `sim.cli.stress`. A stress file is read with the loader's
 public `read_text_file` and `load_document`: the same YAML safety rules and
 `FILE:LINE: key.path: message` errors as scenario files.
 
@@ -18,12 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 from pydantic import Field, field_validator
 
 from sim.experiments.executors import Executor
@@ -46,12 +45,9 @@ from sim.experiments.stress.shocks import (
     resolve_shock,
     shock_problems,
 )
-from sim.measure.catalog import KPI_BY_NAME
-from sim.output.charts import stress as charts_stress
-from sim.output.folder import ResultsFolder, manifest
 from sim.scenario.base import Float, NonNegInt, StrictModel, check_unique
 from sim.scenario.format import NAME_PATTERN, KpiName, Scenario
-from sim.scenario.loader import load_scenario, read_text_file, scenario_to_yaml
+from sim.scenario.loader import load_scenario, read_text_file
 from sim.scenario.problems import Problem, ScenarioError
 from sim.scenario.yaml_io import YamlDocument, load_document, parse_yaml, to_yaml
 
@@ -183,8 +179,8 @@ class StressResult:
     """A stress run: the scenarios, every run's tables, and the judged tables.
 
     `daily` and `replications` hold every run with a `shock` column (`baseline` for the base);
-    `summary` and `ranking` are the tables of `sim.experiments.stress.analysis`; `bands` the daily means
-    and 95% bands of every judged or charted series.
+    `summary` and `ranking` are the tables of `sim.experiments.stress.analysis`; `bands` the daily
+    means and 95% bands of every judged or charted series.
     """
 
     base: Scenario
@@ -274,63 +270,3 @@ def stress_to_yaml(result: StressResult) -> str:
                 "shocks": [_type_first(s.model_dump(mode="json")) for s in result.shocks]}
     return (f"# Resolved stress test `{result.name}`: targets are the base scenario's "
             f"(scenarios/{BASELINE}.yaml).\n" + to_yaml(document))
-
-
-_UNITS = {"open_work_orders": "work orders", "jobs_waiting_parts": "jobs",
-          "peak_queue": "callers"}
-
-
-def stress_figures(result: StressResult) -> dict[str, Figure]:
-    """The charts of a stress folder by file stem: one per daily series, and the damage."""
-    windows = {s.name: s.window() for s in result.shocks}
-    judged = {t.name: t for t in result.targets if t.daily}
-    figures = {}
-    for series in chart_series(result.base, result.targets):
-        info = KPI_BY_NAME.get(series)
-        unit = info.unit if info is not None else _UNITS.get(series, "units")
-        target = judged.get(series)
-        figures[f"stress_{series}"] = charts_stress.stress_daily(
-            result.daily, series, f"{series} ({unit})", windows, result.base.name,
-            target=target.value if target is not None else None,
-            target_label="Target" if target is None or target.source == "target" else "Limit",
-            share=unit == "share")
-    figures["stress_damage"] = charts_stress.damage_by_target(
-        result.summary, [str(s) for s in result.ranking["shock"]], result.base.name)
-    return figures
-
-
-def write_stress(result: StressResult, out: Path, command: list[str], started: datetime,
-                 ended: datetime | None = None) -> Path:
-    """Write the stress results folder; `manifest.json` last, the folder appears whole.
-
-    Files: stress_summary.csv, stress_ranking.csv, daily.csv (shock, rep, day, columns),
-    daily_bands.csv, replications.csv (shock, rep, seed, KPIs), stress.yaml (resolved),
-    scenarios/baseline.yaml and scenarios/<shock>.yaml (resolved), charts/.
-
-    Args:
-        result: The stress run.
-        out: The folder.
-        command: The argv that produced the run.
-        started: Start time of the run.
-        ended: End time (default: now).
-
-    Returns:
-        The folder.
-    """
-    with ResultsFolder(out) as folder:
-        folder.write_csv("stress_summary.csv", result.summary)
-        folder.write_csv("stress_ranking.csv", result.ranking)
-        folder.write_csv("daily.csv", result.daily)
-        folder.write_csv("daily_bands.csv", result.bands)
-        folder.write_csv("replications.csv", result.replication_table)
-        folder.write_text("stress.yaml", stress_to_yaml(result))
-        folder.write_text(f"scenarios/{BASELINE}.yaml", scenario_to_yaml(result.base))
-        for name, scenario in result.scenarios.items():
-            folder.write_text(f"scenarios/{name}.yaml", scenario_to_yaml(scenario))
-        for stem, fig in stress_figures(result).items():
-            folder.write_figure(stem, fig)
-        extra = {"stress": result.name, "base_scenario": result.base.name,
-                 "shocks": [s.name for s in result.shocks]}
-        folder.finish(manifest(result.seed, result.replications, command, started,
-                               ended or datetime.now().astimezone(), extra))
-    return out

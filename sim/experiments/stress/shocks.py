@@ -5,7 +5,7 @@ This module owns the shock models (`DemandSurgeShock`, `DefectWaveShock`, `Suppl
 `type`), filling the defaults that depend on the base scenario (`resolve_shock`), judging whether
 a shock fits a base (`shock_problems`, `applicable_types`), validating a shock given as plain data
 (`shock_from_mapping`) and applying one (`apply_shock`). The stress file, running and the results
-folder are `sim.experiments.stress.plan`, which re-exports these names.
+folder are `sim.experiments.stress.plan` and `sim.output.experiments`.
 
 A shock is a window of days and parameters; applying it appends to the scenario, never edits it:
 `demand_surge` -> a `demand.events` entry; `defect_wave` -> a repair demand event plus a

@@ -1,8 +1,8 @@
 """Figure builders for the experiment commands: a KPI across a sweep, paired differences.
 
-This module owns what the sweep and compare charts show; the look, the CI band and the
-byte-stable export come from `sim.output.charts.style`. Builders take the tidy tables of
-`sim.experiments.sweep` / `sim.experiments.compare` and return a `Figure`; they compute no statistics themselves.
+This module owns what the sweep and compare charts show; the look, the CI band and the byte-stable
+export come from `sim.output.charts.style`. Builders take the tidy tables of `sim.experiments.sweep`
+/ `sim.experiments.compare` and return a `Figure`; they compute no statistics themselves.
 """
 
 from __future__ import annotations

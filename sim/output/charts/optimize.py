@@ -1,7 +1,7 @@
 """Figure builders of the planning commands: the optimizer's cost frontier and the warm-up chart.
 
-Like ``sim.output.charts.run``, this module owns what each chart shows and nothing else: tidy tables in, a
-matplotlib ``Figure`` out, in the shared look of ``sim.output.charts.style``, without pyplot.
+Like ``sim.output.charts.run``, this module owns what each chart shows and nothing else: tidy tables
+in, a matplotlib ``Figure`` out, in the shared look of ``sim.output.charts.style``, without pyplot.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Figure builders for the results folder: tidy data in, a matplotlib `Figure` out.
 
-This module owns what each chart shows. It does not compute statistics of the simulation (that
-is `sim.measure.stats` / `sim.measure.kpis`), does not write files (that is `sim.output.folder`) and keeps its shared
-look and the byte-stable `figure_bytes` (re-exported here) in `sim.output.charts.style`. Builders never
-use pyplot, so they are safe in worker threads and need no display backend.
+This module owns what each chart shows. It does not compute statistics of the simulation (that is
+`sim.measure.stats` / `sim.measure.kpis`), does not write files (that is `sim.output.folder`) and
+keeps its shared look and the byte-stable `figure_bytes` in `sim.output.charts.style`. Builders
+never use pyplot, so they are safe in worker threads and need no display backend.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.measure.stats import mean_ci
 from sim.output.charts import style as cs
 
 DAY_NAMES: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -39,7 +40,7 @@ def _bands_figure(
     cs.require_columns(daily, ["rep", "day", *[col for col, _ in series]], title)
     fig, (ax,) = cs.new_figure()
     for i, (column, label) in enumerate(series):
-        ci = cs.mean_ci(daily, "day", column)
+        ci = mean_ci(daily, "day", column)
         cs.plot_band(ax, ci["day"], ci, cs.series_style(i), label)
     if target is not None:
         value = f"{target:.0%}" if share else f"{target:g}"
@@ -306,7 +307,7 @@ def stock_per_sku(
     nrows = math.ceil(len(skus) / ncols)
     fig, axes = cs.new_figure(nrows, ncols, width=4.0 * ncols + 1.0, height=2.6 * nrows + 1.0)
     for k, (ax, sku) in enumerate(zip(axes, skus, strict=False)):
-        ci = cs.mean_ci(daily, "day", prefix + sku)
+        ci = mean_ci(daily, "day", prefix + sku)
         cs.plot_band(ax, ci["day"], ci, cs.series_style(0), "On hand (mean)")
         reorder = reorder_points.get(sku)
         if reorder is not None:

@@ -1,10 +1,10 @@
-"""The shared look of every results chart, the small statistics the charts draw, and export.
+"""The shared look of every results chart, and byte-stable export.
 
 This module owns sizes, fonts, the black-and-white-safe series styles (colour *and* line style,
 marker and hatch, so a greyscale print still tells series apart), the footnote, the figure
-factory, the mean-with-t-CI and histogram helpers, and `figure_bytes`, which renders a figure
+factory, the band and histogram helpers, and `figure_bytes`, which renders a figure
 byte-identically for identical input. It does not own any chart: the builders live in
-`sim.output.charts.run` (which re-exports `figure_bytes`).
+`sim.output.charts` modules, and the intervals they draw come from `sim.measure.stats`.
 
 Figures are created as `matplotlib.figure.Figure` objects, never through pyplot, so building them
 touches no global figure registry, needs no GUI backend and can run in worker threads.
@@ -26,7 +26,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
 from matplotlib.ticker import FuncFormatter, PercentFormatter
-from scipy import stats
 
 DPI = 120
 WIDTH_IN = 8.0
@@ -207,35 +206,6 @@ def band_note(n_reps: int) -> str:
     if n_reps < 2:
         return f"Mean of {n_reps} replication (no CI with fewer than 2)"
     return f"Line: mean of {n_reps} replications; band: {CONFIDENCE:.0%} t confidence interval"
-
-
-def mean_ci(
-    df: pd.DataFrame, by: str, column: str, confidence: float = CONFIDENCE
-) -> pd.DataFrame:
-    """Mean over replications per `by` value with a Student-t confidence interval.
-
-    NaN values (for example a service level on a day without calls) are left out, so `n` can
-    differ between groups; with n < 2 the interval is NaN and no band is drawn.
-
-    Args:
-        df: Long data with one row per replication and `by` value.
-        by: Grouping column, e.g. "day".
-        column: Value column.
-        confidence: Two-sided confidence level.
-
-    Returns:
-        Columns `by`, mean, low, high, n, sorted by `by`.
-    """
-    grouped = df.groupby(by, sort=True)[column].agg(["mean", "std", "count"]).reset_index()
-    n = grouped["count"].to_numpy(dtype=float)
-    std = grouped["std"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tq = np.where(n >= 2, stats.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1.0, 1.0)), np.nan)
-        half = tq * std / np.sqrt(n)
-    mean = grouped["mean"].to_numpy(dtype=float)
-    return pd.DataFrame(
-        {by: grouped[by], "mean": mean, "low": mean - half, "high": mean + half, "n": n}
-    )
 
 
 def plot_band(ax: Axes, x: npt.ArrayLike, ci: pd.DataFrame, style: SeriesStyle, label: str) -> None:

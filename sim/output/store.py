@@ -1,0 +1,71 @@
+"""Finished replications on disk, so an interrupted big run resumes without redoing them.
+
+One JSON file per (scenario content, root seed, replication), written atomically when the
+replication finishes. JSON, not pickle: the files are data a user may inspect, and loading them
+must never execute anything. Implements ``sim.experiments.store.Store``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.measure.kpis import Outcome
+from sim.output.atomic import atomic_write_text
+
+_TABLES = ("daily", "hourly", "monthly")
+_ARRAYS = ("wait_hist", "turnaround_hist")
+
+
+def outcome_to_json(rep_seed: int, outcome: Outcome) -> str:
+    """Serialise one replication's outcome (floats round-trip exactly through JSON)."""
+    doc: dict[str, Any] = {"seed": rep_seed, "kpis": outcome.kpis}
+    for name in _TABLES:
+        table: pd.DataFrame = getattr(outcome, name)
+        doc[name] = {"columns": {c: table[c].tolist() for c in table.columns},
+                     "dtypes": {c: str(t) for c, t in table.dtypes.items()}}
+    for name in _ARRAYS:
+        doc[name] = getattr(outcome, name).tolist()
+    return json.dumps(doc, allow_nan=True)
+
+
+def outcome_from_json(text: str) -> tuple[int, Outcome]:
+    """The inverse of ``outcome_to_json``."""
+    doc = json.loads(text)
+    tables = {name: pd.DataFrame(doc[name]["columns"]).astype(doc[name]["dtypes"])
+              for name in _TABLES}
+    arrays = {name: np.asarray(doc[name]) for name in _ARRAYS}
+    kpis = {k: float(v) if v is not None else float("nan") for k, v in doc["kpis"].items()}
+    return int(doc["seed"]), Outcome(
+        kpis=kpis, daily=tables["daily"], hourly=tables["hourly"], monthly=tables["monthly"],
+        wait_hist=arrays["wait_hist"], turnaround_hist=arrays["turnaround_hist"])
+
+
+class ReplicationStore:
+    """A folder of finished replications keyed by scenario digest, root seed and replication."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, digest: str, root_seed: int, rep: int) -> Path:
+        return self.folder / f"{digest}-{root_seed}-{rep}.json"
+
+    def get(self, digest: str, root_seed: int, rep: int) -> tuple[int, Outcome] | None:
+        """A stored replication, or None."""
+        path = self._path(digest, root_seed, rep)
+        if not path.is_file():
+            return None
+        try:
+            return outcome_from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, KeyError):
+            return None  # a damaged file is simply recomputed
+
+    def put(self, digest: str, root_seed: int, rep: int, rep_seed: int, outcome: Outcome
+            ) -> None:
+        """Keep a finished replication."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self._path(digest, root_seed, rep), outcome_to_json(rep_seed, outcome))
