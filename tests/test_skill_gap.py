@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import theory_level
 
+from sim.calibrate.estimators import proportion
 from sim.engine.model import simulate
 from sim.experiments.replicate import replicate
 from sim.measure.stats import paired_difference
@@ -57,13 +59,17 @@ def test_untrained_visits_are_slower_only_inside_the_window() -> None:
     assert np.allclose(visits["repair"].to_numpy(float)[inside & repaired & ~onsite], 90.0)
 
 
-def test_the_share_of_untrained_visits_is_the_gap_share() -> None:
-    visits = simulate(scenario(0.3), 4).visits
+@pytest.mark.parametrize(("run", "check"), theory_level.params("skill_gap"))
+def test_the_share_of_untrained_visits_is_the_gap_share(run: str, check: str) -> None:
+    """Each visit inside the window is untrained with probability 0.3: the Wilson interval of
+    the share at the suite's per-check level covers it (``tests/theory_level.py``)."""
+    visits = simulate(scenario(0.3), theory_level.seed(run)).visits
     start = visits["start"].to_numpy(float)
     inside = (start >= 9 * DAY) & (start < 19 * DAY)
-    share = visits["untrained"].to_numpy(bool)[inside].mean()
-    n = int(inside.sum())
-    assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / n), (share, n)
+    untrained = int(visits["untrained"].to_numpy(bool)[inside].sum())
+    share = proportion(untrained, int(inside.sum()), theory_level.EACH)
+    assert share is not None
+    theory_level.assert_covers(run, check, share.value, share.low, share.high, 0.3)
 
 
 def test_a_gap_leaves_the_calls_and_the_days_before_it_alone() -> None:
