@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_n_is_the_number_of_registered_checks() -> None:
-    assert level.N == level.registered(), (
+    assert level.registered() == level.N, (
         f"tests/theory_level.py registers {level.registered()} checks but its rule says "
         f"N = {level.N}: update N with the checks")
     assert level.EACH == 1.0 - level.FAMILY_ERROR / level.N
