@@ -2,12 +2,16 @@
 
 An *analytic check* compares a number the simulation produces (a replication mean, a count, a
 share) with the value a formula gives for it (Erlang C, Erlang A, M/M/c/K, base stock, (r, Q),
-slow retrials, a binomial or Poisson law). Such a check fails by bad luck with the probability
-that its interval misses the truth; this module fixes that probability for the suite as a whole.
+slow retrials, a binomial or Poisson law), or a sample of the engine's sampler with its
+distribution (mean, variance, Kolmogorov-Smirnov or chi-square). Such a check fails by bad luck
+with the probability that its interval misses the truth (or its p-value falls below its level);
+this module fixes that probability for the suite as a whole.
 
 The rule
-    FAMILY_ERROR = 0.01, N = 51 checks (the entries of ``CHECKS``), and each check at the
-    two-sided level ``EACH = 1 - FAMILY_ERROR / N`` (about 0.9998). By Bonferroni's inequality
+    FAMILY_ERROR = 0.01, N = 78 checks (the entries of ``CHECKS``), and each check at the
+    two-sided level ``EACH = 1 - FAMILY_ERROR / N`` (about 0.99987): an interval at that
+    confidence level, or a test that fails when its p-value is below ``FAMILY_ERROR / N``
+    (about 1.3e-4). By Bonferroni's inequality
     the chance that *any* of them fails while the model and the theory are both right is at most
     N x FAMILY_ERROR / N = 1%, whatever the dependence between checks (the KPIs of one run are
     correlated: Bonferroni needs no independence).
@@ -45,12 +49,22 @@ import pytest
 from sim.measure.stats import Interval, t_interval
 
 FAMILY_ERROR = 0.01
-N = 51
+N = 78
 EACH = 1.0 - FAMILY_ERROR / N
 SEED = 20261130
 
 # Every analytic check, by run (one simulated case, one seed), in file order.
 CHECKS: dict[str, tuple[str, ...]] = {
+    # tests/test_distributions.py
+    "dist-exponential": ("mean", "variance", "ks"),
+    "dist-lognormal": ("mean", "variance", "ks"),
+    "dist-gamma": ("mean", "variance", "ks"),
+    "dist-uniform": ("mean", "variance", "ks"),
+    "dist-triangular": ("mean", "variance", "ks"),
+    "dist-normal": ("mean", "variance", "ks"),
+    "dist-normal-far_tail": ("mean", "variance", "ks"),
+    "dist-empirical": ("mean", "variance", "chi2"),
+    "dist-empirical-weighted": ("mean", "variance", "chi2"),
     # tests/test_parts.py
     "parts-base_stock-poisson": ("fill_rate",),
     # tests/test_redial.py
@@ -149,3 +163,13 @@ def assert_covers(run: str, check: str, observed: float, low: float, high: float
         f"{run}-{check}: analytic {expected:.6g} outside the {EACH:.4%} interval "
         f"[{low:.6g}, {high:.6g}] of the observed {observed:.6g}. Do not change the seed: "
         "rerun with more data; a real bias keeps the analytic value outside.")
+
+
+def assert_p_value(run: str, check: str, p_value: float) -> None:
+    """A goodness-of-fit test passes at the per-check level: ``p_value >= 1 - EACH``."""
+    _require(run, check)
+    alpha = FAMILY_ERROR / N
+    print(f"{run}-{check}: p-value {p_value:.4g} (fails below {alpha:.3g})")
+    assert p_value >= alpha, (
+        f"{run}-{check}: p-value {p_value:.3g} below the per-check level {alpha:.3g}. Do not "
+        "change the seed: draw more; a real mismatch keeps the p-value small.")
