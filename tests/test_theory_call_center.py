@@ -112,9 +112,10 @@ def by_run(*groups: list[Case]) -> dict[str, Case]:
 
 # --------------------------------------------------------------------------------- Erlang C
 
-# rho = per_hour * 6 min / 60 / c. Half-widths at the per-check level: utilisation +-0.006-0.010,
-# service level +-0.013-0.026, ASA +-7-16 % (c=50, rho=0.95, where waits are rare and long:
-# service level +-0.06 and ASA +-60 %; halving that would cost four times its 8 s).
+# rho = per_hour * 6 min / 60 / c. Half-widths at the per-check level (on the current seeds):
+# utilisation +-0.006-0.010, service level +-0.012-0.038, ASA +-6-16 %, except at c=50, rho=0.95,
+# where waits are rare and long: ASA +-21 % (+-60 % on other seeds; halving it would cost four
+# times the case's 8 s).
 ERLANG_C = [
     Case("erlang_c-c1-rho0.70", agents=1, per_hour=7.0, horizon_days=60),
     Case("erlang_c-c5-rho0.85", agents=5, per_hour=42.5, horizon_days=20),

@@ -118,7 +118,7 @@ class DispatchCase:
         return replications_of(scenario.model_dump_json(), self.run, self.workers)
 
 
-# Half-widths at the per-check level: utilisation +-0.012, mean wait +-9 % (N=1) and +-17 % (N=5).
+# Half-widths at the per-check level: utilisation +-0.012, mean wait +-13 % (N=1), +-22 % (N=5).
 DISPATCH = {case.run: case for case in [
     DispatchCase("dispatch-N1-rho0.70", technicians=1, per_hour=1.4, repair_minutes=30.0,
                  horizon_days=180),
@@ -177,7 +177,7 @@ class StockCase:
 # Lead times are short and demand high so that many lead times (the correlation time of the
 # stock level) fit in few simulated days: the cost of a run grows with its days as well as its
 # requests. Mean lead-time demand is 4 or 6 units. Half-widths at the per-check level: fill rate
-# +-0.019-0.027, mean on-hand units +-3.5-5 %.
+# +-0.021-0.027, mean on-hand units +-4-7 %.
 STOCK = {case.run: case for case in [
     StockCase("stock-base_stock-d32-L0.125-S5", per_day=32.0, lead_time_days=0.125, S=5,
               horizon_days=60),
