@@ -397,7 +397,6 @@ def base_stock_fill_rate(rate: float, lead_days: float, level: int, days: float,
     return float(k["fill_rate"])
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("run", "kpi"), theory_level.params("parts"))
 def test_base_stock_fill_rate_matches_poisson(run: str, kpi: str) -> None:
     """With Poisson demand, lead time L and base stock S, a request is met from stock iff fewer

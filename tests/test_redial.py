@@ -59,7 +59,6 @@ def retrial_replications() -> pd.DataFrame:
                      ).replications
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("run", "kpi"), level.params("redial"))
 def test_slow_redials_match_the_retrial_fixed_point(run: str, kpi: str) -> None:
     """M/M/5/5 at 4 Erlangs, half the blocked callers redialling after ~10 hours (100 talk

@@ -86,7 +86,6 @@ def test_a_gap_leaves_the_calls_and_the_days_before_it_alone() -> None:
         b[b["start"] < before].drop(columns="untrained").reset_index(drop=True))
 
 
-@pytest.mark.slow
 def test_a_gap_lowers_first_time_fix_and_slows_repairs() -> None:
     """Direction under common random numbers, paired over replications."""
     runs = [replicate(scenario(s), replications=6, seed=9, workers=1).replications
