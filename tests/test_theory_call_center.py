@@ -15,8 +15,8 @@ Bonferroni over every analytic check, 1% family-wise; each case's seed is its pl
 Every run starts empty; a warm-up of one day (over five relaxation times 1/(c mu (1-sqrt(rho))^2)
 of the slowest case, about 4 hours) removes that bias, since statistics count only what arrives
 after it. Runs are cached per case and shared by the KPI checks of that case. Replications are 20
-per case (the t quantile at the per-check level falls fast with the degrees of freedom: 4.6 at 19
-against 5.4 at 11), with horizons sized so that each case runs in seconds.
+per case (the t quantile at the per-check level falls fast with the degrees of freedom: 4.8 at 19
+against 5.8 at 11), with horizons sized so that each case runs in seconds.
 """
 
 from __future__ import annotations
