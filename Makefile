@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run calibrate test app lint typecheck bench schema clean
+.PHONY: run calibrate test test-fast golden app lint typecheck bench schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The suite without the tests marked slow (long statistical runs): for the edit-test loop.
+# `make test` (what CI runs) runs everything.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+
+# Rewrite tests/golden/baseline_replications.csv after a deliberate change of numbers.
+golden: $(STAMP)
+	$(BIN)/python tests/test_golden.py
 
 app: $(STAMP)
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false

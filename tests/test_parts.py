@@ -1,6 +1,7 @@
 """Checks of sim.engine.parts: each policy's orders on exact scenarios, FCFS backorders, inspection
 and reject reorders, conservation properties under random inputs, the measurement functions on a
-hand-made table, and the base-stock fill rate against the Poisson formula."""
+hand-made table, and the base-stock fill rate against the Poisson formula (an analytic check under
+the rule of ``tests/theory_level.py``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import simpy
+import theory_level
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import poisson
@@ -371,21 +373,16 @@ def test_store_tables_feed_the_measurements() -> None:
 # ------------------------------------------------------------------------------ statistics
 
 
-@pytest.mark.slow
-def test_base_stock_fill_rate_matches_poisson() -> None:
-    # With Poisson demand, lead time L and base stock S, a request is met from stock iff fewer
-    # than S units were requested in the preceding L: fill rate = P(Poisson(rate L) <= S - 1).
-    # One run of 4000 days has a standard error of about 0.01 (demand in overlapping lead-time
-    # windows is correlated), so a 0.01 tolerance would be a coin toss; 60000 days (about
-    # 180000 requests) bring it to about 0.003.
-    rate, lead_days, level, days = 3.0, 2.0, 8, 60000
-    gen = np.random.default_rng(20261129)
+def base_stock_fill_rate(rate: float, lead_days: float, level: int, days: float,
+                         seed: np.random.SeedSequence) -> float:
+    """One replication: Poisson requests (``rate`` a day) on a base-stock SKU, started full."""
+    gen = np.random.default_rng(seed)
     gaps = gen.exponential(DAY / rate, int(rate * days * 1.1))
     times = np.cumsum(gaps)
     times = times[times < days * DAY]
     parts = one_sku({"type": "base_stock", "level": level}, initial=level, lead=lead_days)
     env = simpy.Environment()
-    store = PartsStore(env, parts, Streams(1))
+    store = PartsStore(env, parts, Streams(int(seed.generate_state(1)[0])))
 
     def demand() -> Any:
         request, timeout = store.request, env.timeout
@@ -397,5 +394,21 @@ def test_base_stock_fill_rate_matches_poisson() -> None:
     env.run(until=days * DAY)
     k = parts_kpis(parts, frame(store.requests, PartRequest), frame(store.orders, PartOrder),
                    levels_frame(store.levels), 0.0, days * DAY)
+    return float(k["fill_rate"])
+
+
+@pytest.mark.parametrize(("run", "kpi"), theory_level.params("parts"))
+def test_base_stock_fill_rate_matches_poisson(run: str, kpi: str) -> None:
+    """With Poisson demand, lead time L and base stock S, a request is met from stock iff fewer
+    than S units were requested in the preceding L: fill rate = P(Poisson(rate L) <= S - 1).
+
+    20 independent replications of 3000 days (about 9000 requests each; demand in overlapping
+    lead-time windows is correlated, so one replication's fill rate has a standard error of
+    about 0.013) checked at the suite's per-check level (``tests/theory_level.py``). A store
+    started full at S is stationary after one lead time (2 of the 3000 days): no warm-up.
+    """
+    rate, lead_days, level, days = 3.0, 2.0, 8, 3000.0
+    children = np.random.SeedSequence(theory_level.seed(run)).spawn(20)
+    fill = [base_stock_fill_rate(rate, lead_days, level, days, child) for child in children]
     expected = float(poisson.cdf(level - 1, rate * lead_days))
-    assert k["fill_rate"] == pytest.approx(expected, abs=0.01)
+    theory_level.assert_mean(run, kpi, fill, expected)

@@ -1,13 +1,16 @@
 """Checks of sim.theory.queues against independent computations: direct sums, limits, matrix
-exponentials and a seeded Monte Carlo of the M/M/c+M queue."""
+exponentials and a Monte Carlo of the M/M/c+M queue (analytic checks under the rule of
+``tests/theory_level.py``)."""
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 
 import numpy as np
 import pytest
+import theory_level
 from scipy.linalg import expm
 from scipy.special import gammaln, logsumexp
 from scipy.stats import poisson
@@ -37,13 +40,15 @@ def log_space_erlang_c(c: int, a: float) -> float:
 
 
 def simulate_erlang_a(
-    lam: float, mu: float, theta: float, c: int, t: float, customers: int, seed: int = 1
+    lam: float, mu: float, theta: float, c: int, t: float, customers: int,
+    seed: np.random.SeedSequence,
 ) -> tuple[float, float, float]:
     """FCFS M/M/c+M by the Kiefer–Wolfowitz server-free-time recursion.
 
     Under FCFS a caller's offered wait depends only on earlier callers, so it starts at
     max(arrival, earliest free server) if that wait is within its patience; abandoners never
-    touch a server. Returns (abandon rate, service level over offered, mean wait of answered).
+    touch a server. Returns (abandon rate, service level over offered, mean wait of answered
+    in seconds).
     """
     rng = np.random.Generator(np.random.PCG64(seed))
     arrivals = np.cumsum(rng.exponential(1 / lam, customers)).tolist()
@@ -189,19 +194,39 @@ def test_erlang_a_service_level_matches_matrix_exponential() -> None:
     assert m.service_level == pytest.approx(expected, abs=1e-9)
 
 
-@pytest.mark.parametrize(
-    ("per_hour", "patience_min", "c", "t"),
-    [(180.0, 2.0, 10, 20.0), (80.0, 1.0, 3, 15.0)],  # moderate load; overloaded, heavy abandon
-)
-def test_erlang_a_matches_monte_carlo(
-    per_hour: float, patience_min: float, c: int, t: float
-) -> None:
+# The M/M/c+M Monte Carlo: (calls per hour, mean patience minutes, c, target seconds) per run of
+# tests/theory_level.py; moderate load, and overloaded with heavy abandonment. 20 independent
+# replications of 10 000 callers each, the first 500 of each a warm-up.
+MONTE_CARLO = {
+    "mc_erlang_a-c10-pat2": (180.0, 2.0, 10, 20.0),
+    "mc_erlang_a-c3-pat1": (80.0, 1.0, 3, 15.0),
+}
+
+
+@functools.cache
+def monte_carlo_erlang_a(run: str) -> dict[str, np.ndarray]:
+    """Per-replication abandon rate, service level and ASA of the run's queue (3-minute talks)."""
+    per_hour, patience_min, c, t = MONTE_CARLO[run]
     lam, mu, theta = per_hour / 3600, 1 / 180, 1 / (60 * patience_min)
-    abandon, sl, asa = simulate_erlang_a(lam, mu, theta, c, t, customers=200_000)
+    children = np.random.SeedSequence(theory_level.seed(run)).spawn(20)
+    rows = np.array([simulate_erlang_a(lam, mu, theta, c, t, 10_000, child)
+                     for child in children])
+    return {"abandon_rate": rows[:, 0], "service_level": rows[:, 1], "asa_seconds": rows[:, 2]}
+
+
+def test_the_monte_carlo_runs_are_registered() -> None:
+    assert list(MONTE_CARLO) == theory_level.runs("mc_erlang_a")
+
+
+@pytest.mark.parametrize(("run", "kpi"), theory_level.params("mc_erlang_a"))
+def test_erlang_a_matches_monte_carlo(run: str, kpi: str) -> None:
+    """The formulas against an independent simulation (not the model): a wrong state space or
+    a patience clock started at the wrong moment moves these by far more than the interval."""
+    per_hour, patience_min, c, t = MONTE_CARLO[run]
     m = theory.erlang_a_metrics(per_hour, 3.0, patience_min, c, t)
-    assert m.abandon_rate == pytest.approx(abandon, abs=0.01)
-    assert m.service_level == pytest.approx(sl, abs=0.01)
-    assert m.asa_seconds_answered == pytest.approx(asa, rel=0.05)
+    expected = {"abandon_rate": m.abandon_rate, "service_level": m.service_level,
+                "asa_seconds": m.asa_seconds_answered}[kpi]
+    theory_level.assert_mean(run, kpi, monte_carlo_erlang_a(run)[kpi], expected)
 
 
 def test_erlang_a_large_and_overloaded() -> None:
@@ -233,6 +258,13 @@ def test_mmck_single_server_closed_form_and_large_k_limit() -> None:
         theory.erlang_c_metrics(100.0, 3.0, 7, 20.0).asa_seconds, rel=1e-9
     )
     assert m.utilization == pytest.approx(5 / 7)
+
+
+@pytest.mark.parametrize(("per_hour", "c", "k"), [(42.5, 5, 8), (140.0, 14, 20)])
+def test_mmck_metrics_blocking_is_mmck_blocking(per_hour: float, c: int, k: int) -> None:
+    """The two entry points agree on the M/M/c/K cases the full model is checked against."""
+    assert theory.mmck_metrics(per_hour, 6.0, c, k).blocking == pytest.approx(
+        theory.mmck_blocking(per_hour, 6.0, c, k), rel=1e-12)
 
 
 # --------------------------------------------------------------------------- inventory

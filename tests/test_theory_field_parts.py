@@ -5,7 +5,9 @@ the clock, so a work order is created at each call's arrival: work orders form a
 ``contacts_per_day`` a day (flat profiles, no opening hours). No booking, no depot, no follow-ups,
 fix and quality probabilities 1: a work order goes to the first free technician and is finished in
 one visit. Runs go through ``sim.experiments.replicate.replicate``, the public run function, and the
-analytic value must lie inside the 95% confidence interval of the replication means.
+analytic value must lie inside the t-interval of the replication means at the suite's per-check
+level (``tests/theory_level.py``: Bonferroni over every analytic check, 1% family-wise; each
+case's seed is its place there).
 
 * Dispatch as Erlang C: no parts, travel and diagnosis 0, exponential repair time, N technicians
   around the clock: the technicians are an M/M/N queue, ``dispatch_wait_hours`` is its mean wait
@@ -15,29 +17,26 @@ analytic value must lie inside the 95% confidence interval of the replication me
   the fill rate and the mean on-hand stock are those of ``theory_stock.poisson_base_stock`` and
   ``theory_stock.poisson_rq``.
 
-Seeds are fixed, so the tests are deterministic; each case runs once (cached) and is shared by
-its KPI checks. A 95% interval misses a true value once in twenty: before suspecting the model
-after a miss, rerun the case with several times the replications and another seed. Each case
-below was so confirmed at 4-6x its replications.
+Each case runs once (cached), 20 replications, and is shared by its KPI checks.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import pytest
+import theory_level as level
 
 from sim.experiments.replicate import replicate
 from sim.scenario.format import Scenario
 from sim.theory import queues as theory
 from sim.theory import stock as theory_stock
 
-SEED = 20260611
 UNIT_COST = 10.0
+REPLICATIONS = 20
 
 
 # --------------------------------------------------------------------------------- helpers
@@ -88,22 +87,12 @@ def one_sku_parts(policy: dict[str, Any], initial_on_hand: int, lead_time_days: 
 
 
 @functools.cache
-def summary_of(scenario_json: str, replications: int, seed: int, workers: int) -> pd.DataFrame:
-    """The replication summary of a scenario (given as JSON, to be hashable), run once."""
+def replications_of(scenario_json: str, run: str, workers: int) -> pd.DataFrame:
+    """The replications of a scenario (given as JSON, to be hashable), run once on the seed of
+    ``run`` in ``tests/theory_level.py``."""
     scenario = Scenario.model_validate_json(scenario_json)
-    result = replicate(scenario, replications=replications, seed=seed, workers=workers)
-    return result.summary.set_index("kpi")
-
-
-def assert_in_ci(summary: pd.DataFrame, kpi: str, expected: float, scale: float = 1.0) -> None:
-    """The analytic ``expected`` lies in the 95% CI of the KPI divided by ``scale``."""
-    row = summary.loc[kpi]
-    low, high = float(row["ci_low"]) / scale, float(row["ci_high"]) / scale
-    assert math.isfinite(expected), f"{kpi}: analytic value {expected} is not finite"
-    assert low <= expected <= high, (
-        f"{kpi}{f' / {scale:g}' if scale != 1.0 else ''}: analytic {expected:.6g} outside the "
-        f"simulated 95% CI [{low:.6g}, {high:.6g}] (mean {row['mean'] / scale:.6g}, "
-        f"n {row['n']:g})")
+    return replicate(scenario, replications=REPLICATIONS, seed=level.seed(run),
+                     workers=workers).replications
 
 
 # --------------------------------------------------------------------------------- dispatch
@@ -113,39 +102,38 @@ def assert_in_ci(summary: pd.DataFrame, kpi: str, expected: float, scale: float 
 class DispatchCase:
     """Technicians as an M/M/N queue: work orders per hour, N, mean repair minutes."""
 
-    label: str
+    run: str
     technicians: int
     per_hour: float
     repair_minutes: float
     horizon_days: float
-    replications: int
-    seed: int
     workers: int = 1
     warmup_days: float = 5.0  # over 6 relaxation times (1/(mu (1-sqrt(rho))^2) <= 19 h here)
 
-    def summary(self) -> pd.DataFrame:
+    def replications(self) -> pd.DataFrame:
         scenario = repair_only_scenario(
             self.per_hour * 24.0, self.technicians,
             {"dist": "exponential", "mean": self.repair_minutes},
             warmup_days=self.warmup_days, horizon_days=self.horizon_days)
-        return summary_of(scenario.model_dump_json(), self.replications, self.seed, self.workers)
+        return replications_of(scenario.model_dump_json(), self.run, self.workers)
 
 
-DISPATCH = [
-    DispatchCase("N1-rho0.70", technicians=1, per_hour=1.4, repair_minutes=30.0,
-                 horizon_days=180, replications=20, seed=SEED + 1),
-    DispatchCase("N5-rho0.80", technicians=5, per_hour=8.0, repair_minutes=30.0,
-                 horizon_days=50, replications=16, seed=SEED + 2, workers=2),
-]
+# Half-widths at the per-check level: utilisation +-0.012, mean wait +-13 % (N=1), +-22 % (N=5).
+DISPATCH = {case.run: case for case in [
+    DispatchCase("dispatch-N1-rho0.70", technicians=1, per_hour=1.4, repair_minutes=30.0,
+                 horizon_days=180),
+    DispatchCase("dispatch-N5-rho0.80", technicians=5, per_hour=8.0, repair_minutes=30.0,
+                 horizon_days=40, workers=2),
+]}
 
 
-@pytest.mark.parametrize("kpi", ["dispatch_wait_hours", "technician_utilization"])
-@pytest.mark.parametrize("case", DISPATCH, ids=lambda c: c.label)
-def test_dispatch_is_erlang_c(case: DispatchCase, kpi: str) -> None:
+@pytest.mark.parametrize(("run", "kpi"), level.params("dispatch"))
+def test_dispatch_is_erlang_c(run: str, kpi: str) -> None:
+    case = DISPATCH[run]
     ec = theory.erlang_c_metrics(case.per_hour, case.repair_minutes, case.technicians, 0.0)
     expected = {"dispatch_wait_hours": ec.asa_seconds / 3600.0,
                 "technician_utilization": ec.utilization}[kpi]
-    assert_in_ci(case.summary(), kpi, expected)
+    level.assert_mean(run, kpi, case.replications()[kpi], expected)
 
 
 # --------------------------------------------------------------------------------- parts
@@ -155,12 +143,10 @@ def test_dispatch_is_erlang_c(case: DispatchCase, kpi: str) -> None:
 class StockCase:
     """One SKU under base stock (level ``S``) or, when ``Q`` is given, (r, Q)."""
 
-    label: str
+    run: str
     per_day: float
     lead_time_days: float
     horizon_days: float
-    replications: int
-    seed: int
     S: int = 0
     r: int = 0
     Q: int | None = None
@@ -176,7 +162,7 @@ class StockCase:
             return theory_stock.poisson_base_stock(self.per_day, self.lead_time_days, self.S)
         return theory_stock.poisson_rq(self.per_day, self.lead_time_days, self.r, self.Q)
 
-    def summary(self) -> pd.DataFrame:
+    def replications(self) -> pd.DataFrame:
         policy, initial = self.policy()
         scenario = repair_only_scenario(
             # 500 technicians and no travel, diagnosis or repair time: a request per arrival.
@@ -185,31 +171,38 @@ class StockCase:
             # the phase of the order cycle to mix, which 5 lead times (20-30 demands) do.
             warmup_days=5.0 * self.lead_time_days, horizon_days=self.horizon_days,
             parts=one_sku_parts(policy, initial, self.lead_time_days))
-        return summary_of(scenario.model_dump_json(), self.replications, self.seed, 1)
+        return replications_of(scenario.model_dump_json(), self.run, 1)
 
 
 # Lead times are short and demand high so that many lead times (the correlation time of the
 # stock level) fit in few simulated days: the cost of a run grows with its days as well as its
-# requests. Mean lead-time demand is 4 or 6 units.
-STOCK = [
-    StockCase("base_stock-d32-L0.125-S5", per_day=32.0, lead_time_days=0.125, S=5,
-              horizon_days=100, replications=12, seed=SEED + 11),
-    StockCase("base_stock-d12-L0.5-S8", per_day=12.0, lead_time_days=0.5, S=8,
-              horizon_days=250, replications=12, seed=SEED + 12),
-    StockCase("rQ-d32-L0.125-r2-Q4", per_day=32.0, lead_time_days=0.125, r=2, Q=4,
-              horizon_days=100, replications=12, seed=SEED + 13),
-    StockCase("rQ-d12-L0.5-r5-Q6", per_day=12.0, lead_time_days=0.5, r=5, Q=6,
-              horizon_days=250, replications=12, seed=SEED + 114),
-]
+# requests. Mean lead-time demand is 4 or 6 units. Half-widths at the per-check level: fill rate
+# +-0.021-0.027, mean on-hand units +-4-7 %.
+STOCK = {case.run: case for case in [
+    StockCase("stock-base_stock-d32-L0.125-S5", per_day=32.0, lead_time_days=0.125, S=5,
+              horizon_days=60),
+    StockCase("stock-base_stock-d12-L0.5-S8", per_day=12.0, lead_time_days=0.5, S=8,
+              horizon_days=150),
+    StockCase("stock-rQ-d32-L0.125-r2-Q4", per_day=32.0, lead_time_days=0.125, r=2, Q=4,
+              horizon_days=60),
+    StockCase("stock-rQ-d12-L0.5-r5-Q6", per_day=12.0, lead_time_days=0.5, r=5, Q=6,
+              horizon_days=150),
+]}
 
 
-@pytest.mark.parametrize("kpi", ["fill_rate", "on_hand"])
-@pytest.mark.parametrize("case", STOCK, ids=lambda c: c.label)
-def test_stock_policy(case: StockCase, kpi: str) -> None:
+@pytest.mark.parametrize(("run", "kpi"), level.params("stock"))
+def test_stock_policy(run: str, kpi: str) -> None:
+    case = STOCK[run]
     expected = case.analytic()
     if kpi == "fill_rate":
-        assert_in_ci(case.summary(), "fill_rate", expected.fill_rate)
+        level.assert_mean(run, kpi, case.replications()["fill_rate"], expected.fill_rate)
     else:
         # Time-average on-hand units = inventory value / unit cost (one SKU).
-        assert_in_ci(case.summary(), "inventory_value_mean", expected.expected_on_hand,
-                     scale=UNIT_COST)
+        level.assert_mean(run, kpi, case.replications()["inventory_value_mean"],
+                          expected.expected_on_hand, scale=UNIT_COST)
+
+
+def test_the_cases_are_the_registered_runs() -> None:
+    """Each case here is a run of ``tests/theory_level.py`` and each run there has its case."""
+    assert list(DISPATCH) == level.runs("dispatch")
+    assert list(STOCK) == level.runs("stock")

@@ -60,20 +60,22 @@ def sample(spec: Distribution, gen: np.random.Generator, size: int, scale: float
 
 def _truncated_normal(mean: float, sd: float, gen: np.random.Generator, size: int
                       ) -> np.ndarray:
-    """Normal(mean, sd) conditioned on >= 0, by rejection (resampling only the rejects)."""
+    """Normal(mean, sd) conditioned on >= 0, by inversion: one uniform from ``gen`` per draw.
+
+    With ``a = -mean / sd`` the standardised truncation point and ``v`` uniform on (0, 1], the
+    draw is ``mean + sd * z`` with ``z = -Phi^-1(v * Phi(-a))``: the standard normal's survival
+    function beyond ``a``, inverted. It is computed in log space (``log_ndtr``, ``ndtri_exp``)
+    so that it stays exact when the mass above 0 lies far in the tail (a mean of -200 sd, say),
+    where rejection would spin and the old fallback put draws at 0. The final ``maximum`` only
+    absorbs rounding at the boundary.
+    """
     if sd == 0.0:
         return np.full(size, max(mean, 0.0))
-    out = mean + sd * gen.standard_normal(size)
-    bad = out < 0
-    tries = 0
-    while bad.any():
-        tries += 1
-        if tries > 200:  # mass above 0 is tiny: fall back to the boundary rather than spin
-            out[bad] = 0.0
-            break
-        out[bad] = mean + sd * gen.standard_normal(int(bad.sum()))
-        bad = out < 0
-    return out
+    from scipy.special import log_ndtr, ndtri_exp  # scipy is heavy: load it only when used
+
+    v = 1.0 - gen.random(size)
+    z = -ndtri_exp(np.log(v) + log_ndtr(mean / sd))
+    return np.maximum(mean + sd * z, 0.0)
 
 
 class Sampler:
