@@ -18,7 +18,7 @@ from sim.calibrate.read import read_logs
 from sim.calibrate.schema import KINDS, REP, SCHEMA
 from sim.cli import main
 from sim.engine.model import simulate
-from sim.measure.kpis import measure
+from sim.measure.outcome import measure
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario_text
 

@@ -16,7 +16,7 @@ from sim.calibrate.logs import event_tables
 from sim.engine.model import simulate
 from sim.experiments.replicate import replicate
 from sim.measure.costs import MARGIN, REVENUE, TOTAL
-from sim.measure.kpis import measure
+from sim.measure.outcome import measure
 from sim.scenario.loader import load_scenario_text
 
 SHOP = """\
