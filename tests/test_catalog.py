@@ -77,7 +77,7 @@ def test_scenario_targets_name_the_contract_kpis_in_catalogue_order() -> None:
 
 def test_results_columns_are_the_contract_then_the_additions() -> None:
     # replications.csv and summary.csv follow the catalogue: users' scripts read them by column.
-    assert KPI_NAMES == (*kpi_names.KPI_NAMES, *ADDITIONS)
+    assert (*kpi_names.KPI_NAMES, *ADDITIONS) == KPI_NAMES
     assert [KPI_BY_NAME[name].contract for name in ADDITIONS] == [False] * len(ADDITIONS)
 
 

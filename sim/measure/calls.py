@@ -9,7 +9,6 @@ builds ``Calls`` from event logs and calls the same formulas.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +18,7 @@ from sim.engine.model import Replication
 from sim.engine.records import ABANDONED, BLOCKED, HOLD_ABANDONED
 from sim.measure.registry import kpi
 from sim.measure.window import (
+    NAN,
     Period,
     busy_minutes,
     mean_or_nan,
@@ -29,7 +29,6 @@ from sim.measure.window import (
 from sim.scenario.format import Scenario
 from sim.units import SECONDS_PER_MINUTE
 
-NAN = math.nan
 # A wait exactly on the target is in target; the slack absorbs the rounding of a difference of
 # two clock readings.
 _ON_TARGET_SLACK_MINUTES = 1e-9

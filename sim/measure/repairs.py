@@ -5,9 +5,10 @@ This module owns the views ``WorkOrders`` (the work orders created in the measur
 each finished, its promise, and whether it came back as rework) and ``Jobs`` (the same work orders
 with what the other repair KPIs read), and the formula of every KPI of the ``field service``
 group. ``sim.calibrate.measures`` builds ``WorkOrders`` from event logs and calls the same
-formulas. Timeliness and quality apart: a repair that fails and comes back is a new rework job;
-it makes the original neither late nor "not fixed first time" by itself, but a job that came
-back is neither on time nor a first-time fix.
+formulas. A repair is on time when it finished by its promise and did not come back as rework;
+a first-time fix likewise needs one visit and no rework. (The contract's second-round rule,
+"timeliness and quality apart", would drop the rework condition from both: a change of numbers,
+not made here.)
 """
 
 from __future__ import annotations
