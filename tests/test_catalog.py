@@ -136,6 +136,7 @@ def test_the_budget_books_months_with_the_horizons_cost_lines(
         sum(outcome.kpis[f"cost_{d}"] for d in DEPARTMENTS), rel=1e-12)
     # A month is the same formulas on a shorter window.
     first = Period(scenario, rep, rep.start_minutes, rep.start_minutes + MONTH_MINUTES)
+    assert tuple(department_costs(first)) == DEPARTMENTS
     pd.testing.assert_series_equal(
         monthly[monthly["month"] == 1].set_index("department")["cost"].drop("revenue"),
         pd.Series(department_costs(first), name="cost").rename_axis("department"))

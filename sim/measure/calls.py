@@ -36,7 +36,8 @@ _ON_TARGET_SLACK_MINUTES = 1e-9
 
 @dataclass(frozen=True, slots=True)
 class Calls:
-    """The calls offered in the measured window, one array element per call.
+    """Calls offered in a window (the measured window for the KPIs; a day or an hour of the
+    week for the series; a week of a company's logs for the fit), one array element per call.
 
     Attributes:
         arrival_minutes: When the call rang.
@@ -71,7 +72,7 @@ class Calls:
         return len(self.arrival_minutes)
 
     def waits_minutes(self) -> np.ndarray:
-        """The wait of each answered call, in arrival order."""
+        """The wait of each answered call, in the view's order."""
         answered = ~np.isnan(self.answer_minutes)
         return self.answer_minutes[answered] - self.arrival_minutes[answered]
 

@@ -30,8 +30,6 @@ REVENUE, TOTAL, MARGIN = "revenue", "total", "margin"
 # Budget rows that are not a department's cost: charts of costs per department leave them out.
 SUMMARY_ROWS: tuple[str, ...] = (TOTAL, REVENUE, MARGIN)
 MONTH_MINUTES = 30 * MINUTES_PER_DAY
-
-
 DEPARTMENTS: tuple[str, ...] = ("call_center", "tech_support", "complaints", "field_service",
                                 "depot", "parts_purchase", "holding", "ordering", "shrinkage",
                                 "penalties")
