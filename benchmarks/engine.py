@@ -23,7 +23,7 @@ import simpy
 
 from sim.engine.model import simulate
 from sim.engine.rng import replication_seed
-from sim.measure.kpis import measure
+from sim.measure.outcome import measure
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario
 

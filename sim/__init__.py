@@ -5,7 +5,8 @@ The packages are layers; each imports only those below it (checked by ``lint-imp
 - ``sim.scenario``: the scenario format, its defaults, the loader and located errors;
 - ``sim.theory``: queueing and stock formulas the model is checked against;
 - ``sim.engine``: the SimPy model, ``simulate(scenario, seed) -> Replication`` (flat records);
-- ``sim.measure``: records -> KPIs, daily series, costs; statistics over replications;
+- ``sim.measure``: records -> KPIs (one formula per KPI, beside its catalogue entry), daily
+  series, costs; statistics over replications;
 - ``sim.experiments``: replications on executors, sweeps, comparisons, stress, optimization;
 - ``sim.output``: results folders, charts, the budget pack;
 - ``sim.calibrate``: event logs out of the model, fitted scenarios in from a company's logs;

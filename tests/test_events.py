@@ -18,8 +18,9 @@ from sim.calibrate.read import read_logs
 from sim.calibrate.schema import KINDS, REP, SCHEMA
 from sim.cli import main
 from sim.engine.model import Replication, simulate
-from sim.measure.kpis import measure
-from sim.measure.parts import parts_kpis
+from sim.measure.outcome import measure
+from sim.measure.parts import PartRequests
+from sim.measure.parts import fill_rate as fill_rate_of
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario_text
 
@@ -182,14 +183,12 @@ def test_the_fill_rate_on_the_logs_is_the_models_on_the_same_requests(
     logs = read_logs({kind: tmp_path / f"{kind}.csv" for kind in tables})
     measured = float(log_kpis(logs, scenario.call_center.answer_target_seconds,
                               per="rep").iloc[0]["fill_rate"])
-    start, end = replication.start_minutes, replication.end_minutes
+    start = replication.start_minutes
     jobs, requests = replication.work_orders, replication.part_requests
     logged = requests[requests["job_id"].isin(jobs.loc[jobs["created"] >= start, "id"])]
 
     def fill_rate(of: pd.DataFrame) -> float:
-        assert scenario.parts is not None
-        return float(parts_kpis(scenario.parts, of, replication.part_orders,
-                                replication.part_levels, start, end)["fill_rate"])
+        return fill_rate_of(PartRequests.measured(of, start))
 
     assert 0.0 < measured < 1.0
     assert measured == pytest.approx(fill_rate(logged), abs=1e-12)

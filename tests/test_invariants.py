@@ -28,7 +28,7 @@ from sim.engine.records import (
     WAITING,
     WITH_SPECIALIST,
 )
-from sim.measure.kpis import measure
+from sim.measure.outcome import measure
 from sim.scenario.format import Scenario
 from sim.scenario.inventory import BaseStockPolicy, PeriodicPolicy, RQPolicy, SSPolicy
 

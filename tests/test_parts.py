@@ -19,10 +19,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import poisson
 
-from sim.engine.parts import PartOrder, PartRequest, PartsStore, order_quantity
+from sim.engine.parts import PartLoss, PartOrder, PartRequest, PartsStore, order_quantity
 from sim.engine.records import frame, levels_frame
 from sim.engine.rng import Streams
-from sim.measure.parts import backorders_at, monthly_parts_costs, on_hand_at, parts_kpis
+from sim.measure.costs import cost_holding, cost_ordering, cost_parts_purchase
+from sim.measure.parts import (
+    PartRequests,
+    Stock,
+    backorders_at,
+    fill_rate,
+    inventory_value_mean,
+    on_hand_at,
+    part_wait_hours,
+)
 from sim.scenario.inventory import BaseStockPolicy, Parts, RQPolicy, SSPolicy
 
 DAY = 1440.0
@@ -309,41 +318,45 @@ def tiny_tables() -> tuple[Parts, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return parts, frame(requests, PartRequest), frame(orders, PartOrder), levels
 
 
-def test_parts_kpis_on_a_hand_made_table() -> None:
+def stock(parts: Parts, orders: pd.DataFrame, levels: pd.DataFrame, start: float, end: float
+          ) -> Stock:
+    return Stock(parts, orders, levels, frame([], PartLoss), start, end)
+
+
+def test_parts_measures_on_a_hand_made_table() -> None:
     parts, requests, orders, levels = tiny_tables()
-    k = parts_kpis(parts, requests, orders, levels, start=30.0, end=150.0)
+    asked = PartRequests.measured(requests, 30.0)
+    window = stock(parts, orders, levels, 30.0, 150.0)
     # Area on [30, 150]: a 2*30 + 1*60 + 3*30 = 210 units x 10; b 1*60 = 60 units x 100.
     area = 210 * 10.0 + 60 * 100.0
-    assert k["fill_rate"] == pytest.approx(2 / 5)
-    assert k["part_wait_hours"] == pytest.approx((2.0 + 0.5) / 2)
-    assert k["inventory_value_mean"] == pytest.approx(area / 120.0)
-    assert k["cost_holding"] == pytest.approx(0.24 * area / 525600.0)
-    assert k["cost_parts_purchase"] == pytest.approx(2 * 10.0 + 3 * 100.0)
-    assert k["cost_ordering"] == pytest.approx(3 * 5.0)
+    assert fill_rate(asked) == pytest.approx(2 / 5)
+    assert part_wait_hours(asked) == pytest.approx((2.0 + 0.5) / 2)
+    assert inventory_value_mean(window) == pytest.approx(area / 120.0)
+    assert cost_holding(window) == pytest.approx(0.24 * area / 525600.0)
+    assert cost_parts_purchase(window) == pytest.approx(2 * 10.0 + 3 * 100.0)
+    assert cost_ordering(window) == pytest.approx(3 * 5.0)
 
 
-def test_parts_kpis_on_empty_tables() -> None:
+def test_parts_measures_on_empty_tables() -> None:
     parts = one_sku({"type": "base_stock", "level": 1}, initial=2, unit_cost=5.0)
-    k = parts_kpis(parts, frame([], PartRequest), frame([], PartOrder),
-                   levels_frame({"a": [(0.0, 2)]}), 0.0, 100.0)
-    assert math.isnan(k["fill_rate"]) and math.isnan(k["part_wait_hours"])
-    assert k["inventory_value_mean"] == pytest.approx(10.0)
-    assert k["cost_parts_purchase"] == k["cost_ordering"] == 0.0
+    asked = PartRequests.measured(frame([], PartRequest), 0.0)
+    window = stock(parts, frame([], PartOrder), levels_frame({"a": [(0.0, 2)]}), 0.0, 100.0)
+    assert math.isnan(fill_rate(asked)) and math.isnan(part_wait_hours(asked))
+    assert inventory_value_mean(window) == pytest.approx(10.0)
+    assert cost_parts_purchase(window) == cost_ordering(window) == 0.0
 
 
-def test_monthly_costs_split_the_totals() -> None:
-    parts, requests, orders, levels = tiny_tables()
-    monthly = monthly_parts_costs(parts, orders, levels, 30.0, 150.0, month_minutes=50.0)
-    table = monthly.pivot(index="month", columns="department", values="cost")
-    assert list(table.index) == [1, 2, 3]  # [30, 80), [80, 130), [130, 150]
-    assert list(table["ordering"]) == pytest.approx([10.0, 5.0, 0.0])
-    assert list(table["parts_purchase"]) == pytest.approx([0.0, 20.0, 300.0])
-    assert table.loc[1, "holding"] == pytest.approx(0.24 * (80 * 10.0 + 50 * 100.0) / 525600.0)
-    k = parts_kpis(parts, requests, orders, levels, 30.0, 150.0)
-    for dept in ("parts_purchase", "holding", "ordering"):
-        assert table[dept].sum() == pytest.approx(k[f"cost_{dept}"])
-    whole = monthly_parts_costs(parts, orders, levels, 30.0, 150.0, month_minutes=60.0)
-    assert sorted(set(whole["month"])) == [1, 2]  # exactly two months: no sliver of a third
+def test_parts_costs_of_months_add_up_to_the_horizon() -> None:
+    # The budget books each month with the very cost lines of the horizon's KPIs.
+    parts, _, orders, levels = tiny_tables()
+    months = [stock(parts, orders, levels, lo, hi)
+              for lo, hi in ((30.0, 80.0), (80.0, 130.0), (130.0, 150.0))]
+    assert [cost_ordering(m) for m in months] == pytest.approx([10.0, 5.0, 0.0])
+    assert [cost_parts_purchase(m) for m in months] == pytest.approx([0.0, 20.0, 300.0])
+    assert cost_holding(months[0]) == pytest.approx(0.24 * (80 * 10.0 + 50 * 100.0) / 525600.0)
+    horizon = stock(parts, orders, levels, 30.0, 150.0)
+    for line in (cost_parts_purchase, cost_holding, cost_ordering):
+        assert sum(line(m) for m in months) == pytest.approx(line(horizon))
 
 
 def test_on_hand_and_backorders_at_times() -> None:
@@ -366,8 +379,8 @@ def test_store_tables_feed_the_measurements() -> None:
     assert (on_hand_at(levels, times)["on_hand_a"] >= 0).all()
     waiting = backorders_at(requests, times)
     assert waiting.max() > 0 and waiting[-1] == store.backorders("a")
-    k = parts_kpis(parts, requests, frame(store.orders, PartOrder), levels, 0.0, 5 * DAY)
-    assert k["fill_rate"] == pytest.approx(np.mean([d.answers[j] for j in range(1, 40)]))
+    assert fill_rate(PartRequests.measured(requests, 0.0)) == pytest.approx(
+        np.mean([d.answers[j] for j in range(1, 40)]))
 
 
 # ------------------------------------------------------------------------------ statistics
@@ -392,9 +405,7 @@ def base_stock_fill_rate(rate: float, lead_days: float, level: int, days: float,
 
     env.process(demand())
     env.run(until=days * DAY)
-    k = parts_kpis(parts, frame(store.requests, PartRequest), frame(store.orders, PartOrder),
-                   levels_frame(store.levels), 0.0, days * DAY)
-    return float(k["fill_rate"])
+    return fill_rate(PartRequests.measured(frame(store.requests, PartRequest), 0.0))
 
 
 @pytest.mark.parametrize(("run", "kpi"), theory_level.params("parts"))

@@ -19,7 +19,7 @@ from sim.engine.model import simulate
 from sim.engine.rng import replication_seed
 from sim.experiments.replicate import replicate
 from sim.measure.costs import MARGIN, REVENUE, TOTAL
-from sim.measure.kpis import measure
+from sim.measure.outcome import measure
 from sim.scenario.loader import load_scenario_text
 
 SHOP = """\

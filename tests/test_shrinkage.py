@@ -18,7 +18,7 @@ from sim.calibrate.estimators import poisson_rate
 from sim.engine.model import simulate
 from sim.engine.rng import replication_seed
 from sim.experiments.replicate import replicate
-from sim.measure.kpis import measure
+from sim.measure.outcome import measure
 from sim.measure.parts import on_hand_at
 from sim.measure.stats import paired_difference
 from sim.scenario.loader import load_scenario_text

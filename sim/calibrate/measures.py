@@ -1,9 +1,11 @@
 """Measures taken directly on event logs: the KPIs the fit's back-test compares.
 
 This module owns ``log_kpis`` (service level, abandon rate, on-time repair rate and fill rate per
-week or replication of validated logs, defined as in the KPI catalogue), ``kpi_samples`` (one
-value per independent unit, as the back-test compares them) and ``kpi_summary`` (their means and
-t-intervals). ``sim.calibrate.fit`` attaches them to every ``Fit``.
+week or replication of validated logs), ``kpi_samples`` (one value per independent unit, as the
+back-test compares them) and ``kpi_summary`` (their means and t-intervals).
+``sim.calibrate.fit`` attaches them to every ``Fit``. It defines no KPI: the log's columns are
+adapted once, here, into the views of ``sim.measure`` (``Calls``, ``WorkOrders``,
+``PartRequests``), and each value is the catalogue's own formula on them.
 """
 
 from __future__ import annotations
@@ -15,25 +17,60 @@ import pandas as pd
 
 from sim.calibrate.estimators import Estimate
 from sim.calibrate.read import Logs
+from sim.measure.calls import Calls, abandon_rate, service_level
+from sim.measure.parts import PartRequests, fill_rate
+from sim.measure.repairs import WorkOrders, repair_on_time_rate
 from sim.measure.stats import t_interval
+from sim.measure.window import split
 from sim.units import MINUTES_PER_WEEK
 
-# --- measures on the logs --------------------------------------------------------------------
+# --- the logs as views of the records ---------------------------------------------------------
 
 LOG_KPIS = ("service_level", "abandon_rate", "repair_on_time_rate", "fill_rate")
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / den, np.nan)
+def calls_view(calls: pd.DataFrame, answer_target_seconds: float) -> Calls:
+    """A calls log as the call-center KPIs read it."""
+    outcome = calls["outcome"].to_numpy()
+    return Calls(calls["arrived_at"].to_numpy(float), calls["answered_at"].to_numpy(float),
+                 outcome == "abandoned", outcome == "blocked", answer_target_seconds)
+
+
+def work_orders_view(jobs: pd.DataFrame) -> WorkOrders:
+    """A work-orders log as the on-time KPIs read it (the log ends where the records end)."""
+    return WorkOrders(jobs["finished_at"].to_numpy(float), jobs["promised_by"].to_numpy(float),
+                      _came_back(jobs))
+
+
+def part_requests_view(jobs: pd.DataFrame) -> PartRequests:
+    """The part requests of a work-orders log (one per job that asked for a part): from stock
+    when the job never waited for it."""
+    asked = jobs[jobs["part_requested_at"].notna()]
+    requested = asked["part_requested_at"].to_numpy(float)
+    from_stock = asked["part_wait_from"].isna().to_numpy()
+    # Without ``part_wait_to`` the arrival of a backordered part is unknown: not filled.
+    arrived = (asked["part_wait_to"].to_numpy(float) if "part_wait_to" in asked
+               else np.full(len(asked), np.nan))
+    return PartRequests(requested, from_stock, np.where(from_stock, requested, arrived))
+
+
+def _came_back(jobs: pd.DataFrame) -> np.ndarray:
+    """Per work order, whether its repair failed and came back as a rework job."""
+    if "rework_of" not in jobs:
+        return np.zeros(len(jobs), dtype=bool)
+    back = jobs[jobs["rework_of"].notna()]
+    ids = pd.MultiIndex.from_arrays([jobs["rep"], jobs["work_order_id"]])
+    return np.asarray(ids.isin(pd.MultiIndex.from_arrays([back["rep"], back["rework_of"]])))
+
+
+# --- measures on the logs --------------------------------------------------------------------
 
 
 def log_kpis(logs: Logs, answer_target_seconds: float, per: str = "week") -> pd.DataFrame:
     """KPIs measured directly on the logs, one row per week (or per replication).
 
-    Definitions follow the KPI catalogue: service level and abandon rate over every offered
-    call; a repair is on time when it finished by its promise and did not come back as rework;
-    the fill rate is the share of part requests met from stock (no wait for the part).
+    Each value is the KPI catalogue's formula (``sim.measure``) on the records of one unit: the
+    calls that arrived in it, the work orders created in it, the part requests made in it.
 
     Args:
         logs: The validated logs.
@@ -44,51 +81,33 @@ def log_kpis(logs: Logs, answer_target_seconds: float, per: str = "week") -> pd.
     Returns:
         Columns ``rep``, ``unit`` and each of ``LOG_KPIS`` (NaN where the logs cannot tell).
     """
-    def unit_of(t: np.ndarray) -> np.ndarray:
-        if per == "rep":
-            return np.zeros(len(t), dtype=int)
-        return np.floor((t - logs.start) / MINUTES_PER_WEEK).astype(int)
-
     units = np.arange(1 if per == "rep" else math.ceil(logs.days / 7))
     reps = np.sort(logs.tables["calls"]["rep"].unique())
     index = pd.MultiIndex.from_product([reps, units], names=["rep", "unit"])
     out = pd.DataFrame(index=index, columns=list(LOG_KPIS), dtype=float)
 
-    def per_unit(table: pd.DataFrame, time: str, num: np.ndarray, den: np.ndarray) -> pd.Series:
-        keys = pd.MultiIndex.from_arrays([table["rep"].to_numpy(), unit_of(
-            table[time].to_numpy(float))], names=["rep", "unit"])
-        sums = pd.DataFrame({"num": num.astype(float), "den": den.astype(float)},
-                            index=keys).groupby(level=[0, 1]).sum().reindex(index, fill_value=0)
-        return pd.Series(_ratio(sums["num"].to_numpy(), sums["den"].to_numpy()), index=index)
+    def unit_of(table: pd.DataFrame, time: str) -> np.ndarray:
+        """Each row's position in ``index`` (-1: outside every unit)."""
+        t = table[time].to_numpy(float)
+        unit = (np.zeros(len(t), dtype=int) if per == "rep"
+                else np.floor((t - logs.start) / MINUTES_PER_WEEK).astype(int))
+        return index.get_indexer(pd.MultiIndex.from_arrays([table["rep"].to_numpy(), unit]))
 
     calls = logs.tables["calls"]
-    wait = calls["answered_at"].to_numpy(float) - calls["arrived_at"].to_numpy(float)
-    offered = np.ones(len(calls))
-    on_target = wait * 60.0 <= answer_target_seconds + 1e-6
-    out["service_level"] = per_unit(calls, "arrived_at", on_target, offered)
-    out["abandon_rate"] = per_unit(calls, "arrived_at",
-                                   (calls["outcome"] == "abandoned").to_numpy(), offered)
+    by_unit = split(calls_view(calls, answer_target_seconds), unit_of(calls, "arrived_at"),
+                    len(index))
+    out["service_level"] = [service_level(c) for c in by_unit]
+    out["abandon_rate"] = [abandon_rate(c) for c in by_unit]
     jobs = logs.get("work_orders")
     if jobs is not None:
-        finished = jobs["finished_at"].notna().to_numpy()
-        came_back = _came_back(jobs)
-        on_time = finished & (jobs["finished_at"] <= jobs["promised_by"]).to_numpy() & ~came_back
-        out["repair_on_time_rate"] = per_unit(jobs, "created_at", on_time, finished)
+        orders = split(work_orders_view(jobs), unit_of(jobs, "created_at"), len(index))
+        out["repair_on_time_rate"] = [repair_on_time_rate(o) for o in orders]
         if "part_requested_at" in jobs and "part_wait_from" in jobs:
             asked = jobs[jobs["part_requested_at"].notna()]
-            out["fill_rate"] = per_unit(asked, "part_requested_at",
-                                        asked["part_wait_from"].isna().to_numpy(),
-                                        np.ones(len(asked)))
+            requests = split(part_requests_view(jobs), unit_of(asked, "part_requested_at"),
+                             len(index))
+            out["fill_rate"] = [fill_rate(r) for r in requests]
     return out.reset_index()
-
-
-def _came_back(jobs: pd.DataFrame) -> np.ndarray:
-    """Per work order, whether its repair failed and came back as a rework job."""
-    if "rework_of" not in jobs:
-        return np.zeros(len(jobs), dtype=bool)
-    back = jobs[jobs["rework_of"].notna()]
-    ids = pd.MultiIndex.from_arrays([jobs["rep"], jobs["work_order_id"]])
-    return np.asarray(ids.isin(pd.MultiIndex.from_arrays([back["rep"], back["rework_of"]])))
 
 
 MIN_UNITS = 3  # fewer replications give no variance: weeks are the unit instead

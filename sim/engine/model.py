@@ -3,7 +3,7 @@
 This is the single entry point to the engine. It draws the exogenous randomness (arrivals and
 each call's attributes) from named streams, wires the departments together, runs the clock for
 ``warmup_days + horizon_days`` and returns flat records. It computes no statistics: that is
-``sim.measure.kpis``'s job, so the warm-up cut lives in one place.
+``sim.measure``'s job, so the warm-up cut lives in one place.
 
 The engine's clock unit is the minute; scenario values in hours or days are converted here.
 """

@@ -35,7 +35,7 @@ class SerialExecutor:
 def _import_model() -> None:
     """Worker initializer: import the model once, so a worker's first task starts at once."""
     import sim.engine.model
-    import sim.measure.kpis  # noqa: F401
+    import sim.measure.outcome  # noqa: F401
 
 
 def spawn_pool(workers: int) -> ProcessPoolExecutor:

@@ -22,8 +22,8 @@ from sim.experiments.executors import Executor, make_executor
 from sim.experiments.store import Store, scenario_digest
 from sim.measure.catalog import KPI_BY_NAME
 from sim.measure.costs import MARGIN, REVENUE, TOTAL
-from sim.measure.kpis import WAIT_BIN_EDGES_SECONDS, Outcome, measure
-from sim.measure.repairs import TURNAROUND_BIN_EDGES_HOURS
+from sim.measure.outcome import Outcome, measure
+from sim.measure.series import TURNAROUND_BIN_EDGES_HOURS, WAIT_BIN_EDGES_SECONDS
 from sim.measure.stats import TargetJudgement, judge_target, summarize, t_interval
 from sim.scenario.format import Scenario
 

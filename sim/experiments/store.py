@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Protocol
 
-from sim.measure.kpis import Outcome
+from sim.measure.outcome import Outcome
 
 
 def scenario_digest(scenario_json: str) -> str:

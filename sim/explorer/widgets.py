@@ -48,7 +48,7 @@ def kpi_card(result: RunResult, kpi: str) -> None:
     ci = (f"95% CI {format_interval(float(row['ci_low']), float(row['ci_high']), unit, currency)}"
           if n >= 2 else "no CI with one replication")
     info = KPI_BY_NAME.get(kpi)
-    about = f"`{kpi}`: {info.description}" if info is not None else f"`{kpi}`"
+    about = f"`{kpi}`: {info.definition}" if info is not None else f"`{kpi}`"
     judged = result.targets.get(kpi)
     if judged is None:
         st.metric(kpi_label(kpi), format_value(float(row["mean"]), unit, currency),

@@ -1,25 +1,89 @@
-"""Measurement of the spare parts: fill rate, part waits, stock on hand, backorders and costs.
+"""The spare-parts KPIs: fill rate, part waits, stock value and shelf losses; the stock's step
+functions that the parts costs and the daily series read.
 
-Pure functions over the flat tables of one replication (``sim.engine.records.frame`` of
-``PartsStore.requests`` / ``orders`` and ``levels_frame(store.levels)``), for ``sim.measure.kpis``
-and ``sim.measure.costs``. Like ``sim.measure.kpis``, requests count when they were made after the
-warm-up and time-weighted quantities (stock value, holding cost) over the measured window; purchases
-are booked when an order is received, ordering costs when it is placed. The engine that leaves the
-tables is ``sim.engine.parts``. Clock unit: minutes.
+This module owns the views ``PartRequests`` (part requests made in the measured window) and
+``Stock`` (the stock tables over a window: orders, on-hand levels, losses), the formula of every
+KPI of the ``parts`` group, and ``stock_value_integral``, ``unit_costs``, ``on_hand_at`` and
+``backorders_at``. The tables are those the engine leaves (``sim.engine.parts``: requests,
+orders, levels, losses); requests count when they were made after the warm-up, stock value over
+the window. The parts cost lines (purchase, holding, ordering, shrinkage) are in
+``sim.measure.costs``. ``sim.calibrate.measures`` builds ``PartRequests`` from event logs and
+calls the same formula. Clock unit: minutes.
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from sim.engine.model import Replication
+from sim.measure.registry import kpi
+from sim.measure.window import NAN, mean_or_nan
 from sim.scenario.inventory import Parts
-from sim.units import MINUTES_PER_HOUR, MINUTES_PER_YEAR
+from sim.units import MINUTES_PER_HOUR
 
-NAN = math.nan
-COST_DEPARTMENTS = ("parts_purchase", "holding", "ordering")
+
+def _bool(column: pd.Series) -> np.ndarray:
+    # An empty frame from ``sim.engine.records.frame`` has float columns: cast, don't trust dtype.
+    return column.to_numpy().astype(bool)
+
+
+@dataclass(frozen=True, slots=True)
+class PartRequests:
+    """The part requests made in the measured window, one array element per request (a job's
+    need for a part is one request, however many visits it takes).
+
+    Attributes:
+        time_minutes: When the part was asked from stock.
+        from_stock: It was there at once.
+        filled_minutes: When the job had its part (NaN: still waiting).
+    """
+
+    time_minutes: np.ndarray
+    from_stock: np.ndarray
+    filled_minutes: np.ndarray
+
+    @classmethod
+    def measured(cls, requests: pd.DataFrame, start_minutes: float) -> PartRequests:
+        """The requests of ``frame(store.requests, PartRequest)`` made at or after the start."""
+        measured = requests[requests["time"].to_numpy(dtype=float) >= start_minutes]
+        return cls(measured["time"].to_numpy(dtype=float), _bool(measured["from_stock"]),
+                   measured["filled"].to_numpy(dtype=float))
+
+
+@dataclass(frozen=True, slots=True)
+class Stock:
+    """The stock tables of one replication over the window [start_minutes, end_minutes).
+
+    Attributes:
+        parts: The scenario's ``parts`` section (None: the scenario keeps no parts).
+        orders: ``frame(store.orders, PartOrder)``.
+        levels: ``levels_frame(store.levels)``: on-hand units of each SKU as steps in time.
+        losses: ``frame(store.losses, PartLoss)``: units lost from the shelf.
+        start_minutes: Start of the window.
+        end_minutes: End of the window.
+    """
+
+    parts: Parts | None
+    orders: pd.DataFrame
+    levels: pd.DataFrame
+    losses: pd.DataFrame
+    start_minutes: float
+    end_minutes: float
+
+    @classmethod
+    def window(cls, parts: Parts | None, rep: Replication, start_minutes: float,
+               end_minutes: float) -> Stock:
+        """A replication's stock tables over [start_minutes, end_minutes)."""
+        return cls(parts, rep.part_orders, rep.part_levels, rep.part_losses, start_minutes,
+                   end_minutes)
+
+    def lost(self) -> np.ndarray:
+        """Which rows of ``losses`` fall in the window."""
+        when = self.losses["time"].to_numpy(dtype=float)
+        return (when >= self.start_minutes) & (when < self.end_minutes)
 
 
 def _steps(levels: pd.DataFrame, sku: str) -> tuple[np.ndarray, np.ndarray]:
@@ -41,119 +105,58 @@ def _cumulative_area(times: np.ndarray, values: np.ndarray, x: np.ndarray) -> np
     return np.where(inside, area_at_steps[safe] + values[safe] * (x - times[safe]), 0.0)
 
 
-def _value_integrals(parts: Parts, levels: pd.DataFrame, edges: np.ndarray) -> np.ndarray:
-    """Integral of on-hand value (units x unit cost, all SKUs) over each interval of ``edges``.
-
-    SKUs absent from ``levels`` count as empty.
-    """
+def stock_value_integral(parts: Parts, stock: Stock) -> float:
+    """Integral of on-hand value (units x unit cost, all SKUs) over the window, currency x
+    minutes (0 for an empty window). SKUs absent from ``levels`` count as empty."""
+    if stock.end_minutes - stock.start_minutes <= 0:
+        return 0.0
+    edges = np.array([stock.start_minutes, stock.end_minutes])
     total = np.zeros(len(edges))
     for spec in parts.skus:
-        times, values = _steps(levels, spec.sku)
+        times, values = _steps(stock.levels, spec.sku)
         total += spec.unit_cost * _cumulative_area(times, values, edges)
-    return np.diff(total)
+    return float(np.diff(total)[0])
 
 
-def _unit_costs(parts: Parts, skus: pd.Series) -> np.ndarray:
+def unit_costs(parts: Parts, skus: pd.Series) -> np.ndarray:
+    """The unit cost of each SKU named in ``skus``."""
     cost = {s.sku: s.unit_cost for s in parts.skus}
     return skus.map(cost).to_numpy(dtype=float)
 
 
-def _bool(column: pd.Series) -> np.ndarray:
-    # An empty frame from ``sim.engine.records.frame`` has float columns: cast, don't trust dtype.
-    return column.to_numpy().astype(bool)
+@kpi("fill_rate", "share", "at_least", "parts",
+     "part requests met from stock at once / part requests (a job's need for a part is one "
+     "request, however many visits it takes)")
+def fill_rate(requests: PartRequests) -> float:
+    """Share of the window's part requests served from stock."""
+    return float(requests.from_stock.mean()) if len(requests.from_stock) else NAN
 
 
-def parts_kpis(parts: Parts, requests: pd.DataFrame, orders: pd.DataFrame, levels: pd.DataFrame,
-               start: float, end: float, losses: pd.DataFrame | None = None
-               ) -> dict[str, float]:
-    """Parts KPIs and costs of one replication over the measured window [start, end].
-
-    Args:
-        parts: The scenario's ``parts`` section (unit costs, holding rate, order cost).
-        requests: ``frame(store.requests, PartRequest)``.
-        orders: ``frame(store.orders, PartOrder)``.
-        levels: ``levels_frame(store.levels)``.
-        start: Start of the measured window (end of the warm-up), minutes.
-        end: End of the run, minutes.
-        losses: ``frame(store.losses, PartLoss)``; None = no shrinkage.
-
-    Returns:
-        ``fill_rate`` (requests made at or after ``start`` that were served from stock, NaN if
-        none), ``part_wait_hours`` (mean wait of those measured requests that waited and were
-        filled, NaN if none), ``inventory_value_mean`` (time-average on-hand value over the
-        window), and the horizon costs ``cost_parts_purchase`` (accepted units of orders received
-        in [start, end)), ``cost_ordering`` (every order placed in [start, end), reject reorders
-        included: each is a real order), ``cost_holding``, and the units lost from the shelf
-        in [start, end) (``parts_lost_units``) with their value (``cost_shrinkage``).
-    """
-    measured = requests[requests["time"].to_numpy(dtype=float) >= start]
-    from_stock = _bool(measured["from_stock"])
-    fill_rate = float(from_stock.mean()) if len(measured) else NAN
-    filled = measured["filled"].to_numpy(dtype=float)
-    waited = ~from_stock & ~np.isnan(filled)
-    waits = filled[waited] - measured["time"].to_numpy(dtype=float)[waited]
-    part_wait_hours = float(waits.mean()) / MINUTES_PER_HOUR if len(waits) else NAN
-
-    span = end - start
-    area = float(_value_integrals(parts, levels, np.array([start, end]))[0]) if span > 0 else 0.0
-    received = orders["received"].to_numpy(dtype=float)
-    placed = orders["placed"].to_numpy(dtype=float)
-    in_window = (received >= start) & (received < end)
-    purchase = orders["accepted"].to_numpy(dtype=float) * _unit_costs(parts, orders["sku"])
-    units = losses["units"].to_numpy(dtype=float) if losses is not None else np.zeros(0)
-    when = losses["time"].to_numpy(dtype=float) if losses is not None else np.zeros(0)
-    lost = (when >= start) & (when < end)
-    return {
-        "fill_rate": fill_rate,
-        "part_wait_hours": part_wait_hours,
-        "inventory_value_mean": area / span if span > 0 else NAN,
-        "cost_parts_purchase": float(purchase[in_window].sum()),
-        "cost_ordering": parts.order_cost * int(((placed >= start) & (placed < end)).sum()),
-        "cost_holding": parts.holding_rate_per_year * area / MINUTES_PER_YEAR,
-        "parts_lost_units": float(units[lost].sum()),
-        "cost_shrinkage": float((units * _unit_costs(parts, losses["sku"]))[lost].sum())
-        if losses is not None else 0.0,
-    }
+@kpi("part_wait_hours", "h", "at_most", "parts", "mean wait of jobs that waited for a part")
+def part_wait_hours(requests: PartRequests) -> float:
+    """Mean wait of the requests that waited for a part and got it."""
+    waited = ~requests.from_stock & ~np.isnan(requests.filled_minutes)
+    waits = requests.filled_minutes[waited] - requests.time_minutes[waited]
+    return mean_or_nan(waits) / MINUTES_PER_HOUR
 
 
-def monthly_parts_costs(parts: Parts, orders: pd.DataFrame, levels: pd.DataFrame, start: float,
-                        end: float, month_minutes: float) -> pd.DataFrame:
-    """Parts costs per month of the horizon, as a long table.
+@kpi("inventory_value_mean", "currency", "at_most", "parts",
+     "time-average of on-hand units x unit cost")
+def inventory_value_mean(stock: Stock) -> float:
+    """Time-average value on the shelf over the window (0 without parts)."""
+    if stock.parts is None:
+        return 0.0
+    span = stock.end_minutes - stock.start_minutes
+    return stock_value_integral(stock.parts, stock) / span if span > 0 else NAN
 
-    Month k (1-based) covers [start + (k-1) m, start + k m), the last one clipped to ``end``;
-    the months add up to the totals of ``parts_kpis``.
 
-    Returns:
-        Columns ``month``, ``department`` (``parts_purchase``, ``holding``, ``ordering``) and
-        ``cost``, one row per month and department.
-    """
-    if end <= start:
-        return pd.DataFrame({"month": pd.Series(dtype=np.int64),
-                             "department": pd.Series(dtype=object),
-                             "cost": pd.Series(dtype=float)})
-    # Round first so that a horizon of exactly n months does not grow a sliver of a month n+1.
-    n = max(1, math.ceil(round((end - start) / month_minutes, 9)))
-    edges = np.minimum(start + month_minutes * np.arange(n + 1), end)
-    edges[-1] = end
-    holding = (parts.holding_rate_per_year * _value_integrals(parts, levels, edges)
-               / MINUTES_PER_YEAR)
-
-    def per_month(times: np.ndarray, amounts: np.ndarray) -> np.ndarray:
-        ok = (times >= start) & (times < end)
-        month = np.searchsorted(edges, times[ok], side="right") - 1
-        return np.bincount(month, weights=amounts[ok], minlength=n)[:n]
-
-    purchase = per_month(orders["received"].to_numpy(dtype=float),
-                         orders["accepted"].to_numpy(dtype=float)
-                         * _unit_costs(parts, orders["sku"]))
-    placed = orders["placed"].to_numpy(dtype=float)
-    ordering = per_month(placed, np.full(len(placed), parts.order_cost))
-    months = np.arange(1, n + 1)
-    return pd.DataFrame({
-        "month": np.repeat(months, len(COST_DEPARTMENTS)),
-        "department": np.tile(COST_DEPARTMENTS, n),
-        "cost": np.column_stack((purchase, holding, ordering)).ravel(),
-    })
+@kpi("parts_lost_units", "units", "at_most", "parts",
+     "units lost from the shelf (shrinkage_per_year) in the window")
+def parts_lost_units(stock: Stock) -> float:
+    """Units lost from the shelf in the window (0 without parts)."""
+    if stock.parts is None:
+        return 0.0
+    return float(stock.losses["units"].to_numpy(dtype=float)[stock.lost()].sum())
 
 
 def on_hand_at(levels: pd.DataFrame, times: np.ndarray) -> pd.DataFrame:

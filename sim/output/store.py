@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.measure.kpis import Outcome
+from sim.measure.outcome import Outcome
 from sim.output.atomic import atomic_write_text
 
 _TABLES = ("daily", "hourly", "monthly")

@@ -1,9 +1,11 @@
 """The KPI names a scenario's ``targets`` may use: the contract's list, in catalogue order.
 
 A target is keyed by a KPI name, so the scenario format must know the names before anything is
-measured. What each KPI means and how it is computed lives in one place, ``sim.measure.catalog``
-(each formula beside its entry); this list only names them, and a test fails when the two
-disagree. Add names, never rename (users' files and scripts rely on them).
+measured, and this layer cannot import ``sim.measure``. What each KPI means and how it is computed
+lives in one place in ``sim.measure`` (each formula beside its catalogue entry); this list only
+names the contract's KPIs, and ``tests/test_catalog.py`` fails unless it equals
+``sim.measure.catalog.CONTRACT_KPI_NAMES``, order included. Add names, never rename (users'
+files and scripts rely on them).
 """
 
 from __future__ import annotations

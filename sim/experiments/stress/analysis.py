@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.measure.catalog import KPI_BY_NAME, Direction
+from sim.measure.catalog import KPI_BY_NAME
+from sim.measure.registry import Direction
 from sim.measure.stats import mean_ci, paired_difference, t_interval
 
 BASELINE = "baseline"

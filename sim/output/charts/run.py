@@ -1,9 +1,9 @@
 """Figure builders for the results folder: tidy data in, a matplotlib `Figure` out.
 
-This module owns what each chart shows. It does not compute statistics of the simulation (that is
-`sim.measure.stats` / `sim.measure.kpis`), does not write files (that is `sim.output.folder`) and
-keeps its shared look and the byte-stable `figure_bytes` in `sim.output.charts.style`. Builders
-never use pyplot, so they are safe in worker threads and need no display backend.
+This module owns what each chart shows. It does not compute statistics of the simulation (that
+is `sim.measure`), does not write files (that is `sim.output.folder`) and keeps its shared look
+and the byte-stable `figure_bytes` in `sim.output.charts.style`. Builders never use pyplot, so
+they are safe in worker threads and need no display backend.
 """
 
 from __future__ import annotations

@@ -1,0 +1,146 @@
+"""The tables behind the charts: daily series, the hour-of-week profile and the histograms of
+waits and repair turnaround.
+
+This module owns ``daily_calls``, ``peak_queue_per_day``, ``daily_repairs``, ``hourly_profile``,
+``wait_histogram`` (with ``WAIT_BIN_EDGES_SECONDS``) and ``turnaround_histogram`` (with
+``TURNAROUND_BIN_EDGES_HOURS``). They are not KPIs (no single number per replication); they
+follow the same measurement rules: what arrived after the warm-up, staffing over the window.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.engine.model import Replication
+from sim.engine.records import ABANDONED, BLOCKED
+from sim.measure.calls import Calls, service_level
+from sim.measure.repairs import Jobs
+from sim.measure.window import split, staffed_profile
+from sim.scenario.format import Scenario
+from sim.units import HOURS_PER_WEEK, MINUTES_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_MINUTE
+
+WAIT_BIN_EDGES_SECONDS = np.concatenate((np.arange(0.0, 301.0, 10.0), [np.inf]))
+TURNAROUND_BIN_EDGES_HOURS = np.concatenate((np.arange(0.0, 24.0 * 14 + 1, 12.0), [np.inf]))
+
+
+def daily_calls(scenario: Scenario, rep: Replication) -> pd.DataFrame:
+    """One row per measured day: offered, answered, abandoned, service level, peak queue..."""
+    calls = rep.calls
+    first_day = math.floor(rep.start_minutes / MINUTES_PER_DAY)
+    last_day = math.ceil(rep.end_minutes / MINUTES_PER_DAY)
+    days = np.arange(first_day, last_day)
+    arrival = calls["arrival"].to_numpy(float)
+    answer = calls["answer"].to_numpy(float)
+    state = calls["state"].to_numpy()
+    day = np.floor(arrival / MINUTES_PER_DAY).astype(int)
+    answered = ~np.isnan(answer)
+
+    def per_day(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(day[mask] - first_day, minlength=len(days))[: len(days)] \
+            if mask.any() else np.zeros(len(days), dtype=int)
+
+    measured = day >= first_day
+    offered = per_day(measured)
+    edges = days.astype(float) * MINUTES_PER_DAY
+    edges = np.append(edges, edges[-1] + MINUTES_PER_DAY)
+    staffed = staffed_profile(rep.windows["agents"], edges) / MINUTES_PER_DAY
+    days_calls = split(Calls.of(calls, scenario.call_center.answer_target_seconds),
+                       day - first_day, len(days))
+    return pd.DataFrame({
+        "day": days,
+        "offered": offered,
+        "answered": per_day(measured & answered),
+        "abandoned": per_day(measured & (state == ABANDONED)),
+        "blocked": per_day(measured & (state == BLOCKED)),
+        "service_level": np.array([service_level(c) for c in days_calls], dtype=float),
+        "peak_queue": peak_queue_per_day(calls, days),
+        "staffed_agents": staffed,
+    })
+
+
+def peak_queue_per_day(calls: pd.DataFrame, days: np.ndarray) -> np.ndarray:
+    """The largest number of callers waiting for an agent at any moment of each day."""
+    arrival = calls["arrival"].to_numpy(float)
+    state = calls["state"].to_numpy()
+    left = np.fmin(calls["answer"].to_numpy(float), calls["abandon"].to_numpy(float))
+    queued = state != BLOCKED
+    arrival = arrival[queued]
+    left = left[queued]
+    left = np.where(np.isnan(left), np.inf, left)
+    times = np.concatenate((arrival, left))
+    steps = np.concatenate((np.ones(len(arrival)), -np.ones(len(left))))
+    order = np.lexsort((steps, times))  # leavers before joiners at equal times
+    times, level = times[order], np.cumsum(steps[order])
+    finite = np.isfinite(times)
+    times, level = times[finite], level[finite]
+    peaks = np.zeros(len(days))
+    day_of = np.floor(times / MINUTES_PER_DAY).astype(int) - int(days[0])
+    inside = (day_of >= 0) & (day_of < len(days))
+    np.maximum.at(peaks, day_of[inside], level[inside])
+    return peaks
+
+
+def daily_repairs(rep: Replication, day_ends: np.ndarray) -> pd.DataFrame:
+    """Open work orders and jobs waiting for a part at the end of each day."""
+    jobs = rep.work_orders
+    if jobs.empty:
+        return pd.DataFrame({"open_work_orders": np.zeros(len(day_ends)),
+                             "jobs_waiting_parts": np.zeros(len(day_ends))})
+    created = np.sort(jobs["created"].to_numpy(float))
+    finished = jobs["finished"].to_numpy(float)
+    finished = np.sort(finished[~np.isnan(finished)])
+    open_orders = (np.searchsorted(created, day_ends, side="right")
+                   - np.searchsorted(finished, day_ends, side="right"))
+    start = jobs["part_wait_start"].to_numpy(float)
+    ready = jobs["part_ready"].to_numpy(float)
+    waited = ~np.isnan(start)
+    s, r = start[waited], np.where(np.isnan(ready[waited]), np.inf, ready[waited])
+    waiting = ((s[None, :] <= day_ends[:, None]) & (r[None, :] > day_ends[:, None])).sum(axis=1)
+    return pd.DataFrame({"open_work_orders": open_orders, "jobs_waiting_parts": waiting})
+
+
+def hourly_profile(scenario: Scenario, rep: Replication) -> pd.DataFrame:
+    """Per hour of the week over the measured window: mean offered calls, staffed agents, and
+    the service level of the calls that arrived in that hour."""
+    lo, hi = rep.start_minutes, rep.end_minutes
+    first_hour = math.ceil(lo / MINUTES_PER_HOUR)
+    last_hour = math.floor(hi / MINUTES_PER_HOUR)
+    hours = np.arange(first_hour, last_hour)
+    arrival = rep.calls["arrival"].to_numpy(float)
+    hour_of_call = np.floor(arrival / MINUTES_PER_HOUR).astype(int)
+    counted = (hour_of_call >= first_hour) & (hour_of_call < last_hour)
+    offered = np.bincount(hour_of_call[counted] - first_hour, minlength=len(hours))
+    # Each hour of the week pools its calls over the weeks: a share of all of them, not a mean
+    # of weekly shares.
+    week_hours_calls = split(Calls.of(rep.calls, scenario.call_center.answer_target_seconds),
+                             np.where(counted, hour_of_call % HOURS_PER_WEEK, -1), HOURS_PER_WEEK)
+    edges = np.append(hours, last_hour).astype(float) * MINUTES_PER_HOUR
+    staffed = staffed_profile(rep.windows["agents"], edges) / MINUTES_PER_HOUR
+    how = hours % HOURS_PER_WEEK
+    weeks = np.bincount(how, minlength=HOURS_PER_WEEK).astype(float)
+    offered_total = np.bincount(how, weights=offered, minlength=HOURS_PER_WEEK)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame({
+            "hour_of_week": np.arange(HOURS_PER_WEEK),
+            "offered_per_hour": offered_total / weeks,
+            "staffed_agents": np.bincount(how, weights=staffed, minlength=HOURS_PER_WEEK) / weeks,
+            "service_level": np.array([service_level(c) for c in week_hours_calls], dtype=float),
+        })
+
+
+def wait_histogram(calls: Calls) -> np.ndarray:
+    """Counts of answered calls' waits in ``WAIT_BIN_EDGES_SECONDS`` bins."""
+    counts, _ = np.histogram(calls.waits_minutes() * SECONDS_PER_MINUTE,
+                             bins=WAIT_BIN_EDGES_SECONDS)
+    return counts
+
+
+def turnaround_histogram(jobs: Jobs) -> np.ndarray:
+    """Counts of finished repairs' turnaround (call to finish) in 12-hour bins up to 14 days."""
+    done = jobs.done()
+    hours = (jobs.finished_minutes[done] - jobs.call_arrival_minutes[done]) / MINUTES_PER_HOUR
+    counts, _ = np.histogram(hours, bins=TURNAROUND_BIN_EDGES_HOURS)
+    return counts
