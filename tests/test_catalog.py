@@ -26,9 +26,10 @@ from sim.measure.catalog import (
     KPIS,
 )
 from sim.measure.costs import DEPARTMENTS, MONTH_MINUTES, department_costs, monthly_costs
+from sim.measure.kinds import RATIO, SUM
 from sim.measure.outcome import measure
-from sim.measure.registry import kpi
-from sim.measure.window import Period
+from sim.measure.registry import Row, kpi
+from sim.measure.window import Grid, Period
 from sim.scenario import kpi_names
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario_text
@@ -94,14 +95,26 @@ def test_every_kpi_has_one_formula_named_like_it() -> None:
 
 def test_a_kpi_cannot_be_defined_twice_or_under_another_name() -> None:
     with pytest.raises(ValueError, match="defined twice"):
-        @kpi("service_level", "share", "at_least", "call center", "again")
-        def service_level(view: Period) -> float:
-            return 0.0
+        @kpi("service_level", "share", "at_least", "call center", "again", kind=RATIO)
+        def service_level(view: Period) -> np.ndarray:
+            return np.zeros(1)
 
     with pytest.raises(ValueError, match="must be"):
-        @kpi("a_new_kpi", "share", "at_least", "call center", "misnamed")
-        def another_name(view: Period) -> float:
-            return 0.0
+        @kpi("a_new_kpi", "share", "at_least", "call center", "misnamed", kind=RATIO)
+        def another_name(view: Period) -> np.ndarray:
+            return np.zeros(1)
+
+
+def test_a_kpi_from_other_kpis_is_derived_and_only_it() -> None:
+    with pytest.raises(ValueError, match="DERIVED"):
+        @kpi("a_new_kpi", "share", "at_least", "call center", "no kind on records")
+        def a_new_kpi(view: Period) -> np.ndarray:
+            return np.zeros(1)
+
+    with pytest.raises(ValueError, match="DERIVED"):
+        @kpi("a_new_kpi", "share", "at_least", "call center", "parts of KPIs", kind=SUM)
+        def a_new_kpi(row: Row) -> np.ndarray:
+            return np.zeros(1)
 
 
 def test_cost_kpis_are_the_budgets_departments() -> None:
@@ -135,8 +148,9 @@ def test_the_budget_books_months_with_the_horizons_cost_lines(
     assert outcome.kpis["total_cost"] == pytest.approx(
         sum(outcome.kpis[f"cost_{d}"] for d in DEPARTMENTS), rel=1e-12)
     # A month is the same formulas on a shorter window.
-    first = Period(scenario, rep, rep.start_minutes, rep.start_minutes + MONTH_MINUTES)
+    first = Period(scenario, rep, Grid.whole(rep.start_minutes, rep.start_minutes + MONTH_MINUTES))
     assert tuple(department_costs(first)) == DEPARTMENTS
     pd.testing.assert_series_equal(
         monthly[monthly["month"] == 1].set_index("department")["cost"].drop("revenue"),
-        pd.Series(department_costs(first), name="cost").rename_axis("department"))
+        pd.Series({d: float(v[0]) for d, v in department_costs(first).items()},
+                  name="cost").rename_axis("department"))

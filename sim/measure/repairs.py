@@ -2,10 +2,11 @@
 check, their turnaround, dispatch wait and rework, and the technicians' utilisation.
 
 This module owns the views ``WorkOrders`` (the work orders created in the measured window: when
-each finished, its promise, and whether it came back as rework) and ``Jobs`` (the same work orders
-with what the other repair KPIs read), and the formula of every KPI of the ``field service``
-group. ``sim.calibrate.measures`` builds ``WorkOrders`` from event logs and calls the same
-formulas. A repair is on time when it finished by its promise and did not come back as rework;
+each finished, its promise, whether it came back as rework, and its cohort: the day it was
+created) and ``Jobs`` (the same work orders with what the other repair KPIs read), and the
+formula of every KPI of the ``field service`` group, each giving its parts per day.
+``sim.calibrate.measures`` builds ``WorkOrders`` from event logs and calls the same formulas.
+A repair is on time when it finished by its promise and did not come back as rework;
 a first-time fix likewise needs one visit and no rework. (The contract's second-round rule,
 "timeliness and quality apart", would drop the rework condition from both: a change of numbers,
 not made here.)
@@ -19,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.model import Replication
+from sim.measure.kinds import RATIO, SUM
 from sim.measure.registry import kpi
-from sim.measure.window import Period, mean_or_nan, ratio, session_busy_minutes, utilization
+from sim.measure.window import Grid, Period, session_busy_by, tally, utilization_parts
 from sim.units import MINUTES_PER_HOUR
 
 
@@ -37,15 +39,27 @@ class WorkOrders:
         finished_minutes: When the job was done (NaN: not done by the end of the records).
         due_minutes: When it was promised by.
         came_back: Its repair failed and came back as a rework job.
+        cohort: The day each was created (-1: none).
+        cohorts: Number of cohorts.
     """
 
     finished_minutes: np.ndarray
     due_minutes: np.ndarray
     came_back: np.ndarray
+    cohort: np.ndarray
+    cohorts: int
 
     def done(self) -> np.ndarray:
         """Which work orders were finished."""
         return ~np.isnan(self.finished_minutes)
+
+    def count(self, which: np.ndarray | None = None, weights: np.ndarray | None = None
+              ) -> np.ndarray:
+        """Per cohort, the work orders where ``which`` is True (or the sum of their
+        ``weights``, given for those work orders only)."""
+        if which is None:
+            return tally(self.cohort, self.cohorts, weights)
+        return tally(self.cohort[which], self.cohorts, weights)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +87,19 @@ class Jobs(WorkOrders):
     first_start_minutes: np.ndarray
 
     @classmethod
-    def measured(cls, rep: Replication) -> Jobs:
-        """The work orders of a replication created after the warm-up."""
+    def measured(cls, rep: Replication, days: Grid) -> Jobs:
+        """The work orders of a replication created in the measured days, by day created."""
         jobs = rep.work_orders
-        measured = jobs[jobs["created"] >= rep.start_minutes]
+        created = jobs["created"].to_numpy(float)
+        measured = jobs[(created >= days.edges[0]) & (created < days.edges[-1])]
         finished = measured["finished"].to_numpy(float)
         arrival = rep.calls.set_index("id")["arrival"]
         return cls(
             finished_minutes=np.where(finished <= rep.end_minutes, finished, np.nan),
             due_minutes=measured["due"].to_numpy(float),
             came_back=measured["id"].isin(reworked_ids(jobs)).to_numpy(),
+            cohort=days.index(measured["created"].to_numpy(float)),
+            cohorts=days.count,
             onsite=(measured["channel"] == "onsite").to_numpy(),
             visits=measured["visits"].to_numpy(),
             spot_checked=measured["spot_checked"].to_numpy().astype(bool),
@@ -94,80 +111,79 @@ class Jobs(WorkOrders):
         )
 
 
-@kpi("repairs_completed", "work orders", "at_least", "field service", "work orders finished")
-def repairs_completed(orders: WorkOrders) -> float:
-    """Work orders of the window finished by the end."""
-    return float(np.count_nonzero(orders.done()))
+@kpi("repairs_completed", "work orders", "at_least", "field service", "work orders finished",
+     kind=SUM)
+def repairs_completed(orders: WorkOrders) -> np.ndarray:
+    """Work orders of each day finished by the end of the records."""
+    return orders.count(orders.done())
 
 
 @kpi("repair_on_time_rate", "share", "at_least", "field service",
-     "work orders finished within their promised hours / finished")
-def repair_on_time_rate(orders: WorkOrders) -> float:
+     "work orders finished within their promised hours / finished", kind=RATIO)
+def repair_on_time_rate(orders: WorkOrders) -> tuple[np.ndarray, np.ndarray]:
     """Finished work orders done by their promise and not back as rework / finished."""
     done = orders.done()
-    on_time = (orders.finished_minutes[done] <= orders.due_minutes[done]) & ~orders.came_back[done]
-    return ratio(float(on_time.sum()), int(np.count_nonzero(done)))
+    on_time = done & (orders.finished_minutes <= orders.due_minutes) & ~orders.came_back
+    return orders.count(on_time), orders.count(done)
 
 
 @kpi("first_time_fix_rate", "share", "at_least", "field service",
-     "work orders finished on the first visit / finished (on-site)")
-def first_time_fix_rate(jobs: Jobs) -> float:
+     "work orders finished on the first visit / finished (on-site)", kind=RATIO)
+def first_time_fix_rate(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
     """Finished on-site jobs fixed at the first visit and not back as rework / finished on site."""
-    done = jobs.done()
-    onsite = jobs.onsite[done]
-    first_fix = onsite & (jobs.visits[done] == 1) & ~jobs.came_back[done]
-    return ratio(float(first_fix.sum()), float(onsite.sum()))
+    onsite = jobs.done() & jobs.onsite
+    return jobs.count(onsite & (jobs.visits == 1) & ~jobs.came_back), jobs.count(onsite)
 
 
 @kpi("repair_quality_pass_rate", "share", "at_least", "field service",
-     "spot-checked repairs that pass / spot-checked")
-def repair_quality_pass_rate(jobs: Jobs) -> float:
+     "spot-checked repairs that pass / spot-checked", kind=RATIO)
+def repair_quality_pass_rate(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
     """Finished jobs whose spot check passed / finished jobs spot-checked."""
     checked = jobs.done() & jobs.spot_checked
-    return ratio(float(jobs.quality_pass[checked].sum()), int(np.count_nonzero(checked)))
+    return jobs.count(checked & jobs.quality_pass), jobs.count(checked)
 
 
 @kpi("repair_turnaround_hours", "h", "at_most", "field service",
-     "mean time from the call to the final fix")
-def repair_turnaround_hours(jobs: Jobs) -> float:
-    """Mean time from the repair call to the end of the job, finished jobs."""
+     "mean time from the call to the final fix", kind=RATIO)
+def repair_turnaround_hours(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
+    """Hours from the repair call to the end of the job / jobs, finished jobs."""
     done = jobs.done()
-    return mean_or_nan(jobs.finished_minutes[done]
-                       - jobs.call_arrival_minutes[done]) / MINUTES_PER_HOUR
+    hours = (jobs.finished_minutes[done] - jobs.call_arrival_minutes[done]) / MINUTES_PER_HOUR
+    return jobs.count(done, hours), jobs.count(done)
 
 
 @kpi("dispatch_wait_hours", "h", "at_most", "field service",
-     "mean time from work order to a technician starting it")
-def dispatch_wait_hours(jobs: Jobs) -> float:
-    """Mean wait of the started jobs for their first visit or bench session."""
+     "mean time from work order to a technician starting it", kind=RATIO)
+def dispatch_wait_hours(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
+    """Hours the started jobs waited for their first visit or bench session / started jobs."""
     started = ~np.isnan(jobs.first_start_minutes)
     # On site the wait runs from the work order (a booking lead is part of it); a depot job
     # can only be started once the device has reached the workshop.
     ready = np.where(jobs.onsite[started], jobs.created_minutes[started],
                      jobs.released_minutes[started])
-    return mean_or_nan(jobs.first_start_minutes[started] - ready) / MINUTES_PER_HOUR
+    hours = (jobs.first_start_minutes[started] - ready) / MINUTES_PER_HOUR
+    return jobs.count(started, hours), jobs.count(started)
 
 
 @kpi("technician_utilization", "share", "at_most", "field service",
-     "technician busy time (travel + work) / staffed time")
-def technician_utilization(period: Period) -> float:
-    """On-site technicians' travel and work over their staffed time."""
-    return utilization(period, "technicians", session_busy_minutes(period, "technicians"))
+     "technician busy time (travel + work) / staffed time", kind=RATIO)
+def technician_utilization(period: Period) -> tuple[np.ndarray, np.ndarray]:
+    """On-site technicians' travel and work / their staffed time."""
+    return utilization_parts(period, "technicians", session_busy_by(period, "technicians"))
 
 
 @kpi("rework_rate", "share", "at_most", "field service",
      "finished work orders whose repair failed and came back as rework / finished",
-     contract=False)
-def rework_rate(orders: WorkOrders) -> float:
-    """Share of finished work orders that came back."""
+     kind=RATIO, contract=False)
+def rework_rate(orders: WorkOrders) -> tuple[np.ndarray, np.ndarray]:
+    """Finished work orders that came back / finished."""
     done = orders.done()
-    return ratio(float(orders.came_back[done].sum()), int(np.count_nonzero(done)))
+    return orders.count(done & orders.came_back), orders.count(done)
 
 
 @kpi("depot_utilization", "share", "at_most", "field service",
-     "bench technician busy time / staffed time", contract=False)
-def depot_utilization(period: Period) -> float:
-    """Bench technicians' work over their staffed time (NaN without a depot)."""
-    return utilization(period, "depot_technicians",
-                       session_busy_minutes(period, "depot_technicians"))
-
+     "bench technician busy time / staffed time", kind=RATIO, contract=False)
+def depot_utilization(period: Period) -> tuple[np.ndarray, np.ndarray]:
+    """Bench technicians' work / their staffed time (NaN without a depot)."""
+    return utilization_parts(period, "depot_technicians",
+                             session_busy_by(period, "depot_technicians"))
