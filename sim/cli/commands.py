@@ -14,7 +14,8 @@ import sys
 from collections.abc import Sequence
 
 from sim.cli import compare, fit, optimize, run, stress, sweep, warmup
-from sim.cli.common import EXIT_BAD_INPUT, Command
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, Command
+from sim.output.target import OutputError, OutputRefused
 from sim.scenario.problems import ScenarioError
 
 COMMANDS = (run, sweep, compare, stress, optimize, warmup, fit)
@@ -41,6 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OutputRefused as err:  # found only when publishing: the folder changed meanwhile
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OutputError as err:  # a full disk: the previous folder is intact, says the message
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted: no results folder was written", file=sys.stderr)
         return 130

@@ -18,12 +18,13 @@ from tqdm import tqdm
 from sim.experiments.executors import Executor, make_executor
 from sim.experiments.replicate import Progress, RunResult
 from sim.measure.catalog import KPI_BY_NAME
-from sim.output.folder import is_finished
+from sim.output.target import OutputRefused, check_target
 from sim.scenario.capacity import capacity_warnings
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario
 from sim.scenario.problems import Problem, ScenarioError
 
+EXIT_FAILED = 1  # the input was fine, the machine failed us (a full disk, a lost cluster)
 EXIT_BAD_INPUT = 2
 Command = Callable[[argparse.Namespace], int]
 
@@ -40,6 +41,10 @@ def add_run_options(p: argparse.ArgumentParser, out_help: str = "results folder"
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                    help="override a key; validated like the file (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a finished results folder that holds files the run did not "
+                        "write (or that changed since); only the run's own files are removed, "
+                        "yours are kept")
 
 
 def bad_input(source: str, message: str) -> ScenarioError:
@@ -112,8 +117,20 @@ def kpi_table(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-def check_output(out: Path) -> None:
-    """Refuse, before anything runs, an output folder that would not be replaced at the end."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not is_finished(out))):
-        raise bad_input("--out", f"{out} exists and is not a finished results folder; choose "
-                                 "another folder or remove it")
+def check_output(out: Path, overwrite: bool = False, option: str = "--out") -> None:
+    """Refuse, before anything runs, an output folder that could not be written at the end.
+
+    Everything `sim.output.target.check_target` checks: someone else's folder, a file, a path
+    under a file, `/`, `.`, a name too long, a folder that cannot be written in, a finished run
+    holding the user's files without `--overwrite`. With `--overwrite`, says what it will remove
+    and keep.
+
+    Raises:
+        ScenarioError: One line naming the option (exit code 2).
+    """
+    try:
+        existing = check_target(out, overwrite)
+    except OutputRefused as err:
+        raise bad_input(option, str(err)) from None
+    if overwrite and existing.kind == "run":
+        print(f"--overwrite: {existing.overwrite_notice()}", file=sys.stderr)

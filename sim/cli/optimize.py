@@ -25,6 +25,7 @@ from ruamel.yaml.error import YAMLError
 from sim.cli.common import (
     add_run_options,
     bad_input,
+    check_output,
     check_run_options,
     executor_for,
     fmt,
@@ -158,6 +159,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     if reps is not None and reps < MIN_REPLICATIONS:
         raise bad_input("--reps", f"the search needs at least {MIN_REPLICATIONS}, got {reps}")
     confirm = args.confirm_reps if args.confirm_reps is not None else spec.confirm_replications
+    out = args.out if args.out is not None else Path("results") / f"{scenario.name}-optimize"
+    check_output(out, args.overwrite)
     started = datetime.now().astimezone()
     try:
         result = optimize(
@@ -167,8 +170,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             on_evaluation=None if args.quiet else _log)
     except ValueError as err:
         raise bad_input("optimize", str(err)) from None
-    out = args.out if args.out is not None else Path("results") / f"{scenario.name}-optimize"
-    write_decision(result, out, args.argv, started)
+    write_decision(result, out, args.argv, started, args.overwrite)
     if not args.quiet:
         print(report(result))
         print(f"\nresults: {out}/")
@@ -195,13 +197,13 @@ def report(result: OptimizeResult) -> str:
     return "\n".join(lines)
 
 
-def write_decision(result: OptimizeResult, out: Path, command: list[str], started: datetime
-                   ) -> Path:
+def write_decision(result: OptimizeResult, out: Path, command: list[str], started: datetime,
+                   overwrite: bool = False) -> Path:
     """Write the optimize folder; ``manifest.json`` last."""
     table = result.table()
     kpi = result.binding_kpi
     info = KPI_BY_NAME.get(kpi)
-    with ResultsFolder(out) as folder:
+    with ResultsFolder(out, overwrite) as folder:
         folder.write_json("decision.json", result.document())
         folder.write_text("best.yaml", _best_yaml(result))
         folder.write_csv("evaluations.csv", table)

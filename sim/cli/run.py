@@ -12,6 +12,7 @@ from sim.calibrate.logs import event_tables
 from sim.cli.common import (
     add_run_options,
     bad_input,
+    check_output,
     check_run_options,
     executor_for,
     kpi_table,
@@ -38,6 +39,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_run_options(args)
     scenario = load_for_run(args.scenario, args.overrides)
     out = args.out if args.out is not None else Path("results") / scenario.name
+    check_output(out, args.overwrite)
     started = datetime.now().astimezone()
     reps = scenario.replications if args.reps is None else args.reps
     extra: dict[str, object] | None = None
@@ -66,7 +68,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         elif not args.quiet:
             print(report.message())
         extra = {"precision": report.as_dict()}
-    write_run(result, out, args.argv, started, extra=extra)
+    write_run(result, out, args.argv, started, extra=extra, overwrite=args.overwrite)
     if not args.quiet:
         print(kpi_table(result))
         print(f"\nresults: {out}/")

@@ -109,7 +109,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         reps, seed, kpis = experiment.replications, experiment.seed, experiment.kpis
     points = expand_points(base, factors)  # every point is validated before anything runs
     out = args.out if args.out is not None else Path("results") / name
-    check_output(out)
+    check_output(out, args.overwrite)
     reps = args.reps or reps or base.replications
     seed = args.seed if args.seed is not None else seed
     store = store_folder(out)
@@ -126,7 +126,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print(f"finished replications are kept in {store}/; add --resume to complete the sweep",
               file=sys.stderr)
         raise
-    write_sweep(result, out, args.argv, started)
+    write_sweep(result, out, args.argv, started, overwrite=args.overwrite)
     if not args.keep_store:
         shutil.rmtree(store, ignore_errors=True)
     if not args.quiet:
