@@ -207,7 +207,7 @@ def test_an_unrelated_report_folder_is_not_replaced(
     report.mkdir()
     (report / "notes.txt").write_text("keep me", encoding="utf-8")
     code, err = fit(good, tmp_path, capsys, "--report", str(report))
-    assert_refused(code, err, tmp_path, "--report: ", "is not a finished fit report")
+    assert_refused(code, err, tmp_path, "--report: ", "is not a finished results folder")
     assert (report / "notes.txt").read_text(encoding="utf-8") == "keep me"
 
 

@@ -365,10 +365,11 @@ def report_markdown(fit: Fit, scenario_file: str, backtest: BackTest | None = No
 
 
 def write_report(fit: Fit, out_dir: Path, scenario_file: str, command: list[str],
-                 started: datetime, backtest: BackTest | None = None) -> Path:
+                 started: datetime, backtest: BackTest | None = None,
+                 overwrite: bool = False) -> Path:
     """Write the report folder (``report.md``, charts, ``backtest.csv`` with a back-test,
-    ``manifest.json`` last)."""
-    with ResultsFolder(out_dir) as folder:
+    ``manifest.json`` last); ``overwrite`` as for ``sim.output.folder.ResultsFolder``."""
+    with ResultsFolder(out_dir, overwrite) as folder:
         folder.write_text("report.md", report_markdown(fit, scenario_file, backtest))
         if backtest is not None:
             folder.write_csv("backtest.csv", backtest_table(backtest))

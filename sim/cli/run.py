@@ -21,7 +21,9 @@ from sim.cli.common import (
 )
 from sim.experiments.precision import replicate_to_precision
 from sim.experiments.replicate import replicate
+from sim.output.atomic import atomic_write_text
 from sim.output.export import write_run
+from sim.output.target import OutputRefused, check_file_target
 from sim.scenario.loader import json_schema
 
 
@@ -75,12 +77,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_schema(path: Path) -> bool:
+    """Whether ``path`` holds a scenario schema this command wrote (its title): only such a
+    file is rewritten without ``--overwrite``."""
+    try:
+        if path.stat().st_size > 4 << 20:  # ours is ~60 KiB
+            return False
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and data.get("title") == json_schema()["title"]
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
     if args.out is None:
         sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
+        return 0
+    try:
+        check_file_target(args.out, _is_schema, args.overwrite, create_parent=False)
+    except OutputRefused as err:
+        raise bad_input("--out", str(err)) from None
+    atomic_write_text(args.out, text)
     return 0
 
 
@@ -108,4 +126,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     s.add_argument("--out", type=Path, default=None, help="write it to this file instead")
+    s.add_argument("--overwrite", action="store_true",
+                   help="replace an --out file that is not a schema this command wrote")
     s.set_defaults(func=_cmd_schema)

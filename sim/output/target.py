@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -178,7 +179,10 @@ def inspect(path: Path) -> Existing:
 def resolve_link(path: Path) -> Path:
     """``path``, or the target of the symbolic link it is: a results folder is replaced where it
     lives, so the link keeps pointing at it and no dangling link is left behind."""
-    return path.resolve() if path.is_symlink() else path
+    try:
+        return path.resolve() if path.is_symlink() else path
+    except OSError:  # a name too long, a loop: `path_problem` says what is wrong
+        return path
 
 
 def refusal(existing: Existing, overwrite: bool) -> str | None:
@@ -309,6 +313,78 @@ def check_target(path: Path, overwrite: bool = False) -> Existing:
     if reason is not None:
         raise OutputRefused(reason)
     return existing
+
+
+def check_file_target(path: Path, is_ours: Callable[[Path], bool], overwrite: bool = False,
+                      create_parent: bool = True) -> None:
+    """Check, before any work, that a single output file may be written at ``path``.
+
+    Args:
+        path: The file to write.
+        is_ours: Whether an existing file there is one this tool wrote (it may be replaced).
+        overwrite: Replace an existing regular file even if it is not ours.
+        create_parent: Whether a missing parent folder will be created (else it is an error).
+
+    Raises:
+        OutputRefused: With one line saying what is wrong and what to do.
+    """
+    problem = path_problem(Path(path), kind="file")
+    if problem is not None:
+        raise OutputRefused(problem)
+    path = Path(path)
+    if not create_parent and not path.parent.is_dir():
+        raise OutputRefused(f"the folder {path.parent} does not exist; create it first or give "
+                            "another file")
+    if not os.path.lexists(path):
+        return
+    if path.is_dir():
+        raise OutputRefused(f"{path} is a folder; give the file to write, e.g. "
+                            f"{path / 'out'}{path.suffix}")
+    if not path.is_file():
+        raise OutputRefused(f"{path} exists and is not a regular file; refusing to write to it")
+    if not overwrite and not is_ours(path):
+        raise OutputRefused(f"{path} exists and was not written by {PACKAGE}; refusing to "
+                            "overwrite it: choose another file, or add --overwrite")
+
+
+def starts_with(path: Path, marker: bytes) -> bool:
+    """Whether the file at ``path`` begins with ``marker`` (a BOM ignored); False if unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(marker) + 3)
+    except OSError:
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").startswith(marker)
+
+
+def overlap(output: Path, inputs: dict[str, Path]) -> tuple[str, str] | None:
+    """The first input that ``output`` is, contains or lies inside, as (option, relation).
+
+    Paths are compared resolved (symbolic links followed) and, when both exist, with
+    ``os.path.samefile`` (hard links, bind mounts).
+
+    Args:
+        output: A file or folder about to be written.
+        inputs: Option name -> path read (a log file, a folder of logs, a base scenario).
+    """
+    try:
+        out = output.resolve()
+    except (OSError, RuntimeError):
+        return None
+    resolved: dict[str, Path] = {}
+    for option, given in inputs.items():
+        try:
+            inp = resolved[option] = given.resolve()
+            if out == inp or (out.exists() and inp.exists() and os.path.samefile(out, inp)):
+                return option, "is"  # the most precise answer first: the log itself
+        except (OSError, RuntimeError):
+            continue
+    for option, inp in resolved.items():
+        if out in inp.parents:
+            return option, "contains"
+        if inp in out.parents:
+            return option, "lies inside"
+    return None
 
 
 _STALE = r"^\.{name}\.partial-(\d+)-[0-9a-f]{{8}}$"
