@@ -7,6 +7,7 @@ the tool did not write; output path problems are one-line errors before anything
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,7 @@ def test_overwrite_never_replaces_a_users_file_with_a_new_one(tmp_path: Path) ->
         rf.write_text("a.txt", "a")
         rf.finish(t0)
     (final / "b.txt").write_text("the user's b")
-    with pytest.raises(FileExistsError, match="b.txt"), \
+    with pytest.raises(FileExistsError, match=r"b\.txt"), \
             ResultsFolder(final, overwrite=True) as rf:
         rf.write_text("b.txt", "the tool's b")
         rf.finish(t0)
@@ -154,8 +155,7 @@ def test_overwrite_never_replaces_a_users_file_with_a_new_one(tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
-def _t():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
+def _t() -> datetime:
     return datetime(2026, 1, 5, tzinfo=UTC)
 
 

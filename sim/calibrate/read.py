@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.schema import KEYS, KINDS, ORDER, REP, SCHEMA, Column
+from sim.scenario.loader import NOT_REGULAR
 from sim.scenario.problems import Problem, ScenarioError
 from sim.units import MINUTES_PER_DAY
 
@@ -68,7 +69,8 @@ def _read_frame(path: Path, source: str) -> pd.DataFrame:
         return ScenarioError([Problem(source, line, "", message)])
 
     if not path.is_file():
-        raise fail("no such file" if not path.exists() else "not a file")
+        raise fail("no such file" if not path.exists()
+                   else "is a folder, not a log file" if path.is_dir() else NOT_REGULAR)
     try:
         if path.suffix.lower() == ".parquet":
             return as_text(pd.read_parquet(path))

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.experiments.executors import Executor, make_executor
+from sim.experiments.executors import Executor, default_workers, make_executor
 from sim.experiments.replicate import Progress, RunResult
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.target import OutputRefused, check_target
+from sim.scenario.base import MAX_REPLICATIONS, MAX_SEED
 from sim.scenario.capacity import capacity_warnings
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario
@@ -52,12 +53,27 @@ def bad_input(source: str, message: str) -> ScenarioError:
     return ScenarioError([Problem(source, None, "", message)])
 
 
+def max_workers() -> int:
+    """The most worker processes a run may ask for: four per core (each holds a model)."""
+    return 4 * default_workers()
+
+
 def check_run_options(args: argparse.Namespace) -> None:
-    """Reject impossible counts before anything runs."""
-    for name in ("reps", "workers"):
+    """Reject impossible counts and seeds before anything runs (the file's own ranges)."""
+    limits = {"reps": MAX_REPLICATIONS, "workers": max_workers()}
+    for name, most in limits.items():
         value = getattr(args, name, None)
-        if value is not None and value < 1:
-            raise bad_input(f"--{name}", f"must be at least 1, got {value}")
+        if value is not None and not 1 <= value <= most:
+            raise bad_input(f"--{name}", f"must be from 1 to {most:,}, got {_short(value)}")
+    seed = getattr(args, "seed", None)
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise bad_input("--seed", f"must be a whole number from 0 to {MAX_SEED}, got "
+                                  f"{_short(seed)}")
+
+
+def _short(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else f"{text[:12]}... ({len(text)} digits)"
 
 
 def load_for_run(path: Path, overrides: Sequence[str]) -> Scenario:

@@ -38,7 +38,7 @@ from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts.optimize import cost_frontier
 from sim.output.folder import ResultsFolder, manifest
 from sim.scenario.base import StrictModel
-from sim.scenario.loader import scenario_to_yaml
+from sim.scenario.loader import read_regular_file, scenario_to_yaml
 from sim.scenario.problems import Problem, ScenarioError
 from sim.scenario.yaml_io import MAX_BYTES
 
@@ -69,9 +69,10 @@ def read_optimize_file(path: Path) -> OptimizeFile | None:
     """
     source = str(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
+        raw = read_regular_file(path)  # a FIFO is refused unread, by the scenario loader
+        if len(raw) > MAX_BYTES:
             return None  # the scenario loader reports the size
-        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8-sig"))
+        data = YAML(typ="safe", pure=True).load(raw.decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, YAMLError):
         return None  # not ours to explain: the scenario loader gives the located message
     if not isinstance(data, dict) or "decide" not in data:

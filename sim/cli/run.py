@@ -24,6 +24,7 @@ from sim.experiments.replicate import replicate
 from sim.output.atomic import atomic_write_text
 from sim.output.export import write_run
 from sim.output.target import OutputRefused, check_file_target
+from sim.scenario.base import MAX_REPLICATIONS
 from sim.scenario.loader import json_schema
 
 
@@ -56,8 +57,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         max_reps = 200 if args.max_reps is None else args.max_reps
         if not 0 < args.precision < 1:
             raise bad_input("--precision", f"must be between 0 and 1, got {args.precision}")
-        if max_reps < 2:
-            raise bad_input("--max-reps", f"must be at least 2, got {max_reps}")
+        if not 2 <= max_reps <= MAX_REPLICATIONS:
+            raise bad_input("--max-reps", f"must be from 2 to {MAX_REPLICATIONS:,}, got "
+                                          f"{max_reps}")
         if args.events:  # a stopped run is the fixed run of its length: rerun that one
             raise bad_input("--events", "not with --precision; rerun with --reps N --events, N "
                                         "the replications the precision run stopped at")

@@ -20,11 +20,13 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from sim.scenario.base import (
     CONTACT_TYPES,
+    MAX_REPLICATIONS,
+    MAX_SEED,
     Float,
     NonNegFloat,
-    NonNegInt,
     PosFloat,
     Probability,
+    Seed,
     StrictModel,
     rule_error,
 )
@@ -207,9 +209,9 @@ class Scenario(StrictModel):
     description: str = Field("", description="Free text.")
     currency: str = Field("EUR", min_length=1, max_length=16,
                           description="Currency of every amount.")
-    seed: NonNegInt = Field(20261129, description="Root seed of the random streams (>= 0).")
-    replications: Annotated[int, Field(ge=1, le=10000)] = Field(
-        10, strict=True, description="Independent runs (1-10000).")
+    seed: Seed = Field(20261129, description=f"Root seed of the random streams (0-{MAX_SEED}).")
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = Field(
+        10, strict=True, description=f"Independent runs (1-{MAX_REPLICATIONS}).")
     warmup_days: Annotated[float, Field(ge=0, le=MAX_DAYS)] = Field(
         0.0, strict=True,
         description=f"Days simulated before statistics start (0-{MAX_DAYS}).")

@@ -116,11 +116,23 @@ def line_of(tree: Any, path: Sequence[PathItem]) -> int | None:
     return line
 
 
+def number_text(value: float) -> str:
+    """A number as short as it can be written without changing it: `1.0000001` stays
+    `1.0000001` (`:g` would say `1`, next to the bound it broke), `3.0` is `3`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        text = str(value)
+        return text if len(text) <= 30 else f"{text[:12]}... ({len(text)} digits)"
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return f"'{value}'"
-    if isinstance(value, float):
-        return f"{value:g}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number_text(value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -143,7 +155,7 @@ def _message(err: Any, about_key: bool) -> str:
               "less_than_equal": ("at most", "le")}
     if kind in bounds:
         words, key = bounds[kind]
-        return f"must be {words} {ctx[key]:g}{got}"
+        return f"must be {words} {number_text(ctx[key])}{got}"
     if kind == "missing":
         return "required key is missing"
     if kind == "literal_error":
