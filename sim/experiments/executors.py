@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -32,8 +35,31 @@ class SerialExecutor:
             yield fn(*task)
 
 
-def _import_model() -> None:
-    """Worker initializer: import the model once, so a worker's first task starts at once."""
+PARENT_POLL_SECONDS = 0.25
+"""How often a worker checks that the process that started it is alive."""
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this worker as soon as ``parent`` is gone (it is then reparented).
+
+    A worker blocks on its task queue forever if its parent is killed (SIGKILL runs no
+    cleanup), holding hundreds of MB; polling ``os.getppid`` costs nothing and needs no
+    platform API. ``PR_SET_PDEATHSIG`` would be immediate but fires when the *thread* that
+    spawned the worker ends, which in the explorer is any finished page script.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)  # no cleanup to run: the parent that wanted the results is gone
+
+
+def _start_worker(parent: int) -> None:
+    """Worker initializer: watch the parent, leave Ctrl-C to it, import the model once (so a
+    worker's first task starts at once)."""
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent",
+                     daemon=True).start()
+    # Ctrl-C reaches the whole process group; the parent stops the workers itself, so a
+    # worker waiting for a task must not die with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import sim.engine.model
     import sim.measure.kpis  # noqa: F401
 
@@ -42,10 +68,25 @@ def spawn_pool(workers: int) -> ProcessPoolExecutor:
     """The one way this package starts worker processes.
 
     Spawned, not forked: a worker never inherits a half-built state (a Streamlit server, a
-    Dask client) from its parent, and each imports the model once as it starts.
+    Dask client) from its parent, and each imports the model once as it starts. Each worker
+    exits within ``PARENT_POLL_SECONDS`` of its parent's death, however that came.
     """
-    return ProcessPoolExecutor(max_workers=workers, initializer=_import_model,
+    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                               initargs=(os.getpid(),),
                                mp_context=multiprocessing.get_context("spawn"))
+
+
+def stop_now(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool without waiting for the tasks it is running (an interrupt, an error).
+
+    ``shutdown`` alone waits for every running replication, which may take minutes; the
+    workers are terminated instead (their results are not wanted any more).
+    """
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def completed(pool: ProcessPoolExecutor, fn: Callable[..., Any],
@@ -75,15 +116,18 @@ class PoolExecutor:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._keep = False
 
     def start(self) -> PoolExecutor:
         """Start the kept pool (no-op when it runs already); returns self."""
+        self._keep = True
         if self._pool is None:
             self._pool = spawn_pool(self.workers)
         return self
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop the kept pool, cancelling tasks that have not started."""
+        self._keep = False
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
@@ -95,12 +139,28 @@ class PoolExecutor:
         self.shutdown()
 
     def run(self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
-        """Yield results as workers finish them."""
+        """Yield results as workers finish them.
+
+        An interrupt (Ctrl-C, SIGTERM) terminates the workers at once rather than waiting for
+        the replications they are running; a kept pool then starts afresh on the next run.
+        """
+        if self._keep and self._pool is None:
+            self.start()  # a kept pool that an interrupt stopped
         if self._pool is not None:
-            yield from completed(self._pool, fn, tasks)
+            try:
+                yield from completed(self._pool, fn, tasks)
+            except KeyboardInterrupt:
+                stop_now(self._pool)
+                self._pool = None
+                raise
             return
-        with spawn_pool(self.workers) as pool:
+        pool = spawn_pool(self.workers)
+        try:
             yield from completed(pool, fn, tasks)
+        except BaseException:  # interrupted, failed or abandoned: nobody waits for the rest
+            stop_now(pool)
+            raise
+        pool.shutdown(wait=True)
 
 
 @contextmanager
