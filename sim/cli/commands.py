@@ -18,6 +18,7 @@ from types import FrameType
 
 from sim.cli import compare, fit, optimize, run, stress, sweep, warmup
 from sim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, Command
+from sim.experiments.executors import ClusterError
 from sim.output.target import OutputError, OutputRefused
 from sim.scenario.problems import ScenarioError
 
@@ -67,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as err:  # a full disk: the previous folder is intact, says the message
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILED
+    except ClusterError as err:  # the Dask scheduler went away mid-run
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT if err.before_run else EXIT_FAILED
     except KeyboardInterrupt as err:
         if isinstance(err, Terminated):
             print("terminated: no results folder was written", file=sys.stderr)

@@ -7,6 +7,7 @@ command or from ``sim.cli.commands``, so the command modules form no cycle.
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +16,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.experiments.executors import Executor, default_workers, make_executor
+from sim.experiments.executors import (
+    ClusterError,
+    Executor,
+    dask_address_problem,
+    default_workers,
+    make_executor,
+)
 from sim.experiments.replicate import Progress, RunResult
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.target import OutputRefused, check_target
@@ -65,6 +72,7 @@ def check_run_options(args: argparse.Namespace) -> None:
         value = getattr(args, name, None)
         if value is not None and not 1 <= value <= most:
             raise bad_input(f"--{name}", f"must be from 1 to {most:,}, got {_short(value)}")
+    check_dask(args)
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise bad_input("--seed", f"must be a whole number from 0 to {MAX_SEED}, got "
@@ -85,8 +93,36 @@ def load_for_run(path: Path, overrides: Sequence[str]) -> Scenario:
 
 
 def executor_for(args: argparse.Namespace, tasks: int) -> Executor:
-    """The executor the command line asked for."""
-    return make_executor(args.workers, tasks, dask=args.dask)
+    """The executor the command line asked for.
+
+    Raises:
+        ScenarioError: For a Dask address that is malformed or does not answer (exit 2).
+    """
+    try:
+        executor = make_executor(args.workers, tasks, dask=args.dask)
+    except ClusterError as err:
+        raise bad_input("--dask", str(err)) from None
+    finally:
+        if args.dask is not None:
+            _quiet_distributed()
+    return executor
+
+
+def _quiet_distributed() -> None:
+    """The command line reports a lost cluster in one line; distributed's loggers (configured
+    one by one when it is imported) would add their reconnection attempts and tracebacks."""
+    for name in list(logging.root.manager.loggerDict):
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def check_dask(args: argparse.Namespace) -> None:
+    """Refuse a malformed ``--dask`` address before anything is read or run."""
+    address = getattr(args, "dask", None)
+    if address is not None:
+        problem = dask_address_problem(address)
+        if problem is not None:
+            raise bad_input("--dask", problem)
 
 
 @contextmanager

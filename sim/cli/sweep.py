@@ -29,6 +29,7 @@ from sim.cli.common import (
     progress_bar,
 )
 from sim.experiments.design import Factor, load_experiment
+from sim.experiments.executors import ClusterError
 from sim.experiments.sweep import SweepResult, expand_points, run_sweep
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.experiments import write_sweep
@@ -122,7 +123,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             result = run_sweep(base, factors, reps, seed, executor=executor_for(args, total),
                                progress=progress, store=ReplicationStore(store),
                                kpis=args.kpis or kpis, name=name, points=points)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ClusterError):
         print(f"finished replications are kept in {store}/; add --resume to complete the sweep",
               file=sys.stderr)
         raise

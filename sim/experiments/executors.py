@@ -8,8 +8,10 @@ imported only when asked for.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
@@ -173,17 +175,72 @@ def kept(executor: Executor | None) -> Iterator[Executor | None]:
         yield executor
 
 
-class DaskExecutor:
-    """Tasks on a Dask cluster: an existing scheduler's address, or a client you made."""
+class ClusterError(RuntimeError):
+    """The Dask cluster cannot be used or was lost; the message is one line for the user.
 
-    def __init__(self, address: str | None = None, client: Any = None) -> None:
+    ``before_run`` tells a connection that never worked (the address is wrong or the scheduler
+    is down: bad input) from one lost while replications ran.
+    """
+
+    def __init__(self, message: str, before_run: bool) -> None:
+        super().__init__(message)
+        self.before_run = before_run
+
+
+DASK_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")
+CONNECT_SECONDS = 5.0
+"""How long to try reaching a scheduler: a cluster answers in milliseconds, and a wrong address
+should not hold the command line for distributed's default 30 s."""
+_ADDRESS = re.compile(r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+)"
+                      r":(?P<port>[0-9]{1,5})$")
+
+
+def dask_address_problem(address: str) -> str | None:
+    """Why ``address`` is not a scheduler address (``tcp://HOST:PORT``), or None."""
+    found = _ADDRESS.match(address.strip())
+    scheme = found.group("scheme") if found else None
+    if found is None or (scheme is not None and scheme not in DASK_SCHEMES):
+        return (f"`{address}` is not a Dask scheduler address; expected tcp://HOST:PORT (or "
+                f"{', '.join(s + '://' for s in DASK_SCHEMES[1:])} with HOST:PORT)")
+    if not 1 <= int(found.group("port")) <= 65535:
+        return f"`{address}`: the port must be from 1 to 65535 (expected tcp://HOST:PORT)"
+    return None
+
+
+def _lost(err: BaseException) -> bool:
+    """Whether ``err`` from a future means the cluster went away (not the task's own error)."""
+    from concurrent.futures import CancelledError
+
+    names = {cls.__name__ for cls in type(err).__mro__}
+    return (isinstance(err, CancelledError | OSError | TimeoutError)
+            or bool(names & {"CommClosedError", "KilledWorker", "FutureCancelledError"}))
+
+
+class DaskExecutor:
+    """Tasks on a Dask cluster: an existing scheduler's address, or a client you made.
+
+    Raises ``ClusterError`` (not distributed's own exceptions) when the address is malformed,
+    the scheduler cannot be reached within ``timeout`` seconds, or it is lost mid-run.
+    """
+
+    def __init__(self, address: str | None = None, client: Any = None,
+                 timeout: float = CONNECT_SECONDS) -> None:
+        self.address = address or "the given client"
         if client is None:
+            problem = dask_address_problem(address or "")
+            if problem is not None:
+                raise ClusterError(problem, before_run=True)
             try:
                 from distributed import Client
-            except ImportError as err:  # pragma: no cover - depends on the install
-                raise RuntimeError("--dask needs the optional extra: pip install '.[dask]'"
-                                   ) from err
-            client = Client(address, timeout=30)
+            except ImportError:  # pragma: no cover - depends on the install
+                raise ClusterError("--dask needs the optional extra: pip install '.[dask]'",
+                                   before_run=True) from None
+            try:
+                client = Client(address, timeout=timeout)
+            except (OSError, TimeoutError, ValueError) as err:
+                raise ClusterError(f"cannot reach the Dask scheduler at {address} within "
+                                   f"{timeout:g} s ({_first_line(err)}); is it running?",
+                                   before_run=True) from None
             self._owned = True
         else:
             self._owned = False
@@ -195,19 +252,44 @@ class DaskExecutor:
 
         if not tasks:
             return
-        # pure=True: the seed is an explicit argument, so equal tasks really are equal.
-        futures = self.client.map(fn, *zip(*tasks, strict=True), pure=True)
+        try:
+            # pure=True: the seed is an explicit argument, so equal tasks really are equal.
+            futures = self.client.map(fn, *zip(*tasks, strict=True), pure=True)
+        except Exception as err:
+            if _lost(err):
+                raise self._lost_error(err) from None
+            raise
         try:
             for future in dask_completed(futures):
-                yield future.result()
+                try:
+                    result = future.result()
+                except Exception as err:
+                    if _lost(err):
+                        raise self._lost_error(err) from None
+                    raise
+                yield result
         finally:
             for future in futures:
-                future.release()
+                with contextlib.suppress(Exception):  # a lost scheduler cannot release them
+                    future.release()
+
+    def _lost_error(self, err: BaseException) -> ClusterError:
+        return ClusterError(f"lost the Dask scheduler at {self.address} during the run "
+                            f"({_first_line(err)}); no results were written", before_run=False)
 
     def close(self) -> None:
-        """Disconnect, if this executor opened the connection."""
+        """Disconnect, if this executor opened the connection (quietly, if the scheduler is
+        gone: distributed would otherwise retry for 30 s and log tracebacks)."""
         if self._owned:
-            self.client.close()
+            with contextlib.suppress(Exception):
+                self.client.close(timeout=CONNECT_SECONDS)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    if text and "connection-lost" in text[0]:
+        return "the connection to the scheduler was lost"
+    return text[0] if text else type(err).__name__
 
 
 def default_workers() -> int:
