@@ -148,3 +148,76 @@ def test_a_fifo_as_a_log_or_base_is_refused(tmp_path: Path,
 def test_a_device_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert _with_deadline(lambda: main(["validate", "/dev/zero"])) == 2
     assert "/dev/zero: not a regular file" in capsys.readouterr().err
+
+
+# --- 7. workload: bounded multipliers, a refused estimate, arrivals drawn week by week ---------
+
+BIG = """\
+name: big
+horizon_days: 3660
+demand: {contacts_per_day: 1000000, mix: {inquiry: 1.0}}
+call_center:
+  agents: 2
+  handle_minutes: {inquiry: 5}
+"""
+
+
+@pytest.mark.parametrize(("key", "text"), [
+    ("demand.events.0.multiplier",
+     "  events: [{name: surge, start_day: 0, days: 1, multiplier: 1.0e+308}]\n"),
+    ("disruptions.0.time_multiplier",
+     "disruptions: [{type: skill_gap, start_day: 0, days: 1, share: 1, "
+     "time_multiplier: 1.0e+300}]\n"),
+])
+def test_multipliers_are_bounded_in_the_schema(key: str, text: str, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    base = TINY.replace("demand: {contacts_per_day: 40, mix: {inquiry: 1.0}}",
+                        "demand:\n  contacts_per_day: 40\n  mix: {inquiry: 1.0}")
+    if key.startswith("demand"):
+        base = base.replace("  mix: {inquiry: 1.0}\n", "  mix: {inquiry: 1.0}\n" + text)
+    else:
+        base += "field_service: {technicians: 1, repair_minutes: 30}\n" + text
+    path = tmp_path / "s.yaml"
+    path.write_text(base)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{key}: must be at most 100" in err and "Traceback" not in err
+
+
+def test_a_huge_workload_is_refused_with_its_estimate(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import tracemalloc
+
+    from sim.scenario.loader import load_scenario_text
+    from sim.scenario.problems import ScenarioError
+
+    path = tmp_path / "big.yaml"
+    path.write_text(BIG)
+    tracemalloc.start()
+    try:
+        assert main(["run", str(path), "--workers", "1", "--out", str(tmp_path / "o")]) == 2
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    err = capsys.readouterr().err
+    assert "demand.contacts_per_day" in err and "3,660,000,000 contacts" in err, err
+    assert "limit is 2,000,000 contacts per replication" in err
+    assert peak < 64 << 20  # the estimate costs nothing like the 21.8 GiB the draw asked for
+    # The explorer validates uploads and edits with the same loader: the same message.
+    with pytest.raises(ScenarioError, match="3,660,000,000 contacts"):
+        load_scenario_text(BIG, "upload.yaml")
+
+
+def test_a_stress_shock_beyond_the_limit_is_refused(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(TINY.replace("horizon_days: 1", "horizon_days: 1500").replace(
+        "contacts_per_day: 40", "contacts_per_day: 1000"))
+    assert main(["stress", str(path), "--shock", "demand_surge:multiplier=1e12", "--workers",
+                 "1", "--out", str(tmp_path / "o")]) == 2
+    assert "multiplier: must be at most 100" in capsys.readouterr().err
+    assert main(["stress", str(path), "--shock", "demand_surge:multiplier=100,days=100",
+                 "--workers", "1", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "contacts per replication" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()

@@ -57,6 +57,7 @@ NonNegInt = Annotated[int, Strict(), Field(ge=0)]
 MAX_SEED = 2**64 - 1  # a seed is 64 bits, like each replication's; more digits would name files
 Seed = Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)]
 MAX_REPLICATIONS = 10_000
+MAX_MULTIPLIER = 100.0  # on demand, lead or work times: far beyond any shock, and no overflow
 PosInt = Annotated[int, Strict(), Field(ge=1)]
 MAX_PEOPLE = 10_000  # per shift or crew: far above any real team, low enough to stay runnable
 People = Annotated[int, Strict(), Field(ge=0, le=MAX_PEOPLE)]

@@ -36,6 +36,7 @@ from sim.scenario.disruptions import Disruption
 from sim.scenario.dists import ConstantDist, Distribution
 from sim.scenario.inventory import Parts
 from sim.scenario.kpi_names import KPI_NAMES
+from sim.scenario.workload import estimate
 
 # --- field service ---------------------------------------------------------------------------
 
@@ -284,6 +285,11 @@ class Scenario(StrictModel):
                     f"disruptions.{i}.skus",
                     f"unknown SKU {', '.join(unknown)}; the parts section has "
                     f"{', '.join(sorted(known)) or 'no SKUs'}"))
+        # The workload is part of validity: a file, a --set, a stress shock and an explorer
+        # edit are all refused here, with the estimate, before anything is drawn.
+        fs = self.field_service
+        problems += estimate(self.demand, self.call_center.hours, self.run_days,
+                             fs.quality_pass_probability if fs is not None else None).problems()
         if problems:
             raise rule_error(problems)
         return self
