@@ -156,7 +156,8 @@ def test_bad_number_and_unknown_word(good: Path, tmp_path: Path,
                     encoding="utf-8")
     code, err = fit(folder, tmp_path, capsys)
     assert_refused(code, err, tmp_path,
-                   f"{folder / 'visits.csv'}:3: travel_minutes: expected a number >= 0 (got '-5')",
+                   f"{folder / 'visits.csv'}:3: travel_minutes: expected a number from 0 to "
+                   "1,000,000 (got '-5')",
                    f"{folder / 'work_orders.csv'}:2: channel: unknown value 'on site' "
                    "(allowed: onsite, depot)")
 

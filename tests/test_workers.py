@@ -8,6 +8,7 @@ timing in the suite, and a bound, not a measurement.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -85,10 +86,8 @@ def reaper() -> Iterator[set[int]]:
     pids: set[int] = set()
     yield pids
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def test_workers_exit_when_the_parent_is_killed(tmp_path: Path, reaper: set[int]) -> None:

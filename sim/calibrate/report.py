@@ -223,12 +223,20 @@ def daily_figure(fit: Fit) -> Figure:
                          note=f"day 0 = {first}")
 
 
+def has_qq(dist: DistFit) -> bool:
+    """Whether a fit has a QQ plot: it varies, and under censoring Kaplan-Meier has quantiles
+    with enough observations at risk (a short log may have none)."""
+    if dist.family == "constant":
+        return False
+    return not dist.censored or len(kaplan_meier_supported(dist.values, dist.observed)[0]) > 0
+
+
 def report_figures(fit: Fit) -> dict[str, Figure]:
     """Every chart of the report, by file stem."""
     figures = {"contacts_per_day": daily_figure(fit), "weekly_profile": weekly_figure(fit),
                "hourly_profile": hourly_figure(fit)}
     for path, dist in fit.dists.items():
-        if dist.family != "constant":
+        if has_qq(dist):
             figures[_stem(path)] = qq_figure(path, dist, fit.scenario.name)
     return figures
 
@@ -345,7 +353,7 @@ def report_markdown(fit: Fit, scenario_file: str, backtest: BackTest | None = No
     out += _table(["key", "unit", "n", "censored", "chosen", "mean", "cv", "KS", "AIC exp.",
                    "AIC lognormal", "AIC gamma"], rows)
     for path, d in fit.dists.items():
-        if d.family != "constant":
+        if has_qq(d):
             out += [f"![{path}](charts/{_stem(path)}.png)", ""]
     other = [p for p in fit.params if not p.path.startswith(("demand.weekly_profile.",
                                                              "demand.hourly_profile.",
