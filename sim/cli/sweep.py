@@ -118,15 +118,20 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         shutil.rmtree(store, ignore_errors=True)  # a fresh sweep never mixes in old results
     started = datetime.now().astimezone()
     total = len(points) * reps
+    kept = ReplicationStore(store)
     try:
         with progress_bar(total, name, args.quiet) as progress:
             result = run_sweep(base, factors, reps, seed, executor=executor_for(args, total),
-                               progress=progress, store=ReplicationStore(store),
+                               progress=progress, store=kept,
                                kpis=args.kpis or kpis, name=name, points=points)
     except (KeyboardInterrupt, ClusterError):
         print(f"finished replications are kept in {store}/; add --resume to complete the sweep",
               file=sys.stderr)
         raise
+    if kept.rejected:
+        print(f"warning: {len(kept.rejected)} stored replication(s) in {store}/ were damaged or "
+              "not this sweep's (scenario, seed or replication did not match) and were run "
+              "again", file=sys.stderr)
     write_sweep(result, out, args.argv, started, overwrite=args.overwrite)
     if not args.keep_store:
         shutil.rmtree(store, ignore_errors=True)

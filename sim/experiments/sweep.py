@@ -73,8 +73,7 @@ def expand_points(experiment_or_base: Experiment | Scenario,
     problems: list[Problem] = []
     for n, combo in enumerate(combos, start=1):
         pid = f"p{n:0{width}d}"
-        sets = [f"{f.key}={json.dumps(json_safe(v))}" for f, v in zip(factors, combo,
-                                                                       strict=True)]
+        sets = [f"{f.key}={yaml_value(v)}" for f, v in zip(factors, combo, strict=True)]
         name = f"{base.name[:63 - len(pid)]}.{pid}"
         try:
             scenario = load_scenario_text(text, f"point {pid}", [f"name={name}", *sets])
@@ -86,6 +85,20 @@ def expand_points(experiment_or_base: Experiment | Scenario,
     if problems:
         raise ScenarioError(problems)
     return points
+
+
+def yaml_value(value: Any) -> str:
+    """A value as YAML flow text for a ``--set``: JSON, except that NaN and infinities are
+    YAML's ``.nan`` and ``.inf`` (JSON has none: they would become ``null`` and be reported as
+    a missing number instead of the number they are)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(yaml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {yaml_value(v)}"
+                               for k, v in value.items()) + "}"
+    return json.dumps(json_safe(value))
 
 
 def _point_problems(pid: str, factors: Sequence[Factor], sets: list[str], err: ScenarioError

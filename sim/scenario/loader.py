@@ -13,6 +13,7 @@ translation of validation errors are `sim.scenario.problems`. The static capacit
 
 from __future__ import annotations
 
+import copy
 import errno
 import os
 import stat
@@ -60,11 +61,25 @@ def load_scenario_text(text: str, source: str = "<text>", overrides: Sequence[st
         raise ScenarioError([Problem(source, line_of(tree, ()), "",
                                      "the top level must be a mapping of keys such as `name:` "
                                      f"and `demand:` (got a {type(data).__name__})")])
+    original = copy.deepcopy(data) if overrides else None
     applied = apply_overrides(data, overrides)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(validation_problems(exc, data, tree, source, applied)) from None
+        raise ScenarioError(validation_problems(exc, data, tree, source, applied,
+                                                _problems_of(original))) from None
+
+
+def _problems_of(data: dict[str, Any] | None) -> set[tuple[str, str]] | None:
+    """(key path, message) of what the file alone gets wrong, to tell it from what `--set`
+    overrides caused (None without overrides)."""
+    if data is None:
+        return None
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        return {(p.path, p.message) for p in validation_problems(exc, data, None, "")}
+    return set()
 
 
 def _too_big(size: int) -> str:
