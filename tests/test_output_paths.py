@@ -230,3 +230,17 @@ def test_schema_out_rewrites_its_own_file(tmp_path: Path) -> None:
     assert target.read_text() == first
     (tmp_path / "mine.json").write_text("{}")
     assert main(["schema", "--out", str(tmp_path / "mine.json"), "--overwrite"]) == 0
+
+
+def test_a_full_disk_for_fits_scenario_file_is_one_line(
+        inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    def full(path: Path, text: str, encoding: str = "utf-8") -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr("sim.cli.fit.atomic_write_text", full)
+    code = main(["fit", "--events", str(inputs["events"]), "--quiet", "--out",
+                 str(tmp_path / "fitted.yaml")])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert err == f"error: No space left on device: {tmp_path / 'fitted.yaml'}\n"

@@ -71,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ClusterError as err:  # the Dask scheduler went away mid-run
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT if err.before_run else EXIT_FAILED
+    except OSError as err:  # the disk or the network failed outside a results folder
+        where = f": {err.filename}" if err.filename else ""
+        print(f"error: {err.strerror or err}{where}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt as err:
         if isinstance(err, Terminated):
             print("terminated: no results folder was written", file=sys.stderr)

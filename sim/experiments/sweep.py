@@ -107,10 +107,11 @@ def _point_problems(pid: str, factors: Sequence[Factor], sets: list[str], err: S
     where = ", ".join(sets)
     out = []
     for p in err.problems:
-        found = re.search(r" \((?:from|in) `--set ([^`]*)`\)$", p.message)
+        found = re.search(r" \((?:from|in|after) (`--set [^`]*`(?:, `--set [^`]*`)*)\)$",
+                          p.message)
         message = p.message[:found.start()] if found else p.message
-        culprit = factors[sets.index(found.group(1))] if found and found.group(1) in sets \
-            else None
+        named = re.findall(r"`--set ([^`]*)`", found.group(1)) if found else []
+        culprit = next((factors[sets.index(t)] for t in named if t in sets), None)
         key = f"{p.path}: " if p.path else ""
         source = (culprit or factors[0])._source
         line, path = (culprit._line, culprit._path) if culprit is not None else (None, "")

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from sim.scenario.base import (
     CONTACT_TYPES,
+    MAX_DURATION,
     MAX_REPLICATIONS,
     MAX_SEED,
     Float,
@@ -121,7 +122,9 @@ class Followup(StrictModel):
                                        description="Duration of a follow-up contact.")
     reach_probability: Probability = Field(
         1.0, description="Probability that an attempt reaches the customer (0-1).")
-    retry_hours: PosFloat = Field(4.0, description="Delay between attempts (hours, > 0).")
+    retry_hours: Annotated[float, Field(ge=1 / 60, le=MAX_DURATION)] = Field(
+        4.0, strict=True,
+        description="Delay between attempts (hours, at least 1/60: a minute).")
     complaint_probability_if_unhappy: Probability = Field(
         0.0, description="Probability that an unhappy, reached customer files a complaint.")
 

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from sim.scenario.base import (
+    EveryDays,
     NonNegFloat,
     NonNegInt,
-    PosFloat,
     PosInt,
     Probability,
     StrictModel,
@@ -72,7 +72,7 @@ class PeriodicPolicy(StrictModel):
     """Periodic review: every `review_days`, order up to S."""
 
     type: Literal["periodic"] = Field(description="Always `periodic`.")
-    review_days: PosFloat = Field(description="Days between reviews (> 0).")
+    review_days: EveryDays = Field(description="Days between reviews (at least 1/24: an hour).")
     S: NonNegInt = Field(description="Order-up-to level (>= 0).")
 
     @property
@@ -127,10 +127,10 @@ class Parts(StrictModel):
     holding_rate_per_year: NonNegFloat = Field(
         0.24, description="Holding cost per year as a share of the stock value (>= 0).")
     order_cost: NonNegFloat = Field(0.0, description="Fixed cost per replenishment order.")
-    count_days: PosFloat | None = Field(
+    count_days: EveryDays | None = Field(
         None, description="Days between stock counts, which set every SKU's books to what is "
-                          "on the shelf; absent = no scheduled counts (a shelf found empty is "
-                          "still corrected on the spot).")
+                          "on the shelf (at least 1/24: an hour); absent = no scheduled counts "
+                          "(a shelf found empty is still corrected on the spot).")
 
     @field_validator("skus")
     @classmethod
