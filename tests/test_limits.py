@@ -204,8 +204,13 @@ def test_a_huge_workload_is_refused_with_its_estimate(tmp_path: Path,
     assert "limit is 2,000,000 contacts per replication" in err
     assert peak < 64 << 20  # the estimate costs nothing like the 21.8 GiB the draw asked for
     # The explorer validates uploads and edits with the same loader: the same message.
-    with pytest.raises(ScenarioError, match="3,660,000,000 contacts"):
-        load_scenario_text(BIG, "upload.yaml")
+    from sim.explorer.source import read_upload
+    with pytest.raises(ScenarioError, match="3,660,000,000 contacts") as upload:
+        read_upload(BIG.encode(), "big.yaml")
+    assert str(upload.value).startswith("big.yaml:3: demand.contacts_per_day: one replication")
+    with pytest.raises(ScenarioError, match="3,660,000,000 contacts"):  # and the levers' --set
+        load_scenario_text(BIG.replace("1000000", "10"), "edited",
+                           ["demand.contacts_per_day=1000000"])
 
 
 def test_a_stress_shock_beyond_the_limit_is_refused(tmp_path: Path,
