@@ -97,7 +97,8 @@ def cluster() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         for proc in (worker, scheduler):
             proc.kill()
             proc.wait(timeout=20)
-        os.killpg(worker.pid, signal.SIGKILL) if _group_alive(worker.pid) else None
+        if _group_alive(worker.pid):  # the worker's own nanny processes
+            os.killpg(worker.pid, signal.SIGKILL)
 
 
 def _group_alive(pgid: int) -> bool:

@@ -139,7 +139,7 @@ def mutated_yaml(draw: st.DrawFn) -> str:
     for key in path[:-1]:
         node = node[key]
     if how == "delete":
-        node.pop(path[-1]) if isinstance(node, dict) else node.pop(path[-1])
+        node.pop(path[-1])
     elif how == "add" and isinstance(node, dict):
         node[draw(st.sampled_from(["extra", "contacts_per_dya", "seed", "type"]))] = 1
     else:
