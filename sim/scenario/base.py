@@ -71,6 +71,9 @@ Cv = Annotated[float, Strict(), Field(gt=0, le=MAX_CV)]
 EveryDays = Annotated[float, Strict(), Field(ge=1 / 24, le=MAX_DURATION)]
 Weight = Annotated[float, Strict(), Field(ge=0, le=MAX_WEIGHT)]
 PosInt = Annotated[int, Strict(), Field(ge=1)]
+MAX_UNITS = 1_000_000_000  # stock levels and order sizes per SKU: counts stay in 64-bit tables
+Units = Annotated[int, Strict(), Field(ge=0, le=MAX_UNITS)]
+PosUnits = Annotated[int, Strict(), Field(ge=1, le=MAX_UNITS)]
 MAX_PEOPLE = 10_000  # per shift or crew: far above any real team, low enough to stay runnable
 People = Annotated[int, Strict(), Field(ge=0, le=MAX_PEOPLE)]
 
