@@ -2,7 +2,8 @@
 
 ``sim.output.folder`` owns *how* a folder is written (staging, atomic files, manifest last); this
 module owns *what* a run folder holds: the resolved scenario, the replication table, the summary in
-JSON and CSV, the daily series and the charts.
+JSON and CSV, the daily series and the charts; with a window (``run --window``), the window's KPIs
+beside the horizon's (``window_summary.csv`` and the ``window`` block of ``summary.json``).
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from sim.experiments.replicate import RunResult
+from sim.experiments.windows import WindowSummary
 from sim.measure.costs import REVENUE, SUMMARY_ROWS
 from sim.output.charts import run as charts
 from sim.output.folder import ResultsFolder, manifest
+from sim.output.window import window_document, window_table
 from sim.scenario.loader import scenario_to_yaml
 
 
-def summary_document(result: RunResult) -> dict[str, Any]:
-    """The ``summary.json`` document: KPIs with their intervals and the targets' verdicts."""
+def summary_document(result: RunResult, window: WindowSummary | None = None) -> dict[str, Any]:
+    """The ``summary.json`` document: KPIs with their intervals and the targets' verdicts; with
+    a ``window``, the same for its days under ``window``."""
     kpis = {
         str(row["kpi"]): {"mean": row["mean"], "std": row["std"], "ci_low": row["ci_low"],
                           "ci_high": row["ci_high"], "n": int(row["n"])}
@@ -32,8 +36,11 @@ def summary_document(result: RunResult) -> dict[str, Any]:
         name: {"target": j.target, "direction": j.direction, "met": j.met, "status": j.status}
         for name, j in result.targets.items()
     }
-    return {"scenario": result.scenario.name, "seed": result.seed,
-            "replications": len(result.replications), "kpis": kpis, "targets": targets}
+    document = {"scenario": result.scenario.name, "seed": result.seed,
+                "replications": len(result.replications), "kpis": kpis, "targets": targets}
+    if window is not None:
+        document["window"] = window_document(window)
+    return document
 
 
 def run_figures(result: RunResult) -> dict[str, Figure]:
@@ -68,17 +75,20 @@ def run_figures(result: RunResult) -> dict[str, Figure]:
 
 def write_run(result: RunResult, out_dir: Path, command: list[str], started: datetime,
               ended: datetime | None = None, extra: dict[str, Any] | None = None,
-              overwrite: bool = False) -> Path:
+              overwrite: bool = False, window: WindowSummary | None = None) -> Path:
     """Write the run folder ``out_dir``; ``manifest.json`` comes last, the folder appears whole.
 
     ``extra`` adds keys to the manifest (e.g. why a sequential run stopped); ``overwrite``
-    replaces a finished run holding the user's files (see ``sim.output.folder.ResultsFolder``).
+    replaces a finished run holding the user's files (see ``sim.output.folder.ResultsFolder``);
+    ``window`` adds ``window_summary.csv`` and the ``window`` block of ``summary.json``.
     """
     with ResultsFolder(out_dir, overwrite) as folder:
         folder.write_text("scenario.yaml", scenario_to_yaml(result.scenario))
         folder.write_csv("replications.csv", result.replications)
-        folder.write_json("summary.json", summary_document(result))
+        folder.write_json("summary.json", summary_document(result, window))
         folder.write_csv("summary.csv", result.summary)
+        if window is not None:
+            folder.write_csv("window_summary.csv", window_table(result, window))
         folder.write_csv("daily.csv", result.daily)
         folder.write_csv("hourly.csv", result.hourly)
         folder.write_csv("wait_histogram.csv", result.wait_hist)
