@@ -4,14 +4,17 @@ and the explorer showing both from one run."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.experiments.bottlenecks import BUSY, bottlenecks, sku_fill_rates
 from sim.experiments.replicate import RunResult, replicate
 from sim.experiments.windows import (
     event_windows,
@@ -19,6 +22,8 @@ from sim.experiments.windows import (
     window_problem,
     window_summary,
 )
+from sim.output.bottleneck_view import bottleneck_rows, bottleneck_sentence
+from sim.output.kpi_view import kpi_rows
 from sim.output.window import WINDOW_COLUMNS
 from sim.scenario.loader import load_scenario
 
@@ -94,3 +99,78 @@ def test_a_bad_window_is_exit_2_and_writes_nothing(spec: str, tmp_path: Path,
                  "--out", str(out), "--quiet"]) == 2
     assert "--window" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_sku_fill_rates_add_up_to_the_fill_rate(run: RunResult) -> None:
+    """Requests and requests met from stock per SKU, summed over SKUs, are the fill rate's
+    numerator and denominator: over the horizon and over a window."""
+    daily = run.daily
+    skus = [c.removeprefix("part_requests_") for c in daily if c.startswith("part_requests_")]
+    assert skus == [s.sku for s in run.scenario.parts.skus]  # type: ignore[union-attr]
+    for first, last, fill in ((1, 7, run.replications.set_index("rep")["fill_rate"]),
+                              (3, 4, window_summary(run, 3, 4).replications
+                               .set_index("rep")["fill_rate"])):
+        days = daily[(daily["day"] >= first) & (daily["day"] <= last)].groupby("rep").sum()
+        asked = sum(days[f"part_requests_{s}"] for s in skus)
+        met = sum(days[f"from_stock_{s}"] for s in skus)
+        assert np.allclose((met / asked).to_numpy(float), fill.to_numpy(float), rtol=0,
+                           atol=1e-12)
+        per_sku = sku_fill_rates(daily, first, last).set_index("rep")
+        for sku in skus:
+            asked_sku = days[f"part_requests_{sku}"].to_numpy(float)
+            expected = np.where(asked_sku > 0,
+                                days[f"from_stock_{sku}"].to_numpy(float)
+                                / np.where(asked_sku > 0, asked_sku, 1), np.nan)
+            assert np.allclose(per_sku[sku].to_numpy(float), expected, equal_nan=True)
+
+
+def _with(run: RunResult, means: dict[str, float], from_stock: dict[str, float]) -> RunResult:
+    """The run with some KPI means set by hand and a share of each SKU's requests met."""
+    summary = run.summary.copy()
+    for kpi, mean in means.items():
+        summary.loc[summary["kpi"] == kpi, ["mean", "ci_low", "ci_high"]] = [mean, mean, mean]
+    daily = run.daily.copy()
+    for sku, share in from_stock.items():
+        daily[f"part_requests_{sku}"] = 100
+        daily[f"from_stock_{sku}"] = int(100 * share)
+    return dataclasses.replace(run, summary=summary, daily=daily)
+
+
+def test_what_binds_by_hand(run: RunResult) -> None:
+    """A crew binds from 85% busy, a stock below the fill-rate target (0.9 in tiny.yaml);
+    crews rank busiest first, stocks lowest fill rate first."""
+    case = _with(run, {"technician_utilization": BUSY, "agent_utilization": BUSY - 0.001,
+                       "specialist_utilization": 0.5}, {"pump": 0.95, "valve": 0.89})
+    table = bottlenecks(case).table
+    crews = table[table["kind"] == "crew"]
+    assert list(crews["resource"]) == ["technicians", "agents", "specialists"]
+    assert list(crews["binding"]) == [True, False, False]
+    stocks = table[table["kind"] == "stock"]
+    assert list(stocks["resource"]) == ["valve", "pump"]
+    assert list(stocks["binding"]) == [True, False]
+    assert list(stocks["mean"]) == pytest.approx([0.89, 0.95])
+    assert "depot" not in set(table["resource"])  # tiny has no depot: no row, no "None"
+    sentence = bottleneck_sentence(bottlenecks(case))
+    assert "**Field technicians** 85.0% busy" in sentence
+    assert "**Stock: valve** fill rate 89.0% (target 90.0%)" in sentence
+
+
+def test_the_panel_speaks_in_labels_and_percentages(run: RunResult) -> None:
+    rows = bottleneck_rows(bottlenecks(run, window_summary(run, 3, 4)))
+    text = rows.to_string()
+    for raw in ("None", "nan", "_utilization", "fill_rate"):
+        assert raw not in text
+    assert not set(rows["Resource"]) & {"agents", "specialists", "technicians", "depot"}
+    assert "Call-center agents" in set(rows["Resource"])
+    assert all(v.endswith("%") for v in rows["Value"])
+
+
+def test_the_kpi_table_shows_units_and_no_raw_numbers(run: RunResult) -> None:
+    window = window_summary(run, 3, 4)
+    rows = kpi_rows(window.summary, window.targets, "EUR", run.summary, run.targets)
+    assert "None" not in rows.to_string() and "currency" not in rows.to_string()
+    assert (rows["Unit"] != "").all()
+    total = rows.set_index("KPI").loc["Total cost"]
+    assert total["Unit"] == "EUR" and total["Mean"].endswith(" EUR")
+    assert "Revenue" not in set(rows["KPI"])  # not measured without a revenue section
+    assert list(rows.columns[-2:]) == ["Whole horizon", "Whole horizon: status"]
