@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.calibrate.calls import phone_calls
 from sim.calibrate.estimators import Estimate
 from sim.calibrate.read import Logs
 from sim.measure.calls import Calls, abandon_rate, service_level
@@ -93,7 +94,9 @@ def log_kpis(logs: Logs, answer_target_seconds: float, per: str = "week") -> pd.
                 else np.floor((t - logs.start) / MINUTES_PER_WEEK).astype(int))
         return index.get_indexer(pd.MultiIndex.from_arrays([table["rep"].to_numpy(), unit]))
 
-    calls = logs.tables["calls"]
+    # The phone calls: contacts of closed hours, called back later, are left out as the
+    # model's own KPIs leave them out.
+    calls = phone_calls(logs.tables["calls"])
     by_unit = split(calls_view(calls, answer_target_seconds), unit_of(calls, "arrived_at"),
                     len(index))
     out["service_level"] = [service_level(c) for c in by_unit]

@@ -61,7 +61,8 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
     "calls": (
         Column("call_id", "id"),
         Column("type", "choice", choices=CONTACT_TYPES),
-        _opt("origin", "choice", blank=False, choices=("customer", "followup")),
+        _opt("origin", "choice", blank=False, choices=("customer", "followup", "rework")),
+        _opt("callback", "bool", blank=False),
         _opt("attempt", "count", blank=False),
         _opt("redial_of", "id"),
         _time("arrived_at", blank=False),

@@ -1,6 +1,7 @@
 """Contact arrivals: the non-homogeneous Poisson process of the scenario contract.
 
-The rate is piecewise constant per hour (weekly weight x hourly share x demand events), so the
+The rate is piecewise constant per hour (weekly weight x hourly share x demand events; on days
+the call center never opens, contacts still arrive under ``demand.closed_hours: queue``), so the
 process is drawn exactly and all at once by inverting its cumulative intensity: unit-rate
 exponential gaps, summed, mapped back through the cumulative number of expected calls. One stream
 per contact type keeps a change in one type's demand from shifting another's calls.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.scenario.base import ContactType
-from sim.scenario.calendar import hourly_shares, weekly_weights
+from sim.scenario.calendar import arrival_shares, weekly_weights
 from sim.scenario.format import Scenario
 
 CONTACT_TYPES: tuple[ContactType, ...] = ("inquiry", "repair", "complaint")
@@ -22,7 +23,8 @@ def expected_calls_per_hour(scenario: Scenario, kind: ContactType, hours: int) -
     demand = scenario.demand
     share = demand.mix.get(kind, 0.0)
     weekly = weekly_weights(demand.weekly_profile)
-    hourly = hourly_shares(demand.hourly_profile, scenario.call_center.hours)
+    hourly = arrival_shares(demand.hourly_profile, scenario.call_center.hours,
+                            demand.closed_hours)
     h = np.arange(hours)
     weekday = (h // 24) % 7
     per_hour = demand.contacts_per_day * share * weekly[weekday] * hourly[weekday, h % 24]

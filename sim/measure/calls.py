@@ -34,6 +34,19 @@ from sim.units import SECONDS_PER_MINUTE
 _ON_TARGET_SLACK_MINUTES = 1e-9
 
 
+def in_window(rep: Replication, times: pd.Series) -> np.ndarray:
+    """Which of ``times`` fall in the measured window [start, end) of ``rep``."""
+    t = times.to_numpy(float)
+    return (t >= rep.start_minutes) & (t < rep.end_minutes)
+
+
+def phone_calls(rep: Replication) -> pd.DataFrame:
+    """The phone calls that arrived in the measured window: tickets of closed hours left out
+    (they never queued on the phone)."""
+    calls = rep.calls
+    return calls[in_window(rep, calls["arrival"]) & ~calls["callback"].to_numpy(bool)]
+
+
 @dataclass(frozen=True, slots=True)
 class Calls:
     """Calls offered in a window (the measured window for the KPIs; a day or an hour of the
@@ -63,8 +76,7 @@ class Calls:
     @classmethod
     def measured(cls, scenario: Scenario, rep: Replication) -> Calls:
         """The calls of a replication that arrived after the warm-up."""
-        return cls.of(rep.calls[rep.calls["arrival"] >= rep.start_minutes],
-                      scenario.call_center.answer_target_seconds)
+        return cls.of(phone_calls(rep), scenario.call_center.answer_target_seconds)
 
     @property
     def offered(self) -> int:
@@ -95,7 +107,7 @@ class Escalations:
     @classmethod
     def measured(cls, rep: Replication) -> Escalations:
         """The calls of a replication that arrived after the warm-up."""
-        calls = rep.calls[rep.calls["arrival"] >= rep.start_minutes]
+        calls = phone_calls(rep)
         return cls(calls["hold_start"].to_numpy(float),
                    calls["specialist_answer"].to_numpy(float),
                    calls["state"].to_numpy() == HOLD_ABANDONED)

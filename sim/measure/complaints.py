@@ -32,7 +32,8 @@ class Cases:
     @classmethod
     def measured(cls, rep: Replication) -> Cases:
         """The cases of a replication opened after the warm-up."""
-        opened = rep.cases[rep.cases["opened"] >= rep.start_minutes]
+        opened_at = rep.cases["opened"].to_numpy(float)
+        opened = rep.cases[(opened_at >= rep.start_minutes) & (opened_at < rep.end_minutes)]
         return cls(opened["resolved"].to_numpy(float), opened["due"].to_numpy(float),
                    rep.end_minutes)
 

@@ -36,7 +36,8 @@ class FollowUps:
     def measured(cls, rep: Replication) -> FollowUps:
         """The follow-ups of a replication created after the warm-up."""
         fu = rep.followups
-        measured = fu[fu["created"] >= rep.start_minutes]
+        created = fu["created"].to_numpy(float)
+        measured = fu[(created >= rep.start_minutes) & (created < rep.end_minutes)]
         return cls(measured["reached"].to_numpy(float), measured["due"].to_numpy(float),
                    measured["score"].to_numpy(float), rep.end_minutes)
 

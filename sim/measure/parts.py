@@ -46,9 +46,11 @@ class PartRequests:
     filled_minutes: np.ndarray
 
     @classmethod
-    def measured(cls, requests: pd.DataFrame, start_minutes: float) -> PartRequests:
-        """The requests of ``frame(store.requests, PartRequest)`` made at or after the start."""
-        measured = requests[requests["time"].to_numpy(dtype=float) >= start_minutes]
+    def measured(cls, requests: pd.DataFrame, start_minutes: float,
+                 end_minutes: float = np.inf) -> PartRequests:
+        """The requests of ``frame(store.requests, PartRequest)`` made in [start, end)."""
+        time = requests["time"].to_numpy(dtype=float)
+        measured = requests[(time >= start_minutes) & (time < end_minutes)]
         return cls(measured["time"].to_numpy(dtype=float), _bool(measured["from_stock"]),
                    measured["filled"].to_numpy(dtype=float))
 
