@@ -26,21 +26,23 @@ from sim.measure.catalog import (
     KPIS,
 )
 from sim.measure.costs import DEPARTMENTS, MONTH_MINUTES, department_costs, monthly_costs
+from sim.measure.kinds import RATIO, SUM
 from sim.measure.outcome import measure
-from sim.measure.registry import kpi
-from sim.measure.window import Period
+from sim.measure.registry import Row, kpi
+from sim.measure.window import Grid, Period
 from sim.scenario import kpi_names
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario_text
 
 MEASURE = Path(__file__).resolve().parents[1] / "sim" / "measure"
-ADDITIONS = ("hold_abandon_rate", "rework_rate", "depot_utilization")
+ADDITIONS = ("hold_abandon_rate", "closed_hours_contacts", "rework_rate", "depot_utilization")
 SHOP = """\
 name: shop
 warmup_days: 1
 horizon_days: 60
 demand: {contacts_per_day: 80, mix: {inquiry: 0.5, repair: 0.4, complaint: 0.1}}
 call_center:
+  hours: {open: "07:00", close: "21:00", days: [mon, tue, wed, thu, fri, sat]}
   agents: 3
   handle_minutes: {inquiry: 4, repair: 6, complaint: 8}
   patience_minutes: {dist: exponential, mean: 3}
@@ -53,6 +55,9 @@ field_service:
   repair_minutes: {dist: exponential, mean: 40}
   quality_pass_probability: 0.9
   spot_check_share: 0.5
+  booking:
+    min_lead_hours: 2
+    slots: [{start: "08:00", end: "12:00"}, {start: "13:00", end: "17:00"}]
   depot: {technicians: 2, transit_hours: 12, repair_minutes: 50}
 parts:
   need_probability: 0.5
@@ -94,14 +99,26 @@ def test_every_kpi_has_one_formula_named_like_it() -> None:
 
 def test_a_kpi_cannot_be_defined_twice_or_under_another_name() -> None:
     with pytest.raises(ValueError, match="defined twice"):
-        @kpi("service_level", "share", "at_least", "call center", "again")
-        def service_level(view: Period) -> float:
-            return 0.0
+        @kpi("service_level", "share", "at_least", "call center", "again", kind=RATIO)
+        def service_level(view: Period) -> np.ndarray:
+            return np.zeros(1)
 
     with pytest.raises(ValueError, match="must be"):
-        @kpi("a_new_kpi", "share", "at_least", "call center", "misnamed")
-        def another_name(view: Period) -> float:
-            return 0.0
+        @kpi("a_new_kpi", "share", "at_least", "call center", "misnamed", kind=RATIO)
+        def another_name(view: Period) -> np.ndarray:
+            return np.zeros(1)
+
+
+def test_a_kpi_from_other_kpis_is_derived_and_only_it() -> None:
+    with pytest.raises(ValueError, match="DERIVED"):
+        @kpi("a_new_kpi", "share", "at_least", "call center", "no kind on records")
+        def a_new_kpi(view: Period) -> np.ndarray:
+            return np.zeros(1)
+
+    with pytest.raises(ValueError, match="DERIVED"):
+        @kpi("a_new_kpi", "share", "at_least", "call center", "parts of KPIs", kind=SUM)
+        def a_new_kpi(row: Row) -> np.ndarray:
+            return np.zeros(1)
 
 
 def test_cost_kpis_are_the_budgets_departments() -> None:
@@ -135,8 +152,9 @@ def test_the_budget_books_months_with_the_horizons_cost_lines(
     assert outcome.kpis["total_cost"] == pytest.approx(
         sum(outcome.kpis[f"cost_{d}"] for d in DEPARTMENTS), rel=1e-12)
     # A month is the same formulas on a shorter window.
-    first = Period(scenario, rep, rep.start_minutes, rep.start_minutes + MONTH_MINUTES)
+    first = Period(scenario, rep, Grid.whole(rep.start_minutes, rep.start_minutes + MONTH_MINUTES))
     assert tuple(department_costs(first)) == DEPARTMENTS
     pd.testing.assert_series_equal(
         monthly[monthly["month"] == 1].set_index("department")["cost"].drop("revenue"),
-        pd.Series(department_costs(first), name="cost").rename_axis("department"))
+        pd.Series({d: float(v[0]) for d, v in department_costs(first).items()},
+                  name="cost").rename_axis("department"))

@@ -21,6 +21,8 @@ from sim.engine.model import Replication, simulate
 from sim.measure.outcome import measure
 from sim.measure.parts import PartRequests
 from sim.measure.parts import fill_rate as fill_rate_of
+from sim.measure.registry import value
+from sim.measure.window import Grid
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario_text
 
@@ -191,7 +193,7 @@ def test_the_fill_rate_on_the_logs_is_the_models_on_the_same_requests(
     logged = requests[requests["job_id"].isin(window_jobs)]
 
     def fill_rate(of: pd.DataFrame) -> float:
-        return fill_rate_of(PartRequests.measured(of, start))
+        return value(fill_rate_of, PartRequests.measured(of, Grid.whole(start, np.inf)))
 
     assert 0.0 < measured < 1.0
     assert measured == pytest.approx(fill_rate(logged), abs=1e-12)

@@ -165,13 +165,26 @@ def test_calls_are_accounted_for_and_times_are_ordered(data: dict, seed: int) ->
     assert (np.diff(spec[consulted][order]) >= -EPS).all(), "specialists skipped the hold queue"
 
     kpis = measure(scenario, rep).kpis
-    for name in ("agent_utilization", "specialist_utilization", "technician_utilization",
-                 "depot_utilization", "service_level", "abandon_rate", "calls_blocked_rate",
-                 "hold_abandon_rate", "complaint_on_time_rate", "repair_on_time_rate",
-                 "first_time_fix_rate", "repair_quality_pass_rate", "fill_rate",
-                 "followup_on_time_rate", "rework_rate"):
+    for name in ("service_level", "abandon_rate", "calls_blocked_rate", "hold_abandon_rate",
+                 "complaint_on_time_rate", "repair_on_time_rate", "first_time_fix_rate",
+                 "repair_quality_pass_rate", "fill_rate", "followup_on_time_rate", "rework_rate",
+                 "repeat_repair_rate", "right_first_time_rate", "appointment_kept_rate"):
         value = kpis.get(name, math.nan)
         assert math.isnan(value) or -EPS <= value <= 1 + EPS, f"{name} = {value}"
+    # Utilisation is busy / staffed time, and busy time includes overtime: it stays within
+    # (staffed + overtime worked in the window) / staffed.
+    for crew in ("agents", "specialists", "technicians", "depot_technicians"):
+        name = {"agents": "agent", "specialists": "specialist", "technicians": "technician",
+                "depot_technicians": "depot"}[crew] + "_utilization"
+        value = kpis[name]
+        if math.isnan(value):
+            continue
+        staffed = sum(c * max(0.0, min(e, rep.end_minutes) - max(s, rep.start_minutes))
+                      for s, e, c in rep.windows[crew])
+        ot = rep.overtime[rep.overtime["crew"] == crew]
+        worked = np.clip(np.minimum(col(ot, "shift_end") + col(ot, "minutes"), rep.end_minutes)
+                         - np.maximum(col(ot, "shift_end"), rep.start_minutes), 0, None).sum()
+        assert -EPS <= value <= 1 + worked / staffed + EPS, f"{name} = {value}"
     assert math.isnan(kpis["csat_mean"]) or 1 - EPS <= kpis["csat_mean"] <= 5 + EPS
     for name, value in kpis.items():
         assert math.isnan(value) or value >= -EPS, f"{name} = {value} < 0"

@@ -32,6 +32,8 @@ from sim.measure.parts import (
     on_hand_at,
     part_wait_hours,
 )
+from sim.measure.registry import value, values
+from sim.measure.window import Grid
 from sim.scenario.inventory import BaseStockPolicy, Parts, RQPolicy, SSPolicy
 
 DAY = 1440.0
@@ -318,45 +320,53 @@ def tiny_tables() -> tuple[Parts, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return parts, frame(requests, PartRequest), frame(orders, PartOrder), levels
 
 
-def stock(parts: Parts, orders: pd.DataFrame, levels: pd.DataFrame, start: float, end: float
-          ) -> Stock:
-    return Stock(parts, orders, levels, frame([], PartLoss), start, end)
+def stock(parts: Parts, orders: pd.DataFrame, levels: pd.DataFrame, grid: Grid) -> Stock:
+    return Stock(parts, orders, levels, frame([], PartLoss), grid)
+
+
+def since(start: float) -> Grid:
+    """Everything from ``start`` on, as one cohort."""
+    return Grid.whole(start, math.inf)
 
 
 def test_parts_measures_on_a_hand_made_table() -> None:
     parts, requests, orders, levels = tiny_tables()
-    asked = PartRequests.measured(requests, 30.0)
-    window = stock(parts, orders, levels, 30.0, 150.0)
+    asked = PartRequests.measured(requests, since(30.0))
+    window = stock(parts, orders, levels, Grid.whole(30.0, 150.0))
     # Area on [30, 150]: a 2*30 + 1*60 + 3*30 = 210 units x 10; b 1*60 = 60 units x 100.
     area = 210 * 10.0 + 60 * 100.0
-    assert fill_rate(asked) == pytest.approx(2 / 5)
-    assert part_wait_hours(asked) == pytest.approx((2.0 + 0.5) / 2)
-    assert inventory_value_mean(window) == pytest.approx(area / 120.0)
-    assert cost_holding(window) == pytest.approx(0.24 * area / 525600.0)
-    assert cost_parts_purchase(window) == pytest.approx(2 * 10.0 + 3 * 100.0)
-    assert cost_ordering(window) == pytest.approx(3 * 5.0)
+    assert value(fill_rate, asked) == pytest.approx(2 / 5)
+    assert value(part_wait_hours, asked) == pytest.approx((2.0 + 0.5) / 2)
+    assert value(inventory_value_mean, window) == pytest.approx(area / 120.0)
+    assert value(cost_holding, window) == pytest.approx(0.24 * area / 525600.0)
+    assert value(cost_parts_purchase, window) == pytest.approx(2 * 10.0 + 3 * 100.0)
+    assert value(cost_ordering, window) == pytest.approx(3 * 5.0)
 
 
 def test_parts_measures_on_empty_tables() -> None:
     parts = one_sku({"type": "base_stock", "level": 1}, initial=2, unit_cost=5.0)
-    asked = PartRequests.measured(frame([], PartRequest), 0.0)
-    window = stock(parts, frame([], PartOrder), levels_frame({"a": [(0.0, 2)]}), 0.0, 100.0)
-    assert math.isnan(fill_rate(asked)) and math.isnan(part_wait_hours(asked))
-    assert inventory_value_mean(window) == pytest.approx(10.0)
-    assert cost_parts_purchase(window) == cost_ordering(window) == 0.0
+    asked = PartRequests.measured(frame([], PartRequest), since(0.0))
+    window = stock(parts, frame([], PartOrder), levels_frame({"a": [(0.0, 2)]}),
+                   Grid.whole(0.0, 100.0))
+    assert math.isnan(value(fill_rate, asked)) and math.isnan(value(part_wait_hours, asked))
+    assert value(inventory_value_mean, window) == pytest.approx(10.0)
+    assert value(cost_parts_purchase, window) == value(cost_ordering, window) == 0.0
 
 
 def test_parts_costs_of_months_add_up_to_the_horizon() -> None:
     # The budget books each month with the very cost lines of the horizon's KPIs.
     parts, _, orders, levels = tiny_tables()
-    months = [stock(parts, orders, levels, lo, hi)
-              for lo, hi in ((30.0, 80.0), (80.0, 130.0), (130.0, 150.0))]
-    assert [cost_ordering(m) for m in months] == pytest.approx([10.0, 5.0, 0.0])
-    assert [cost_parts_purchase(m) for m in months] == pytest.approx([0.0, 20.0, 300.0])
-    assert cost_holding(months[0]) == pytest.approx(0.24 * (80 * 10.0 + 50 * 100.0) / 525600.0)
-    horizon = stock(parts, orders, levels, 30.0, 150.0)
+    months = stock(parts, orders, levels, Grid(np.array([30.0, 80.0, 130.0, 150.0])))
+    assert cost_ordering(months) == pytest.approx([10.0, 5.0, 0.0])
+    assert cost_parts_purchase(months) == pytest.approx([0.0, 20.0, 300.0])
+    assert cost_holding(months)[0] == pytest.approx(0.24 * (80 * 10.0 + 50 * 100.0) / 525600.0)
+    # On hand: a 2 until 60, 1 until 120, 3 after (x 10); b 1 until 90, 0 after (x 100).
+    area = np.array([(2 * 30 + 1 * 20) * 10.0 + 50 * 100.0, (1 * 40 + 3 * 10) * 10.0 + 10 * 100.0,
+                     3 * 20 * 10.0])
+    assert values(inventory_value_mean, months) == pytest.approx(area / [50.0, 50.0, 20.0])
+    horizon = stock(parts, orders, levels, Grid.whole(30.0, 150.0))
     for line in (cost_parts_purchase, cost_holding, cost_ordering):
-        assert sum(line(m) for m in months) == pytest.approx(line(horizon))
+        assert line(months).sum() == pytest.approx(value(line, horizon))
 
 
 def test_on_hand_and_backorders_at_times() -> None:
@@ -379,7 +389,7 @@ def test_store_tables_feed_the_measurements() -> None:
     assert (on_hand_at(levels, times)["on_hand_a"] >= 0).all()
     waiting = backorders_at(requests, times)
     assert waiting.max() > 0 and waiting[-1] == store.backorders("a")
-    assert fill_rate(PartRequests.measured(requests, 0.0)) == pytest.approx(
+    assert value(fill_rate, PartRequests.measured(requests, since(0.0))) == pytest.approx(
         np.mean([d.answers[j] for j in range(1, 40)]))
 
 
@@ -405,7 +415,8 @@ def base_stock_fill_rate(rate: float, lead_days: float, level: int, days: float,
 
     env.process(demand())
     env.run(until=days * DAY)
-    return fill_rate(PartRequests.measured(frame(store.requests, PartRequest), 0.0))
+    return value(fill_rate, PartRequests.measured(frame(store.requests, PartRequest),
+                                                  since(0.0)))
 
 
 @pytest.mark.parametrize(("run", "kpi"), theory_level.params("parts"))

@@ -5,12 +5,14 @@ week or replication of validated logs), ``kpi_samples`` (one value per independe
 back-test compares them) and ``kpi_summary`` (their means and t-intervals).
 ``sim.calibrate.fit`` attaches them to every ``Fit``. It defines no KPI: the log's columns are
 adapted once, here, into the views of ``sim.measure`` (``Calls``, ``WorkOrders``,
-``PartRequests``), and each value is the catalogue's own formula on them.
+``PartRequests``) whose cohorts are the weeks (or replications) measured, and each value is the
+catalogue's own formula on them, finished by its kind (``sim.measure.registry.values``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -20,9 +22,9 @@ from sim.calibrate.estimators import Estimate
 from sim.calibrate.read import Logs
 from sim.measure.calls import Calls, abandon_rate, service_level
 from sim.measure.parts import PartRequests, fill_rate
+from sim.measure.registry import values
 from sim.measure.repairs import WorkOrders, repair_on_time_rate
 from sim.measure.stats import t_interval
-from sim.measure.window import split
 from sim.units import MINUTES_PER_WEEK
 
 # --- the logs as views of the records ---------------------------------------------------------
@@ -30,29 +32,47 @@ from sim.units import MINUTES_PER_WEEK
 LOG_KPIS = ("service_level", "abandon_rate", "repair_on_time_rate", "fill_rate")
 
 
-def calls_view(calls: pd.DataFrame, answer_target_seconds: float) -> Calls:
-    """A calls log as the call-center KPIs read it."""
+def calls_view(calls: pd.DataFrame, answer_target_seconds: float, cohort: np.ndarray,
+               cohorts: int) -> Calls:
+    """A calls log as the call-center KPIs read it, each call in the given cohort."""
     outcome = calls["outcome"].to_numpy()
     return Calls(calls["arrived_at"].to_numpy(float), calls["answered_at"].to_numpy(float),
-                 outcome == "abandoned", outcome == "blocked", answer_target_seconds)
+                 outcome == "abandoned", outcome == "blocked", answer_target_seconds, cohort,
+                 cohorts)
 
 
-def work_orders_view(jobs: pd.DataFrame) -> WorkOrders:
-    """A work-orders log as the on-time KPIs read it (the log ends where the records end)."""
+def work_orders_view(jobs: pd.DataFrame, cohort: np.ndarray, cohorts: int,
+                     end_minutes: float) -> WorkOrders:
+    """A work-orders log as the on-time KPIs read it: the records end at ``end_minutes``, so a
+    job still open then is late once its promise has passed, and of unknown fate before."""
     return WorkOrders(jobs["finished_at"].to_numpy(float), jobs["promised_by"].to_numpy(float),
-                      _came_back(jobs))
+                      _came_back(jobs), cohort, cohorts, end_minutes)
 
 
-def part_requests_view(jobs: pd.DataFrame) -> PartRequests:
+def part_requests_view(jobs: pd.DataFrame, cohort_of: Callable[[pd.DataFrame], np.ndarray],
+                       cohorts: int) -> PartRequests:
     """The part requests of a work-orders log (one per job that asked for a part): from stock
-    when the job never waited for it."""
+    when the job never waited for it; ``cohort_of`` places the asking jobs' rows."""
     asked = jobs[jobs["part_requested_at"].notna()]
     requested = asked["part_requested_at"].to_numpy(float)
     from_stock = asked["part_wait_from"].isna().to_numpy()
     # Without ``part_wait_to`` the arrival of a backordered part is unknown: not filled.
     arrived = (asked["part_wait_to"].to_numpy(float) if "part_wait_to" in asked
                else np.full(len(asked), np.nan))
-    return PartRequests(requested, from_stock, np.where(from_stock, requested, arrived))
+    return PartRequests(requested, from_stock, np.where(from_stock, requested, arrived),
+                        cohort_of(asked), cohorts)
+
+
+def _records_end(logs: Logs) -> float:
+    """The last moment the logs tell about: their latest timestamp (a company's records end
+    when they were extracted; the model's run on through the run-out)."""
+    latest = [logs.end]
+    for table in logs.tables.values():
+        for column in table.columns:
+            # Times something happened (``due_at``, like ``promised_by``, is a promise).
+            if column.endswith("_at") and column != "due_at" and len(table):
+                latest.append(float(np.nanmax(table[column].to_numpy(float), initial=-np.inf)))
+    return max(latest)
 
 
 def _came_back(jobs: pd.DataFrame) -> np.ndarray:
@@ -97,19 +117,18 @@ def log_kpis(logs: Logs, answer_target_seconds: float, per: str = "week") -> pd.
     # The phone calls: contacts of closed hours, called back later, are left out as the
     # model's own KPIs leave them out.
     calls = phone_calls(logs.tables["calls"])
-    by_unit = split(calls_view(calls, answer_target_seconds), unit_of(calls, "arrived_at"),
-                    len(index))
-    out["service_level"] = [service_level(c) for c in by_unit]
-    out["abandon_rate"] = [abandon_rate(c) for c in by_unit]
+    by_unit = calls_view(calls, answer_target_seconds, unit_of(calls, "arrived_at"), len(index))
+    out["service_level"] = values(service_level, by_unit)
+    out["abandon_rate"] = values(abandon_rate, by_unit)
     jobs = logs.get("work_orders")
     if jobs is not None:
-        orders = split(work_orders_view(jobs), unit_of(jobs, "created_at"), len(index))
-        out["repair_on_time_rate"] = [repair_on_time_rate(o) for o in orders]
+        orders = work_orders_view(jobs, unit_of(jobs, "created_at"), len(index),
+                                  _records_end(logs))
+        out["repair_on_time_rate"] = values(repair_on_time_rate, orders)
         if "part_requested_at" in jobs and "part_wait_from" in jobs:
-            asked = jobs[jobs["part_requested_at"].notna()]
-            requests = split(part_requests_view(jobs), unit_of(asked, "part_requested_at"),
-                             len(index))
-            out["fill_rate"] = [fill_rate(r) for r in requests]
+            requests = part_requests_view(
+                jobs, lambda asked: unit_of(asked, "part_requested_at"), len(index))
+            out["fill_rate"] = values(fill_rate, requests)
     return out.reset_index()
 
 

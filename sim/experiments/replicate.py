@@ -2,7 +2,9 @@
 
 ``replicate`` is the one way to run a scenario: it derives one seed per replication from the run's
 seed, runs them on an executor, and returns tidy tables (one row per replication; daily and
-hourly series with a ``rep`` column) plus the summary with t-intervals and target verdicts.
+hourly series with a ``rep`` column), the replications' KPI ledgers stacked (every KPI's parts by
+day, from which ``sim.experiments.windows`` judges any window of days without a rerun) and the
+summary with t-intervals and target verdicts.
 Nothing here knows SimPy; the engine is reached through ``sim.engine.model.simulate`` only.
 """
 
@@ -20,11 +22,12 @@ from sim.engine.model import Replication, simulate
 from sim.engine.rng import replication_seed
 from sim.experiments.executors import Executor, make_executor
 from sim.experiments.store import Store, scenario_digest
-from sim.measure.catalog import KPI_BY_NAME
+from sim.experiments.verdicts import judged, kpi_columns
 from sim.measure.costs import MARGIN, REVENUE, TOTAL
-from sim.measure.outcome import Outcome, measure
+from sim.measure.ledger import Ledger
+from sim.measure.outcome import RUN_OUT_FIELDS, Outcome, measure
 from sim.measure.series import TURNAROUND_BIN_EDGES_HOURS, WAIT_BIN_EDGES_SECONDS
-from sim.measure.stats import TargetJudgement, judge_target, summarize, t_interval
+from sim.measure.stats import TargetJudgement, t_interval
 from sim.scenario.format import Scenario
 
 Progress = Callable[[int, int], None]
@@ -34,7 +37,14 @@ LogWriter = Callable[[Scenario, Replication], dict[str, pd.DataFrame]]
 
 @dataclass(frozen=True)
 class RunResult:
-    """A scenario's replications and everything computed from them."""
+    """A scenario's replications and everything computed from them.
+
+    ``ledger`` holds every replication's KPI parts by day (``sim.measure.ledger``): the KPIs of
+    any window, day or period of this run come from it (``sim.experiments.windows``).
+    ``late_drivers`` says per replication and cause why repairs were late (``late_drivers``
+    below); ``run_out`` per replication how long the run went on past the horizon and what its
+    cap cut (``sim.measure.outcome.RUN_OUT_FIELDS``).
+    """
 
     scenario: Scenario
     seed: int
@@ -47,6 +57,9 @@ class RunResult:
     turnaround_hist: pd.DataFrame
     summary: pd.DataFrame
     targets: dict[str, TargetJudgement]
+    ledger: Ledger
+    late_drivers: pd.DataFrame
+    run_out: pd.DataFrame
     events: dict[str, pd.DataFrame] | None = None
 
     @property
@@ -151,9 +164,7 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
         rep_seed, outcome = outcomes[r]
         rows.append({"rep": r, "seed": rep_seed, **outcome.kpis})
     replications = pd.DataFrame(rows)
-    known = [k for k in KPI_BY_NAME if k in replications.columns]
-    extra = [k for k in replications.columns if k not in known and k not in ("rep", "seed")]
-    replications = replications[["rep", "seed", *known, *extra]]
+    replications = replications[["rep", "seed", *kpi_columns(replications)]]
 
     def stacked(get: Callable[[Outcome], pd.DataFrame]) -> pd.DataFrame:
         return pd.concat([get(outcomes[r][1]).assign(rep=r) for r in order], ignore_index=True)
@@ -177,19 +188,34 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
     turnaround_hist = pd.DataFrame({"bin_low_hours": TURNAROUND_BIN_EDGES_HOURS[:-1],
                                     "bin_high_hours": TURNAROUND_BIN_EDGES_HOURS[1:],
                                     "count": counts})
-    kpis = [*known, *extra]
-    summary = summarize(replications, kpis,
-                        bounds={k: KPI_BY_NAME[k].bounds for k in kpis if k in KPI_BY_NAME})
-    targets = {}
-    for name, target in scenario.targets.items():
-        interval = t_interval(replications[name].to_numpy(float)) if name in replications \
-            else t_interval([])
-        targets[name] = judge_target(interval, target, KPI_BY_NAME[name].direction)
+    summary, targets = judged(replications, scenario.targets)
+    ledger = Ledger.stack([outcomes[r][1].ledger.stacked(r) for r in order])
     logs = None
     if order and all(outcomes[r][1].events is not None for r in order):
         logs = {kind: event_log(kind) for kind in outcomes[order[0]][1].events or {}}
+    drivers = late_drivers_table(stacked(lambda o: o.late_drivers))
+    run_out = pd.DataFrame([{"rep": r, **outcomes[r][1].run_out} for r in order],
+                           columns=["rep", *RUN_OUT_FIELDS])
     return RunResult(scenario, seed, replications, daily, hourly, monthly, budget_table(monthly),
-                     wait_hist, turnaround_hist, summary, targets, logs)
+                     wait_hist, turnaround_hist, summary, targets, ledger, drivers, run_out,
+                     logs)
+
+
+def late_drivers_table(stacked: pd.DataFrame) -> pd.DataFrame:
+    """Per replication and cause: ``late_jobs`` (the replication's late work orders), ``hours``
+    (hours of that cause per late work order) and ``share`` (of the late work orders' whole
+    time from call to finish; NaN without a late job)."""
+    if stacked.empty:
+        return pd.DataFrame(columns=["rep", "cause", "late_jobs", "hours", "share"])
+    total = stacked.groupby("rep")["hours"].transform("sum").to_numpy(float)
+    late = stacked["late_jobs"].to_numpy(float)
+    hours = stacked["hours"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame({
+            "rep": stacked["rep"].to_numpy(), "cause": stacked["cause"].to_numpy(),
+            "late_jobs": stacked["late_jobs"].to_numpy(np.int64),
+            "hours": np.where(late > 0, hours / np.where(late > 0, late, 1.0), np.nan),
+            "share": np.where(total > 0, hours / np.where(total > 0, total, 1.0), np.nan)})
 
 
 def budget_table(monthly: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """The complaints KPI: cases the back office resolved by their deadline.
 
-This module owns the view ``Cases`` (the complaint cases opened in the measured window) and the
-formula of ``complaint_on_time_rate``.
+This module owns the view ``Cases`` (the complaint cases opened in the measured window, each
+with its cohort: the day it was opened) and the formula of ``complaint_on_time_rate``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.model import Replication
+from sim.measure.kinds import RATIO
 from sim.measure.registry import kpi
-from sim.measure.window import on_time_share
+from sim.measure.window import FOLLOWED_TO_THE_END, Grid, on_time_parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,25 +23,31 @@ class Cases:
     Attributes:
         resolved_minutes: When the case was resolved (NaN: still open).
         due_minutes: When it was due (``deadline_hours`` after it was opened).
-        end_minutes: The end of the records.
+        end_minutes: The end of the records (``FOLLOWED_TO_THE_END`` for the model's cases).
+        cohort: The day each case was opened (-1: none).
+        cohorts: Number of cohorts.
     """
 
     resolved_minutes: np.ndarray
     due_minutes: np.ndarray
     end_minutes: float
+    cohort: np.ndarray
+    cohorts: int
 
     @classmethod
-    def measured(cls, rep: Replication) -> Cases:
-        """The cases of a replication opened after the warm-up."""
-        opened_at = rep.cases["opened"].to_numpy(float)
-        opened = rep.cases[(opened_at >= rep.start_minutes) & (opened_at < rep.end_minutes)]
+    def measured(cls, rep: Replication, days: Grid) -> Cases:
+        """The cases of a replication opened in the measured days, by day opened."""
+        when = rep.cases["opened"].to_numpy(float)
+        opened = rep.cases[(when >= days.edges[0]) & (when < days.edges[-1])]
         return cls(opened["resolved"].to_numpy(float), opened["due"].to_numpy(float),
-                   rep.end_minutes)
+                   FOLLOWED_TO_THE_END, days.index(opened["opened"].to_numpy(float)),
+                   days.count)
 
 
 @kpi("complaint_on_time_rate", "share", "at_least", "complaints",
-     "complaints resolved within deadline_hours / complaints opened")
-def complaint_on_time_rate(cases: Cases) -> float:
-    """Cases resolved by their due time / cases opened (a case open at the end counts once its
-    due time has passed; before that its fate is unknown and it is left out)."""
-    return on_time_share(cases.resolved_minutes, cases.due_minutes, cases.end_minutes)
+     "complaints resolved within deadline_hours / complaints opened", kind=RATIO)
+def complaint_on_time_rate(cases: Cases) -> tuple[np.ndarray, np.ndarray]:
+    """Cases resolved by their due time / cases opened (a case still open at the run-out's cap
+    is late)."""
+    return on_time_parts(cases.cohort, cases.cohorts, cases.resolved_minutes, cases.due_minutes,
+                         cases.end_minutes)

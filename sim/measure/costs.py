@@ -1,28 +1,29 @@
 """The cost KPIs, revenue and margin, and the monthly budget: one formula per cost line, used for
-the horizon's KPI and for each month alike.
+each day of the ledger (hence the horizon's KPI) and for each month of the budget alike.
 
 This module owns the formula of every KPI of the ``costs`` and ``finance`` groups,
-``department_costs`` (every cost line over one window), ``monthly_costs`` (the same lines per
-month), and the budget's row names (``REVENUE``, ``TOTAL``, ``MARGIN``, ``SUMMARY_ROWS``).
-Staffed hours cost what the roster puts on duty (whether busy or not); overtime costs
-``overtime_factor`` times the rate and is booked when the shift it extends ends; purchases are
-booked when an order is received, ordering costs when it is placed, holding over the window;
-late repairs are penalised when they finish. Months are 30-day blocks from the end of the
-warm-up (the last one may be shorter). Revenue (with a ``revenue`` section) is booked when a
-paid repair finishes.
+``department_costs`` (every cost line over the intervals of a grid), ``monthly_costs`` (the same
+lines per month), and the budget's row names (``REVENUE``, ``TOTAL``, ``MARGIN``,
+``SUMMARY_ROWS``). Each cost line is a sum booked in time, so it combines over days by addition.
+Staffed hours cost what the roster puts on duty (whether busy or not) when they are on duty;
+overtime costs ``overtime_factor`` times the rate and is booked when the shift it extends ends;
+purchases are booked when an order is received, ordering costs when it is placed, holding as the
+stock sits on the shelf; a late repair is penalised on the day its work order was created (the
+cohort of the on-time rate, followed to its end). Months are 30-day blocks
+from the end of the warm-up (the last one may be shorter). Revenue (with a ``revenue`` section) is
+booked when a paid repair finishes.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
 
 from sim.engine.model import Replication
-from sim.measure.parts import Stock, stock_value_integral, unit_costs
+from sim.measure.kinds import RATIO, SUM
+from sim.measure.parts import Stock, stock_value_by, unit_costs
 from sim.measure.registry import Row, kpi
-from sim.measure.window import NAN, Period, ratio, staffed_minutes
+from sim.measure.window import Grid, Period, staffed_by, tally
 from sim.scenario.format import Scenario
 from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_YEAR
 
@@ -36,10 +37,10 @@ DEPARTMENTS: tuple[str, ...] = ("call_center", "tech_support", "complaints", "fi
 """The budget's departments: each has the cost line ``cost_<department>``."""
 
 
-def department_costs(period: Period) -> dict[str, float]:
-    """Every cost line booked in the period, by department in ``DEPARTMENTS`` order."""
-    stock = Stock.window(period.scenario.parts, period.rep, period.start_minutes,
-                         period.end_minutes)
+def department_costs(period: Period) -> dict[str, np.ndarray]:
+    """Every cost line booked in each interval of the period's grid, by department in
+    ``DEPARTMENTS`` order."""
+    stock = Stock.of(period.scenario.parts, period.rep, period.grid)
     return {
         "call_center": cost_call_center(period),
         "tech_support": cost_tech_support(period),
@@ -55,158 +56,167 @@ def department_costs(period: Period) -> dict[str, float]:
 
 
 @kpi("total_cost", "currency", "at_most", "costs", "all costs in the horizon")
-def total_cost(row: Row) -> float:
-    """The sum of every cost line ``cost_<department>`` (exactly rounded: order-free)."""
-    return math.fsum(row[f"cost_{department}"] for department in DEPARTMENTS)
+def total_cost(row: Row) -> np.ndarray:
+    """The sum of every cost line ``cost_<department>``, in ``DEPARTMENTS`` order."""
+    return np.sum([row[f"cost_{department}"] for department in DEPARTMENTS], axis=0)
 
 
 @kpi("cost_per_repair", "currency", "at_most", "costs", "total_cost / repairs_completed")
-def cost_per_repair(row: Row) -> float:
-    """What one finished repair costs the company, all departments included."""
-    return ratio(row["total_cost"], row["repairs_completed"])
+def cost_per_repair(row: Row) -> np.ndarray:
+    """What one finished repair costs the company, all departments included: one window on both
+    sides, the costs booked in it over the work orders created in it (followed to their end, so
+    a short horizon no longer divides its costs by the few jobs that happened to finish)."""
+    return RATIO.finish(np.column_stack((row["total_cost"], row["repairs_completed"])))
 
 
-def crew_minutes(rep: Replication, crew: str, lo: float, hi: float) -> tuple[float, float]:
-    """(staffed, overtime) person-minutes of a crew booked in [lo, hi)."""
-    staffed = staffed_minutes(rep.windows.get(crew, []), lo, hi)
-    ot = rep.overtime
-    mask = (ot["crew"] == crew) & (ot["shift_end"] >= lo) & (ot["shift_end"] < hi)
-    return staffed, float(ot.loc[mask, "minutes"].sum())
+def crew_minutes(period: Period, crew: str) -> tuple[np.ndarray, np.ndarray]:
+    """(staffed, overtime) person-minutes of a crew booked in each interval: staffed time when
+    it is on duty, overtime at the end of the shift it extends."""
+    staffed = staffed_by(period.grid, period.rep.windows.get(crew, []))
+    ot = period.rep.overtime[period.rep.overtime["crew"] == crew]
+    overtime = tally(period.grid.index(ot["shift_end"].to_numpy(float)), period.grid.count,
+                     ot["minutes"].to_numpy(float))
+    return staffed, overtime
 
 
-def _crew_cost(period: Period, crew: str, per_hour: float) -> float:
+def _crew_cost(period: Period, crew: str, per_hour: float) -> np.ndarray:
     """A crew's staffed hours at ``per_hour``, overtime at ``overtime_factor`` times it."""
-    staffed, overtime = crew_minutes(period.rep, crew, period.start_minutes, period.end_minutes)
+    staffed, overtime = crew_minutes(period, crew)
     return ((staffed + period.scenario.costs.overtime_factor * overtime) / MINUTES_PER_HOUR
             * per_hour)
 
 
 @kpi("cost_call_center", "currency", "at_most", "costs",
-     "agents' staffed hours, overtime at overtime_factor")
-def cost_call_center(period: Period) -> float:
+     "agents' staffed hours, overtime at overtime_factor", kind=SUM)
+def cost_call_center(period: Period) -> np.ndarray:
     """The agents' pay."""
     return _crew_cost(period, "agents", period.scenario.costs.agent_per_hour)
 
 
-@kpi("cost_tech_support", "currency", "at_most", "costs", "specialists' staffed hours")
-def cost_tech_support(period: Period) -> float:
+@kpi("cost_tech_support", "currency", "at_most", "costs", "specialists' staffed hours",
+     kind=SUM)
+def cost_tech_support(period: Period) -> np.ndarray:
     """The specialists' pay."""
     return _crew_cost(period, "specialists", period.scenario.costs.specialist_per_hour)
 
 
-@kpi("cost_complaints", "currency", "at_most", "costs", "complaint handlers' staffed hours")
-def cost_complaints(period: Period) -> float:
+@kpi("cost_complaints", "currency", "at_most", "costs", "complaint handlers' staffed hours",
+     kind=SUM)
+def cost_complaints(period: Period) -> np.ndarray:
     """The complaint handlers' pay."""
     return _crew_cost(period, "complaint_handlers",
                       period.scenario.costs.complaint_handler_per_hour)
 
 
 @kpi("cost_field_service", "currency", "at_most", "costs",
-     "on-site technicians' staffed hours and travel per visit")
-def cost_field_service(period: Period) -> float:
-    """The on-site technicians' pay and travel_per_visit for each trip started in the period
+     "on-site technicians' staffed hours and travel per visit", kind=SUM)
+def cost_field_service(period: Period) -> np.ndarray:
+    """The on-site technicians' pay and travel_per_visit for each trip, booked when it starts
     (follow-up visits included when follow-ups are made in person)."""
-    scenario, rep, lo, hi = period.scenario, period.rep, period.start_minutes, period.end_minutes
+    scenario, rep, grid = period.scenario, period.rep, period.grid
     c = scenario.costs
-    visits = rep.visits
-    onsite = visits[(visits["crew"] == "technicians") & (visits["start"] >= lo)
-                    & (visits["start"] < hi)] if not visits.empty else visits
-    trips = len(onsite)
-    if scenario.followup is not None and scenario.followup.channel == "visit":
-        at = rep.attempts
-        trips += int(((at["start"] >= lo) & (at["start"] < hi)).sum()) if not at.empty else 0
+    starts = [rep.visits.loc[rep.visits["crew"] == "technicians", "start"].to_numpy(float)
+              if not rep.visits.empty else np.zeros(0)]
+    if scenario.followup is not None and scenario.followup.channel == "visit" \
+            and not rep.attempts.empty:
+        starts.append(rep.attempts["start"].to_numpy(float))
+    trips = tally(grid.index(np.concatenate(starts)), grid.count)
     return _crew_cost(period, "technicians", c.technician_per_hour) + c.travel_per_visit * trips
 
 
-@kpi("cost_depot", "currency", "at_most", "costs", "bench technicians' staffed hours")
-def cost_depot(period: Period) -> float:
+@kpi("cost_depot", "currency", "at_most", "costs", "bench technicians' staffed hours",
+     kind=SUM)
+def cost_depot(period: Period) -> np.ndarray:
     """The bench technicians' pay."""
     return _crew_cost(period, "depot_technicians", period.scenario.costs.depot_technician_per_hour)
 
 
-@kpi("cost_parts_purchase", "currency", "at_most", "costs", "units ordered x unit cost")
-def cost_parts_purchase(stock: Stock) -> float:
-    """Accepted units of the orders received in the window, at unit cost."""
+@kpi("cost_parts_purchase", "currency", "at_most", "costs", "units ordered x unit cost",
+     kind=SUM)
+def cost_parts_purchase(stock: Stock) -> np.ndarray:
+    """Accepted units of the orders received, at unit cost, booked when received."""
     if stock.parts is None:
-        return 0.0
+        return np.zeros(stock.grid.count)
     orders = stock.orders
-    received = orders["received"].to_numpy(dtype=float)
-    in_window = (received >= stock.start_minutes) & (received < stock.end_minutes)
     purchase = orders["accepted"].to_numpy(dtype=float) * unit_costs(stock.parts, orders["sku"])
-    return float(purchase[in_window].sum())
+    return stock.booked(orders, "received", purchase)
 
 
 @kpi("cost_holding", "currency", "at_most", "costs",
-     "holding_rate_per_year x time-average on-hand value")
-def cost_holding(stock: Stock) -> float:
-    """The cost of the value on the shelf over the window."""
+     "holding_rate_per_year x time-average on-hand value", kind=SUM)
+def cost_holding(stock: Stock) -> np.ndarray:
+    """The cost of the value on the shelf while it is there."""
     if stock.parts is None:
-        return 0.0
-    return (stock.parts.holding_rate_per_year * stock_value_integral(stock.parts, stock)
+        return np.zeros(stock.grid.count)
+    return (stock.parts.holding_rate_per_year * stock_value_by(stock.parts, stock)
             / MINUTES_PER_YEAR)
 
 
-@kpi("cost_ordering", "currency", "at_most", "costs", "order_cost per replenishment order")
-def cost_ordering(stock: Stock) -> float:
-    """Every order placed in the window, reject reorders included (each is a real order)."""
+@kpi("cost_ordering", "currency", "at_most", "costs", "order_cost per replenishment order",
+     kind=SUM)
+def cost_ordering(stock: Stock) -> np.ndarray:
+    """Every order placed, reject reorders included (each is a real order), when placed."""
     if stock.parts is None:
-        return 0.0
-    placed = stock.orders["placed"].to_numpy(dtype=float)
-    return stock.parts.order_cost * int(((placed >= stock.start_minutes)
-                                         & (placed < stock.end_minutes)).sum())
+        return np.zeros(stock.grid.count)
+    return stock.parts.order_cost * stock.booked(stock.orders, "placed")
 
 
-@kpi("cost_shrinkage", "currency", "at_most", "costs", "units lost from the shelf x unit cost")
-def cost_shrinkage(stock: Stock) -> float:
-    """The value of the units lost from the shelf in the window."""
+@kpi("cost_shrinkage", "currency", "at_most", "costs", "units lost from the shelf x unit cost",
+     kind=SUM)
+def cost_shrinkage(stock: Stock) -> np.ndarray:
+    """The value of the units lost from the shelf, when lost."""
     if stock.parts is None:
-        return 0.0
+        return np.zeros(stock.grid.count)
     units = stock.losses["units"].to_numpy(dtype=float)
-    return float((units * unit_costs(stock.parts, stock.losses["sku"]))[stock.lost()].sum())
+    return stock.booked(stock.losses, "time", units * unit_costs(stock.parts,
+                                                                 stock.losses["sku"]))
 
 
-@kpi("cost_penalties", "currency", "at_most", "costs", "late_repair_penalty per late repair")
-def cost_penalties(period: Period) -> float:
-    """late_repair_penalty for each repair finished in the period after its promise."""
+@kpi("cost_penalties", "currency", "at_most", "costs",
+     "late_repair_penalty per late repair (of the work orders created in the window)",
+     kind=SUM)
+def cost_penalties(period: Period) -> np.ndarray:
+    """late_repair_penalty for each work order that ended after its promise (or was still
+    open at the run-out's cap), booked on the day it was created: the same cohort as
+    ``repair_on_time_rate``, so a late surge at the end of the horizon is paid for."""
     jobs = period.rep.work_orders
+    grid = period.grid
     if jobs.empty:
-        return 0.0
+        return np.zeros(grid.count)
     finished = jobs["finished"].to_numpy(float)
-    late = ((finished >= period.start_minutes) & (finished < period.end_minutes)
-            & (finished > jobs["due"].to_numpy(float)))
-    return period.scenario.costs.late_repair_penalty * float(np.sum(late))
+    late = np.isnan(finished) | (finished > jobs["due"].to_numpy(float))
+    created = jobs["created"].to_numpy(float)
+    return period.scenario.costs.late_repair_penalty * tally(grid.index(created[late]),
+                                                             grid.count)
 
 
 @kpi("revenue", "currency", "at_least", "finance",
-     "repair fees and parts billed for paid repairs finished (with a revenue section)")
-def revenue(period: Period) -> float:
-    """Fees and parts billed for the paid repairs finished in the period (NaN without a
-    ``revenue`` section: not modelled is unknown, not zero).
+     "repair fees and parts billed for paid repairs finished (with a revenue section)",
+     kind=SUM)
+def revenue(period: Period) -> np.ndarray:
+    """Fees and parts billed for the paid repairs, when they finish (NaN without a ``revenue``
+    section: not modelled is unknown, not zero).
 
     A repair job is paid unless it is under warranty or is the rework of a failed repair (the
     customer paid once); its part, if it needed one, is billed at unit cost x (1 + markup).
     """
-    scenario, jobs = period.scenario, period.rep.work_orders
+    scenario, jobs, grid = period.scenario, period.rep.work_orders, period.grid
     r = scenario.revenue
     if r is None:
-        return NAN
+        return np.full(grid.count, np.nan)
     if jobs.empty:
-        return 0.0
-    finished = jobs["finished"].to_numpy(float)
-    paid = ((finished >= period.start_minutes) & (finished < period.end_minutes)
-            & (jobs["rework_of"].to_numpy() < 0) & ~jobs["warranty"].to_numpy(bool))
+        return np.zeros(grid.count)
+    paid = (jobs["rework_of"].to_numpy() < 0) & ~jobs["warranty"].to_numpy(bool)
     onsite = jobs["channel"].to_numpy(str) == "onsite"
-    fees = np.where(onsite, r.repair_fee.onsite, r.repair_fee.depot)
-    total = float(fees[paid].sum())
+    billed = np.where(onsite, r.repair_fee.onsite, r.repair_fee.depot)
     if scenario.parts is not None:
         price = {s.sku: s.unit_cost * (1.0 + r.parts_markup) for s in scenario.parts.skus}
-        billed = jobs["sku"].map(price).fillna(0.0).to_numpy(float)
-        total += float(billed[paid].sum())
-    return total
+        billed = billed + jobs["sku"].map(price).fillna(0.0).to_numpy(float)
+    return tally(grid.index(jobs["finished"].to_numpy(float)[paid]), grid.count, billed[paid])
 
 
 @kpi("operating_margin", "currency", "at_least", "finance", "revenue - total_cost")
-def operating_margin(row: Row) -> float:
+def operating_margin(row: Row) -> np.ndarray:
     """Revenue less every cost (NaN without a ``revenue`` section)."""
     return row["revenue"] - row["total_cost"]
 
@@ -215,15 +225,13 @@ def monthly_costs(scenario: Scenario, rep: Replication) -> pd.DataFrame:
     """Long table: month (1-based), department, cost, for every 30-day month of the horizon;
     with a ``revenue`` section, a ``revenue`` row per month holds the income (``cost`` is then
     the amount billed, see ``REVENUE``)."""
-    rows = []
-    lo = rep.start_minutes
-    month = 1
-    while lo < rep.end_minutes - 1e-9:
-        hi = min(lo + MONTH_MINUTES, rep.end_minutes)
-        period = Period(scenario, rep, lo, hi)
-        for dept, cost in department_costs(period).items():
-            rows.append((month, dept, cost))
-        if scenario.revenue is not None:
-            rows.append((month, REVENUE, revenue(period)))
-        lo, month = hi, month + 1
-    return pd.DataFrame(rows, columns=["month", "department", "cost"])
+    period = Period(scenario, rep, Grid.blocks(rep.start_minutes, rep.end_minutes,
+                                               MONTH_MINUTES))
+    lines = department_costs(period)
+    if scenario.revenue is not None:
+        lines[REVENUE] = revenue(period)
+    months = np.arange(1, period.grid.count + 1)
+    return pd.DataFrame({"month": np.tile(months, len(lines)),
+                         "department": np.repeat(list(lines), len(months)),
+                         "cost": np.concatenate(list(lines.values()))}
+                        ).sort_values("month", kind="stable").reset_index(drop=True)

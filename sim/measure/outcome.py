@@ -1,10 +1,11 @@
-"""One replication measured: every KPI of the catalogue, the daily and hourly series, the monthly
-budget and the histograms.
+"""One replication measured: its KPI ledger and KPIs, the daily and hourly series, the monthly
+budget, the histograms, why repairs were late and how the run-out went.
 
-This module owns ``Outcome`` and ``measure``, which builds each view of the records once
-(``Calls``, ``Jobs``, ``Stock``, the horizon ``Period``...) and hands every catalogue entry the
-view its formula reads (a KPI defined from other KPIs reads the ``Row`` of those measured on the
-records). It defines no KPI: each formula lives beside its entry (``sim.measure.catalog``).
+This module owns ``Outcome``, ``views`` (each view of the records built once, its cohorts the
+measured days: ``Calls``, ``Jobs``, ``Stock``, the ``Period``...) and ``measure``, which applies
+the catalogue by day (``sim.measure.ledger``) and takes the horizon's KPIs as the combination of
+every measured day. It defines no KPI: each formula lives beside its entry
+(``sim.measure.catalog``).
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.model import Replication
-from sim.measure.calls import Calls, Escalations
-from sim.measure.catalog import KPIS
+from sim.measure.calls import Callbacks, Calls, Escalations
 from sim.measure.complaints import Cases
 from sim.measure.costs import monthly_costs
 from sim.measure.followups import FollowUps
+from sim.measure.lateness import late_drivers
+from sim.measure.ledger import Ledger, kpis_by_day, kpis_over, ledger_of
 from sim.measure.parts import PartRequests, Stock, on_hand_at
-from sim.measure.registry import Row
 from sim.measure.repairs import Jobs, WorkOrders
 from sim.measure.series import (
     daily_calls,
@@ -30,67 +31,71 @@ from sim.measure.series import (
     turnaround_histogram,
     wait_histogram,
 )
-from sim.measure.window import Period
+from sim.measure.window import Grid, Period
 from sim.scenario.format import Scenario
 from sim.units import MINUTES_PER_DAY
+
+RUN_OUT_FIELDS: tuple[str, ...] = ("run_out_days", "cut_calls", "cut_work_orders",
+                                   "cut_complaint_cases", "cut_followups")
+"""``Outcome.run_out``: days the run went on past the horizon, and the window's items of each
+kind the run-out's cap left open."""
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One replication measured: a KPI row and the tables behind the charts."""
+    """One replication measured: a KPI row, its ledger (the KPIs' parts by day) and the tables
+    behind the charts."""
 
     kpis: dict[str, float]
+    ledger: Ledger
     daily: pd.DataFrame
     hourly: pd.DataFrame
     monthly: pd.DataFrame
     wait_hist: np.ndarray
     turnaround_hist: np.ndarray
+    late_drivers: pd.DataFrame
+    run_out: dict[str, float]
     events: dict[str, pd.DataFrame] | None = None
 
 
-def views(scenario: Scenario, rep: Replication) -> dict[type, object]:
-    """Every view a formula may read, built once for the measured window, by type."""
-    jobs = Jobs.measured(rep)
+def views(scenario: Scenario, rep: Replication, days: Grid) -> dict[type, object]:
+    """Every view a formula may read, built once, by type; their cohorts are the intervals of
+    ``days``."""
+    jobs = Jobs.measured(rep, days)
     return {
-        Calls: Calls.measured(scenario, rep),
-        Escalations: Escalations.measured(rep),
-        Cases: Cases.measured(rep),
+        Calls: Calls.measured(scenario, rep, days),
+        Callbacks: Callbacks.measured(rep, days),
+        Escalations: Escalations.measured(rep, days),
+        Cases: Cases.measured(rep, days),
         WorkOrders: jobs,
         Jobs: jobs,
-        PartRequests: PartRequests.measured(rep.part_requests, rep.start_minutes,
-                                            rep.end_minutes),
-        Stock: Stock.window(scenario.parts, rep, rep.start_minutes, rep.end_minutes),
-        FollowUps: FollowUps.measured(rep),
-        Period: Period.horizon(scenario, rep),
+        PartRequests: PartRequests.measured(rep.part_requests, days),
+        Stock: Stock.of(scenario.parts, rep, days),
+        FollowUps: FollowUps.measured(rep, days),
+        Period: Period(scenario, rep, days),
     }
 
 
-def kpi_row(seen: dict[type, object]) -> dict[str, float]:
-    """Every KPI of the catalogue, in catalogue order, from the ``views`` of one replication.
-
-    KPIs defined from other KPIs (their view is the ``Row``) come after every KPI measured on
-    the records, in catalogue order among themselves.
-    """
-    row: dict[str, float] = {}
-    for entry in KPIS:
-        if entry.view is not Row:
-            row[entry.info.name] = entry.formula(seen[entry.view])
-    for entry in KPIS:
-        if entry.view is Row:
-            row[entry.info.name] = entry.formula(Row(row))
-    return {entry.info.name: row[entry.info.name] for entry in KPIS}
-
-
 def measure(scenario: Scenario, rep: Replication) -> Outcome:
-    """Every KPI and table of one replication."""
-    seen = views(scenario, rep)
+    """Every KPI and table of one replication: the horizon's KPIs combine every measured day of
+    its ledger."""
+    days = Grid.days(rep.start_minutes, rep.end_minutes)
+    seen = views(scenario, rep, days)
     calls, jobs = seen[Calls], seen[Jobs]
     assert isinstance(calls, Calls) and isinstance(jobs, Jobs)
-    daily = daily_calls(scenario, rep)
+    ledger = ledger_of(seen, days)
+    daily = daily_calls(rep, ledger, kpis_by_day(ledger))
     day_ends = (daily["day"].to_numpy(float) + 1.0) * MINUTES_PER_DAY
     daily = pd.concat([daily, daily_repairs(rep, day_ends)], axis=1)
     if scenario.parts is not None:
         daily = pd.concat([daily, on_hand_at(rep.part_levels, day_ends)], axis=1)
-    return Outcome(kpis=kpi_row(seen), daily=daily, hourly=hourly_profile(scenario, rep),
-                   monthly=monthly_costs(scenario, rep), wait_hist=wait_histogram(calls),
-                   turnaround_hist=turnaround_histogram(jobs))
+    return Outcome(kpis=kpis_over(ledger), ledger=ledger, daily=daily,
+                   hourly=hourly_profile(scenario, rep), monthly=monthly_costs(scenario, rep),
+                   wait_hist=wait_histogram(calls), turnaround_hist=turnaround_histogram(jobs),
+                   late_drivers=late_drivers(rep), run_out=run_out(rep))
+
+
+def run_out(rep: Replication) -> dict[str, float]:
+    """How long the run went on past the horizon (days) and what its cap cut, by kind."""
+    return {"run_out_days": (rep.run_end_minutes - rep.end_minutes) / MINUTES_PER_DAY,
+            **{f"cut_{kind}": float(n) for kind, n in rep.cut.items()}}

@@ -1,14 +1,14 @@
 """The spare-parts KPIs: fill rate, part waits, stock value and shelf losses; the stock's step
 functions that the parts costs and the daily series read.
 
-This module owns the views ``PartRequests`` (part requests made in the measured window) and
-``Stock`` (the stock tables over a window: orders, on-hand levels, losses), the formula of every
-KPI of the ``parts`` group, and ``stock_value_integral``, ``unit_costs``, ``on_hand_at`` and
-``backorders_at``. The tables are those the engine leaves (``sim.engine.parts``: requests,
-orders, levels, losses); requests count when they were made after the warm-up, stock value over
-the window. The parts cost lines (purchase, holding, ordering, shrinkage) are in
-``sim.measure.costs``. ``sim.calibrate.measures`` builds ``PartRequests`` from event logs and
-calls the same formula. Clock unit: minutes.
+This module owns the views ``PartRequests`` (part requests made in the measured window, each
+with its cohort: the day it was made) and ``Stock`` (the stock tables over the intervals of a
+grid: orders, on-hand levels, losses), the formula of every KPI of the ``parts`` group, and
+``stock_value_by``, ``unit_costs``, ``on_hand_at`` and ``backorders_at``. The tables are those the
+engine leaves (``sim.engine.parts``: requests, orders, levels, losses); requests count on the day
+they were made, stock value over the time it was on the shelf. The parts cost lines (purchase,
+holding, ordering, shrinkage) are in ``sim.measure.costs``. ``sim.calibrate.measures`` builds
+``PartRequests`` from event logs and calls the same formula. Clock unit: minutes.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.model import Replication
+from sim.measure.kinds import RATIO, SUM
 from sim.measure.registry import kpi
-from sim.measure.window import NAN, mean_or_nan
+from sim.measure.window import Grid, tally
 from sim.scenario.inventory import Parts
 from sim.units import MINUTES_PER_HOUR
 
@@ -39,53 +40,56 @@ class PartRequests:
         time_minutes: When the part was asked from stock.
         from_stock: It was there at once.
         filled_minutes: When the job had its part (NaN: still waiting).
+        cohort: The day each request was made (-1: none).
+        cohorts: Number of cohorts.
     """
 
     time_minutes: np.ndarray
     from_stock: np.ndarray
     filled_minutes: np.ndarray
+    cohort: np.ndarray
+    cohorts: int
 
     @classmethod
-    def measured(cls, requests: pd.DataFrame, start_minutes: float,
-                 end_minutes: float = np.inf) -> PartRequests:
-        """The requests of ``frame(store.requests, PartRequest)`` made in [start, end)."""
+    def measured(cls, requests: pd.DataFrame, days: Grid) -> PartRequests:
+        """The requests of ``frame(store.requests, PartRequest)`` made in the intervals of
+        ``days``, by interval."""
         time = requests["time"].to_numpy(dtype=float)
-        measured = requests[(time >= start_minutes) & (time < end_minutes)]
-        return cls(measured["time"].to_numpy(dtype=float), _bool(measured["from_stock"]),
-                   measured["filled"].to_numpy(dtype=float))
+        measured = requests[(time >= days.edges[0]) & (time < days.edges[-1])]
+        time = measured["time"].to_numpy(dtype=float)
+        return cls(time, _bool(measured["from_stock"]), measured["filled"].to_numpy(dtype=float),
+                   days.index(time), days.count)
 
 
 @dataclass(frozen=True, slots=True)
 class Stock:
-    """The stock tables of one replication over the window [start_minutes, end_minutes).
+    """The stock tables of one replication over the intervals of a grid.
 
     Attributes:
         parts: The scenario's ``parts`` section (None: the scenario keeps no parts).
         orders: ``frame(store.orders, PartOrder)``.
         levels: ``levels_frame(store.levels)``: on-hand units of each SKU as steps in time.
         losses: ``frame(store.losses, PartLoss)``: units lost from the shelf.
-        start_minutes: Start of the window.
-        end_minutes: End of the window.
+        grid: The intervals measured (the measured days; the budget's months).
     """
 
     parts: Parts | None
     orders: pd.DataFrame
     levels: pd.DataFrame
     losses: pd.DataFrame
-    start_minutes: float
-    end_minutes: float
+    grid: Grid
 
     @classmethod
-    def window(cls, parts: Parts | None, rep: Replication, start_minutes: float,
-               end_minutes: float) -> Stock:
-        """A replication's stock tables over [start_minutes, end_minutes)."""
-        return cls(parts, rep.part_orders, rep.part_levels, rep.part_losses, start_minutes,
-                   end_minutes)
+    def of(cls, parts: Parts | None, rep: Replication, grid: Grid) -> Stock:
+        """A replication's stock tables over the intervals of ``grid``."""
+        return cls(parts, rep.part_orders, rep.part_levels, rep.part_losses, grid)
 
-    def lost(self) -> np.ndarray:
-        """Which rows of ``losses`` fall in the window."""
-        when = self.losses["time"].to_numpy(dtype=float)
-        return (when >= self.start_minutes) & (when < self.end_minutes)
+    def booked(self, table: pd.DataFrame, time: str, amounts: np.ndarray | None = None
+               ) -> np.ndarray:
+        """Per interval, the rows of ``table`` whose ``time`` falls in it (or their
+        ``amounts``)."""
+        return tally(self.grid.index(table[time].to_numpy(dtype=float)), self.grid.count,
+                     amounts)
 
 
 def _steps(levels: pd.DataFrame, sku: str) -> tuple[np.ndarray, np.ndarray]:
@@ -107,17 +111,15 @@ def _cumulative_area(times: np.ndarray, values: np.ndarray, x: np.ndarray) -> np
     return np.where(inside, area_at_steps[safe] + values[safe] * (x - times[safe]), 0.0)
 
 
-def stock_value_integral(parts: Parts, stock: Stock) -> float:
-    """Integral of on-hand value (units x unit cost, all SKUs) over the window, currency x
-    minutes (0 for an empty window). SKUs absent from ``levels`` count as empty."""
-    if stock.end_minutes - stock.start_minutes <= 0:
-        return 0.0
-    edges = np.array([stock.start_minutes, stock.end_minutes])
-    total = np.zeros(len(edges))
+def stock_value_by(parts: Parts, stock: Stock) -> np.ndarray:
+    """Integral of on-hand value (units x unit cost, all SKUs) over each interval of the grid,
+    currency x minutes. SKUs absent from ``levels`` count as empty."""
+    edges = stock.grid.edges
+    total = np.zeros(stock.grid.count)
     for spec in parts.skus:
         times, values = _steps(stock.levels, spec.sku)
-        total += spec.unit_cost * _cumulative_area(times, values, edges)
-    return float(np.diff(total)[0])
+        total += spec.unit_cost * np.diff(_cumulative_area(times, values, edges))
+    return total
 
 
 def unit_costs(parts: Parts, skus: pd.Series) -> np.ndarray:
@@ -128,37 +130,39 @@ def unit_costs(parts: Parts, skus: pd.Series) -> np.ndarray:
 
 @kpi("fill_rate", "share", "at_least", "parts",
      "part requests met from stock at once / part requests (a job's need for a part is one "
-     "request, however many visits it takes)")
-def fill_rate(requests: PartRequests) -> float:
-    """Share of the window's part requests served from stock."""
-    return float(requests.from_stock.mean()) if len(requests.from_stock) else NAN
+     "request, however many visits it takes)", kind=RATIO)
+def fill_rate(requests: PartRequests) -> tuple[np.ndarray, np.ndarray]:
+    """Requests served from stock / requests, by day made."""
+    return (tally(requests.cohort, requests.cohorts, requests.from_stock),
+            tally(requests.cohort, requests.cohorts))
 
 
-@kpi("part_wait_hours", "h", "at_most", "parts", "mean wait of jobs that waited for a part")
-def part_wait_hours(requests: PartRequests) -> float:
-    """Mean wait of the requests that waited for a part and got it."""
+@kpi("part_wait_hours", "h", "at_most", "parts", "mean wait of jobs that waited for a part",
+     kind=RATIO)
+def part_wait_hours(requests: PartRequests) -> tuple[np.ndarray, np.ndarray]:
+    """Hours waited by the requests that waited for a part and got it / those requests."""
     waited = ~requests.from_stock & ~np.isnan(requests.filled_minutes)
-    waits = requests.filled_minutes[waited] - requests.time_minutes[waited]
-    return mean_or_nan(waits) / MINUTES_PER_HOUR
+    hours = (requests.filled_minutes[waited] - requests.time_minutes[waited]) / MINUTES_PER_HOUR
+    cohort = requests.cohort[waited]
+    return tally(cohort, requests.cohorts, hours), tally(cohort, requests.cohorts)
 
 
 @kpi("inventory_value_mean", "currency", "at_most", "parts",
-     "time-average of on-hand units x unit cost")
-def inventory_value_mean(stock: Stock) -> float:
-    """Time-average value on the shelf over the window (0 without parts)."""
+     "time-average of on-hand units x unit cost", kind=RATIO)
+def inventory_value_mean(stock: Stock) -> tuple[np.ndarray, np.ndarray]:
+    """Value on the shelf x minutes / minutes (0 without parts)."""
     if stock.parts is None:
-        return 0.0
-    span = stock.end_minutes - stock.start_minutes
-    return stock_value_integral(stock.parts, stock) / span if span > 0 else NAN
+        return np.zeros(stock.grid.count), stock.grid.widths
+    return stock_value_by(stock.parts, stock), stock.grid.widths
 
 
 @kpi("parts_lost_units", "units", "at_most", "parts",
-     "units lost from the shelf (shrinkage_per_year) in the window")
-def parts_lost_units(stock: Stock) -> float:
-    """Units lost from the shelf in the window (0 without parts)."""
+     "units lost from the shelf (shrinkage_per_year) in the window", kind=SUM)
+def parts_lost_units(stock: Stock) -> np.ndarray:
+    """Units lost from the shelf, by day lost (0 without parts)."""
     if stock.parts is None:
-        return 0.0
-    return float(stock.losses["units"].to_numpy(dtype=float)[stock.lost()].sum())
+        return np.zeros(stock.grid.count)
+    return stock.booked(stock.losses, "time", stock.losses["units"].to_numpy(dtype=float))
 
 
 def on_hand_at(levels: pd.DataFrame, times: np.ndarray) -> pd.DataFrame:

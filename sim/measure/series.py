@@ -3,8 +3,10 @@ waits and repair turnaround.
 
 This module owns ``daily_calls``, ``peak_queue_per_day``, ``daily_repairs``, ``hourly_profile``,
 ``wait_histogram`` (with ``WAIT_BIN_EDGES_SECONDS``) and ``turnaround_histogram`` (with
-``TURNAROUND_BIN_EDGES_HOURS``). They are not KPIs (no single number per replication); they
-follow the same measurement rules: what arrived after the warm-up, staffing over the window.
+``TURNAROUND_BIN_EDGES_HOURS``). They follow the same measurement rules as the KPIs: what arrived
+after the warm-up, staffing over the window; a daily column that is a KPI (the service level) or
+a part of one (offered, answered, abandoned, blocked calls) is read from the ledger
+(``sim.measure.ledger``), so a day's value has the horizon's definition.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.model import Replication
-from sim.engine.records import ABANDONED, BLOCKED
+from sim.engine.records import BLOCKED
 from sim.measure.calls import Calls, service_level
+from sim.measure.ledger import Ledger
+from sim.measure.registry import values
 from sim.measure.repairs import Jobs
-from sim.measure.window import split, staffed_profile
+from sim.measure.window import Grid, staffed_by
 from sim.scenario.format import Scenario
 from sim.units import HOURS_PER_WEEK, MINUTES_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_MINUTE
 
@@ -26,39 +30,30 @@ WAIT_BIN_EDGES_SECONDS = np.concatenate((np.arange(0.0, 301.0, 10.0), [np.inf]))
 TURNAROUND_BIN_EDGES_HOURS = np.concatenate((np.arange(0.0, 24.0 * 14 + 1, 12.0), [np.inf]))
 
 
-def daily_calls(scenario: Scenario, rep: Replication) -> pd.DataFrame:
-    """One row per measured day: offered, answered, abandoned, service level, peak queue..."""
-    calls = rep.calls
-    first_day = math.floor(rep.start_minutes / MINUTES_PER_DAY)
-    last_day = math.ceil(rep.end_minutes / MINUTES_PER_DAY)
-    days = np.arange(first_day, last_day)
-    arrival = calls["arrival"].to_numpy(float)
-    answer = calls["answer"].to_numpy(float)
-    state = calls["state"].to_numpy()
-    day = np.floor(arrival / MINUTES_PER_DAY).astype(int)
-    answered = ~np.isnan(answer)
+def daily_calls(rep: Replication, ledger: Ledger, by_day: pd.DataFrame) -> pd.DataFrame:
+    """One row per measured day: offered, answered, abandoned, blocked, service level (from the
+    ledger and the KPIs by day), peak queue, staffed agents."""
+    days = ledger.parts["day"].to_numpy()
+    whole_days = Grid(np.append(days, days[-1] + 1).astype(float) * MINUTES_PER_DAY)
 
-    def per_day(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(day[mask] - first_day, minlength=len(days))[: len(days)] \
-            if mask.any() else np.zeros(len(days), dtype=int)
+    def part(column: str) -> np.ndarray:
+        return ledger.parts[column].to_numpy().astype(np.int64)
 
-    measured = day >= first_day
-    offered = per_day(measured)
-    edges = days.astype(float) * MINUTES_PER_DAY
-    edges = np.append(edges, edges[-1] + MINUTES_PER_DAY)
-    staffed = staffed_profile(rep.windows["agents"], edges) / MINUTES_PER_DAY
-    days_calls = split(Calls.of(calls, scenario.call_center.answer_target_seconds),
-                       day - first_day, len(days))
     return pd.DataFrame({
         "day": days,
-        "offered": offered,
-        "answered": per_day(measured & answered),
-        "abandoned": per_day(measured & (state == ABANDONED)),
-        "blocked": per_day(measured & (state == BLOCKED)),
-        "service_level": np.array([service_level(c) for c in days_calls], dtype=float),
-        "peak_queue": peak_queue_per_day(calls, days),
-        "staffed_agents": staffed,
+        "offered": part("calls_offered.sum"),
+        "answered": part("asa_seconds.den"),  # the answered calls ASA is the mean of
+        "abandoned": part("abandon_rate.num"),
+        "blocked": part("calls_blocked_rate.num"),
+        "service_level": by_day["service_level"].to_numpy(float),
+        "peak_queue": peak_queue_per_day(phone(rep), days),
+        "staffed_agents": staffed_by(whole_days, rep.windows["agents"]) / MINUTES_PER_DAY,
     })
+
+
+def phone(rep: Replication) -> pd.DataFrame:
+    """The calls that rang on the phone (contacts of closed hours, called back, left out)."""
+    return rep.calls[~rep.calls["callback"].to_numpy(bool)]
 
 
 def peak_queue_per_day(calls: pd.DataFrame, days: np.ndarray) -> np.ndarray:
@@ -103,22 +98,24 @@ def daily_repairs(rep: Replication, day_ends: np.ndarray) -> pd.DataFrame:
 
 
 def hourly_profile(scenario: Scenario, rep: Replication) -> pd.DataFrame:
-    """Per hour of the week over the measured window: mean offered calls, staffed agents, and
-    the service level of the calls that arrived in that hour."""
+    """Per hour of the week over the measured window: mean offered phone calls, staffed agents,
+    and the service level of the calls that arrived in that hour."""
     lo, hi = rep.start_minutes, rep.end_minutes
     first_hour = math.ceil(lo / MINUTES_PER_HOUR)
     last_hour = math.floor(hi / MINUTES_PER_HOUR)
     hours = np.arange(first_hour, last_hour)
-    arrival = rep.calls["arrival"].to_numpy(float)
+    calls = phone(rep)
+    arrival = calls["arrival"].to_numpy(float)
     hour_of_call = np.floor(arrival / MINUTES_PER_HOUR).astype(int)
     counted = (hour_of_call >= first_hour) & (hour_of_call < last_hour)
     offered = np.bincount(hour_of_call[counted] - first_hour, minlength=len(hours))
     # Each hour of the week pools its calls over the weeks: a share of all of them, not a mean
     # of weekly shares.
-    week_hours_calls = split(Calls.of(rep.calls, scenario.call_center.answer_target_seconds),
-                             np.where(counted, hour_of_call % HOURS_PER_WEEK, -1), HOURS_PER_WEEK)
+    week_hours_calls = Calls.of(calls, scenario.call_center.answer_target_seconds,
+                                np.where(counted, hour_of_call % HOURS_PER_WEEK, -1),
+                                HOURS_PER_WEEK)
     edges = np.append(hours, last_hour).astype(float) * MINUTES_PER_HOUR
-    staffed = staffed_profile(rep.windows["agents"], edges) / MINUTES_PER_HOUR
+    staffed = staffed_by(Grid(edges), rep.windows["agents"]) / MINUTES_PER_HOUR
     how = hours % HOURS_PER_WEEK
     weeks = np.bincount(how, minlength=HOURS_PER_WEEK).astype(float)
     offered_total = np.bincount(how, weights=offered, minlength=HOURS_PER_WEEK)
@@ -127,7 +124,7 @@ def hourly_profile(scenario: Scenario, rep: Replication) -> pd.DataFrame:
             "hour_of_week": np.arange(HOURS_PER_WEEK),
             "offered_per_hour": offered_total / weeks,
             "staffed_agents": np.bincount(how, weights=staffed, minlength=HOURS_PER_WEEK) / weeks,
-            "service_level": np.array([service_level(c) for c in week_hours_calls], dtype=float),
+            "service_level": values(service_level, week_hours_calls),
         })
 
 

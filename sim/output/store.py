@@ -1,8 +1,10 @@
 """Finished replications on disk, so an interrupted big run resumes without redoing them.
 
 One JSON file per (scenario content, root seed, replication), written atomically when the
-replication finishes. JSON, not pickle: the files are data a user may inspect, and loading them
-must never execute anything. Implements ``sim.experiments.store.Store``.
+replication finishes: its KPIs, series, budget, histograms, KPI ledger (so that windows of a
+resumed run can still be judged), late drivers and run-out. JSON, not pickle: the files are data
+a user may inspect, and loading them must never execute anything; a file without one of these
+(written before there was one) is recomputed. Implements ``sim.experiments.store.Store``.
 """
 
 from __future__ import annotations
@@ -14,35 +16,50 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.measure.ledger import BINNED, PART_COLUMNS, Ledger
 from sim.measure.outcome import Outcome
 from sim.output.atomic import atomic_write_text
 
-_TABLES = ("daily", "hourly", "monthly")
+_TABLES = ("daily", "hourly", "monthly", "late_drivers")
 _ARRAYS = ("wait_hist", "turnaround_hist")
+
+
+def _table_to_doc(table: pd.DataFrame) -> dict[str, Any]:
+    return {"columns": {c: table[c].tolist() for c in table.columns},
+            "dtypes": {c: str(t) for c, t in table.dtypes.items()}}
+
+
+def _table_from_doc(doc: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(doc["columns"]).astype(doc["dtypes"])
 
 
 def outcome_to_json(rep_seed: int, outcome: Outcome) -> str:
     """Serialise one replication's outcome (floats round-trip exactly through JSON)."""
-    doc: dict[str, Any] = {"seed": rep_seed, "kpis": outcome.kpis}
+    doc: dict[str, Any] = {"seed": rep_seed, "kpis": outcome.kpis, "run_out": outcome.run_out}
     for name in _TABLES:
-        table: pd.DataFrame = getattr(outcome, name)
-        doc[name] = {"columns": {c: table[c].tolist() for c in table.columns},
-                     "dtypes": {c: str(t) for c, t in table.dtypes.items()}}
+        doc[name] = _table_to_doc(getattr(outcome, name))
     for name in _ARRAYS:
         doc[name] = getattr(outcome, name).tolist()
+    doc["ledger"] = {"parts": _table_to_doc(outcome.ledger.parts),
+                     "bins": {k: _table_to_doc(t) for k, t in outcome.ledger.bins.items()}}
     return json.dumps(doc, allow_nan=True)
 
 
 def outcome_from_json(text: str) -> tuple[int, Outcome]:
     """The inverse of ``outcome_to_json``."""
     doc = json.loads(text)
-    tables = {name: pd.DataFrame(doc[name]["columns"]).astype(doc[name]["dtypes"])
-              for name in _TABLES}
+    tables = {name: _table_from_doc(doc[name]) for name in _TABLES}
     arrays = {name: np.asarray(doc[name]) for name in _ARRAYS}
     kpis = {k: float(v) if v is not None else float("nan") for k, v in doc["kpis"].items()}
+    ledger = Ledger(_table_from_doc(doc["ledger"]["parts"]),
+                    {k: _table_from_doc(t) for k, t in doc["ledger"]["bins"].items()})
+    if list(ledger.parts.columns) != ["day", *PART_COLUMNS] or tuple(ledger.bins) != BINNED:
+        raise ValueError("the ledger was written for another KPI catalogue")
     return int(doc["seed"]), Outcome(
-        kpis=kpis, daily=tables["daily"], hourly=tables["hourly"], monthly=tables["monthly"],
-        wait_hist=arrays["wait_hist"], turnaround_hist=arrays["turnaround_hist"])
+        kpis=kpis, ledger=ledger, daily=tables["daily"], hourly=tables["hourly"],
+        monthly=tables["monthly"], wait_hist=arrays["wait_hist"],
+        turnaround_hist=arrays["turnaround_hist"], late_drivers=tables["late_drivers"],
+        run_out={k: float(v) for k, v in doc["run_out"].items()})
 
 
 class ReplicationStore:

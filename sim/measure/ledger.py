@@ -1,0 +1,206 @@
+"""The KPI ledger: every KPI of a replication measured as parts per day, and the KPIs of any set
+of days combined from them.
+
+This module owns ``Ledger`` (the parts of one or more replications, one row per measured day),
+``PART_COLUMNS`` and ``BINNED`` (its layout, from the catalogue), ``ledger_of`` (the catalogue's
+formulas applied to the views of one replication by day) and the combinations: ``combine``
+(any set of days, each replication), ``kpis_over`` (any set of days, one replication),
+``kpis_by_day`` and ``kpis_by_period``. The horizon's KPIs are the combination of all measured
+days, so the horizon, a window, a month and a day share one definition: each KPI's kind
+(``sim.measure.kinds``) adds its parts over the days, then finishes them into the value; KPIs
+defined from other KPIs are computed from their parents' combined values.
+
+A day is a day of the clock (day 0 starts at minute 0, like ``daily.csv`` and demand events);
+the first and last measured days are cut at the end of the warm-up and of the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.measure.catalog import KPIS
+from sim.measure.kinds import Derived, Quantile
+from sim.measure.registry import Kpi, Row
+from sim.measure.window import NAN, Grid
+
+PART_COLUMNS: tuple[str, ...] = tuple(f"{k.info.name}.{part}" for k in KPIS
+                                      if k.kind.layout == "columns" for part in k.kind.parts)
+"""The ledger's part columns: ``<kpi>.sum`` for totals, ``<kpi>.num`` and ``<kpi>.den`` for
+ratios, in catalogue order."""
+BINNED: tuple[str, ...] = tuple(k.info.name for k in KPIS if k.kind.layout == "bins")
+"""The quantile KPIs, whose parts are counts on fixed bins (``Ledger.bins``)."""
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Parts of every KPI by day, for one replication or stacked for several (``rep`` column).
+
+    Attributes:
+        parts: One row per (replication and) measured day in day order: ``rep`` (stacked only),
+            ``day``, then ``PART_COLUMNS`` (float64).
+        bins: For each KPI of ``BINNED``, its counts per day and bin where not zero: ``rep``
+            (stacked only), ``day``, ``bin`` (the bin's index in the KPI's ``Bins``), ``count``
+            (int32: a sparse table, as a few dozen of a thousand bins hold a day's waits).
+    """
+
+    parts: pd.DataFrame
+    bins: Mapping[str, pd.DataFrame]
+
+    @property
+    def days(self) -> np.ndarray:
+        """The measured days, in order."""
+        return np.unique(self.parts["day"].to_numpy())
+
+    def stacked(self, rep: int) -> Ledger:
+        """This one replication's ledger with a ``rep`` column, to stack with others."""
+        return Ledger(self.parts.assign(rep=rep)[["rep", *self.parts.columns]],
+                      {k: t.assign(rep=rep)[["rep", *t.columns]] for k, t in self.bins.items()})
+
+    @classmethod
+    def stack(cls, ledgers: Sequence[Ledger]) -> Ledger:
+        """Replications' ledgers (each ``stacked``) one under the other."""
+        return cls(pd.concat([g.parts for g in ledgers], ignore_index=True),
+                   {k: pd.concat([g.bins[k] for g in ledgers], ignore_index=True)
+                    for k in BINNED})
+
+
+def ledger_of(seen: Mapping[type, object], days: Grid) -> Ledger:
+    """The ledger of one replication: every formula of the catalogue on the view it reads,
+    whose cohorts are the intervals of ``days``."""
+    columns: list[np.ndarray] = []
+    bins: dict[str, pd.DataFrame] = {}
+    labels = days.day_labels
+    for entry in KPIS:
+        if isinstance(entry.kind, Derived):
+            continue
+        produced = entry.kind.columns(entry.formula(seen[entry.view]), days.count)
+        if isinstance(entry.kind, Quantile):
+            day, where = np.nonzero(produced)
+            # int32: the counts of a busy call center's waits are most of the ledger's bytes.
+            bins[entry.info.name] = pd.DataFrame({
+                "day": labels[day].astype(np.int32), "bin": where.astype(np.int32),
+                "count": produced[day, where].astype(np.int32)})
+        else:
+            columns.append(produced)
+    parts = pd.DataFrame(np.hstack(columns), columns=list(PART_COLUMNS))
+    parts.insert(0, "day", labels)
+    return Ledger(parts, bins)
+
+
+def _values(ledger: Ledger, group: np.ndarray, groups: int) -> dict[str, np.ndarray]:
+    """Every KPI of the catalogue for each group of ledger rows (``group`` per row of
+    ``parts``; -1 leaves a row out): parts added in row order, then finished."""
+    keep = group >= 0
+    summed = np.zeros((groups, len(PART_COLUMNS)))
+    np.add.at(summed, group[keep], ledger.parts[list(PART_COLUMNS)].to_numpy(float)[keep])
+    at = {name: i for i, name in enumerate(PART_COLUMNS)}
+    row_of = _row_position(ledger.parts)
+    out: dict[str, np.ndarray] = {}
+    for entry in KPIS:
+        name, kind = entry.info.name, entry.kind
+        if isinstance(kind, Quantile):
+            out[name] = kind.finish(_binned(ledger, name, row_of, group, groups, kind))
+        elif not isinstance(kind, Derived):
+            cols = [at[f"{name}.{part}"] for part in kind.parts]
+            out[name] = kind.finish(summed[:, cols])
+    derived: list[Kpi] = [k for k in KPIS if isinstance(k.kind, Derived)]
+    for entry in derived:
+        out[entry.info.name] = np.asarray(entry.formula(Row(out)), dtype=float)
+    return {entry.info.name: out[entry.info.name] for entry in KPIS}
+
+
+def _row_position(parts: pd.DataFrame) -> pd.Index:
+    """(rep, day) -> row of ``parts``, to place the bin counts."""
+    if "rep" in parts:
+        return pd.MultiIndex.from_arrays([parts["rep"].to_numpy(), parts["day"].to_numpy()])
+    return pd.Index(parts["day"].to_numpy())
+
+
+def _binned(ledger: Ledger, name: str, row_of: pd.Index, group: np.ndarray, groups: int,
+            kind: Quantile) -> np.ndarray:
+    """(groups x bins) counts of a quantile KPI."""
+    table = ledger.bins[name]
+    if isinstance(row_of, pd.MultiIndex):
+        rows = row_of.get_indexer(pd.MultiIndex.from_arrays([table["rep"].to_numpy(),
+                                                             table["day"].to_numpy()]))
+    else:
+        rows = row_of.get_indexer(pd.Index(table["day"].to_numpy()))
+    g = np.where(rows >= 0, group[rows], -1)
+    keep = g >= 0
+    flat = g[keep] * kind.bins.count + table["bin"].to_numpy()[keep].astype(np.int64)
+    counts = np.bincount(flat, weights=table["count"].to_numpy(float)[keep],
+                         minlength=groups * kind.bins.count)
+    return counts.reshape(groups, kind.bins.count)
+
+
+def _reps(ledger: Ledger) -> np.ndarray:
+    return (ledger.parts["rep"].to_numpy() if "rep" in ledger.parts
+            else np.zeros(len(ledger.parts), dtype=np.int64))
+
+
+def combine(ledger: Ledger, days: Iterable[int] | None = None) -> pd.DataFrame:
+    """The KPIs of each replication over a set of days (default: every measured day).
+
+    Returns:
+        One row per replication (``rep`` first when the ledger is stacked), every KPI of the
+        catalogue in catalogue order.
+
+    Raises:
+        ValueError: None of ``days`` is measured.
+    """
+    day = ledger.parts["day"].to_numpy()
+    chosen = np.ones(len(day), dtype=bool) if days is None else np.isin(day, list(days))
+    if not chosen.any():
+        raise ValueError(f"no measured day among those asked (measured: days {day.min()} to "
+                         f"{day.max()})")
+    reps, rep_group = np.unique(_reps(ledger), return_inverse=True)
+    table = pd.DataFrame(_values(ledger, np.where(chosen, rep_group, -1), len(reps)))
+    if "rep" in ledger.parts:
+        table.insert(0, "rep", reps)
+    return table
+
+
+def kpis_over(ledger: Ledger, days: Iterable[int] | None = None) -> dict[str, float]:
+    """Every KPI of one replication over a set of days (default: every measured day, the
+    horizon's KPIs), in catalogue order."""
+    table = combine(ledger, days)
+    if len(table) != 1:
+        raise ValueError("kpis_over takes the ledger of one replication; use combine")
+    row = table.drop(columns="rep", errors="ignore").to_numpy(float)[0]
+    # One NaN object for every unmeasurable KPI, so that two rows compare equal as dicts.
+    return {name: NAN if math.isnan(v) else v
+            for name, v in zip(table.columns.drop("rep", errors="ignore"), row.tolist(),
+                               strict=True)}
+
+
+def kpis_by_day(ledger: Ledger) -> pd.DataFrame:
+    """Every KPI of each measured day (and replication): ``rep`` when stacked, ``day``, then
+    the catalogue."""
+    values = pd.DataFrame(_values(ledger, np.arange(len(ledger.parts)), len(ledger.parts)))
+    keys = ledger.parts[[c for c in ("rep", "day") if c in ledger.parts]].reset_index(drop=True)
+    return pd.concat([keys, values], axis=1)
+
+
+def kpis_by_period(ledger: Ledger, periods: Sequence[tuple[str, int, int]]) -> pd.DataFrame:
+    """Every KPI of each period (and replication): ``rep`` when stacked, ``period``, then the
+    catalogue.
+
+    Args:
+        ledger: One replication's ledger or several stacked.
+        periods: (label, first day, last day), both days included (calendar months, quarters,
+            a peak); periods may overlap.
+
+    Raises:
+        ValueError: A period holds no measured day.
+    """
+    tables = []
+    for label, first, last in periods:
+        table = combine(ledger, range(first, last + 1))
+        table.insert(1 if "rep" in table else 0, "period", label)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
