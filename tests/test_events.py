@@ -119,6 +119,8 @@ def test_timestamps_are_iso_8601_from_the_start_date(
             if col.kind != "time":
                 continue
             values = table[col.name].dropna()
+            if values.empty:  # a step this scenario never takes (no slots booked, say)
+                continue
             assert values.map(lambda v: bool(TIME.match(v))).all(), (kind, col.name)
             parsed = values.map(dt.datetime.fromisoformat)
             assert parsed.min() >= dt.datetime(2026, 3, 2), (kind, col.name)

@@ -143,6 +143,7 @@ def work_orders_table(jobs: pd.DataFrame, start: float, end: float, origin: dt.d
         "channel": j["channel"].astype(str).to_numpy(object),
         "created_at": at("created"),
         "promised_by": at("due"),
+        "slot_ends_at": at("slot_end"),
         "released_at": at("released"),
         "first_visit_at": at("first_start"),
         "visits": j["visits"].to_numpy(np.int64),

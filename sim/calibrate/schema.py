@@ -82,6 +82,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         Column("channel", "choice", choices=CHANNELS),
         _time("created_at", blank=False),
         _time("promised_by", blank=False),
+        _time("slot_ends_at", required=False),
         _time("released_at", required=False),
         _time("first_visit_at", required=False),
         _opt("visits", "count", blank=False),

@@ -81,8 +81,12 @@ def fit_field_service(b: Builder) -> None:
     onsite = channel == "onsite"
     b.share((*fs, "onsite_share"), int((onsite & normal).sum()), int(normal.sum()),
             "new work orders")
+    slots = bool(b.base_value((*fs, "booking", "slots")))
     for route, mask in (("onsite", onsite), ("depot", ~onsite)):
-        if mask.any():
+        if route == "onsite" and slots:
+            b.keep((*fs, "promised_hours", route), "with appointment slots a job is promised "
+                                                    "by its slot's end")
+        elif mask.any():
             path = (*fs, "promised_hours", route)
             b.dist(path, span(mask, created, due), f"{route} promises", MINUTES_PER_HOUR)
             as_number(b, path)
@@ -91,7 +95,11 @@ def fit_field_service(b: Builder) -> None:
         under = jobs["warranty"].to_numpy(float) == 1.0
         b.share(("revenue", "warranty_share"), int((under & normal).sum()), int(normal.sum()),
                 "new work orders")
-    if "released_at" in jobs:
+    if b.base_value((*fs, "booking", "slots")):
+        # A booked job is released at its slot's start: the gap to it is the wait for a slot
+        # with room, not a lead time, and the slots are the company's calendar, not a record.
+        b.keep((*fs, "booking"), "appointment slots are the company's calendar, not in the logs")
+    elif "released_at" in jobs:
         lead = span(onsite, created, jobs["released_at"].to_numpy(float)) / MINUTES_PER_HOUR
         if len(lead) and lead.min() * MINUTES_PER_HOUR > 2 * MINUTES_PER_MILLISECOND:
             b.set((*fs, "booking"), {"min_lead_hours": round_sig(float(lead.min()), 4)},
