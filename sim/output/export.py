@@ -91,12 +91,14 @@ def run_figures(result: RunResult) -> dict[str, Figure]:
 
 
 def write_run(result: RunResult, out_dir: Path, command: list[str], started: datetime,
-              ended: datetime | None = None, extra: dict[str, Any] | None = None) -> Path:
+              ended: datetime | None = None, extra: dict[str, Any] | None = None,
+              overwrite: bool = False) -> Path:
     """Write the run folder ``out_dir``; ``manifest.json`` comes last, the folder appears whole.
 
-    ``extra`` adds keys to the manifest (e.g. why a sequential run stopped).
+    ``extra`` adds keys to the manifest (e.g. why a sequential run stopped); ``overwrite``
+    replaces a finished run holding the user's files (see ``sim.output.folder.ResultsFolder``).
     """
-    with ResultsFolder(out_dir) as folder:
+    with ResultsFolder(out_dir, overwrite) as folder:
         folder.write_text("scenario.yaml", scenario_to_yaml(result.scenario))
         folder.write_csv("replications.csv", result.replications)
         folder.write_json("summary.json", summary_document(result))
