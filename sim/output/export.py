@@ -2,8 +2,9 @@
 
 ``sim.output.folder`` owns *how* a folder is written (staging, atomic files, manifest last); this
 module owns *what* a run folder holds: the resolved scenario, the replication table, the summary in
-JSON and CSV, the daily series and the charts; with a window (``run --window``), the window's KPIs
-beside the horizon's (``window_summary.csv`` and the ``window`` block of ``summary.json``).
+JSON and CSV (with how long the run-out lasted), the daily series, why repairs were late and the
+charts; with a window (``run --window``), the window's KPIs beside the horizon's
+(``window_summary.csv`` and the ``window`` block of ``summary.json``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from matplotlib.figure import Figure
 from sim.experiments.replicate import RunResult
 from sim.experiments.windows import WindowSummary
 from sim.measure.costs import REVENUE, SUMMARY_ROWS
+from sim.output.charts import lateness
 from sim.output.charts import run as charts
 from sim.output.folder import ResultsFolder, manifest
 from sim.output.window import window_document, window_table
@@ -37,10 +39,31 @@ def summary_document(result: RunResult, window: WindowSummary | None = None) -> 
         for name, j in result.targets.items()
     }
     document = {"scenario": result.scenario.name, "seed": result.seed,
-                "replications": len(result.replications), "kpis": kpis, "targets": targets}
+                "replications": len(result.replications), "kpis": kpis, "targets": targets,
+                "run_out": run_out_document(result)}
     if window is not None:
         document["window"] = window_document(window)
     return document
+
+
+def run_out_document(result: RunResult) -> dict[str, Any]:
+    """How far past the horizon the run went to follow the window's items to their end (days,
+    mean and max over replications; the cap, ``run_out_max_days``) and how many items the cap
+    cut (left open: late and not done), in total and by kind."""
+    table = result.run_out
+    cut_columns = [c for c in table.columns if c.startswith("cut_")]
+    cut = table[cut_columns].sum(axis=1) if cut_columns else table["run_out_days"] * 0
+    days = table["run_out_days"]
+    return {
+        "max_days": result.scenario.run_out_max_days,
+        "days_mean": float(days.mean()) if len(days) else 0.0,
+        "days_max": float(days.max()) if len(days) else 0.0,
+        "items_cut_mean": float(cut.mean()) if len(cut) else 0.0,
+        "items_cut_max": float(cut.max()) if len(cut) else 0.0,
+        "replications_cut": int((cut > 0).sum()),
+        "items_cut_by_kind": {c.removeprefix("cut_"): float(table[c].sum())
+                              for c in cut_columns},
+    }
 
 
 def run_figures(result: RunResult) -> dict[str, Figure]:
@@ -62,6 +85,7 @@ def run_figures(result: RunResult) -> dict[str, Figure]:
     fs = scn.field_service
     if fs is not None:
         figures["backlog_per_day"] = charts.backlog_per_day(result.daily, name)
+        figures["late_drivers"] = lateness.late_drivers(result.late_drivers, name)
         promised = {"onsite": fs.promised_hours.onsite}
         if fs.depot is not None:
             promised["depot"] = fs.promised_hours.depot
@@ -94,6 +118,8 @@ def write_run(result: RunResult, out_dir: Path, command: list[str], started: dat
         folder.write_csv("wait_histogram.csv", result.wait_hist)
         folder.write_csv("budget.csv", result.budget)
         folder.write_csv("turnaround_histogram.csv", result.turnaround_hist)
+        if result.scenario.field_service is not None:
+            folder.write_csv("late_drivers.csv", result.late_drivers)
         if result.events is not None:
             parquet = importlib.util.find_spec("pyarrow") is not None
             for kind, table in result.events.items():

@@ -63,12 +63,19 @@ KPI_LABELS: dict[str, str] = {
     "hold_abandon_rate": "Hung up on hold",
     "rework_rate": "Rework rate",
     "depot_utilization": "Depot (bench) utilisation",
+    "callback_wait_hours": "Wait for a callback",
+    "repeat_repair_rate": "Repairs that came back",
+    "right_first_time_rate": "Right first time",
+    "appointment_kept_rate": "Appointments kept",
+    "overtime_hours_per_technician_week": "Overtime per technician a week",
+    "closed_hours_contacts": "Contacts while closed",
 }
 
 # Units of the catalogue as printed after a number; "currency" is the scenario's own.
 UNIT_LABELS: dict[str, str] = {"share": "%", "s": "s", "min": "min", "h": "h",
                                "score 1-5": "score 1–5", "calls": "calls",
-                               "work orders": "work orders", "units": "units"}
+                               "work orders": "work orders", "units": "units",
+                               "contacts": "contacts"}
 
 # Headings of the tables the explorer shows (the CSV downloads keep the file's names).
 COLUMN_LABELS: dict[str, str] = {

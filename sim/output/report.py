@@ -41,11 +41,11 @@ from sim.scenario.plain import json_safe
 PRODUCER = "aftersales-sim"
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 # Charts in reading order: the key ones first (the budget pack shows them in this order).
-CHART_ORDER = ("service_level_per_day", "backlog_per_day", "stock_per_sku", "cost_per_department",
-               "service_level_by_hour_of_week", "offered_vs_staffed", "wait_distribution",
-               "turnaround_distribution")
+CHART_ORDER = ("service_level_per_day", "backlog_per_day", "late_drivers", "stock_per_sku",
+               "cost_per_department", "service_level_by_hour_of_week", "offered_vs_staffed",
+               "wait_distribution", "turnaround_distribution")
 TABLE_STEMS = ("kpis", "budget", "replications", "daily", "hourly", "wait_histogram",
-               "turnaround_histogram", "theory_by_hour_of_week")
+               "turnaround_histogram", "late_drivers", "theory_by_hour_of_week")
 _SECTIONS = ("demand", "call_center", "complaints", "field_service", "parts", "followup",
              "satisfaction", "costs", "disruptions", "targets")
 FOOTNOTE_AT = (0.01, 0.01)  # where `chart_style.finish_figure` puts the footnote
@@ -105,7 +105,7 @@ def chart_stems(scenario: Scenario) -> list[str]:
     """The charts a scenario's run has, in `CHART_ORDER` (no field service: no backlog...)."""
     skip = set()
     if scenario.field_service is None:
-        skip |= {"backlog_per_day", "turnaround_distribution"}
+        skip |= {"backlog_per_day", "late_drivers", "turnaround_distribution"}
     if scenario.parts is None:
         skip.add("stock_per_sku")
     return [stem for stem in CHART_ORDER if stem not in skip]
@@ -129,6 +129,7 @@ def result_tables(result: RunResult) -> dict[str, pd.DataFrame]:
             "replications": result.replications, "daily": result.daily,
             "hourly": result.hourly, "wait_histogram": result.wait_hist,
             "turnaround_histogram": result.turnaround_hist,
+            "late_drivers": result.late_drivers,
             "theory_by_hour_of_week": erlang_c_by_hour_of_week(result.scenario)}
 
 

@@ -1,14 +1,16 @@
 """Finished replications on disk, so an interrupted big run resumes without redoing them.
 
 One JSON file per (scenario content, root seed, replication), written atomically when the
-replication finishes: its KPIs, series, budget, histograms and KPI ledger (so that windows of a
-resumed run can still be judged). JSON, not pickle: the files are data a user may inspect, and
-loading them must never execute anything. Implements ``sim.experiments.store.Store``.
+replication finishes: its KPIs, series, budget, histograms, KPI ledger (so that windows of a
+resumed run can still be judged), late drivers and run-out. JSON, not pickle: the files are data a
+user may inspect, and loading them must never execute anything. Implements
+``sim.experiments.store.Store``.
 
-A file is used only if it says it is the replication asked for: its scenario digest, root seed
-and replication number match (the file name alone proves nothing: a copied or renamed file, or
-one from an older format, e.g. without a ledger, is run again), and it parses into well-typed
-tables. The replication seed is checked against the root seed by ``sim.experiments.replicate``.
+A file is used only if it says it is the replication asked for: its scenario digest, root seed and
+replication number match (the file name alone proves nothing: a copied or renamed file, or one from
+an older format, e.g. without a ledger or late drivers, is run again), and it parses into
+well-typed tables. The replication seed is checked against the root seed by
+``sim.experiments.replicate``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sim.measure.ledger import BINNED, PART_COLUMNS, Ledger
 from sim.measure.outcome import Outcome
 from sim.output.atomic import atomic_write_text
 
-_TABLES = ("daily", "hourly", "monthly")
+_TABLES = ("daily", "hourly", "monthly", "late_drivers")
 _ARRAYS = ("wait_hist", "turnaround_hist")
 
 
@@ -42,7 +44,7 @@ def outcome_to_json(rep_seed: int, outcome: Outcome, digest: str = "", root_seed
     """Serialise one replication's outcome (floats round-trip exactly through JSON), with the
     key it is stored under (scenario digest, root seed, replication) so that it can be checked."""
     doc: dict[str, Any] = {"digest": digest, "root_seed": root_seed, "rep": rep,
-                           "seed": rep_seed, "kpis": outcome.kpis}
+                           "seed": rep_seed, "kpis": outcome.kpis, "run_out": outcome.run_out}
     for name in _TABLES:
         doc[name] = _table_to_doc(getattr(outcome, name))
     for name in _ARRAYS:
@@ -67,7 +69,8 @@ def outcome_from_json(text: str) -> tuple[int, Outcome]:
     return int(doc["seed"]), Outcome(
         kpis=kpis, ledger=ledger, daily=tables["daily"], hourly=tables["hourly"],
         monthly=tables["monthly"], wait_hist=arrays["wait_hist"],
-        turnaround_hist=arrays["turnaround_hist"])
+        turnaround_hist=arrays["turnaround_hist"], late_drivers=tables["late_drivers"],
+        run_out={k: float(v) for k, v in doc["run_out"].items()})
 
 
 MAX_FILE_BYTES = 256 << 20  # a replication's tables are a few MB; more is not ours
