@@ -13,6 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sim.cli import main
+from sim.experiments.replicate import replicate
+from sim.experiments.windows import event_windows, window_summary
 from sim.explorer.runner import WORKERS_ENV
 from sim.explorer.source import ENV_DIR, Source
 from sim.output.report import TABLE_STEMS, chart_stems
@@ -172,7 +174,7 @@ def test_results_show_kpis_and_more_agents_raise_the_service_level() -> None:
     card = next(m for m in at.metric if m.label == "Service level")
     assert card.proto.delta.split(" (")[0] in ("met", "missed", "not significant")
     # The whole interval is a caption of its own under the metric, never cut to "95% CI 78...".
-    assert re.fullmatch(r"95% CI \d+\.\d–\d+\.\d%", at.caption[2].value)
+    assert any(re.fullmatch(r"95% CI \d+\.\d–\d+\.\d%", c.value) for c in at.caption)
     assert at.number_input(key="workers").value == 1
     assert not at.progress  # the bar goes once the run is over
     before = metric(at, "Service level"), metric(at, "Abandon rate")
@@ -181,6 +183,35 @@ def test_results_show_kpis_and_more_agents_raise_the_service_level() -> None:
     after = metric(at, "Service level"), metric(at, "Abandon rate")
     assert after[0] > before[0] + 0.1
     assert after[1] < before[1]
+
+
+def test_results_judge_the_peak_and_show_what_binds() -> None:
+    """The peak-season question on one page: the demand event's button sets the window, the
+    cards show the window's KPIs from the same replications (no rerun) beside the horizon's,
+    and the bottleneck panel ranks the crews and stocks in words."""
+    at = tiny()
+    run(at)
+    scenario = load_scenario(TINY)
+    result = replicate(scenario, scenario.replications, scenario.seed, workers=1)
+    whole = result.summary.set_index("kpi")["mean"]
+    assert metric(at, "Service level") == pytest.approx(whole["service_level"], abs=5e-4)
+    (name, first, last), = event_windows(scenario)
+    preset = next(b for b in at.button if b.label.startswith(f"{name}: "))
+    preset.click().run()
+    ok(at)
+    assert at.slider(key="results_window:1:7").value == (first, last)
+    peak = window_summary(result, first, last).summary.set_index("kpi")["mean"]
+    assert peak["service_level"] != pytest.approx(whole["service_level"], abs=5e-3)
+    assert metric(at, "Service level") == pytest.approx(peak["service_level"], abs=5e-4)
+    assert any(c.value.startswith(f"Judged over days {first}–{last}") for c in at.caption)
+    assert any(c.value.startswith("95% CI") and "whole horizon:" in c.value for c in at.caption)
+    assert not at.progress  # judged from the cached run, nothing ran again
+    assert any(f"In days {first}–{last}" in m.value for m in at.markdown)
+    table = at.dataframe[0].value  # the first table of the page: the bottleneck panel
+    assert list(table.columns[:3]) == ["Resource", "Measure", "Value"]
+    assert "Call-center agents" in set(table["Resource"])
+    assert {"Stock: pump", "Stock: valve"} <= set(table["Resource"])
+    assert not re.search(r"None|nan|_utilization", table.to_string())
 
 
 def test_export_offers_every_chart_table_and_the_budget_pack() -> None:
