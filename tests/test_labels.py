@@ -4,12 +4,18 @@ formats never print a raw decimal, "None" or "currency"."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
+from sim.cli.common import kpi_table
+from sim.experiments.replicate import replicate
 from sim.measure.catalog import KPI_BY_NAME, KPI_NAMES
 from sim.output.labels import KPI_LABELS, UNIT_LABELS, column_label, kpi_unit_label, unit_label
 from sim.output.numbers import format_difference, format_interval
+from sim.scenario.loader import load_scenario
+
+TINY = Path(__file__).resolve().parent / "data" / "app" / "tiny.yaml"
 
 
 def test_every_catalogue_kpi_has_a_label_and_no_label_is_stale() -> None:
@@ -48,3 +54,13 @@ def test_a_difference_of_shares_is_in_percentage_points() -> None:
     assert format_difference(-0.004, "share", "EUR") == "-0.4 pp"
     assert format_difference(1500.0, "currency", "EUR").startswith("+1,500")
     assert format_difference(math.nan, "h", "EUR") == "n/a"
+
+
+def test_the_cli_kpi_table_gives_every_kpi_its_unit_and_money_its_currency() -> None:
+    scenario = load_scenario(TINY, ["currency=CHF"])
+    table = kpi_table(replicate(scenario, 2, workers=1)).splitlines()
+    rows = {line.split()[0]: line for line in table[1:]}
+    assert set(rows) == set(KPI_NAMES)
+    for name, line in rows.items():
+        assert line.endswith(" " + KPI_BY_NAME[name].unit.replace("currency", "CHF")), line
+    assert "currency" not in "\n".join(table)
