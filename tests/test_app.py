@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from sim.cli import main
 from sim.experiments.replicate import replicate
 from sim.experiments.windows import event_windows, window_summary
+from sim.explorer.export_page import file_stem
 from sim.explorer.runner import WORKERS_ENV
 from sim.explorer.source import ENV_DIR, Source
 from sim.output.report import TABLE_STEMS, chart_stems
@@ -226,6 +227,24 @@ def test_export_offers_every_chart_table_and_the_budget_pack() -> None:
     for fmt in ("PNG", "SVG", "PDF"):
         assert labels.count(fmt) == len(stems)
     assert labels.count("CSV") == len(TABLE_STEMS)
+    assert [t.value for t in at.text_input] == ["tiny"]  # the file as it is: its own name
+    assert not at.progress  # no "Running tiny: 3 of 3 replications done" after the run
+
+
+def test_an_edited_scenario_exports_under_an_edited_name() -> None:
+    """A pack of an edited plan is not named like its file's (peak_season_budget_pack.zip)."""
+    at = tiny()
+    edit(at, {"call_center.agents.0.count": 3})
+    goto(at, "export")
+    at.button(key="run_button").click().run()
+    ok(at)
+    (field,) = at.text_input
+    assert field.value == "tiny-edited"
+    assert any("named `tiny-edited_...`" in c.value for c in at.caption)
+    field.set_value("Plan B: 3 agents").run()
+    ok(at)
+    assert any("named `Plan_B_3_agents_...`" in c.value for c in at.caption)
+    assert file_stem("  ../ ", "tiny") == "tiny"
 
 
 def test_compare_pairs_the_edit_with_the_file() -> None:

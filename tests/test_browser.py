@@ -160,7 +160,7 @@ def test_baseline_runs_exports_and_every_page_works(page: Any, tmp_path: Path) -
 
     open_page(page, "Export")
     png = download(page, page.get_by_role("button", name="PNG").first, tmp_path)
-    assert png.name == "baseline_service_level_per_day.png"
+    assert png.name == "baseline-edited_service_level_per_day.png"  # 30 days: not the file
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     pack = download(page, page.get_by_role("button", name="Download the budget pack (zip)"),
                     tmp_path)
