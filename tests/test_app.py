@@ -274,9 +274,35 @@ def test_sweep_finds_the_cheapest_point_meeting_every_target() -> None:
     message = at.success[0].value
     assert message.startswith("Cheapest point meeting every target")
     overview = at.dataframe[0].value
-    assert list(overview[path]) == [2, 3, 4, 5]
-    feasible = overview[overview["meets every target"] == "yes"]
-    assert any(f"**{point}**" in message for point in feasible["point"])
+    lever = "Call center: Agents: early (08:00-13:00, every day)"
+    assert list(overview[lever]) == [2, 3, 4, 5]  # headed by the lever's name, not its key
+    assert list(overview.columns) == ["Point", lever, "Total cost", "Meets every target",
+                                      "Targets not met with confidence"]
+    assert all(cost.endswith(" EUR") for cost in overview["Total cost"])
+    feasible = overview[overview["Meets every target"] == "yes"]
+    assert any(f"**{point}**" in message for point in feasible["Point"])
+    assert f"{lever} = " in message
+    assert "Service level" in [t.label for t in at.tabs]  # tabs named by labels too
+
+
+def test_sweep_says_when_the_lever_cannot_move_the_missed_targets() -> None:
+    """Technicians cannot lift the call center's service level: the advice says so, instead of
+    "no point meets every target; widen the range"."""
+    at = tiny()
+    goto(at, "sweep")
+    path = "field_service.technicians.0.count"
+    at.selectbox(key="sweep_lever").select(path).run()
+    at.number_input(key=f"sweep_from:{path}").set_value(8)
+    at.number_input(key=f"sweep_to:{path}").set_value(10)
+    submit(at, "Run sweep")
+    message = at.warning[0].value
+    assert "widen the range" not in message.split("Missed at every point")[0]
+    assert "Missed at every point: Service level and Abandon rate." in message
+    assert ("**Field service: Technicians: day (08:00-17:00, mon-sat) does not move Service "
+            "level and Abandon rate**") in message
+    assert "They depend on Call-center agents" in message
+    overview = at.dataframe[0].value
+    assert set(overview["Targets not met with confidence"]) == {"Service level, Abandon rate"}
 
 
 def test_stress_shows_which_targets_break_and_recovery() -> None:

@@ -21,7 +21,13 @@ from sim.cli import main
 from sim.cli import sweep as cli_sweep
 from sim.experiments.design import Factor, load_experiment
 from sim.experiments.replicate import Progress
-from sim.experiments.sweep import cheapest_feasible, expand_points, meets_targets, run_sweep
+from sim.experiments.sweep import (
+    cheapest_feasible,
+    expand_points,
+    meets_targets,
+    missed_everywhere,
+    run_sweep,
+)
 from sim.output.folder import is_finished
 from sim.output.store import ReplicationStore
 from sim.scenario.loader import load_scenario_text
@@ -201,6 +207,26 @@ def test_sweep_finds_the_cheapest_point_meeting_targets() -> None:
     verdicts = result.summary.groupby("point")["meets_targets"].agg(["min", "max"])
     assert (verdicts["min"] == verdicts["max"]).all()
     assert dict(verdicts["min"]) == dict(overview["meets_targets"])
+
+
+def test_missed_everywhere_tells_a_lever_that_moves_a_target_from_one_that_does_not() -> None:
+    """Agents move the service level even when no point reaches its target; the agents' hourly
+    cost cannot move it at all. The terminal table says which is which."""
+    base = load_scenario_text(BASE, overrides=["targets.service_level=0.99"])
+    agents = run_sweep(base, [factor("call_center.agents", **{"from": 2, "to": 4, "step": 1})],
+                       replications=4, seed=3, workers=1)
+    assert agents.cheapest_feasible is None
+    (missed,) = [m for m in missed_everywhere(agents) if m.kpi == "service_level"]
+    assert missed.moves and missed.lowest < missed.highest < 0.99
+    assert "missed at every point: service_level" in cli_sweep.overview_table(agents)
+    assert "widen the range" in cli_sweep.overview_table(agents)
+    costs = run_sweep(base, [factor("costs.agent_per_hour", **{"from": 20, "to": 30,
+                                                               "step": 5})],
+                      replications=4, seed=3, workers=1)
+    found = {m.kpi: m for m in missed_everywhere(costs)}
+    assert not found["service_level"].moves  # same seeds, same calls: identical every point
+    assert found["service_level"].lowest == found["service_level"].highest
+    assert "another lever drives it" in cli_sweep.overview_table(costs)
 
 
 # --------------------------------------------------------------------------- the CLI
