@@ -11,7 +11,8 @@ This module owns the words of the explorer, the charts and the report, so that a
 - ``unit_label(unit, currency)``: a catalogue unit as printed (``share`` is ``%``,
   ``currency`` the scenario's currency);
 - ``column_label(name)``: the columns of the tables the pages show (the CSV files keep theirs);
-- ``resource_label(key)``: the crews and stock the bottleneck panel ranks.
+- ``resource_label(key)``: the crews and stock the bottleneck panel ranks;
+- ``shock_label(kind)``: the stress test's shock types.
 
 No Streamlit, no matplotlib: pages, charts and the report all import from here.
 """
@@ -84,7 +85,7 @@ COLUMN_LABELS: dict[str, str] = {
     "point": "Point", "total_cost": "Total cost", "meets_targets": "Meets every target",
     "targets_not_met": "Targets not met with confidence", "shock": "Shock", "type": "Type",
     "breaks": "Breaks", "first_break_day": "First day broken", "worst_day": "Worst day",
-    "worst_value": "Worst value", "baseline_value": "Baseline that day",
+    "worst_value": "Worst value", "baseline_value": "Baseline then",
     "recovery_days": "Days to recover", "broken_days": "Days broken", "judged": "Judged",
     "rank": "Rank", "targets_broken": "Targets broken", "first_broken_target": "First to break",
     "total_cost_diff": "Extra cost", "total_cost_diff_ci": "Extra cost, 95% CI",
@@ -100,6 +101,16 @@ RESOURCE_LABELS: dict[str, str] = {
     "technicians": "Field technicians",
     "depot": "Depot bench technicians",
     "stock": "Stock",
+}
+
+# The stress test's shock types as the Stress page offers them.
+SHOCK_LABELS: dict[str, str] = {
+    "demand_surge": "Demand surge",
+    "defect_wave": "Defect wave",
+    "supplier_delay": "Supplier delay",
+    "absence": "Absence",
+    "system_outage": "Phone outage",
+    "skill_gap": "Untrained staff",
 }
 
 STATUS_LABELS: dict[str, str] = {"met": "met", "missed": "missed",
@@ -150,6 +161,11 @@ def column_label(name: str) -> str:
 def resource_label(key: str) -> str:
     """A crew or the stock: ``depot`` -> ``Depot bench technicians``."""
     return label(RESOURCE_LABELS.get(key, key))
+
+
+def shock_label(kind: str) -> str:
+    """A shock type: ``system_outage`` -> ``Phone outage``."""
+    return label(SHOCK_LABELS.get(kind, kind.replace("_", " ")))
 
 
 def status_label(status: str) -> str:
