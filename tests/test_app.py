@@ -17,6 +17,7 @@ from sim.experiments.replicate import replicate
 from sim.experiments.windows import event_windows, window_summary
 from sim.explorer.export_page import file_stem
 from sim.explorer.runner import WORKERS_ENV
+from sim.explorer.session import GENERATION
 from sim.explorer.source import ENV_DIR, Source
 from sim.output.report import TABLE_STEMS, chart_stems
 from sim.scenario.loader import load_scenario
@@ -72,8 +73,15 @@ def edit(at: AppTest, values: dict[str, float]) -> None:
     """Set levers on the Scenario page and apply them."""
     goto(at, "scenario")
     for path, value in values.items():
-        at.number_input(key=f"lever:{path}").set_value(value)
+        at.number_input(key=lever_key(at, path)).set_value(value)
     submit(at, "Apply edits")
+
+
+def lever_key(at: AppTest, path: str) -> str:
+    """The widget key of a lever now: a new file or a reset starts a new generation of keys."""
+    # AppTest's session state has no .get().
+    generation = at.session_state[GENERATION] if GENERATION in at.session_state else 0  # noqa: SIM401
+    return f"lever:{generation}:{path}"
 
 
 def run(at: AppTest) -> None:
