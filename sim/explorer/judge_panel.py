@@ -63,9 +63,10 @@ def window_control(result: RunResult) -> tuple[int, int]:
     first, last = measured_days(result.scenario)
     key = _slider_key(first, last)
     presets = [(label("Whole horizon"), first, last),
-               *[(label("{name}: {days}", name=name, days=days_label(a, b)), a, b)
+               *[(label("{name}: days {a}–{b}", name=name, a=a, b=b), a, b)
                  for name, a, b in event_windows(result.scenario)]]
-    cols = st.columns(len(presets) + 1 if len(presets) < 4 else 4)
+    # At most three buttons a row: narrower ones cut the event's days off ("days 35–7...").
+    cols = st.columns(min(len(presets), 3))
     for i, (text, a, b) in enumerate(presets):
         cols[i % len(cols)].button(text, key=f"{WINDOW}_preset:{i}", on_click=_set_window,
                                    args=(key, a, b), width="stretch")

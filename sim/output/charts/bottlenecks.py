@@ -45,8 +45,10 @@ def _panel(ax: Axes, rows: list[dict[Hashable, Any]], title: str) -> None:
             ax.errorbar([means[i]], [y[i]], xerr=[[means[i] - low[i]], [high[i] - means[i]]],
                         fmt="none", ecolor=cs.EDGE_COLOR, capsize=3, linewidth=1.0)
             end = max(end, high[i])
+        # On a white patch: the dashed threshold line may run through the number.
         ax.annotate(f"{means[i]:.1%}", (end, y[i]), xytext=(4, 0), textcoords="offset points",
-                    va="center", fontsize=cs.TICK_SIZE)
+                    va="center", fontsize=cs.TICK_SIZE,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})
     if rows:
         ax.axvline(float(str(rows[0]["threshold"])), color=cs.TARGET_COLOR,
                    linestyle=cs.TARGET_LINESTYLE, linewidth=1.3)
