@@ -263,9 +263,16 @@ def test_compare_pairs_the_edit_with_the_file() -> None:
     ok(at)
     table = at.dataframe[0].value.set_index("KPI")
     assert list(table.columns[:2]) == ["tiny", "tiny-edited"]
-    assert table.loc["service_level", "difference"].startswith("+")
-    assert table.loc["service_level", "significant"] == "yes"
-    assert table.loc["abandon_rate", "difference"].startswith("-")
+    # Shares differ in percentage points, never in percent of a percent.
+    assert re.fullmatch(r"\+\d+\.\d pp", table.loc["Service level", "Difference"])
+    assert re.fullmatch(r"-\d+\.\d pp to -\d+\.\d pp",
+                        table.loc["Abandon rate", "95% CI of the difference"])
+    assert table.loc["Service level", "Significant"] == "yes"
+    assert table.loc["Abandon rate", "Difference"].startswith("-")
+    assert all(re.fullmatch(r"-?\d+%( \(pairing did not help here\))?|n/a", v)
+               and ("-" in v) == ("did not help" in v)
+               for v in table["Variance removed by CRN"])
+    assert any("a negative share means pairing did not help" in c.value for c in at.caption)
     assert any(b.label == "CSV" for b in at.get("download_button"))
 
 
