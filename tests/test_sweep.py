@@ -28,6 +28,7 @@ from sim.experiments.sweep import (
     missed_everywhere,
     run_sweep,
 )
+from sim.explorer.figures import frontier_figure
 from sim.output.folder import is_finished
 from sim.output.store import ReplicationStore
 from sim.scenario.loader import load_scenario_text
@@ -364,3 +365,21 @@ def test_example_experiments_are_valid(path: Path) -> None:
     experiment = load_experiment(path)
     assert experiment.kpis and experiment.replications
     assert len(expand_points(experiment)) > 1
+
+
+def test_the_frontier_draws_its_target_and_whole_whiskers() -> None:
+    """The cost chart once listed a target line it did not draw and cut whiskers at the frame:
+    the axis now spans every interval and the target."""
+    rows = []
+    for point, value, (mean, low, high) in (("p01", 3, (0.20, 0.10, 0.30)),
+                                            ("p02", 4, (0.30, 0.05, 0.55))):
+        rows += [{"point": point, "techs": value, "kpi": "repair_on_time_rate", "mean": mean,
+                  "ci_low": low, "ci_high": high, "meets_targets": False},
+                 {"point": point, "techs": value, "kpi": "total_cost", "mean": 1e5 * value,
+                  "ci_low": 0.9e5 * value, "ci_high": 1.1e5 * value, "meets_targets": False}]
+    fig = frontier_figure(pd.DataFrame(rows), "techs", None, "s", "EUR",
+                          x_kpi="repair_on_time_rate", target=0.9, factor_label="Technicians")
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    assert low <= 0.05 and high >= 0.9
+    assert "Repairs on time" in fig.get_suptitle() and "Technicians" in fig.texts[-1].get_text()

@@ -291,6 +291,29 @@ def missed_everywhere(result: SweepResult) -> list[MissedTarget]:
     return out
 
 
+def moved_most(result: SweepResult, kpis: Sequence[str]) -> str | None:
+    """Of ``kpis``, the one the swept factors move most: the largest paired t statistic of the
+    difference between the last point and the first (same seeds). What a chart of cost against
+    service should put on its axis: the technicians' on-time rate, not the call center's
+    service level, which no number of technicians moves. None without points or KPIs."""
+    if len(result.runs) < 2 or not kpis:
+        return kpis[0] if kpis else None
+    first, last = (run.replications.sort_values("rep") for run in (result.runs[0],
+                                                                    result.runs[-1]))
+    best, score = None, -1.0
+    for kpi in kpis:
+        if kpi not in first or kpi not in last or len(first) != len(last):
+            continue
+        d = paired_difference(first[kpi].to_numpy(float), last[kpi].to_numpy(float))
+        half = (d.diff_ci_high - d.diff_ci_low) / 2.0
+        if not math.isfinite(d.diff):
+            continue
+        t = abs(d.diff) / half if half > 0 else (math.inf if d.diff != 0 else 0.0)
+        if t > score:
+            best, score = kpi, t
+    return best if best is not None else kpis[0]
+
+
 def experiment_yaml(result: SweepResult) -> str:
     """The resolved experiment: explicit values, replications and seed; base is ``base.yaml``.
 

@@ -17,12 +17,13 @@ from pydantic import ValidationError
 
 from sim.experiments.design import Factor
 from sim.experiments.store import scenario_digest
-from sim.experiments.sweep import SweepResult
+from sim.experiments.sweep import SweepResult, moved_most
 from sim.explorer import runner, session
 from sim.explorer.figures import frontier_figure
 from sim.explorer.widgets import figure_downloads, png, table_download, today
 from sim.output.charts.experiments import sweep_kpi_chart
 from sim.output.labels import kpi_label
+from sim.output.numbers import kpi_unit
 from sim.output.report import dated
 from sim.output.sweep_view import overview_rows, sweep_advice
 from sim.scenario.format import Scenario
@@ -89,17 +90,26 @@ def _results(result: SweepResult, scenario: Scenario, key: str, lever: str) -> N
     def curve(kpi: str) -> Callable[[], Figure]:
         return lambda: dated(sweep_kpi_chart(result.summary, [key], kpi,
                                              scenario.targets.get(kpi), best, result.name,
-                                             currency=currency), created)
+                                             currency=currency, factor_labels={key: lever}),
+                             created)
+
+    # Cost against the targeted share the lever moves most: a technicians' sweep against the
+    # call center's service level would show a flat cloud that no technician moves.
+    services = [k for k in scenario.targets if kpi_unit(k) == "share"] or ["service_level"]
+    x_kpi = st.selectbox("Cost against", services, format_func=kpi_label,
+                         index=services.index(moved_most(result, services) or services[0]),
+                         key=f"sweep_frontier:{key}")
 
     def frontier() -> Figure:
         return dated(frontier_figure(result.summary, key, best, result.name, currency,
-                                     target=scenario.targets.get("service_level")), created)
+                                     x_kpi=x_kpi, target=scenario.targets.get(x_kpi),
+                                     factor_label=lever), created)
 
     # Stems (KPI names) name the files; titles (labels) name the tabs and the download rows.
     charts = {kpi: curve(kpi) for kpi in kpis}
-    charts["cost_vs_service_level"] = frontier
+    charts[f"cost_vs_{x_kpi}"] = frontier
     titles = {stem: kpi_label(stem) for stem in kpis}
-    titles["cost_vs_service_level"] = "Total cost against service level"
+    titles[f"cost_vs_{x_kpi}"] = f"Total cost against {kpi_label(x_kpi).lower()}"
     tabs = st.tabs([titles[stem] for stem in charts], key="sweep_tab", on_change="rerun")
     for tab, make in zip(tabs, charts.values(), strict=True):
         if tab.open is not False:
