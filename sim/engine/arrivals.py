@@ -18,13 +18,14 @@ CONTACT_TYPES: tuple[ContactType, ...] = ("inquiry", "repair", "complaint")
 
 
 def expected_calls_per_hour(scenario: Scenario, kind: ContactType, hours: int) -> np.ndarray:
-    """Expected contacts of ``kind`` in each absolute hour 0..hours-1 (day 0 is a Monday)."""
+    """Expected contacts of ``kind`` in each absolute hour 0..hours-1 (day 0 has the weekday of
+    the scenario's ``start_date``)."""
     demand = scenario.demand
     share = demand.mix.get(kind, 0.0)
     weekly = weekly_weights(demand.weekly_profile)
     hourly = hourly_shares(demand.hourly_profile, scenario.call_center.hours)
     h = np.arange(hours)
-    weekday = (h // 24) % 7
+    weekday = (h // 24 + scenario.first_weekday) % 7
     per_hour = demand.contacts_per_day * share * weekly[weekday] * hourly[weekday, h % 24]
     for event in demand.events:
         if kind in event.types:

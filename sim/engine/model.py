@@ -133,13 +133,18 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
                                 MINUTES_PER_HOUR) if complaints is not None else None),
     )
     crews: dict[str, Crew[Any]] = {"agents": center.agents}
-    windows: dict[str, list[Window]] = {"agents": shift_windows(cc.agents, end)}
+    weekday = scenario.first_weekday  # day 0's weekday: shifts follow the calendar
+
+    def roster(staffing: Any) -> list[Window]:
+        return shift_windows(staffing, end, weekday)
+
+    windows: dict[str, list[Window]] = {"agents": roster(cc.agents)}
     if cc.escalation is not None:
         crews["specialists"] = center.specialists
-        windows["specialists"] = shift_windows(cc.escalation.specialists, end)
+        windows["specialists"] = roster(cc.escalation.specialists)
     if complaints is not None:
         crews["complaint_handlers"] = center.handlers
-        windows["complaint_handlers"] = shift_windows(complaints.handlers, end)
+        windows["complaint_handlers"] = roster(complaints.handlers)
 
     delays = [d for d in scenario.disruptions if isinstance(d, SupplierDelay)]
     store = (PartsStore(env, scenario.parts, streams, delays) if scenario.parts is not None
@@ -154,10 +159,10 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
                                           if scenario.revenue is not None else 0.0),
                           skill_gaps=[d for d in scenario.disruptions if isinstance(d, SkillGap)])
         crews["technicians"] = repairs.technicians
-        windows["technicians"] = shift_windows(fs.technicians, end)
+        windows["technicians"] = roster(fs.technicians)
         if fs.depot is not None:
             crews["depot_technicians"] = repairs.bench
-            windows["depot_technicians"] = shift_windows(fs.depot.technicians, end)
+            windows["depot_technicians"] = roster(fs.depot.technicians)
         wire = repairs
 
         def on_repair(call: Call) -> None:
