@@ -1,5 +1,5 @@
-"""One replication measured: its KPI ledger and KPIs, the daily and hourly series, the monthly
-budget and the histograms.
+"""One replication measured: its KPI ledger and KPIs, the daily and hourly series and the
+histograms (the budget by calendar month comes from the ledger: ``sim.experiments.budget``).
 
 This module owns ``Outcome``, ``views`` (each view of the records built once, its cohorts the
 measured days: ``Calls``, ``Jobs``, ``Stock``, the ``Period``...) and ``measure``, which applies
@@ -18,7 +18,6 @@ import pandas as pd
 from sim.engine.model import Replication
 from sim.measure.calls import Calls, Escalations
 from sim.measure.complaints import Cases
-from sim.measure.costs import monthly_costs
 from sim.measure.followups import FollowUps
 from sim.measure.ledger import Ledger, kpis_by_day, kpis_over, ledger_of
 from sim.measure.parts import PartRequests, Stock, on_hand_at
@@ -44,7 +43,6 @@ class Outcome:
     ledger: Ledger
     daily: pd.DataFrame
     hourly: pd.DataFrame
-    monthly: pd.DataFrame
     wait_hist: np.ndarray
     turnaround_hist: np.ndarray
     events: dict[str, pd.DataFrame] | None = None
@@ -81,5 +79,5 @@ def measure(scenario: Scenario, rep: Replication) -> Outcome:
     if scenario.parts is not None:
         daily = pd.concat([daily, on_hand_at(rep.part_levels, day_ends)], axis=1)
     return Outcome(kpis=kpis_over(ledger), ledger=ledger, daily=daily,
-                   hourly=hourly_profile(scenario, rep), monthly=monthly_costs(scenario, rep),
+                   hourly=hourly_profile(scenario, rep),
                    wait_hist=wait_histogram(calls), turnaround_hist=turnaround_histogram(jobs))

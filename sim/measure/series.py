@@ -113,9 +113,9 @@ def hourly_profile(scenario: Scenario, rep: Replication) -> pd.DataFrame:
     offered = np.bincount(hour_of_call[counted] - first_hour, minlength=len(hours))
     # Each hour of the week pools its calls over the weeks: a share of all of them, not a mean
     # of weekly shares.
+    hour_of_week = (hour_of_call + monday_shift) % HOURS_PER_WEEK
     week_hours_calls = Calls.of(rep.calls, scenario.call_center.answer_target_seconds,
-                                np.where(counted, (hour_of_call + monday_shift) % HOURS_PER_WEEK, -1),
-                                HOURS_PER_WEEK)
+                                np.where(counted, hour_of_week, -1), HOURS_PER_WEEK)
     edges = np.append(hours, last_hour).astype(float) * MINUTES_PER_HOUR
     staffed = staffed_by(Grid(edges), rep.windows["agents"]) / MINUTES_PER_HOUR
     how = (hours + monday_shift) % HOURS_PER_WEEK

@@ -1,10 +1,10 @@
 """Finished replications on disk, so an interrupted big run resumes without redoing them.
 
 One JSON file per (scenario content, root seed, replication), written atomically when the
-replication finishes: its KPIs, series, budget, histograms and KPI ledger (so that windows of a
-resumed run can still be judged). JSON, not pickle: the files are data a user may inspect, and
-loading them must never execute anything; a file without a ledger (written before there was one)
-is recomputed. Implements ``sim.experiments.store.Store``.
+replication finishes: its KPIs, series, histograms and KPI ledger (so that windows, months and
+the budget of a resumed run can still be computed). JSON, not pickle: the files are data a user
+may inspect, and loading them must never execute anything; a file without a ledger (written
+before there was one) is recomputed. Implements ``sim.experiments.store.Store``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sim.measure.ledger import BINNED, PART_COLUMNS, Ledger
 from sim.measure.outcome import Outcome
 from sim.output.atomic import atomic_write_text
 
-_TABLES = ("daily", "hourly", "monthly")
+_TABLES = ("daily", "hourly")
 _ARRAYS = ("wait_hist", "turnaround_hist")
 
 
@@ -57,7 +57,7 @@ def outcome_from_json(text: str) -> tuple[int, Outcome]:
         raise ValueError("the ledger was written for another KPI catalogue")
     return int(doc["seed"]), Outcome(
         kpis=kpis, ledger=ledger, daily=tables["daily"], hourly=tables["hourly"],
-        monthly=tables["monthly"], wait_hist=arrays["wait_hist"],
+        wait_hist=arrays["wait_hist"],
         turnaround_hist=arrays["turnaround_hist"])
 
 
