@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from sim.engine.model import Replication, simulate
+from sim.experiments.budget import budget_table
 from sim.measure.catalog import (
     CONTRACT_KPI_NAMES,
     COST_KPIS,
@@ -25,7 +26,6 @@ from sim.measure.catalog import (
     KPI_NAMES,
     KPIS,
 )
-from sim.experiments.budget import budget_table
 from sim.measure.costs import DEPARTMENTS, department_costs
 from sim.measure.kinds import RATIO, SUM
 from sim.measure.outcome import measure
