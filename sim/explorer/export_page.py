@@ -68,7 +68,8 @@ def _pack(result: RunResult, created: date) -> None:
                            file_name=f"{name}_budget_pack.zip", mime=MIME["zip"],
                            on_click="ignore", type="primary", key="download_pack")
     with right:
-        st.download_button("Report only (PDF)", data=lambda: report_pdf(saved_view(result), created),
+        st.download_button("Report only (PDF)",
+                           data=lambda: report_pdf(saved_view(result), created),
                            file_name=f"{name}_report.pdf", mime=MIME["pdf"], on_click="ignore",
                            key="download_report")
 

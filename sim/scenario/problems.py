@@ -185,6 +185,13 @@ def _message(err: Any, about_key: bool) -> str:
     return message
 
 
+def _has_item_errors(loc: Sequence[PathItem], errors: Sequence[Any]) -> bool:
+    """Whether another error lies under ``loc`` (pydantic also reports a tuple with failed items
+    as too short)."""
+    n = len(loc)
+    return any(len(e["loc"]) > n and tuple(e["loc"][:n]) == tuple(loc) for e in errors)
+
+
 def validation_problems(exc: ValidationError, data: Any, tree: Any, source: str,
                         overrides: Sequence[Override] = ()) -> list[Problem]:
     """One located problem per pydantic error on plain data.
@@ -199,7 +206,10 @@ def validation_problems(exc: ValidationError, data: Any, tree: Any, source: str,
             override set is blamed on it.
     """
     found: list[tuple[list[PathItem], str]] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors:
+        if err["type"] == "too_short" and _has_item_errors(err["loc"], errors):
+            continue  # a list that is short only because its items failed: the items say why
         path, about_key = _normalise(err["loc"], data)
         ctx = _ctx(err)
         if err["type"] == "unknown_keys":
