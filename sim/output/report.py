@@ -26,6 +26,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from sim.output.charts import style as cs
+from sim.output.charts.management import risk_matrix
 from sim.output.export import run_figures
 from sim.output.numbers import format_target, format_value, kpi_table
 from sim.output.pages import (
@@ -324,6 +325,9 @@ def pack_entries(saved: SavedRun, created: date) -> list[tuple[str, Callable[[],
                  _csv_builder(erlang_c_by_hour_of_week(scn)))]
     entries += [(f"charts/{stem}.png", _chart_builder(fig))
                 for stem, fig in explorer_figures(saved, created).items()]
+    if register is not None:
+        entries.append(("charts/risk_matrix.png", _chart_builder(dated(
+            risk_matrix(register, scn.currency, scn.name), created))))
     return entries
 
 
