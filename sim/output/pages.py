@@ -11,6 +11,7 @@ assembles the report from these pages.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 import pandas as pd
@@ -25,6 +26,7 @@ LINES_PER_PAGE = 34
 ROWS_PER_PAGE = 24
 MONTHS_PER_PAGE = 6
 TABLE_FONT_SIZE = 8.0
+NOTE_CHARS = 150  # 9 pt over the page's 10.7 inches of text width
 
 
 def page(title: str) -> Figure:
@@ -61,9 +63,11 @@ def table_pages(title: str, note: str, columns: Sequence[str], rows: Sequence[Se
     bold = set(bold_rows)
     for start in range(0, max(len(rows), 1), ROWS_PER_PAGE):
         fig = page(title if start == 0 else f"{title} (continued)")
-        fig.text(0.04, 0.895, note, fontsize=9.0, va="top")
+        lines = textwrap.wrap(note, NOTE_CHARS) or [""]
+        fig.text(0.04, 0.895, "\n".join(lines), fontsize=9.0, va="top", linespacing=1.3)
         chunk = [list(r) for r in rows[start:start + ROWS_PER_PAGE]] or [[""] * len(columns)]
-        ax = fig.add_axes((0.04, 0.08, 0.92, 0.78))
+        top = 0.86 - 0.022 * (len(lines) - 1)
+        ax = fig.add_axes((0.04, 0.06, 0.92, top - 0.06))
         ax.set_axis_off()
         table = ax.table(cellText=chunk, colLabels=list(columns), colWidths=list(widths),
                          loc="upper left", cellLoc="left", colLoc="left")
