@@ -13,11 +13,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sim.cli import compare, fit, optimize, pack, risks, run, stress, sweep, warmup
+from sim.cli import budget, compare, fit, optimize, pack, risks, run, stress, sweep, warmup
 from sim.cli.common import EXIT_BAD_INPUT, Command
 from sim.scenario.problems import ScenarioError
 
-COMMANDS = (run, sweep, compare, stress, risks, optimize, warmup, fit, pack)
+COMMANDS = (run, sweep, compare, stress, risks, optimize, warmup, fit, pack, budget)
 
 
 def build_parser() -> argparse.ArgumentParser:

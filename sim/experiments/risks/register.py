@@ -164,9 +164,11 @@ def with_changes(base: Scenario, changes: dict[str, Any], source: str,
     try:
         apply_overrides(data, [f"{path}={json.dumps(value)}" for path, value in changes.items()])
         return Scenario.model_validate(data)
-    except ScenarioError as err:
+    except ScenarioError as err:  # from applying a change: say it without `--set`
         raise ScenarioError([Problem(source, None, dotted_path([*where, p.path]) if p.path
-                                     else dotted_path(list(where)), p.message)
+                                     else dotted_path(list(where)),
+                                     p.message.split(" (in `--set")[0].replace(
+                                         "--set can change", "a change can change"))
                              for p in err.problems]) from None
     except ValidationError as exc:
         raise ScenarioError([Problem(source, None, dotted_path([*where, p.path]), p.message)
