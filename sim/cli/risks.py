@@ -53,7 +53,9 @@ def register_text(result: RegisterResult) -> str:
         verdict = ("pays for itself" if row["response_pays_surely"] else
                    "pays for itself on the mean" if row["response_pays"] else
                    "does not pay for itself")
-        gain = "significant" if row["response_gain_significant"] else "not significant"
+        gain = ("a significant gain" if row["response_gain_significant"] else
+                "significantly worse" if row["response_reduction_ci_high"] < 0 else
+                "not significant")
         lines.append(f"\n{row['risk']}: response `{row['response']}` cuts the impact by "
                      f"{_money(row, 'response_reduction')} ({gain}); saves "
                      f"{fmt(row['response_yearly_saving'])} a year for "
