@@ -156,7 +156,8 @@ def test_bad_number_and_unknown_word(good: Path, tmp_path: Path,
                     encoding="utf-8")
     code, err = fit(folder, tmp_path, capsys)
     assert_refused(code, err, tmp_path,
-                   f"{folder / 'visits.csv'}:3: travel_minutes: expected a number >= 0 (got '-5')",
+                   f"{folder / 'visits.csv'}:3: travel_minutes: expected a number from 0 to "
+                   "1,000,000 (got '-5')",
                    f"{folder / 'work_orders.csv'}:2: channel: unknown value 'on site' "
                    "(allowed: onsite, depot)")
 
@@ -207,7 +208,7 @@ def test_an_unrelated_report_folder_is_not_replaced(
     report.mkdir()
     (report / "notes.txt").write_text("keep me", encoding="utf-8")
     code, err = fit(good, tmp_path, capsys, "--report", str(report))
-    assert_refused(code, err, tmp_path, "--report: ", "is not a finished fit report")
+    assert_refused(code, err, tmp_path, "--report: ", "is not a finished results folder")
     assert (report / "notes.txt").read_text(encoding="utf-8") == "keep me"
 
 

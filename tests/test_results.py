@@ -286,4 +286,6 @@ def test_is_finished(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("{trunc")
     assert not is_finished(tmp_path)
     (tmp_path / "manifest.json").write_text("{}")
+    assert not is_finished(tmp_path)  # a JSON object is not enough: it must be this tool's
+    (tmp_path / "manifest.json").write_text(json.dumps(_manifest()))
     assert is_finished(tmp_path)

@@ -10,6 +10,7 @@ records notes for the report. The section fitters are ``sim.calibrate.calls`` an
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,8 +174,17 @@ class Builder:
         fit = fit_durations(values / scale, observed, self.confidence,
                             MINUTES_PER_MILLISECOND / scale,
                             None if limits is None else limits / scale)
+        too_few = f"too few {what} in the records ({len(values)})"
+        if fit is not None and fit.censored and not math.isfinite(fit.ks):
+            # Censored, and never 10 observations still at risk at an event: Kaplan-Meier has
+            # nothing to check the fit against (a short log of long lead times).
+            too_few = (f"too few {what} in the records to check a fit ({fit.n}, {fit.censored} "
+                       "still open when the records end)")
+            fit = None
         if fit is None:
-            if self.keep(path, f"too few {what} in the records ({len(values)})"):
+            if self.keep(path, too_few):
+                self.notes.append(f"{self.label(path)}: too little data ({too_few}); the base's "
+                                  "value is kept")
                 return True
             if fallback and len(values):
                 value = round_sig(float(np.mean(values / scale)), 4)

@@ -223,8 +223,13 @@ def _fit_redial(b: Builder, calls: pd.DataFrame) -> None:
     again = ids[could].isin(keys)
     b.share((*path, "probability"), int(again.sum()), int(could.sum()), "failed calls")
     b.dist((*path, "delay_minutes"), delays, "redial delays")
-    b.set((*path, "max_attempts"), max(max_attempts, 2),
-          f"the most attempts by one caller in the records ({max_attempts})")
+    shown = min(max(max_attempts, 2), MAX_REDIAL_CHAIN)
+    b.set((*path, "max_attempts"), shown,
+          f"the most attempts by one caller in the records ({max_attempts})"
+          + (f", capped at {MAX_REDIAL_CHAIN}" if shown < max_attempts else ""))
+    if shown < max_attempts:
+        b.notes.append(f"call_center.redial.max_attempts: a caller made {max_attempts} attempts "
+                       f"in the records; the scenario format allows {MAX_REDIAL_CHAIN} at most")
 
 
 def _attempt_numbers(calls: pd.DataFrame) -> np.ndarray:

@@ -23,14 +23,16 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from sim.calibrate.builder import Builder, Fit
+from pydantic import ValidationError
+
+from sim.calibrate.builder import Builder, Fit, dotted
 from sim.calibrate.calls import fit_calls, fit_complaints, fit_demand
 from sim.calibrate.measures import kpi_samples, sample_unit
 from sim.calibrate.read import Logs, read_logs
 from sim.calibrate.service import fit_field_service, fit_followup, fit_parts
 from sim.scenario.format import NAME_PATTERN, Scenario
 from sim.scenario.loader import load_scenario
-from sim.scenario.problems import Problem, ScenarioError
+from sim.scenario.problems import Problem, ScenarioError, validation_problems
 
 # The scaffold without --base: valid, and overwritten key by key by what the logs tell.
 MINIMAL_BASE = {"name": "fitted", "demand": {"contacts_per_day": 1.0, "mix": {"inquiry": 1.0}},
@@ -101,12 +103,28 @@ def fit_logs(logs: Logs, base: Scenario | None = None, base_source: str | None =
         raise ScenarioError(problems)
     try:
         scenario = Scenario.model_validate(b.data)
-    except Exception as err:  # the fit built something invalid: say what, not a traceback
-        raise ScenarioError([Problem("fit", None, "", f"the fitted scenario is not valid: {err}")]
-                            ) from None
+    except ValidationError as err:  # the fit built something invalid: say what and whence
+        raise ScenarioError([_whence(p, b) for p in
+                             validation_problems(err, b.data, None, FITTED)]) from None
     return Fit(scenario, b.params, b.dists, daily, b.comments, b.notes, b.from_base,
                kpi_samples(logs, scenario.call_center.answer_target_seconds,
                            sample_unit(logs.reps)), base_source, confidence, logs)
+
+
+FITTED = "the fitted scenario"
+
+
+def _whence(problem: Problem, b: Builder) -> Problem:
+    """A problem of the fitted scenario, with where its value came from (the nearest key the
+    fit commented: fitted from which records, or from the base)."""
+    parts = problem.path.split(".") if problem.path else []
+    for depth in range(len(parts), 0, -1):
+        key = tuple(int(p) if p.isdigit() else p for p in parts[:depth])
+        comment = b.comments.get(key)
+        if comment:
+            return Problem(problem.file, problem.line, problem.path,
+                           f"{problem.message}; {dotted(key)}: {comment}")
+    return problem
 
 
 def _missing_sections(b: Builder) -> list[Problem]:

@@ -10,20 +10,30 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 
+from sim.calibrate.scan import MAX_COLUMNS, check_rows, header_of
 from sim.calibrate.schema import KEYS, KINDS, ORDER, REP, SCHEMA, Column
+from sim.scenario.format import MAX_DAYS
+from sim.scenario.loader import NOT_REGULAR
 from sim.scenario.problems import Problem, ScenarioError
 from sim.units import MINUTES_PER_DAY
 
 MAX_PROBLEMS = 50
+# Plausible values, beyond which a cell is a data error reported with its row, never fitted:
+# 1e308 minutes of travel would otherwise overflow a fit (or silently make it a constant).
+FIRST_TIME, END_TIME = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01")
+LARGEST = {"id": float(2**53),  # ids are read as floats: above this, neighbours are equal
+           "count": 1e6, "number": 1e6}  # a million minutes is nearly two years
 TRUE_WORDS, FALSE_WORDS = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
 # A UTC offset after a time of day; a pattern string (not compiled) keeps pandas on Arrow's fast
 # regex engine.
@@ -62,31 +72,71 @@ class Logs:
         return self.tables.get(kind)
 
 
-def _read_frame(path: Path, source: str) -> pd.DataFrame:
-    """A file's cells as text ("" when empty), without interpreting anything."""
+def _open(path: Path, source: str) -> BinaryIO:
+    """The file opened for reading, refused unread unless it is a regular file (a FIFO would
+    block, a device never end): checked on the open descriptor, not the name."""
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Problem(source, None, "", message)])
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise fail("no such file") from None
+    except OSError as err:
+        raise fail(f"cannot read the file: {err.strerror or err}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise fail("is a folder, not a log file" if stat.S_ISDIR(mode) else NOT_REGULAR)
+    return os.fdopen(fd, "rb")
+
+
+def _read_frame(path: Path, source: str, wanted: frozenset[str]) -> pd.DataFrame:
+    """A file's cells as text ("" when empty), without interpreting anything: the columns in
+    ``wanted`` only (the others are never parsed), after `sim.calibrate.scan` has checked the
+    file's shape (columns, line lengths, cells per row)."""
     def fail(message: str, line: int | None = None) -> ScenarioError:
         return ScenarioError([Problem(source, line, "", message)])
 
-    if not path.is_file():
-        raise fail("no such file" if not path.exists() else "not a file")
-    try:
-        if path.suffix.lower() == ".parquet":
-            return as_text(pd.read_parquet(path))
-        # The header is read as a row: a longer row below it is then an error with its line
-        # number (pandas would otherwise take the extra cells for an index). Blank lines are
-        # kept (as empty rows) so that row numbers are the file's line numbers.
-        cells = pd.read_csv(path, dtype=str, header=None, keep_default_na=False,
-                            na_filter=False, skipinitialspace=True, skip_blank_lines=False)
-        header = [str(c).strip() for c in cells.iloc[0]]
-        return cells.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
-    except pd.errors.EmptyDataError:
-        raise fail("the file is empty: it needs a header row of column names") from None
-    except pd.errors.ParserError as err:
-        found = re.search(r"line (\d+)", str(err))
-        raise fail(f"not a readable CSV table: {str(err).strip().splitlines()[-1]}",
-                   int(found.group(1)) if found else None) from None
-    except (OSError, ValueError, ImportError) as err:
-        raise fail(f"cannot read the file: {err}") from None
+    with _open(path, source) as fh:
+        try:
+            if path.suffix.lower() == ".parquet":
+                return _read_parquet(fh, source, wanted)
+            header = header_of(fh, source)
+            check_rows(fh, source, len(header))
+            twice = sorted({n for n in header if n in wanted and header.count(n) > 1})
+            if twice:
+                raise fail(f"column {', '.join(twice)} appears more than once", 1)
+            # The header is read as a row, so that row numbers stay the file's line numbers;
+            # blank lines are kept (as empty rows) for the same reason.
+            use = [i for i, name in enumerate(header) if name in wanted] or [0]
+            fh.seek(0)
+            cells = pd.read_csv(fh, dtype=str, header=None, keep_default_na=False,
+                                na_filter=False, skipinitialspace=True, skip_blank_lines=False,
+                                usecols=use, encoding="utf-8-sig")
+            names = [header[i] for i in use]
+            frame = cells.iloc[1:].set_axis(names, axis=1).reset_index(drop=True)
+            return frame[[n for n in names if n in wanted]]
+        except pd.errors.EmptyDataError:
+            raise fail("the file is empty: it needs a header row of column names") from None
+        except pd.errors.ParserError as err:
+            found = re.search(r"line (\d+)", str(err))
+            raise fail(f"not a readable CSV table: {str(err).strip().splitlines()[-1]}",
+                       int(found.group(1)) if found else None) from None
+        except (OSError, ValueError, ImportError) as err:
+            raise fail(f"cannot read the file: {err}") from None
+
+
+def _read_parquet(fh: BinaryIO, source: str, wanted: frozenset[str]) -> pd.DataFrame:
+    """The wanted columns of a Parquet file, its schema checked first (column count)."""
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(fh).names
+    if len(names) > MAX_COLUMNS:
+        raise ScenarioError([Problem(source, None, "", f"the table has {len(names):,} columns; "
+                                                       f"a log has at most {MAX_COLUMNS}")])
+    fh.seek(0)
+    return as_text(pd.read_parquet(fh, columns=[n for n in names if n in wanted]))
 
 
 class _Checker:
@@ -98,12 +148,17 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(self, rows: np.ndarray, column: str, message: Callable[[int], str]) -> None:
-        for i in rows[: MAX_PROBLEMS]:
+        shown = rows if len(rows) <= MAX_PROBLEMS else rows[: MAX_PROBLEMS - 1]
+        for i in shown:
             self.problems.append(Problem(self.source, int(i) + 2, column, message(int(i))))
+        if len(rows) > len(shown):  # counted, so that nobody takes the list for all of them
+            self.problems.append(Problem(self.source, None, column, (
+                f"... and {len(rows) - len(shown):,} more row(s) like these "
+                f"({len(rows):,} in all)")))
 
     def parse(self, col: Column) -> pd.Series:
         text = self.raw[col.name].astype(str).str.strip()
-        blank = (text == "").to_numpy()
+        blank = (text == "").to_numpy(bool)
         if not col.blank and blank.any():
             self.add(np.flatnonzero(blank), col.name, lambda i: "empty; a value is required")
         if col.kind == "time":
@@ -113,16 +168,24 @@ class _Checker:
             self.add(np.flatnonzero(bad), col.name, lambda i: (
                 f"cannot read the time {text.iat[i]!r} (expected ISO 8601, e.g. "
                 "2026-03-02T08:15:00)"))
-            return values
+            far = ((values < FIRST_TIME) | (values >= END_TIME)).to_numpy(bool)
+            self.add(np.flatnonzero(far), col.name, lambda i: (
+                f"the time {text.iat[i]!r} is out of range (from {FIRST_TIME.year} to "
+                f"{END_TIME.year - 1})"))
+            return values.where(~far)
         if col.kind in ("id", "count", "number"):
             numbers = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(float)
             v = numbers.to_numpy(float)
             whole = col.kind != "number"
-            bad = ~blank & ~(np.isfinite(v) & (v >= 0) & ((np.floor(v) == v) | ~whole))
-            what = "a whole number >= 0" if whole else "a number >= 0"
+            top = LARGEST[col.kind]
+            with np.errstate(invalid="ignore"):
+                fine = np.isfinite(v) & (v >= 0) & (v <= top) & ((np.floor(v) == v) | ~whole)
+            bad = np.asarray(~blank & ~fine, dtype=bool)
+            what = (f"a whole number from 0 to {top:,.0f}" if whole
+                    else f"a number from 0 to {top:,.0f}")
             self.add(np.flatnonzero(bad), col.name,
                      lambda i: f"expected {what} (got {text.iat[i]!r})")
-            return numbers
+            return numbers.where(~bad)
         if col.kind == "bool":
             lower = text.str.lower()
             bad = (~lower.isin(TRUE_WORDS | FALSE_WORDS)).to_numpy() & ~blank
@@ -186,6 +249,40 @@ def _check_table(kind: str, raw: pd.DataFrame, source: str
     return out, checker.problems
 
 
+def _span_problems(parsed: Mapping[str, pd.DataFrame], sources: Mapping[str, str]
+                   ) -> list[Problem]:
+    """Times too far apart to be one set of records: the calls may span at most `MAX_DAYS`
+    (the longest horizon a scenario has), and no other time may lie more than that outside them.
+    A stray year (1950 among 2026) would otherwise make a fitted horizon of decades."""
+    calls = parsed.get("calls")
+    if calls is None or "arrived_at" not in calls or calls["arrived_at"].notna().sum() < 2:
+        return []
+    arrived = calls["arrived_at"]
+    first, last = int(arrived.argmin()), int(arrived.argmax())  # positions; NaT skipped
+    stamps = arrived.to_numpy()
+    earliest, latest = pd.Timestamp(stamps[first]), pd.Timestamp(stamps[last])
+    days = (latest - earliest) / pd.Timedelta(days=1)
+    source = sources["calls"]
+    if days > MAX_DAYS:
+        message = (f"the calls span {days:,.0f} days, from row {first + 2} to row {last + 2}; a "
+                   f"fit covers at most {MAX_DAYS:,} days (ten years): check these times")
+        return [Problem(source, first + 2, "arrived_at", message),
+                Problem(source, last + 2, "arrived_at", message)]
+    low = earliest - pd.Timedelta(days=MAX_DAYS)
+    high = latest + pd.Timedelta(days=MAX_DAYS)
+    problems = []
+    for kind, table in parsed.items():
+        for col in SCHEMA[kind]:
+            if col.kind != "time" or col.name not in table:
+                continue
+            values = table[col.name]
+            far = np.flatnonzero(((values < low) | (values > high)).to_numpy(bool))
+            problems += [Problem(sources[kind], int(i) + 2, col.name,
+                                 f"{_stamp(values.iat[i])} is more than {MAX_DAYS:,} days from "
+                                 "the calls' dates") for i in far[:MAX_PROBLEMS]]
+    return problems
+
+
 def _show(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) and not math.isnan(value) else str(value)
 
@@ -220,8 +317,9 @@ def read_logs(paths: Mapping[str, Path | str]) -> Logs:
     raw: dict[str, pd.DataFrame] = {}
     sources = {kind: str(path) for kind, path in paths.items()}
     for kind, path in paths.items():
+        wanted = frozenset(c.name for c in (REP, *SCHEMA[kind]))
         try:
-            raw[kind] = _read_frame(Path(path), sources[kind])
+            raw[kind] = _read_frame(Path(path), sources[kind], wanted)
         except ScenarioError as err:
             problems += err.problems
     return check_logs(raw, sources, problems)
@@ -246,6 +344,7 @@ def check_logs(raw: Mapping[str, pd.DataFrame], sources: Mapping[str, str],
         problems += found
         if table is not None:
             parsed[kind] = table
+    problems += _span_problems(parsed, sources)
     calls = parsed.get("calls")
     if not problems and calls is not None and calls.empty:
         problems.append(Problem(sources["calls"], None, "", "no calls: nothing to fit"))

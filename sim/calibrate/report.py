@@ -223,12 +223,20 @@ def daily_figure(fit: Fit) -> Figure:
                          note=f"day 0 = {first}")
 
 
+def has_qq(dist: DistFit) -> bool:
+    """Whether a fit has a QQ plot: it varies, and under censoring Kaplan-Meier has quantiles
+    with enough observations at risk (a short log may have none)."""
+    if dist.family == "constant":
+        return False
+    return not dist.censored or len(kaplan_meier_supported(dist.values, dist.observed)[0]) > 0
+
+
 def report_figures(fit: Fit) -> dict[str, Figure]:
     """Every chart of the report, by file stem."""
     figures = {"contacts_per_day": daily_figure(fit), "weekly_profile": weekly_figure(fit),
                "hourly_profile": hourly_figure(fit)}
     for path, dist in fit.dists.items():
-        if dist.family != "constant":
+        if has_qq(dist):
             figures[_stem(path)] = qq_figure(path, dist, fit.scenario.name)
     return figures
 
@@ -345,7 +353,7 @@ def report_markdown(fit: Fit, scenario_file: str, backtest: BackTest | None = No
     out += _table(["key", "unit", "n", "censored", "chosen", "mean", "cv", "KS", "AIC exp.",
                    "AIC lognormal", "AIC gamma"], rows)
     for path, d in fit.dists.items():
-        if d.family != "constant":
+        if has_qq(d):
             out += [f"![{path}](charts/{_stem(path)}.png)", ""]
     other = [p for p in fit.params if not p.path.startswith(("demand.weekly_profile.",
                                                              "demand.hourly_profile.",
@@ -365,10 +373,11 @@ def report_markdown(fit: Fit, scenario_file: str, backtest: BackTest | None = No
 
 
 def write_report(fit: Fit, out_dir: Path, scenario_file: str, command: list[str],
-                 started: datetime, backtest: BackTest | None = None) -> Path:
+                 started: datetime, backtest: BackTest | None = None,
+                 overwrite: bool = False) -> Path:
     """Write the report folder (``report.md``, charts, ``backtest.csv`` with a back-test,
-    ``manifest.json`` last)."""
-    with ResultsFolder(out_dir) as folder:
+    ``manifest.json`` last); ``overwrite`` as for ``sim.output.folder.ResultsFolder``."""
+    with ResultsFolder(out_dir, overwrite) as folder:
         folder.write_text("report.md", report_markdown(fit, scenario_file, backtest))
         if backtest is not None:
             folder.write_csv("backtest.csv", backtest_table(backtest))

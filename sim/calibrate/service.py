@@ -26,6 +26,11 @@ def fit_field_service(b: Builder) -> None:
     if jobs is None:
         b.keep(fs, "no work-orders log given")
         return
+    if jobs.empty:
+        if b.keep(fs, "the work-orders log has no rows"):
+            b.notes.append(f"{b.logs.sources['work_orders']} has no rows: field_service is the "
+                           "base's")
+        return
     normal = jobs["rework_of"].isna().to_numpy() if "rework_of" in jobs else np.ones(len(jobs),
                                                                                         bool)
     channel = jobs["channel"].to_numpy(str)
@@ -121,7 +126,7 @@ def fit_parts(b: Builder) -> None:
     """Part need and SKU shares from the work orders; each SKU's lead time and rejects."""
     jobs, orders = b.logs.get("work_orders"), b.logs.get("parts")
     path = ("parts",)
-    if jobs is None or "part_sku" not in jobs:
+    if jobs is None or "part_sku" not in jobs or jobs.empty:
         b.keep(path, "no part needs in the work-orders log")
         return
     normal = jobs[jobs["rework_of"].isna()] if "rework_of" in jobs else jobs

@@ -10,11 +10,16 @@ import error, never a silently shorter command list.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
 
 from sim.cli import budget, compare, fit, optimize, pack, risks, run, stress, sweep, warmup
-from sim.cli.common import EXIT_BAD_INPUT, Command
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, Command
+from sim.experiments.executors import ClusterError
+from sim.output.target import OutputError, OutputRefused
 from sim.scenario.problems import ScenarioError
 
 COMMANDS = (run, sweep, compare, stress, risks, optimize, warmup, fit, pack, budget)
@@ -30,17 +35,52 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C's KeyboardInterrupt, so that the same
+    cleanup runs: the staging folder removed, the workers stopped."""
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
+    """Entry point; returns the process exit code.
+
+    0 success; 1 a command's own "not found" / "does not agree", or the machine failed (a
+    full disk, a lost Dask scheduler); 2 bad input; 130 Ctrl-C; 143 SIGTERM.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = ["aftersales-sim", *argv]
     command: Command = args.func
+    previous = None
+    if threading.current_thread() is threading.main_thread():  # signals go to the main thread
+        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return command(args)
     except ScenarioError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except OutputRefused as err:  # found only when publishing: the folder changed meanwhile
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OutputError as err:  # a full disk: the previous folder is intact, says the message
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except ClusterError as err:  # the Dask scheduler went away mid-run
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT if err.before_run else EXIT_FAILED
+    except OSError as err:  # the disk or the network failed outside a results folder
+        where = f": {err.filename}" if err.filename else ""
+        print(f"error: {err.strerror or err}{where}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt as err:
+        if isinstance(err, Terminated):
+            print("terminated: no results folder was written", file=sys.stderr)
+            return 128 + signal.SIGTERM
         print("interrupted: no results folder was written", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGINT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -7,6 +7,7 @@ command or from ``sim.cli.commands``, so the command modules form no cycle.
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -15,15 +16,23 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.experiments.executors import Executor, make_executor
+from sim.experiments.executors import (
+    ClusterError,
+    Executor,
+    dask_address_problem,
+    default_workers,
+    make_executor,
+)
 from sim.experiments.replicate import Progress, RunResult
 from sim.measure.catalog import KPI_BY_NAME
-from sim.output.folder import is_finished
+from sim.output.target import OutputRefused, check_target
+from sim.scenario.base import MAX_REPLICATIONS, MAX_SEED
 from sim.scenario.capacity import capacity_warnings
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario
 from sim.scenario.problems import Problem, ScenarioError
 
+EXIT_FAILED = 1  # the input was fine, the machine failed us (a full disk, a lost cluster)
 EXIT_BAD_INPUT = 2
 Command = Callable[[argparse.Namespace], int]
 
@@ -40,6 +49,10 @@ def add_run_options(p: argparse.ArgumentParser, out_help: str = "results folder"
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                    help="override a key; validated like the file (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a finished results folder that holds files the run did not "
+                        "write (or that changed since); only the run's own files are removed, "
+                        "yours are kept")
 
 
 def bad_input(source: str, message: str) -> ScenarioError:
@@ -47,12 +60,28 @@ def bad_input(source: str, message: str) -> ScenarioError:
     return ScenarioError([Problem(source, None, "", message)])
 
 
+def max_workers() -> int:
+    """The most worker processes a run may ask for: four per core (each holds a model)."""
+    return 4 * default_workers()
+
+
 def check_run_options(args: argparse.Namespace) -> None:
-    """Reject impossible counts before anything runs."""
-    for name in ("reps", "workers"):
+    """Reject impossible counts and seeds before anything runs (the file's own ranges)."""
+    limits = {"reps": MAX_REPLICATIONS, "workers": max_workers()}
+    for name, most in limits.items():
         value = getattr(args, name, None)
-        if value is not None and value < 1:
-            raise bad_input(f"--{name}", f"must be at least 1, got {value}")
+        if value is not None and not 1 <= value <= most:
+            raise bad_input(f"--{name}", f"must be from 1 to {most:,}, got {_short(value)}")
+    check_dask(args)
+    seed = getattr(args, "seed", None)
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise bad_input("--seed", f"must be a whole number from 0 to {MAX_SEED}, got "
+                                  f"{_short(seed)}")
+
+
+def _short(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else f"{text[:12]}... ({len(text)} digits)"
 
 
 def load_for_run(path: Path, overrides: Sequence[str]) -> Scenario:
@@ -64,8 +93,36 @@ def load_for_run(path: Path, overrides: Sequence[str]) -> Scenario:
 
 
 def executor_for(args: argparse.Namespace, tasks: int) -> Executor:
-    """The executor the command line asked for."""
-    return make_executor(args.workers, tasks, dask=args.dask)
+    """The executor the command line asked for.
+
+    Raises:
+        ScenarioError: For a Dask address that is malformed or does not answer (exit 2).
+    """
+    try:
+        executor = make_executor(args.workers, tasks, dask=args.dask)
+    except ClusterError as err:
+        raise bad_input("--dask", str(err)) from None
+    finally:
+        if args.dask is not None:
+            _quiet_distributed()
+    return executor
+
+
+def _quiet_distributed() -> None:
+    """The command line reports a lost cluster in one line; distributed's loggers (configured
+    one by one when it is imported) would add their reconnection attempts and tracebacks."""
+    for name in list(logging.root.manager.loggerDict):
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def check_dask(args: argparse.Namespace) -> None:
+    """Refuse a malformed ``--dask`` address before anything is read or run."""
+    address = getattr(args, "dask", None)
+    if address is not None:
+        problem = dask_address_problem(address)
+        if problem is not None:
+            raise bad_input("--dask", problem)
 
 
 @contextmanager
@@ -112,8 +169,20 @@ def kpi_table(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-def check_output(out: Path) -> None:
-    """Refuse, before anything runs, an output folder that would not be replaced at the end."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not is_finished(out))):
-        raise bad_input("--out", f"{out} exists and is not a finished results folder; choose "
-                                 "another folder or remove it")
+def check_output(out: Path, overwrite: bool = False, option: str = "--out") -> None:
+    """Refuse, before anything runs, an output folder that could not be written at the end.
+
+    Everything `sim.output.target.check_target` checks: someone else's folder, a file, a path
+    under a file, `/`, `.`, a name too long, a folder that cannot be written in, a finished run
+    holding the user's files without `--overwrite`. With `--overwrite`, says what it will remove
+    and keep.
+
+    Raises:
+        ScenarioError: One line naming the option (exit code 2).
+    """
+    try:
+        existing = check_target(out, overwrite)
+    except OutputRefused as err:
+        raise bad_input(option, str(err)) from None
+    if overwrite and existing.kind == "run":
+        print(f"--overwrite: {existing.overwrite_notice()}", file=sys.stderr)

@@ -94,14 +94,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("results") / (
         "compare-" + "-vs-".join(names[:3]) + (f"-and-{len(names) - 3}-more"
                                                if len(names) > 3 else ""))
-    check_output(out)
+    check_output(out, args.overwrite)
     started = datetime.now().astimezone()
     reps = scenarios[0].replications if args.reps is None else args.reps
     total = reps * len(scenarios)
     with progress_bar(total, "compare", args.quiet) as progress:
         result = compare(scenarios, reps, args.seed, executor=executor_for(args, total),
                          progress=progress)
-    write_compare(result, out, args.argv, started)
+    write_compare(result, out, args.argv, started, overwrite=args.overwrite)
     if not args.quiet:
         print(compare_text(result))
         print(f"\nresults: {out}/")

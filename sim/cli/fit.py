@@ -22,9 +22,15 @@ from sim.calibrate.fit import fit_files
 from sim.calibrate.measures import LOG_KPIS, kpi_summary
 from sim.calibrate.report import fitted_yaml, write_report
 from sim.calibrate.schema import KINDS
-from sim.cli.common import bad_input, check_run_options, executor_for, fmt
+from sim.cli.common import bad_input, check_output, check_run_options, executor_for, fmt
 from sim.output.atomic import atomic_write_text
-from sim.output.folder import is_finished
+from sim.output.target import (
+    OutputRefused,
+    check_file_target,
+    overlap,
+    path_problem,
+    starts_with,
+)
 from sim.scenario.loader import load_scenario_text
 
 OPTIONS = {kind: "--" + kind.replace("_", "-") for kind in KINDS}
@@ -51,21 +57,61 @@ def log_paths(args: argparse.Namespace) -> dict[str, Path]:
     return paths
 
 
-def check_outputs(out: Path, report: Path) -> None:
-    """Refuse outputs that would overwrite something that is not ours, before any work."""
-    if out.is_dir():
-        raise bad_input("--out", f"{out} is a folder; give the scenario file to write, e.g. "
-                                 "scenarios/fitted.yaml")
-    if report.exists() and (not report.is_dir() or (any(report.iterdir())
-                                                    and not is_finished(report))):
-        raise bad_input("--report", f"{report} exists and is not a finished fit report; "
-                                    "choose another folder or remove it")
+FITTED_MARKER = b"# Scenario fitted by `aftersales-sim fit`"
+"""How every scenario `fit` writes begins (``sim.calibrate.report.fitted_yaml``): such a file may
+be replaced by the next fit; any other file at ``--out`` is the user's."""
+
+
+def check_outputs(out: Path, report: Path, inputs: dict[str, Path], overwrite: bool) -> None:
+    """Refuse, before any work, outputs that would overwrite something that is not ours.
+
+    ``--out`` and ``--report`` must not be, contain or lie inside an input (the logs just read,
+    their folder, the base): a report folder equal to the run folder the logs came from would
+    replace them. ``--out`` must be a file this tool wrote (or new, or ``--overwrite``);
+    ``--report`` follows the results-folder rules (``sim.output.target``).
+
+    Args:
+        out: The fitted scenario to write.
+        report: The report folder.
+        inputs: Option -> path of everything read (``--events``, each log, ``--base``).
+        overwrite: The ``--overwrite`` flag.
+
+    Raises:
+        ScenarioError: One line naming the option (exit code 2).
+    """
+    outputs = (("--out", out), ("--report", report))
+    for option, path in outputs:
+        problem = path_problem(path, "file" if option == "--out" else "folder")
+        if problem is not None:
+            raise bad_input(option, problem)
+    for option, path in outputs:
+        found = overlap(path, inputs)
+        if found is not None:
+            source, relation = found
+            raise bad_input(option, f"{path} {relation} the input {source} {inputs[source]}: "
+                                    "writing it would overwrite what fit reads; choose another "
+                                    f"{'file' if option == '--out' else 'folder'}")
+    try:
+        check_file_target(out, lambda p: starts_with(p, FITTED_MARKER), overwrite)
+    except OutputRefused as err:
+        raise bad_input("--out", str(err)) from None
+    check_output(report, overwrite, option="--report")
+
+
+def input_paths(args: argparse.Namespace, logs: dict[str, Path]) -> dict[str, Path]:
+    """Everything ``fit`` reads, by the option that named it."""
+    inputs = {OPTIONS[kind]: path for kind, path in logs.items()}
+    if args.events is not None:
+        inputs = {"--events": args.events, **inputs}
+    if args.base is not None:
+        inputs["--base"] = args.base
+    return inputs
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     paths = log_paths(args)
     report = args.report if args.report is not None else args.out.with_suffix(".fit")
-    check_outputs(args.out, report)
+    check_outputs(args.out, report, input_paths(args, paths), args.overwrite)
     started = datetime.now().astimezone()
     if args.backtest is not None and args.backtest < 2:
         raise bad_input("--backtest", f"needs at least 2 replications, got {args.backtest}")
@@ -77,7 +123,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if args.backtest is not None:
         checked = backtest(fit, args.backtest, args.seed,
                            executor=executor_for(args, args.backtest))
-    write_report(fit, report, str(args.out), args.argv, started, checked)
+    write_report(fit, report, str(args.out), args.argv, started, checked, args.overwrite)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out, text)
     if not args.quiet:
@@ -145,4 +191,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dask", default=None, metavar="tcp://HOST:PORT",
                    help="run the back-test on an existing Dask scheduler instead")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an --out file fit did not write, and a report folder holding "
+                        "files the report did not write (those are kept)")
     p.set_defaults(func=_cmd_fit)

@@ -25,6 +25,7 @@ from ruamel.yaml.error import YAMLError
 from sim.cli.common import (
     add_run_options,
     bad_input,
+    check_output,
     check_run_options,
     executor_for,
     fmt,
@@ -37,7 +38,7 @@ from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts.optimize import cost_frontier
 from sim.output.folder import ResultsFolder, manifest
 from sim.scenario.base import StrictModel
-from sim.scenario.loader import scenario_to_yaml
+from sim.scenario.loader import read_regular_file, scenario_to_yaml
 from sim.scenario.problems import Problem, ScenarioError
 from sim.scenario.yaml_io import MAX_BYTES
 
@@ -68,9 +69,10 @@ def read_optimize_file(path: Path) -> OptimizeFile | None:
     """
     source = str(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
+        raw = read_regular_file(path)  # a FIFO is refused unread, by the scenario loader
+        if len(raw) > MAX_BYTES:
             return None  # the scenario loader reports the size
-        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8-sig"))
+        data = YAML(typ="safe", pure=True).load(raw.decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, YAMLError):
         return None  # not ours to explain: the scenario loader gives the located message
     if not isinstance(data, dict) or "decide" not in data:
@@ -158,6 +160,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     if reps is not None and reps < MIN_REPLICATIONS:
         raise bad_input("--reps", f"the search needs at least {MIN_REPLICATIONS}, got {reps}")
     confirm = args.confirm_reps if args.confirm_reps is not None else spec.confirm_replications
+    out = args.out if args.out is not None else Path("results") / f"{scenario.name}-optimize"
+    check_output(out, args.overwrite)
     started = datetime.now().astimezone()
     try:
         result = optimize(
@@ -167,8 +171,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             on_evaluation=None if args.quiet else _log)
     except ValueError as err:
         raise bad_input("optimize", str(err)) from None
-    out = args.out if args.out is not None else Path("results") / f"{scenario.name}-optimize"
-    write_decision(result, out, args.argv, started)
+    write_decision(result, out, args.argv, started, args.overwrite)
     if not args.quiet:
         print(report(result))
         print(f"\nresults: {out}/")
@@ -195,13 +198,13 @@ def report(result: OptimizeResult) -> str:
     return "\n".join(lines)
 
 
-def write_decision(result: OptimizeResult, out: Path, command: list[str], started: datetime
-                   ) -> Path:
+def write_decision(result: OptimizeResult, out: Path, command: list[str], started: datetime,
+                   overwrite: bool = False) -> Path:
     """Write the optimize folder; ``manifest.json`` last."""
     table = result.table()
     kpi = result.binding_kpi
     info = KPI_BY_NAME.get(kpi)
-    with ResultsFolder(out) as folder:
+    with ResultsFolder(out, overwrite) as folder:
         folder.write_json("decision.json", result.document())
         folder.write_text("best.yaml", _best_yaml(result))
         folder.write_csv("evaluations.csv", table)

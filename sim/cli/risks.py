@@ -71,7 +71,7 @@ def _cmd_risks(args: argparse.Namespace) -> int:
     for warning in capacity_warnings(plan.base):
         print(f"warning: {warning}", file=sys.stderr)
     out = args.out if args.out is not None else Path("results") / f"risks-{plan.name}"
-    check_output(out)
+    check_output(out, args.overwrite)
     reps = args.reps or plan.replications or plan.base.replications
     scenarios = 1 + sum(3 if r.response_base is not None else 1 for r in plan.risks)
     started = datetime.now().astimezone()
@@ -79,7 +79,7 @@ def _cmd_risks(args: argparse.Namespace) -> int:
     with progress_bar(total, f"risks {plan.name}", args.quiet) as progress:
         result = run_register(plan, reps, args.seed, executor=executor_for(args, total),
                               progress=progress)
-    write_register(result, out, args.argv, started)
+    write_register(result, out, args.argv, started, overwrite=args.overwrite)
     if not args.quiet:
         print(register_text(result))
         print(f"\nresults: {out}/ (risk_register.csv, risk_breaches.csv, charts/risk_matrix.png;"

@@ -12,6 +12,7 @@ from sim.calibrate.logs import event_tables
 from sim.cli.common import (
     add_run_options,
     bad_input,
+    check_output,
     check_run_options,
     executor_for,
     kpi_table,
@@ -20,7 +21,10 @@ from sim.cli.common import (
 )
 from sim.experiments.precision import replicate_to_precision
 from sim.experiments.replicate import replicate
+from sim.output.atomic import atomic_write_text
 from sim.output.export import write_run
+from sim.output.target import OutputRefused, check_file_target
+from sim.scenario.base import MAX_REPLICATIONS
 from sim.scenario.loader import json_schema
 
 
@@ -38,6 +42,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_run_options(args)
     scenario = load_for_run(args.scenario, args.overrides)
     out = args.out if args.out is not None else Path("results") / scenario.name
+    check_output(out, args.overwrite)
     started = datetime.now().astimezone()
     reps = scenario.replications if args.reps is None else args.reps
     extra: dict[str, object] | None = None
@@ -52,8 +57,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         max_reps = 200 if args.max_reps is None else args.max_reps
         if not 0 < args.precision < 1:
             raise bad_input("--precision", f"must be between 0 and 1, got {args.precision}")
-        if max_reps < 2:
-            raise bad_input("--max-reps", f"must be at least 2, got {max_reps}")
+        if not 2 <= max_reps <= MAX_REPLICATIONS:
+            raise bad_input("--max-reps", f"must be from 2 to {MAX_REPLICATIONS:,}, got "
+                                          f"{max_reps}")
         if args.events:  # a stopped run is the fixed run of its length: rerun that one
             raise bad_input("--events", "not with --precision; rerun with --reps N --events, N "
                                         "the replications the precision run stopped at")
@@ -66,19 +72,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
         elif not args.quiet:
             print(report.message())
         extra = {"precision": report.as_dict()}
-    write_run(result, out, args.argv, started, extra=extra)
+    write_run(result, out, args.argv, started, extra=extra, overwrite=args.overwrite)
     if not args.quiet:
         print(kpi_table(result))
         print(f"\nresults: {out}/")
     return 0
 
 
+def _is_schema(path: Path) -> bool:
+    """Whether ``path`` holds a scenario schema this command wrote (its title): only such a
+    file is rewritten without ``--overwrite``."""
+    try:
+        if path.stat().st_size > 4 << 20:  # ours is ~60 KiB
+            return False
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and data.get("title") == json_schema()["title"]
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
     if args.out is None:
         sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
+        return 0
+    try:
+        check_file_target(args.out, _is_schema, args.overwrite, create_parent=False)
+    except OutputRefused as err:
+        raise bad_input("--out", str(err)) from None
+    atomic_write_text(args.out, text)
     return 0
 
 
@@ -106,4 +128,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     s.add_argument("--out", type=Path, default=None, help="write it to this file instead")
+    s.add_argument("--overwrite", action="store_true",
+                   help="replace an --out file that is not a schema this command wrote")
     s.set_defaults(func=_cmd_schema)

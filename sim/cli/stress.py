@@ -18,6 +18,7 @@ from typing import Any, get_args
 from sim.cli.common import (
     add_run_options,
     bad_input,
+    check_output,
     check_run_options,
     executor_for,
     fmt,
@@ -178,12 +179,13 @@ def _cmd_stress(args: argparse.Namespace) -> int:
     reps = args.reps or plan.replications or plan.base.replications
     seed = next(s for s in (args.seed, plan.seed, plan.base.seed) if s is not None)
     out = args.out if args.out is not None else Path("results") / f"stress-{plan.name}"
+    check_output(out, args.overwrite)
     started = datetime.now().astimezone()
     total = reps * (1 + len(shocks))
     with progress_bar(total, f"stress {plan.name}", args.quiet) as progress:
         result = run_stress(plan.base, shocks, reps, seed, executor=executor_for(args, total),
                             progress=progress, daily_limits=plan.daily_limits, name=plan.name)
-    write_stress(result, out, args.argv, started)
+    write_stress(result, out, args.argv, started, overwrite=args.overwrite)
     if not args.quiet:
         print(ranking_table(result))
         print(f"\nresults: {out}/ (stress_summary.csv, stress_ranking.csv, charts/)")

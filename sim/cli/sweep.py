@@ -29,6 +29,7 @@ from sim.cli.common import (
     progress_bar,
 )
 from sim.experiments.design import Factor, load_experiment
+from sim.experiments.executors import ClusterError
 from sim.experiments.sweep import SweepResult, expand_points, run_sweep
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.experiments import write_sweep
@@ -109,7 +110,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         reps, seed, kpis = experiment.replications, experiment.seed, experiment.kpis
     points = expand_points(base, factors)  # every point is validated before anything runs
     out = args.out if args.out is not None else Path("results") / name
-    check_output(out)
+    check_output(out, args.overwrite)
     reps = args.reps or reps or base.replications
     seed = args.seed if args.seed is not None else seed
     store = store_folder(out)
@@ -117,16 +118,21 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         shutil.rmtree(store, ignore_errors=True)  # a fresh sweep never mixes in old results
     started = datetime.now().astimezone()
     total = len(points) * reps
+    kept = ReplicationStore(store)
     try:
         with progress_bar(total, name, args.quiet) as progress:
             result = run_sweep(base, factors, reps, seed, executor=executor_for(args, total),
-                               progress=progress, store=ReplicationStore(store),
+                               progress=progress, store=kept,
                                kpis=args.kpis or kpis, name=name, points=points)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ClusterError):
         print(f"finished replications are kept in {store}/; add --resume to complete the sweep",
               file=sys.stderr)
         raise
-    write_sweep(result, out, args.argv, started)
+    if kept.rejected:
+        print(f"warning: {len(kept.rejected)} stored replication(s) in {store}/ were damaged or "
+              "not this sweep's (scenario, seed or replication did not match) and were run "
+              "again", file=sys.stderr)
+    write_sweep(result, out, args.argv, started, overwrite=args.overwrite)
     if not args.keep_store:
         shutil.rmtree(store, ignore_errors=True)
     if not args.quiet:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sim.cli.common import (
     add_run_options,
+    check_output,
     check_run_options,
     executor_for,
     load_for_run,
@@ -40,11 +41,12 @@ def _cmd_warmup(args: argparse.Namespace) -> int:
     check_run_options(args)
     scenario = load_for_run(args.scenario, args.overrides)
     out = args.out if args.out is not None else Path("results") / f"{scenario.name}-warmup"
+    check_output(out, args.overwrite)
     started = datetime.now().astimezone()
     reps = scenario.replications if args.reps is None else args.reps
     with progress_bar(reps, f"{scenario.name} (no warm-up)", args.quiet) as progress:
         result = suggest_warmup(scenario, reps, args.seed, executor_for(args, reps), progress)
-    write_warmup(result, out, args.argv, started)
+    write_warmup(result, out, args.argv, started, args.overwrite)
     if not args.quiet:
         print(report(result, scenario.warmup_days))
         print(f"\nresults: {out}/")
@@ -60,10 +62,10 @@ def report(result: WarmupResult, current_days: float) -> str:
     return "\n".join(lines)
 
 
-def write_warmup(result: WarmupResult, out: Path, command: list[str], started: datetime
-                 ) -> Path:
+def write_warmup(result: WarmupResult, out: Path, command: list[str], started: datetime,
+                 overwrite: bool = False) -> Path:
     """Write the warm-up folder; ``manifest.json`` last."""
-    with ResultsFolder(out) as folder:
+    with ResultsFolder(out, overwrite) as folder:
         folder.write_csv("warmup.csv", result.series)
         folder.write_json("warmup.json", result.document())
         if result.truncation_days:

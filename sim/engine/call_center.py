@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,10 +170,15 @@ class CallCenter:
         self._next_id += 1
         return self._next_id - 1
 
-    def arrivals(self, calls: list[Call]) -> ProcessGen:
-        """Process: deliver pre-drawn calls at their arrival times."""
+    def arrivals(self, calls: Iterable[Call], total: int) -> ProcessGen:
+        """Process: deliver pre-drawn calls at their arrival times.
+
+        Args:
+            calls: The calls in arrival order, drawn as they are reached.
+            total: How many there are: calls created during the run get the ids after them.
+        """
         env = self.env
-        self._next_id = max(self._next_id, len(calls))
+        self._next_id = max(self._next_id, total)
         for call in calls:
             delay = call.arrival - env.now
             if delay > 0:

@@ -10,7 +10,10 @@ The engine's clock unit is the minute; scenario values in hours or days are conv
 
 from __future__ import annotations
 
+import copy
+import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +21,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.engine.arrivals import CONTACT_TYPES, expected_calls_per_hour, poisson_arrivals
+from sim.engine.arrivals import CONTACT_TYPES, ArrivalStream, expected_calls_per_hour
 from sim.engine.call_center import Call, CallCenter, ComplaintCase
 from sim.engine.crew import Crew
 from sim.engine.distributions import sample, sampler
@@ -28,10 +31,11 @@ from sim.engine.parts import PartCount, PartLoss, PartOrder, PartRequest, PartsS
 from sim.engine.records import frame, levels_frame
 from sim.engine.redial import Redials
 from sim.engine.rng import Streams
+from sim.scenario.base import ContactType
 from sim.scenario.calendar import cut_windows, shift_windows
 from sim.scenario.disruptions import Absence, PartNeed, SkillGap, SupplierDelay, SystemOutage
 from sim.scenario.format import Scenario
-from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_WEEK
 
 Window = tuple[float, float, int]
 
@@ -58,49 +62,117 @@ class Replication:
     windows: dict[str, list[Window]]
 
 
-def draw_calls(scenario: Scenario, streams: Streams, end_minutes: float) -> list[Call]:
-    """Every customer contact of the run, sorted by arrival, with its attributes drawn."""
+BLOCK_MINUTES = MINUTES_PER_WEEK
+"""Calls are drawn a week at a time, as the run reaches them: memory does not grow with the
+horizon (a 10-year run no longer asks for every call's numbers up front)."""
+
+
+class _Contacts:
+    """One contact type's arrivals and per-call numbers, drawn in index order as needed."""
+
+    def __init__(self, scenario: Scenario, kind: ContactType, streams: Streams,
+                 end_minutes: float) -> None:
+        cc = scenario.call_center
+        hours = math.ceil(end_minutes / MINUTES_PER_HOUR)
+        self.kind = kind
+        self.per_hour = expected_calls_per_hour(scenario, kind, hours)
+        self.stream = ArrivalStream(self.per_hour, streams[f"arrivals.{kind}"])
+        self.end = end_minutes
+        self.handle_spec = cc.handle_minutes[kind]
+        self.handle_gen = streams[f"handle.{kind}"]
+        self.escalation_gen = streams[f"escalation.{kind}"]
+        self.p = cc.escalation.probability.get(kind, 0.0) if cc.escalation is not None else 0.0
+        # Pending arrivals (minutes), and the numbers of the first len(handles) of them.
+        self.times = np.empty(0)
+        self.handles = np.empty(0)
+        self.escalate = np.empty(0, dtype=bool)
+
+    def count(self) -> int:
+        """How many arrivals the run has, from a copy of the stream (nothing kept)."""
+        stream = ArrivalStream(self.per_hour, copy.deepcopy(self.stream.gen))
+        n = 0
+        while not stream.exhausted:
+            n += int(np.count_nonzero(stream.next_chunk() * MINUTES_PER_HOUR < self.end))
+        return n
+
+    def before(self, boundary: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Arrivals before ``boundary`` (minutes) not yet taken: times, handle times, escalation.
+
+        Each call's numbers are drawn in arrival-index order, as one draw for the whole run
+        would: the handle and escalation streams advance exactly as they always have.
+        """
+        while not self.stream.exhausted and (not len(self.times) or self.times[-1] < boundary):
+            more = self.stream.next_chunk() * MINUTES_PER_HOUR
+            self.times = np.concatenate((self.times, more[more < self.end]))
+        inside = self.times < boundary
+        if not inside.any():
+            return np.empty(0), np.empty(0), np.empty(0, dtype=bool)
+        # The shortest prefix holding them all (times rise, up to a rounding at an hour's end).
+        k = int(np.flatnonzero(inside)[-1]) + 1
+        need = k - len(self.handles)
+        if need > 0:
+            self.handles = np.concatenate((self.handles,
+                                           sample(self.handle_spec, self.handle_gen, need)))
+            self.escalate = np.concatenate((self.escalate, self.escalation_gen.random(need)
+                                            < self.p))
+        take = inside[:k]
+        out = self.times[:k][take], self.handles[:k][take], self.escalate[:k][take]
+        self.times = np.concatenate((self.times[:k][~take], self.times[k:]))
+        self.handles = self.handles[:k][~take]
+        self.escalate = self.escalate[:k][~take]
+        return out
+
+
+def draw_calls(scenario: Scenario, streams: Streams, end_minutes: float
+               ) -> tuple[int, Iterator[list[Call]]]:
+    """Every customer contact of the run, sorted by arrival, with its attributes drawn.
+
+    Returns:
+        The number of contacts (drawn from copies of the arrival streams: call ids of redials and
+        follow-ups come after them), and the contacts a week at a time, drawn when asked for.
+        The numbers are those of one draw for the whole run (`sim.engine.arrivals`).
+    """
+    sources = [_Contacts(scenario, kind, streams, end_minutes) for kind in CONTACT_TYPES
+               if scenario.demand.mix.get(kind, 0.0) > 0.0]
+    total = sum(source.count() for source in sources)
+    return total, _weeks(scenario, streams, end_minutes, sources)
+
+
+def _weeks(scenario: Scenario, streams: Streams, end_minutes: float, sources: list[_Contacts]
+           ) -> Iterator[list[Call]]:
     cc = scenario.call_center
-    hours = math.ceil(end_minutes / MINUTES_PER_HOUR)
-    times: list[np.ndarray] = []
-    kinds: list[np.ndarray] = []
-    handles: list[np.ndarray] = []
-    escalate: list[np.ndarray] = []
-    for kind in CONTACT_TYPES:
-        if scenario.demand.mix.get(kind, 0.0) <= 0.0:
+    first_id = 0
+    boundary = 0.0
+    while sources and boundary < end_minutes:
+        boundary = min(boundary + BLOCK_MINUTES, end_minutes)
+        drawn = [(source.kind, *source.before(boundary)) for source in sources]
+        times = np.concatenate([t for _, t, _, _ in drawn])
+        n = len(times)
+        if n == 0:
             continue
-        per_hour = expected_calls_per_hour(scenario, kind, hours)
-        t = poisson_arrivals(per_hour, streams[f"arrivals.{kind}"]) * MINUTES_PER_HOUR
-        t = t[t < end_minutes]
-        n = len(t)
-        times.append(t)
-        kinds.append(np.full(n, kind, dtype=object))
-        handles.append(sample(cc.handle_minutes[kind], streams[f"handle.{kind}"], n))
-        p = cc.escalation.probability.get(kind, 0.0) if cc.escalation is not None else 0.0
-        escalate.append(streams[f"escalation.{kind}"].random(n) < p)
-    if not times:
-        return []
-    all_times = np.concatenate(times)
-    order = np.argsort(all_times, kind="stable")
-    all_times = all_times[order]
-    n = len(all_times)
-    patience = (sample(cc.patience_minutes, streams["patience"], n)
-                if cc.patience_minutes is not None else np.full(n, math.inf))
-    if cc.escalation is not None:
-        spec_handle = sample(cc.escalation.handle_minutes, streams["specialist_handle"], n)
-        hold = (sample(cc.patience_minutes, streams["hold_patience"], n)
-                if cc.patience_minutes is not None else np.full(n, math.inf))
-    else:
-        spec_handle = np.zeros(n)
-        hold = np.full(n, math.inf)
-    return [
-        Call(i, kind, t, h, t + p, esc, sh, hp)
-        for i, (kind, t, h, p, esc, sh, hp) in enumerate(zip(
-            np.concatenate(kinds)[order].tolist(), all_times.tolist(),
-            np.concatenate(handles)[order].tolist(), patience.tolist(),
-            np.concatenate(escalate)[order].tolist(), spec_handle.tolist(), hold.tolist(),
-            strict=True))
-    ]
+        # Stable, types in CONTACT_TYPES order: ties rank as in one sort of the whole run.
+        order = np.argsort(times, kind="stable")
+        times = times[order]
+        kinds = np.concatenate([np.full(len(t), kind, dtype=object) for kind, t, _, _ in drawn])
+        handles = np.concatenate([h for _, _, h, _ in drawn])
+        escalate = np.concatenate([e for _, _, _, e in drawn])
+        patience = (sample(cc.patience_minutes, streams["patience"], n)
+                    if cc.patience_minutes is not None else np.full(n, math.inf))
+        if cc.escalation is not None:
+            spec_handle = sample(cc.escalation.handle_minutes, streams["specialist_handle"], n)
+            hold = (sample(cc.patience_minutes, streams["hold_patience"], n)
+                    if cc.patience_minutes is not None else np.full(n, math.inf))
+        else:
+            spec_handle = np.zeros(n)
+            hold = np.full(n, math.inf)
+        yield [
+            Call(i, kind, t, h, t + p, esc, sh, hp)
+            for i, (kind, t, h, p, esc, sh, hp) in enumerate(zip(
+                kinds[order].tolist(), times.tolist(), handles[order].tolist(),
+                patience.tolist(), escalate[order].tolist(), spec_handle.tolist(),
+                hold.tolist(), strict=True), start=first_id)
+        ]
+        first_id += n
 
 
 def absences(scenario: Scenario, crew: str) -> list[tuple[float, float, float]]:
@@ -184,7 +256,8 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
     for name, crew_windows in windows.items():
         crews[name].staff(crew_windows)
 
-    env.process(center.arrivals(draw_calls(scenario, streams, end)))
+    total, weeks = draw_calls(scenario, streams, end)
+    env.process(center.arrivals(itertools.chain.from_iterable(weeks), total))
     env.run(until=end)
     center.close()
     for crew in crews.values():

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sim.scenario.base import Seed
 from sim.scenario.format import NAME_PATTERN, KpiName
 from sim.scenario.loader import read_text_file
 from sim.scenario.plain import json_safe
@@ -148,7 +149,7 @@ class Experiment(ExperimentModel):
                                                     "full grid.")
     replications: Annotated[int, Field(strict=True, ge=1, le=10000)] | None = Field(
         None, description="Replications per point (default: the base scenario's).")
-    seed: Annotated[int, Field(strict=True, ge=0)] | None = Field(
+    seed: Seed | None = Field(
         None, description="Root seed shared by every point (default: the base scenario's).")
     kpis: tuple[KpiName, ...] | None = Field(
         None, description="KPIs to chart (default: the targeted ones + total_cost).")

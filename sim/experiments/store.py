@@ -29,6 +29,9 @@ class Store(Protocol):
             ) -> None:
         """Keep a finished replication."""
 
+    def reject(self, digest: str, root_seed: int, rep: int) -> None:
+        """A kept replication failed the caller's check (its seed): it is run again."""
+
 
 class MemoryStore:
     """Finished replications kept in memory for the life of one command.
@@ -52,3 +55,7 @@ class MemoryStore:
         """Keep a finished replication."""
         self._kept[(digest, root_seed, rep)] = (rep_seed, outcome)
         self.simulated += 1
+
+    def reject(self, digest: str, root_seed: int, rep: int) -> None:
+        """Forget a kept replication that failed a check (it is run again)."""
+        self._kept.pop((digest, root_seed, rep), None)

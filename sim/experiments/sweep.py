@@ -73,8 +73,7 @@ def expand_points(experiment_or_base: Experiment | Scenario,
     problems: list[Problem] = []
     for n, combo in enumerate(combos, start=1):
         pid = f"p{n:0{width}d}"
-        sets = [f"{f.key}={json.dumps(json_safe(v))}" for f, v in zip(factors, combo,
-                                                                       strict=True)]
+        sets = [f"{f.key}={yaml_value(v)}" for f, v in zip(factors, combo, strict=True)]
         name = f"{base.name[:63 - len(pid)]}.{pid}"
         try:
             scenario = load_scenario_text(text, f"point {pid}", [f"name={name}", *sets])
@@ -88,16 +87,31 @@ def expand_points(experiment_or_base: Experiment | Scenario,
     return points
 
 
+def yaml_value(value: Any) -> str:
+    """A value as YAML flow text for a ``--set``: JSON, except that NaN and infinities are
+    YAML's ``.nan`` and ``.inf`` (JSON has none: they would become ``null`` and be reported as
+    a missing number instead of the number they are)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(yaml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {yaml_value(v)}"
+                               for k, v in value.items()) + "}"
+    return json.dumps(json_safe(value))
+
+
 def _point_problems(pid: str, factors: Sequence[Factor], sets: list[str], err: ScenarioError
                     ) -> list[Problem]:
     """The loader's problems for one point, placed at the factor whose value caused them."""
     where = ", ".join(sets)
     out = []
     for p in err.problems:
-        found = re.search(r" \((?:from|in) `--set ([^`]*)`\)$", p.message)
+        found = re.search(r" \((?:from|in|after) (`--set [^`]*`(?:, `--set [^`]*`)*)\)$",
+                          p.message)
         message = p.message[:found.start()] if found else p.message
-        culprit = factors[sets.index(found.group(1))] if found and found.group(1) in sets \
-            else None
+        named = re.findall(r"`--set ([^`]*)`", found.group(1)) if found else []
+        culprit = next((factors[sets.index(t)] for t in named if t in sets), None)
         key = f"{p.path}: " if p.path else ""
         source = (culprit or factors[0])._source
         line, path = (culprit._line, culprit._path) if culprit is not None else (None, "")

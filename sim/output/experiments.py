@@ -24,7 +24,7 @@ from sim.scenario.loader import scenario_to_yaml
 
 
 def write_sweep(result: SweepResult, out: Path, command: list[str], started: datetime,
-                ended: datetime | None = None) -> Path:
+                ended: datetime | None = None, overwrite: bool = False) -> Path:
     """Write the sweep results folder ``out``; ``manifest.json`` comes last.
 
     Args:
@@ -33,12 +33,13 @@ def write_sweep(result: SweepResult, out: Path, command: list[str], started: dat
         command: The argv that produced the run, for the manifest.
         started: When the run started.
         ended: When it ended (default: now).
+        overwrite: Replace a finished run holding the user's files (theirs are kept).
 
     Returns:
         ``out``.
     """
     keys = [f.key for f in result.factors]
-    with ResultsFolder(out) as folder:
+    with ResultsFolder(out, overwrite) as folder:
         folder.write_text("experiment.yaml", experiment_yaml(result))
         folder.write_text("base.yaml", scenario_to_yaml(result.base))
         for point in result.points:
@@ -58,7 +59,7 @@ def write_sweep(result: SweepResult, out: Path, command: list[str], started: dat
 
 
 def write_compare(result: CompareResult, out: Path, command: list[str], started: datetime,
-                  ended: datetime | None = None) -> Path:
+                  ended: datetime | None = None, overwrite: bool = False) -> Path:
     """Write the compare results folder ``out``; ``manifest.json`` comes last.
 
     Holds each resolved scenario under ``scenarios/``, ``compare.csv``, ``replications.csv``
@@ -70,11 +71,12 @@ def write_compare(result: CompareResult, out: Path, command: list[str], started:
         command: The argv that produced the run, for the manifest.
         started: When the run started.
         ended: When it ended (default: now).
+        overwrite: Replace a finished run holding the user's files (theirs are kept).
 
     Returns:
         ``out``.
     """
-    with ResultsFolder(out) as folder:
+    with ResultsFolder(out, overwrite) as folder:
         for label, run in zip(result.labels, result.runs, strict=True):
             folder.write_text(f"scenarios/{label}.yaml", scenario_to_yaml(run.scenario))
         folder.write_csv("compare.csv", result.table)
@@ -112,7 +114,7 @@ def stress_figures(result: StressResult) -> dict[str, Figure]:
 
 
 def write_stress(result: StressResult, out: Path, command: list[str], started: datetime,
-                 ended: datetime | None = None) -> Path:
+                 ended: datetime | None = None, overwrite: bool = False) -> Path:
     """Write the stress results folder; `manifest.json` last, the folder appears whole.
 
     Files: stress_summary.csv, stress_ranking.csv, daily.csv (shock, rep, day, columns),
@@ -125,11 +127,12 @@ def write_stress(result: StressResult, out: Path, command: list[str], started: d
         command: The argv that produced the run.
         started: Start time of the run.
         ended: End time (default: now).
+        overwrite: Replace a finished run holding the user's files (theirs are kept).
 
     Returns:
         The folder.
     """
-    with ResultsFolder(out) as folder:
+    with ResultsFolder(out, overwrite) as folder:
         folder.write_csv("stress_summary.csv", result.summary)
         folder.write_csv("stress_ranking.csv", result.ranking)
         folder.write_csv("daily.csv", result.daily)

@@ -87,13 +87,15 @@ def run_files(result: RunResult) -> dict[str, bytes]:
 
 
 def write_run(result: RunResult, out_dir: Path, command: list[str], started: datetime,
-              ended: datetime | None = None, extra: dict[str, Any] | None = None) -> Path:
+              ended: datetime | None = None, extra: dict[str, Any] | None = None,
+              overwrite: bool = False) -> Path:
     """Write the run folder ``out_dir``; ``manifest.json`` comes last, the folder appears whole.
 
     ``extra`` adds keys to the manifest (e.g. why a sequential run stopped); the manifest always
-    records the scenario's ``start_date`` (resolved when the file was read).
+    records the scenario's ``start_date`` (resolved when the file was read). ``overwrite``
+    replaces a finished run holding the user's files (see ``sim.output.folder.ResultsFolder``).
     """
-    with ResultsFolder(out_dir) as folder:
+    with ResultsFolder(out_dir, overwrite) as folder:
         write_run_files(folder, result)
         folder.finish(manifest(result.seed, len(result.replications), command, started,
                                ended or datetime.now().astimezone(),

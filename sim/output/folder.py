@@ -3,17 +3,19 @@
 This module owns how a whole results folder reaches the disk: it is assembled in a hidden staging
 directory next to its final place, every file is written atomically (`sim.output.atomic`),
 `manifest.json` is written last, and only then is the staging directory renamed into place. A
-folder is complete exactly when its `manifest.json` exists and parses (`is_finished`). It does
-not decide *what* goes into the folder (file names, tables, charts): the CLI and
-`sim.experiments.replicate` do.
+folder is complete exactly when its `manifest.json` exists, parses and is this tool's
+(`is_finished`). It does not decide *what* goes into the folder (file names, tables, charts): the
+CLI and `sim.experiments.replicate` do. What may be replaced, and what never is, is
+`sim.output.target`: only a finished run's own files, never a file the user added.
 
 A process killed with SIGKILL can leave a hidden `.<name>.partial-<pid>-<hex>` directory behind;
-it never has the final name, so it is never mistaken for a result.
+it never has the final name, so it is never mistaken for a result, and the next run writing the
+same folder removes it once process <pid> is gone.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import os
 import platform
@@ -32,6 +34,21 @@ import pandas as pd
 # The atomic writers and json_safe lived here first; they stay importable from this module.
 # _FILE_MODE too: tests check the mode of new files against it.
 from sim.output.atomic import atomic_write_bytes, fsync_dir
+from sim.output.target import (
+    MANIFEST_NAME,
+    MANIFEST_VERSION,
+    PACKAGE,
+    Existing,
+    OutputError,
+    OutputRefused,
+    check_target,
+    inspect,
+    read_manifest,
+    refusal,
+    remove_stale_staging,
+    resolve_link,
+    sha256_file,
+)
 from sim.scenario.plain import json_safe
 
 if TYPE_CHECKING:
@@ -39,10 +56,8 @@ if TYPE_CHECKING:
 
     from sim.output.charts.style import ImageFormat
 
-
-MANIFEST_NAME = "manifest.json"
-PACKAGE = "aftersales-sim"
-MANIFEST_VERSION = 1
+__all__ = ["MANIFEST_NAME", "MANIFEST_VERSION", "PACKAGE", "OutputError", "OutputRefused",
+           "ResultsFolder", "atomic_write_bytes", "is_finished", "manifest"]
 
 
 def _iso_utc(moment: datetime) -> str:
@@ -114,19 +129,16 @@ def manifest(
 
 
 def is_finished(folder: Path) -> bool:
-    """Tell whether a results folder is complete: its manifest exists and parses.
+    """Tell whether a results folder is complete: this tool's manifest exists and parses.
 
     Args:
         folder: A results folder.
 
     Returns:
-        True only if `folder/manifest.json` is a file holding a JSON object.
+        True only if `folder/manifest.json` is a JSON object this tool wrote (its `package`
+        and `manifest_version`); any other `manifest.json` is someone else's.
     """
-    try:
-        data = json.loads((Path(folder) / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict)
+    return read_manifest(Path(folder)) is not None
 
 
 def json_text(obj: Any) -> str:
@@ -156,8 +168,13 @@ class ResultsFolder:
     directories are created; absolute paths, ".." and manifest.json are refused) and return the
     staging path written.
 
-    An existing `final_dir` is replaced only if it is empty or a finished results folder, so a
-    mistyped output path cannot delete an unrelated directory.
+    An existing `final_dir` is replaced only if it is empty or a finished results folder of
+    this tool, so a mistyped output path cannot delete an unrelated directory; a finished run
+    holding files it did not write (or that changed since) is replaced only with
+    `overwrite=True`, and then only its own files go: the user's stay in the new folder. A
+    symbolic link is followed: the folder is replaced where it lives and the link stays valid.
+    Any OSError while writing (a full disk) discards the staging directory, leaves `final_dir`
+    as it was and becomes an `OutputError` saying so.
 
     Example:
         with ResultsFolder(Path("results/baseline")) as rf:
@@ -165,16 +182,21 @@ class ResultsFolder:
             rf.finish(manifest(...))
     """
 
-    def __init__(self, final_dir: Path) -> None:
+    def __init__(self, final_dir: Path, overwrite: bool = False) -> None:
         """Prepare, without touching the disk.
 
         Args:
             final_dir: Where the finished folder will live.
+            overwrite: Replace a finished run even if it holds files it did not write (they
+                are kept in the new folder; only the run's own files are removed).
         """
-        self.final_dir = Path(final_dir)
+        self.shown_dir = Path(final_dir)
+        self.final_dir = resolve_link(Path(final_dir))
+        self.overwrite = overwrite
         self._staging: Path | None = None
         self._finished = False
         self._written: list[str] = []
+        self._existed = False
 
     @property
     def path(self) -> Path:
@@ -186,13 +208,23 @@ class ResultsFolder:
         return self._staging
 
     def __enter__(self) -> Self:
-        """Create the staging directory; fail early if `final_dir` may not be replaced."""
-        self._check_replaceable()
+        """Create the staging directory; fail early if `final_dir` may not be replaced.
+
+        Raises:
+            OutputRefused: If `final_dir` may not be written or replaced.
+            OutputError: If the staging directory cannot be created.
+        """
+        existing = check_target(self.final_dir, self.overwrite)
+        self._existed = existing.kind != "absent"
         parent = self.final_dir.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        name = f".{self.final_dir.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
-        staging = parent / name
-        staging.mkdir()
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_staging(self.final_dir)
+            name = f".{self.final_dir.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+            staging = parent / name
+            staging.mkdir()
+        except OSError as err:
+            raise OutputError(self._failed(err)) from err
         self._staging = staging
         return self
 
@@ -202,7 +234,11 @@ class ResultsFolder:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Discard the staging directory unless `finish` published it."""
+        """Discard the staging directory unless `finish` published it.
+
+        An OSError from the block (a full disk, a permission lost) is raised again as an
+        `OutputError` that says the previous folder is unchanged.
+        """
         if self._finished:
             return
         if self._staging is not None:
@@ -211,18 +247,24 @@ class ResultsFolder:
             raise RuntimeError(
                 f"ResultsFolder({self.final_dir}) closed without finish(); nothing was written"
             )
+        if isinstance(exc, OSError) and not isinstance(exc, OutputRefused | OutputError):
+            raise OutputError(self._failed(exc)) from exc
 
-    def _check_replaceable(self) -> None:
-        target = self.final_dir
-        if not target.exists():
-            return
-        if not target.is_dir():
-            raise NotADirectoryError(f"results path {target} exists and is not a directory")
-        if any(target.iterdir()) and not is_finished(target):
-            raise FileExistsError(
-                f"{target} exists and is not a finished results folder (no {MANIFEST_NAME}); "
-                "refusing to replace it — choose another output folder or remove it"
-            )
+    def _failed(self, err: OSError) -> str:
+        """One line for a write that failed: the reason and what is left as it was."""
+        reason = err.strerror or str(err)
+        kept = (f"the previous contents of {self.shown_dir} are unchanged" if self._existed
+                else "nothing was written")
+        return f"could not write the results folder {self.shown_dir}: {reason}; {kept}"
+
+    def _check_replaceable(self) -> Existing:
+        """What is at `final_dir` now, refused if it may not be replaced (it may have changed
+        since `__enter__`)."""
+        existing = inspect(self.final_dir)
+        reason = refusal(existing, self.overwrite)
+        if reason is not None:
+            raise OutputRefused(reason)
+        return existing
 
     def _target(self, rel: str | Path) -> tuple[Path, str]:
         """Resolve a relative path inside the staging dir, creating its parent directories."""
@@ -285,7 +327,8 @@ class ResultsFolder:
         """Write manifest.json last, then move the folder into place.
 
         A `files` entry (relative path -> SHA-256) is added unless the manifest has one, so a
-        reader can check the folder is the one the manifest describes.
+        reader can check the folder is the one the manifest describes, and a rerun can tell the
+        run's files from the user's.
 
         Args:
             manifest: The manifest, usually from `sim.output.folder.manifest`.
@@ -294,25 +337,34 @@ class ResultsFolder:
             The final directory.
 
         Raises:
-            FileExistsError: If `final_dir` appeared meanwhile and may not be replaced.
+            OutputRefused: If `final_dir` changed meanwhile so that it may not be replaced, or
+                a file the user added sits where the new folder has one of its own.
         """
         staging = self.path
         content = dict(manifest)
         if "files" not in content:
-            content["files"] = {rel: _sha256(staging / rel) for rel in sorted(self._written)}
+            content["files"] = {rel: sha256_file(staging / rel) for rel in sorted(self._written)}
         # Through atomic_write_bytes, the one writer every file of the folder goes through.
         atomic_write_bytes(staging / MANIFEST_NAME, json_text(content).encode("utf-8"))
-        self._check_replaceable()
-        self._swap_into_place(staging)
+        existing = self._check_replaceable()
+        clash = [rel for rel in existing.added if _occupied(staging, rel)]
+        if clash:
+            raise OutputRefused(
+                f"{self.shown_dir} holds file(s) the previous run did not write where the new "
+                f"run writes its own ({', '.join(clash[:5])}); nothing was changed: move them "
+                "away and rerun")
+        self._swap_into_place(staging, existing)
         self._finished = True
         return self.final_dir
 
-    def _swap_into_place(self, staging: Path) -> None:
-        """Rename staging to final; an old final is renamed aside first and deleted after."""
+    def _swap_into_place(self, staging: Path, existing: Existing) -> None:
+        """Rename staging to final; an old final is renamed aside first. Then the user's files
+        move from the old folder into the new one, and only the old run's own files are
+        deleted: a crash in between leaves the user's files in `.NAME.trash-*`, never lost."""
         final = self.final_dir
         parent = final.parent
         trash: Path | None = None
-        if final.exists():
+        if existing.kind != "absent":
             trash = parent / f".{final.name}.trash-{os.getpid()}-{secrets.token_hex(4)}"
             os.rename(final, trash)
         try:
@@ -322,13 +374,35 @@ class ResultsFolder:
                 os.rename(trash, final)
             raise
         fsync_dir(parent)
-        if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
+        if trash is None:
+            return
+        for rel in existing.added:
+            target = final / rel.rstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(trash / rel.rstrip("/"), target)
+        _delete_tool_files(trash, existing.tool_files)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _occupied(folder: Path, rel: str) -> bool:
+    """Whether `rel` (or a file in the way of it) exists in `folder`."""
+    parts = PurePosixPath(rel.rstrip("/")).parts
+    for i in range(1, len(parts) + 1):
+        here = folder.joinpath(*parts[:i])
+        if os.path.lexists(here) and (i == len(parts) or not here.is_dir()):
+            return True
+    return False
+
+
+def _delete_tool_files(trash: Path, tool_files: tuple[str, ...]) -> None:
+    """Delete the old run's own files from its renamed-aside folder, then its empty folders.
+
+    Only the listed files go; anything else found there (a file that appeared after the check)
+    stays, and so does the folder holding it.
+    """
+    for rel in tool_files:
+        with contextlib.suppress(OSError):
+            (trash / rel).unlink()
+    # Deepest first; a folder that is not empty holds something the run did not write.
+    for dirpath, _dirs, _files in os.walk(trash, topdown=False):
+        with contextlib.suppress(OSError):
+            os.rmdir(dirpath)

@@ -47,10 +47,11 @@ def register_to_yaml(result: RegisterResult) -> str:
 
 
 def write_register(result: RegisterResult, out: Path, command: list[str], started: datetime,
-                   ended: datetime | None = None) -> Path:
-    """Write the register's folder ``out``; ``manifest.json`` comes last."""
+                   ended: datetime | None = None, overwrite: bool = False) -> Path:
+    """Write the register's folder ``out``; ``manifest.json`` comes last (``overwrite`` as for
+    ``sim.output.folder.ResultsFolder``)."""
     base = result.plan.base
-    with ResultsFolder(out) as folder:
+    with ResultsFolder(out, overwrite) as folder:
         write_run_files(folder, result.base_run)
         folder.write_csv(RISK_REGISTER_FILE, result.table)
         folder.write_csv(BREACHES_FILE, result.breaches)

@@ -3,8 +3,12 @@
 One JSON file per (scenario content, root seed, replication), written atomically when the
 replication finishes: its KPIs, series, histograms and KPI ledger (so that windows, months and
 the budget of a resumed run can still be computed). JSON, not pickle: the files are data a user
-may inspect, and loading them must never execute anything; a file without a ledger (written
-before there was one) is recomputed. Implements ``sim.experiments.store.Store``.
+may inspect, and loading them must never execute anything. Implements ``sim.experiments.store.Store``.
+
+A file is used only if it says it is the replication asked for: its scenario digest, root seed
+and replication number match (the file name alone proves nothing: a copied or renamed file, or
+one from an older format, e.g. without a ledger, is run again), and it parses into well-typed
+tables. The replication seed is checked against the root seed by ``sim.experiments.replicate``.
 """
 
 from __future__ import annotations
@@ -33,9 +37,12 @@ def _table_from_doc(doc: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(doc["columns"]).astype(doc["dtypes"])
 
 
-def outcome_to_json(rep_seed: int, outcome: Outcome) -> str:
-    """Serialise one replication's outcome (floats round-trip exactly through JSON)."""
-    doc: dict[str, Any] = {"seed": rep_seed, "kpis": outcome.kpis}
+def outcome_to_json(rep_seed: int, outcome: Outcome, digest: str = "", root_seed: int = -1,
+                    rep: int = -1) -> str:
+    """Serialise one replication's outcome (floats round-trip exactly through JSON), with the
+    key it is stored under (scenario digest, root seed, replication) so that it can be checked."""
+    doc: dict[str, Any] = {"digest": digest, "root_seed": root_seed, "rep": rep,
+                           "seed": rep_seed, "kpis": outcome.kpis}
     for name in _TABLES:
         doc[name] = _table_to_doc(getattr(outcome, name))
     for name in _ARRAYS:
@@ -46,11 +53,13 @@ def outcome_to_json(rep_seed: int, outcome: Outcome) -> str:
 
 
 def outcome_from_json(text: str) -> tuple[int, Outcome]:
-    """The inverse of ``outcome_to_json``."""
+    """The inverse of ``outcome_to_json`` (the key fields are checked by the store)."""
     doc = json.loads(text)
     tables = {name: _table_from_doc(doc[name]) for name in _TABLES}
     arrays = {name: np.asarray(doc[name]) for name in _ARRAYS}
-    kpis = {k: float(v) if v is not None else float("nan") for k, v in doc["kpis"].items()}
+    if not isinstance(doc["kpis"], dict):
+        raise TypeError("kpis is not a mapping")
+    kpis = {str(k): float(v) if v is not None else float("nan") for k, v in doc["kpis"].items()}
     ledger = Ledger(_table_from_doc(doc["ledger"]["parts"]),
                     {k: _table_from_doc(t) for k, t in doc["ledger"]["bins"].items()})
     if list(ledger.parts.columns) != ["day", *PART_COLUMNS] or tuple(ledger.bins) != BINNED:
@@ -61,27 +70,48 @@ def outcome_from_json(text: str) -> tuple[int, Outcome]:
         turnaround_hist=arrays["turnaround_hist"])
 
 
+MAX_FILE_BYTES = 256 << 20  # a replication's tables are a few MB; more is not ours
+
+
 class ReplicationStore:
-    """A folder of finished replications keyed by scenario digest, root seed and replication."""
+    """A folder of finished replications keyed by scenario digest, root seed and replication.
+
+    ``rejected`` lists the files found but not used (damaged, or not the replication their
+    name says), for a warning: each was run again.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.rejected: list[Path] = []
 
     def _path(self, digest: str, root_seed: int, rep: int) -> Path:
         return self.folder / f"{digest}-{root_seed}-{rep}.json"
 
     def get(self, digest: str, root_seed: int, rep: int) -> tuple[int, Outcome] | None:
-        """A stored replication, or None."""
+        """A stored replication, or None (also for a file that fails its checks)."""
         path = self._path(digest, root_seed, rep)
         if not path.is_file():
             return None
         try:
-            return outcome_from_json(path.read_text(encoding="utf-8"))
-        except (ValueError, KeyError):
-            return None  # a damaged file is simply recomputed
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise ValueError("too large")
+            text = path.read_text(encoding="utf-8")
+            doc = json.loads(text)
+            if not (isinstance(doc, dict) and doc.get("digest") == digest
+                    and doc.get("root_seed") == root_seed and doc.get("rep") == rep):
+                raise ValueError("not the replication its name says")
+            return outcome_from_json(text)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            self.rejected.append(path)  # damaged, tampered or older: recomputed
+            return None
+
+    def reject(self, digest: str, root_seed: int, rep: int) -> None:
+        """Record that a stored replication failed a check made by the caller (its seed)."""
+        self.rejected.append(self._path(digest, root_seed, rep))
 
     def put(self, digest: str, root_seed: int, rep: int, rep_seed: int, outcome: Outcome
             ) -> None:
         """Keep a finished replication."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self._path(digest, root_seed, rep), outcome_to_json(rep_seed, outcome))
+        atomic_write_text(self._path(digest, root_seed, rep),
+                          outcome_to_json(rep_seed, outcome, digest, root_seed, rep))

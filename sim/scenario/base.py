@@ -54,7 +54,26 @@ NonNegFloat = Annotated[float, Strict(), Field(ge=0)]
 PosFloat = Annotated[float, Strict(), Field(gt=0)]
 Probability = Annotated[float, Strict(), Field(ge=0, le=1)]
 NonNegInt = Annotated[int, Strict(), Field(ge=0)]
+MAX_SEED = 2**64 - 1  # a seed is 64 bits, like each replication's; more digits would name files
+Seed = Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)]
+MAX_REPLICATIONS = 10_000
+MAX_MULTIPLIER = 100.0  # on demand, lead or work times: far beyond any shock, and no overflow
+# Distribution parameters, in the unit of their key (minutes, hours or days): a million is years
+# of any of them, and bounding them keeps every draw finite (a lognormal of mean 1e308 overflowed).
+MAX_DURATION = 1e6
+MAX_CV = 100.0
+MAX_WEIGHT = 1e9  # relative weights: their sum must stay finite
+Duration = Annotated[float, Strict(), Field(ge=0, le=MAX_DURATION)]
+PosDuration = Annotated[float, Strict(), Field(gt=0, le=MAX_DURATION)]
+Cv = Annotated[float, Strict(), Field(gt=0, le=MAX_CV)]
+# A period that repeats through the run (stock reviews and counts, follow-up retries): each
+# repetition is an event, so a tiny one is a run that never ends. An hour is the shortest.
+EveryDays = Annotated[float, Strict(), Field(ge=1 / 24, le=MAX_DURATION)]
+Weight = Annotated[float, Strict(), Field(ge=0, le=MAX_WEIGHT)]
 PosInt = Annotated[int, Strict(), Field(ge=1)]
+MAX_UNITS = 1_000_000_000  # stock levels and order sizes per SKU: counts stay in 64-bit tables
+Units = Annotated[int, Strict(), Field(ge=0, le=MAX_UNITS)]
+PosUnits = Annotated[int, Strict(), Field(ge=1, le=MAX_UNITS)]
 MAX_PEOPLE = 10_000  # per shift or crew: far above any real team, low enough to stay runnable
 People = Annotated[int, Strict(), Field(ge=0, le=MAX_PEOPLE)]
 

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 
 from sim.scenario.base import (
     CONTACT_TYPES,
+    MAX_MULTIPLIER,
     ContactType,
     NonNegFloat,
     PosFloat,
@@ -35,7 +36,9 @@ class DemandEvent(StrictModel):
     start_day: NonNegFloat = Field(description="First day of the event, counted from day 0 "
                                                "(the start of the warm-up), >= 0.")
     days: PosFloat = Field(description="Duration in days (> 0).")
-    multiplier: PosFloat = Field(description="Factor on the arrival rate while active (> 0).")
+    multiplier: Annotated[float, Field(gt=0, le=MAX_MULTIPLIER)] = Field(
+        strict=True,
+        description=f"Factor on the arrival rate while active (> 0, at most {MAX_MULTIPLIER:g}).")
     types: tuple[ContactType, ...] = Field(
         CONTACT_TYPES, min_length=1,
         description="Contact types affected (inquiry, repair, complaint); default all.")

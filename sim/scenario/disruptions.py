@@ -11,7 +11,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
-from sim.scenario.base import NonNegFloat, PosFloat, Probability, StrictModel, check_tag
+from sim.scenario.base import (
+    MAX_MULTIPLIER,
+    NonNegFloat,
+    PosFloat,
+    Probability,
+    StrictModel,
+    check_tag,
+)
 
 CrewName = Literal["agents", "specialists", "complaint_handlers", "technicians",
                    "depot_technicians"]
@@ -31,9 +38,9 @@ class SupplierDelay(_Window):
     """Orders placed in the window take longer to arrive."""
 
     type: Literal["supplier_delay"]
-    lead_time_multiplier: Annotated[float, Field(ge=1)] = Field(
+    lead_time_multiplier: Annotated[float, Field(ge=1, le=MAX_MULTIPLIER)] = Field(
         strict=True, description="Lead times of orders placed in the window are multiplied "
-                                 "by this (>= 1).")
+                                 f"by this (1-{MAX_MULTIPLIER:g}).")
     skus: tuple[str, ...] = Field((), description="SKUs hit; empty = every SKU.")
 
 
@@ -57,9 +64,9 @@ class PartNeed(_Window):
     """A defect wave: jobs created in the window need parts more often, and the named ones."""
 
     type: Literal["part_need"]
-    multiplier: Annotated[float, Field(ge=1)] = Field(
+    multiplier: Annotated[float, Field(ge=1, le=MAX_MULTIPLIER)] = Field(
         strict=True, description="Multiplies parts.need_probability (capped at 1) and the "
-                                 "share of the listed SKUs in part demand (>= 1).")
+                                 f"share of the listed SKUs in part demand (1-{MAX_MULTIPLIER:g}).")
     skus: tuple[str, ...] = Field((), description="SKUs whose share rises; empty = need only.")
 
 
@@ -70,9 +77,9 @@ class SkillGap(_Window):
     type: Literal["skill_gap"]
     share: Probability = Field(description="Share of the visits started in the window that an "
                                            "untrained person does (0-1).")
-    time_multiplier: Annotated[float, Field(ge=1)] = Field(
+    time_multiplier: Annotated[float, Field(ge=1, le=MAX_MULTIPLIER)] = Field(
         1.5, strict=True, description="Their diagnosis and repair times are multiplied by this "
-                                      "(>= 1).")
+                                      f"(1-{MAX_MULTIPLIER:g}).")
     fix_multiplier: Annotated[float, Field(gt=0, le=1)] = Field(
         0.8, strict=True, description="Their chance of fixing the fault is "
                                       "field_service.fix_probability times this (0-1].")

@@ -14,7 +14,20 @@ from pydantic import BaseModel, BeforeValidator, Field, GetJsonSchemaHandler, mo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from sim.scenario.base import Float, NonNegFloat, PosFloat, StrictModel, check_tag, is_number
+from sim.scenario.base import (
+    MAX_CV,
+    MAX_DURATION,
+    MAX_WEIGHT,
+    Cv,
+    Duration,
+    Float,
+    NonNegFloat,
+    PosDuration,
+    StrictModel,
+    Weight,
+    check_tag,
+    is_number,
+)
 
 
 def _fmt(x: float) -> str:
@@ -25,7 +38,8 @@ class ConstantDist(StrictModel):
     """A fixed value; a bare number in a scenario file means this."""
 
     dist: Literal["constant"] = Field("constant", description="Always `constant`.")
-    value: NonNegFloat = Field(description="The value, in the unit of the key (>= 0).")
+    value: Duration = Field(
+        description=f"The value, in the unit of the key (0-{MAX_DURATION:g}).")
 
     def mean_value(self) -> float:
         """Return the mean."""
@@ -40,7 +54,8 @@ class ExponentialDist(StrictModel):
     """Exponential distribution (memoryless; cv = 1)."""
 
     dist: Literal["exponential"] = Field(description="Always `exponential`.")
-    mean: PosFloat = Field(description="Mean, in the unit of the key (> 0).")
+    mean: PosDuration = Field(
+        description=f"Mean, in the unit of the key (> 0, at most {MAX_DURATION:g}).")
 
     def mean_value(self) -> float:
         """Return the mean."""
@@ -55,8 +70,10 @@ class LognormalDist(StrictModel):
     """Lognormal distribution given by its own mean and coefficient of variation."""
 
     dist: Literal["lognormal"] = Field(description="Always `lognormal`.")
-    mean: PosFloat = Field(description="Mean, in the unit of the key (> 0).")
-    cv: PosFloat = Field(description="Coefficient of variation: standard deviation / mean (> 0).")
+    mean: PosDuration = Field(
+        description=f"Mean, in the unit of the key (> 0, at most {MAX_DURATION:g}).")
+    cv: Cv = Field(description="Coefficient of variation: standard deviation / mean (> 0, at "
+                               f"most {MAX_CV:g}).")
 
     def mean_value(self) -> float:
         """Return the mean."""
@@ -71,8 +88,10 @@ class GammaDist(StrictModel):
     """Gamma distribution given by its mean and coefficient of variation."""
 
     dist: Literal["gamma"] = Field(description="Always `gamma`.")
-    mean: PosFloat = Field(description="Mean, in the unit of the key (> 0).")
-    cv: PosFloat = Field(description="Coefficient of variation: standard deviation / mean (> 0).")
+    mean: PosDuration = Field(
+        description=f"Mean, in the unit of the key (> 0, at most {MAX_DURATION:g}).")
+    cv: Cv = Field(description="Coefficient of variation: standard deviation / mean (> 0, at "
+                               f"most {MAX_CV:g}).")
 
     def mean_value(self) -> float:
         """Return the mean."""
@@ -87,8 +106,8 @@ class UniformDist(StrictModel):
     """Uniform distribution on [low, high]."""
 
     dist: Literal["uniform"] = Field(description="Always `uniform`.")
-    low: NonNegFloat = Field(description="Smallest value (>= 0).")
-    high: NonNegFloat = Field(description="Largest value (> low).")
+    low: Duration = Field(description="Smallest value (>= 0).")
+    high: Duration = Field(description=f"Largest value (> low, at most {MAX_DURATION:g}).")
 
     @model_validator(mode="after")
     def _order(self) -> UniformDist:
@@ -110,9 +129,9 @@ class TriangularDist(StrictModel):
     """Triangular distribution with minimum, most likely value and maximum."""
 
     dist: Literal["triangular"] = Field(description="Always `triangular`.")
-    low: NonNegFloat = Field(description="Smallest value (>= 0).")
-    mode: NonNegFloat = Field(description="Most likely value (low <= mode <= high).")
-    high: NonNegFloat = Field(description="Largest value (> low).")
+    low: Duration = Field(description="Smallest value (>= 0).")
+    mode: Duration = Field(description="Most likely value (low <= mode <= high).")
+    high: Duration = Field(description=f"Largest value (> low, at most {MAX_DURATION:g}).")
 
     @model_validator(mode="after")
     def _order(self) -> TriangularDist:
@@ -166,9 +185,10 @@ class EmpiricalDist(StrictModel):
     """Draws one of the listed values, with the given relative weights (equal if absent)."""
 
     dist: Literal["empirical"] = Field(description="Always `empirical`.")
-    values: tuple[NonNegFloat, ...] = Field(min_length=1, description="Observed values (>= 0).")
-    weights: tuple[NonNegFloat, ...] | None = Field(
-        None, description="Relative weights, one per value (>= 0, positive sum); "
+    values: tuple[Duration, ...] = Field(
+        min_length=1, description=f"Observed values (0-{MAX_DURATION:g}).")
+    weights: tuple[Weight, ...] | None = Field(
+        None, description=f"Relative weights, one per value (0-{MAX_WEIGHT:g}, positive sum); "
                           "absent = all values equally likely.")
 
     @model_validator(mode="after")

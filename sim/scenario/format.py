@@ -22,11 +22,14 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from sim.scenario.base import (
     CONTACT_TYPES,
+    MAX_DURATION,
+    MAX_REPLICATIONS,
+    MAX_SEED,
     Float,
     NonNegFloat,
-    NonNegInt,
     PosFloat,
     Probability,
+    Seed,
     StrictModel,
     rule_error,
 )
@@ -37,6 +40,7 @@ from sim.scenario.dists import ConstantDist, Distribution
 from sim.scenario.inventory import Parts
 from sim.scenario.kpi_names import KPI_NAMES
 from sim.scenario.money import Costs, Finance, Revenue
+from sim.scenario.workload import estimate
 
 # --- field service ---------------------------------------------------------------------------
 
@@ -121,7 +125,9 @@ class Followup(StrictModel):
                                        description="Duration of a follow-up contact.")
     reach_probability: Probability = Field(
         1.0, description="Probability that an attempt reaches the customer (0-1).")
-    retry_hours: PosFloat = Field(4.0, description="Delay between attempts (hours, > 0).")
+    retry_hours: Annotated[float, Field(ge=1 / 60, le=MAX_DURATION)] = Field(
+        4.0, strict=True,
+        description="Delay between attempts (hours, at least 1/60: a minute).")
     complaint_probability_if_unhappy: Probability = Field(
         0.0, description="Probability that an unhappy, reached customer files a complaint.")
 
@@ -185,9 +191,9 @@ class Scenario(StrictModel):
     description: str = Field("", description="Free text.")
     currency: str = Field("EUR", min_length=1, max_length=16,
                           description="Currency of every amount.")
-    seed: NonNegInt = Field(20261129, description="Root seed of the random streams (>= 0).")
-    replications: Annotated[int, Field(ge=1, le=10000)] = Field(
-        10, strict=True, description="Independent runs (1-10000).")
+    seed: Seed = Field(20261129, description=f"Root seed of the random streams (0-{MAX_SEED}).")
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = Field(
+        10, strict=True, description=f"Independent runs (1-{MAX_REPLICATIONS}).")
     warmup_days: Annotated[float, Field(ge=0, le=MAX_DAYS)] = Field(
         0.0, strict=True,
         description=f"Days simulated before statistics start (0-{MAX_DAYS}).")
@@ -259,6 +265,11 @@ class Scenario(StrictModel):
                     f"disruptions.{i}.skus",
                     f"unknown SKU {', '.join(unknown)}; the parts section has "
                     f"{', '.join(sorted(known)) or 'no SKUs'}"))
+        # The workload is part of validity: a file, a --set, a stress shock and an explorer
+        # edit are all refused here, with the estimate, before anything is drawn.
+        fs = self.field_service
+        problems += estimate(self.demand, self.call_center.hours, self.run_days,
+                             fs.quality_pass_probability if fs is not None else None).problems()
         if problems:
             raise rule_error(problems)
         return self

@@ -8,12 +8,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from sim.scenario.base import (
+    MAX_UNITS,
+    EveryDays,
     NonNegFloat,
-    NonNegInt,
-    PosFloat,
-    PosInt,
+    PosUnits,
     Probability,
     StrictModel,
+    Units,
     check_sum,
     check_tag,
     check_unique,
@@ -27,7 +28,7 @@ class BaseStockPolicy(StrictModel):
     """Order one unit for each unit used, keeping the inventory position at `level`."""
 
     type: Literal["base_stock"] = Field(description="Always `base_stock`.")
-    level: NonNegInt = Field(description="Target inventory position (>= 0).")
+    level: Units = Field(description=f"Target inventory position (0-{MAX_UNITS:,}).")
 
     @property
     def reorder_point(self) -> int | None:
@@ -39,8 +40,8 @@ class SSPolicy(StrictModel):
     """(s, S): when the position falls to s or below, order up to S."""
 
     type: Literal["sS"] = Field(description="Always `sS`.")
-    s: NonNegInt = Field(description="Reorder point (>= 0, < S).")
-    S: PosInt = Field(description="Order-up-to level (>= 1, > s).")
+    s: Units = Field(description="Reorder point (>= 0, < S).")
+    S: PosUnits = Field(description=f"Order-up-to level (> s, at most {MAX_UNITS:,}).")
 
     @model_validator(mode="after")
     def _order(self) -> SSPolicy:
@@ -58,9 +59,9 @@ class RQPolicy(StrictModel):
     """(r, Q): when the position falls to r or below, order Q units."""
 
     type: Literal["rQ"] = Field(description="Always `rQ`.")
-    r: Annotated[int, Field(ge=-1)] = Field(
+    r: Annotated[int, Field(ge=-1, le=MAX_UNITS)] = Field(
         strict=True, description="Reorder point (>= -1; -1 lets the position start at 0).")
-    Q: PosInt = Field(description="Order quantity (>= 1).")
+    Q: PosUnits = Field(description=f"Order quantity (1-{MAX_UNITS:,}).")
 
     @property
     def reorder_point(self) -> int | None:
@@ -72,8 +73,8 @@ class PeriodicPolicy(StrictModel):
     """Periodic review: every `review_days`, order up to S."""
 
     type: Literal["periodic"] = Field(description="Always `periodic`.")
-    review_days: PosFloat = Field(description="Days between reviews (> 0).")
-    S: NonNegInt = Field(description="Order-up-to level (>= 0).")
+    review_days: EveryDays = Field(description="Days between reviews (at least 1/24: an hour).")
+    S: Units = Field(description=f"Order-up-to level (0-{MAX_UNITS:,}).")
 
     @property
     def reorder_point(self) -> int | None:
@@ -105,7 +106,7 @@ class Sku(StrictModel):
     share: Probability = Field(description="Share of part requests for this SKU (0-1); the "
                                            "shares of all SKUs sum to 1.")
     unit_cost: NonNegFloat = Field(description="Purchase cost per unit, in `currency` (>= 0).")
-    initial_on_hand: NonNegInt = Field(description="Units in stock at time 0 (>= 0).")
+    initial_on_hand: Units = Field(description=f"Units in stock at time 0 (0-{MAX_UNITS:,}).")
     policy: Policy = Field(description="base_stock {level} | sS {s, S} | rQ {r, Q} | "
                                        "periodic {review_days, S}.")
     lead_time_days: Distribution = Field(description="Days from order to receipt.")
@@ -127,10 +128,10 @@ class Parts(StrictModel):
     holding_rate_per_year: NonNegFloat = Field(
         0.24, description="Holding cost per year as a share of the stock value (>= 0).")
     order_cost: NonNegFloat = Field(0.0, description="Fixed cost per replenishment order.")
-    count_days: PosFloat | None = Field(
+    count_days: EveryDays | None = Field(
         None, description="Days between stock counts, which set every SKU's books to what is "
-                          "on the shelf; absent = no scheduled counts (a shelf found empty is "
-                          "still corrected on the spot).")
+                          "on the shelf (at least 1/24: an hour); absent = no scheduled counts "
+                          "(a shelf found empty is still corrected on the spot).")
 
     @field_validator("skus")
     @classmethod

@@ -13,6 +13,10 @@ translation of validation errors are `sim.scenario.problems`. The static capacit
 
 from __future__ import annotations
 
+import copy
+import errno
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -57,16 +61,88 @@ def load_scenario_text(text: str, source: str = "<text>", overrides: Sequence[st
         raise ScenarioError([Problem(source, line_of(tree, ()), "",
                                      "the top level must be a mapping of keys such as `name:` "
                                      f"and `demand:` (got a {type(data).__name__})")])
+    original = copy.deepcopy(data) if overrides else None
     applied = apply_overrides(data, overrides)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(validation_problems(exc, data, tree, source, applied)) from None
+        raise ScenarioError(validation_problems(exc, data, tree, source, applied,
+                                                _problems_of(original))) from None
+
+
+def _problems_of(data: dict[str, Any] | None) -> set[tuple[str, str]] | None:
+    """(key path, message) of what the file alone gets wrong, to tell it from what `--set`
+    overrides caused (None without overrides)."""
+    if data is None:
+        return None
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        return {(p.path, p.message) for p in validation_problems(exc, data, None, "")}
+    return set()
 
 
 def _too_big(size: int) -> str:
     return (f"the file is {size:,} bytes; scenario files are limited to {MAX_BYTES:,} bytes "
             "(1 MiB)")
+
+
+NOT_REGULAR = ("not a regular file (a pipe, a device or a socket could block or never end; "
+               "give a file)")
+
+
+class TooLarge(OSError):
+    """A regular file whose size on disk is over the limit; nothing of it was read."""
+
+    def __init__(self, path: str | Path, size: int) -> None:
+        super().__init__(errno.EFBIG, "file too large", str(path))
+        self.size = size
+
+
+def read_regular_file(path: str | Path, limit: int = MAX_BYTES, refuse_larger: bool = False
+                      ) -> bytes:
+    """Read at most ``limit`` + 1 bytes of a regular file, refusing anything else unread.
+
+    The file is opened without blocking and checked on the open descriptor, so a FIFO (which
+    would wait forever for a writer), a device such as ``/dev/zero`` (which never ends) or a
+    file swapped for one after a check is refused, not read.
+
+    Args:
+        path: The file.
+        limit: Bytes wanted; one more is read so the caller can tell the file is over it.
+        refuse_larger: Raise `TooLarge` for a file whose size on disk is over `limit`, before
+            reading any of it.
+
+    Returns:
+        The bytes read.
+
+    Raises:
+        TooLarge: With `refuse_larger`, for a file over `limit` on disk.
+        IsADirectoryError: For a directory.
+        OSError: For a missing or unreadable file, or (errno EINVAL, message `NOT_REGULAR`)
+            anything that is not a regular file.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, NOT_REGULAR, str(path))
+        if refuse_larger and info.st_size > limit:
+            raise TooLarge(path, info.st_size)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
@@ -91,16 +167,17 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
         return ScenarioError([Problem(source, line, "", message)])
 
     try:
-        if p.is_dir():
-            raise fail("is a directory, not a scenario file")
-        if not p.exists():
-            raise fail("no such file")
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise fail(_too_big(size))
-        with p.open("rb") as f:
-            raw = f.read(MAX_BYTES + 1)  # a pipe or a growing file can exceed its stat size
+        # Refused by its size before reading; a growing file can exceed it: the read is capped.
+        raw = read_regular_file(p, refuse_larger=True)
+    except TooLarge as err:
+        raise fail(_too_big(err.size)) from None
+    except IsADirectoryError:
+        raise fail("is a directory, not a scenario file") from None
+    except FileNotFoundError:
+        raise fail("no such file") from None
     except OSError as err:
+        if err.strerror == NOT_REGULAR:
+            raise fail(NOT_REGULAR) from None
         raise fail(f"cannot read the file: {err.strerror or err}") from None
     if len(raw) > MAX_BYTES:
         raise fail(_too_big(len(raw)))
@@ -123,8 +200,8 @@ def read_text_file(path: str | Path, *, unreadable: str = "cannot read the file"
     Args:
         path: The file.
         unreadable: Message for an OS or decoding error; `: ` and the error follow it.
-        regular_only: Refuse anything but a regular file (a directory, a FIFO that would block)
-            as "no such file", before opening it.
+        regular_only: Report a directory as "no such file". Anything else that is not a
+            regular file (a FIFO that would block, a device) is always refused unread.
         check_size: Refuse a file whose size on disk is over `MAX_BYTES` before reading it
             ("larger than ... bytes").
 
@@ -141,18 +218,19 @@ def read_text_file(path: str | Path, *, unreadable: str = "cannot read the file"
         return ScenarioError([Problem(source, None, "", message)])
 
     try:
-        if regular_only and not p.is_file():
-            raise fail("no such file")
-        if check_size and p.stat().st_size > MAX_BYTES:
-            raise fail(f"larger than {MAX_BYTES:,} bytes")
-        with p.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+        raw = read_regular_file(p, refuse_larger=check_size)
         return raw.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        # With regular_only the check above is what reports a missing file; a file that vanishes
-        # after it has always been reported as a read error.
-        missing = isinstance(err, FileNotFoundError) and not regular_only
+    except TooLarge:
+        raise fail(f"larger than {MAX_BYTES:,} bytes") from None
+    except OSError as err:
+        if err.strerror == NOT_REGULAR:
+            raise fail(NOT_REGULAR) from None
+        if isinstance(err, IsADirectoryError):
+            raise fail("no such file" if regular_only else "is a directory") from None
+        missing = isinstance(err, FileNotFoundError)
         raise fail("no such file" if missing else f"{unreadable}: {err}") from None
+    except UnicodeDecodeError as err:
+        raise fail(f"{unreadable}: {err}") from None
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:

@@ -116,11 +116,23 @@ def line_of(tree: Any, path: Sequence[PathItem]) -> int | None:
     return line
 
 
+def number_text(value: float) -> str:
+    """A number as short as it can be written without changing it: `1.0000001` stays
+    `1.0000001` (`:g` would say `1`, next to the bound it broke), `3.0` is `3`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        text = str(value)
+        return text if len(text) <= 30 else f"{text[:12]}... ({len(text)} digits)"
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return f"'{value}'"
-    if isinstance(value, float):
-        return f"{value:g}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number_text(value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -143,7 +155,7 @@ def _message(err: Any, about_key: bool) -> str:
               "less_than_equal": ("at most", "le")}
     if kind in bounds:
         words, key = bounds[kind]
-        return f"must be {words} {ctx[key]:g}{got}"
+        return f"must be {words} {number_text(ctx[key])}{got}"
     if kind == "missing":
         return "required key is missing"
     if kind == "literal_error":
@@ -185,15 +197,15 @@ def _message(err: Any, about_key: bool) -> str:
     return message
 
 
-def _has_item_errors(loc: Sequence[PathItem], errors: Sequence[Any]) -> bool:
-    """Whether another error lies under ``loc`` (pydantic also reports a tuple with failed items
-    as too short)."""
-    n = len(loc)
-    return any(len(e["loc"]) > n and tuple(e["loc"][:n]) == tuple(loc) for e in errors)
+def _item_errors_below(loc: tuple[Any, ...], errors: list[Any]) -> bool:
+    """Whether some other error is about an item of the list at ``loc``."""
+    return any(len(e["loc"]) > len(loc) and tuple(e["loc"][:len(loc)]) == loc
+               and isinstance(e["loc"][len(loc)], int) for e in errors)
 
 
 def validation_problems(exc: ValidationError, data: Any, tree: Any, source: str,
-                        overrides: Sequence[Override] = ()) -> list[Problem]:
+                        overrides: Sequence[Override] = (),
+                        file_alone: set[tuple[str, str]] | None = None) -> list[Problem]:
     """One located problem per pydantic error on plain data.
 
     Args:
@@ -204,12 +216,17 @@ def validation_problems(exc: ValidationError, data: Any, tree: Any, source: str,
         source: The file (or other origin) named in each problem.
         overrides: The `--set` overrides applied to the data: a problem at or under a key an
             override set is blamed on it.
+        file_alone: (key path, message) of the problems the data has without the overrides;
+            with it, a problem the file alone does not have is blamed on the overrides even
+            where no override set its key (a rule between keys, a section now required),
+            instead of on whatever line of the file is nearest.
     """
     found: list[tuple[list[PathItem], str]] = []
     errors = exc.errors(include_url=False)
     for err in errors:
-        if err["type"] == "too_short" and _has_item_errors(err["loc"], errors):
-            continue  # a list that is short only because its items failed: the items say why
+        if err["type"] == "too_short" and _item_errors_below(tuple(err["loc"]), errors):
+            continue  # pydantic counts only the valid items: "got 0" next to the real errors
+
         path, about_key = _normalise(err["loc"], data)
         ctx = _ctx(err)
         if err["type"] == "unknown_keys":
@@ -231,6 +248,11 @@ def validation_problems(exc: ValidationError, data: Any, tree: Any, source: str,
         if mine:
             problems.append(Problem(OVERRIDE_SOURCE, None, dotted_path(path),
                                     f"{message} (from `--set {mine[-1].text}`)"))
+            continue
+        if file_alone is not None and overrides and (dotted_path(path), message) not in file_alone:
+            caused = inside or list(overrides)
+            problems.append(Problem(OVERRIDE_SOURCE, None, dotted_path(path), message + (
+                " (after " + ", ".join(f"`--set {o.text}`" for o in caused) + ")")))
             continue
         if inside:
             message += " (after " + ", ".join(f"`--set {o.text}`" for o in inside) + ")"

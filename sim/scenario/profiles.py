@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag
 
-from sim.scenario.base import NonNegFloat, is_number
+from sim.scenario.base import Weight, is_number
 
 # --- demand profiles -------------------------------------------------------------------------
 
@@ -42,18 +42,18 @@ def _weights_checker(n: int, what: str, names: tuple[str, ...]) -> Any:
 
 WeeklyProfile = Annotated[
     Annotated[Literal["flat"], Tag("name")]
-    | Annotated[tuple[NonNegFloat, ...], Field(json_schema_extra={"minItems": 7, "maxItems": 7}),
+    | Annotated[tuple[Weight, ...], Field(json_schema_extra={"minItems": 7, "maxItems": 7}),
                 Tag("weights")],
     Discriminator(_profile_tag),
     BeforeValidator(_weights_checker(7, "weekly_profile", ("flat",))),
 ]
-"""`flat` or 7 relative weights, Monday first (>= 0, not all zero)."""
+"""`flat` or 7 relative weights, Monday first (0 to 1e9, not all zero)."""
 
 HourlyProfile = Annotated[
     Annotated[Literal["flat", "business_hours"], Tag("name")]
-    | Annotated[tuple[NonNegFloat, ...], Field(json_schema_extra={"minItems": 24, "maxItems": 24}),
+    | Annotated[tuple[Weight, ...], Field(json_schema_extra={"minItems": 24, "maxItems": 24}),
                 Tag("weights")],
     Discriminator(_profile_tag),
     BeforeValidator(_weights_checker(24, "hourly_profile", ("flat", "business_hours"))),
 ]
-"""`flat`, `business_hours` or 24 relative weights from 00:00 (>= 0, not all zero)."""
+"""`flat`, `business_hours` or 24 relative weights from 00:00 (0 to 1e9, not all zero)."""

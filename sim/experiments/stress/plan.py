@@ -44,7 +44,7 @@ from sim.experiments.stress.shocks import (
     resolve_shock,
     shock_problems,
 )
-from sim.scenario.base import Float, NonNegInt, StrictModel, check_unique
+from sim.scenario.base import Float, Seed, StrictModel, check_unique
 from sim.scenario.format import NAME_PATTERN, KpiName, Scenario
 from sim.scenario.loader import load_scenario, read_text_file
 from sim.scenario.problems import Problem, ScenarioError
@@ -61,7 +61,7 @@ class StressFile(StrictModel):
     base: str = Field(min_length=1, description="Base scenario file, relative to this file.")
     replications: Annotated[int, Field(ge=1, le=10000, strict=True)] | None = Field(
         None, description="Replications per scenario; default the base scenario's.")
-    seed: NonNegInt | None = Field(None, description="Root seed; default the base scenario's.")
+    seed: Seed | None = Field(None, description="Root seed; default the base scenario's.")
     targets: dict[KpiName, Float] = Field(
         default_factory=dict, description="KPI targets added to (or replacing) the base's.")
     daily_limits: dict[str, Float] = Field(

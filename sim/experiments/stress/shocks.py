@@ -26,6 +26,7 @@ from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, field
 from sim.experiments.stress.analysis import BASELINE
 from sim.scenario.base import (
     CONTACT_TYPES,
+    MAX_MULTIPLIER,
     ContactType,
     NonNegFloat,
     PosFloat,
@@ -42,7 +43,7 @@ SHOCK_TYPES = ("demand_surge", "defect_wave", "supplier_delay", "absence", "syst
 MAX_SHOCK_NAME = 40
 DEFAULT_ABSENT_CREWS: tuple[CrewName, ...] = ("agents", "technicians")
 REPAIR_CREWS: tuple[RepairCrew, ...] = ("technicians", "depot_technicians")
-Multiplier = Annotated[float, Field(ge=1, strict=True)]
+Multiplier = Annotated[float, Field(ge=1, le=MAX_MULTIPLIER, strict=True)]
 
 
 def _comma_list(value: Any) -> Any:
@@ -106,7 +107,8 @@ class DemandSurgeShock(_DaysShock):
     """Market risk: more contacts of the listed types for a while."""
 
     type: Literal["demand_surge"]
-    multiplier: PosFloat = Field(2.0, description="Factor on the arrival rate (> 0).")
+    multiplier: Annotated[float, Field(gt=0, le=MAX_MULTIPLIER, strict=True)] = Field(
+        2.0, description=f"Factor on the arrival rate (> 0, at most {MAX_MULTIPLIER:g}).")
     types: Annotated[tuple[ContactType, ...], BeforeValidator(_comma_list)] = Field(
         CONTACT_TYPES, min_length=1, description="Contact types hit; default all.")
 
@@ -119,9 +121,9 @@ class DefectWaveShock(_DaysShock):
     """Quality risk: a faulty product brings more repair calls and needs more of some parts."""
 
     type: Literal["defect_wave"]
-    repair_multiplier: Multiplier = Field(1.5, description="Factor on repair calls (>= 1).")
+    repair_multiplier: Multiplier = Field(1.5, description="Factor on repair calls (1-100).")
     part_need_multiplier: Multiplier = Field(
-        2.0, description="Factor on parts.need_probability and on the listed SKUs' share (>= 1).")
+        2.0, description="Factor on parts.need_probability and on the listed SKUs' share (1-100).")
     skus: Annotated[tuple[str, ...], BeforeValidator(_comma_list)] = Field(
         (), description="SKUs of the faulty product; empty = the need rises for every part.")
 
@@ -139,7 +141,7 @@ class SupplierDelayShock(_DaysShock):
     """Supply risk: orders placed in the window take longer to arrive."""
 
     type: Literal["supplier_delay"]
-    lead_time_multiplier: Multiplier = Field(2.0, description="Factor on lead times (>= 1).")
+    lead_time_multiplier: Multiplier = Field(2.0, description="Factor on lead times (1-100).")
     skus: Annotated[tuple[str, ...], BeforeValidator(_comma_list)] = Field(
         (), description="SKUs hit; empty = every SKU.")
 
@@ -193,7 +195,7 @@ class SkillGapShock(_DaysShock):
     share: Probability = Field(0.3, description="Share of the visits an untrained person does "
                                                 "(0-1).")
     time_multiplier: Multiplier = Field(
-        1.5, description="Factor on their diagnosis and repair times (>= 1).")
+        1.5, description="Factor on their diagnosis and repair times (1-100).")
     fix_multiplier: Annotated[float, Field(gt=0, le=1, strict=True)] = Field(
         0.8, description="Factor on their fix probability (0-1].")
     crews: Annotated[tuple[RepairCrew, ...] | None, BeforeValidator(_comma_list)] = Field(

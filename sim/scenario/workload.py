@@ -1,0 +1,104 @@
+"""How much work one replication of a scenario is, and the limit beyond which it is refused.
+
+This module owns the expected arrivals per hour (the rate of the non-homogeneous Poisson process
+of the scenario contract, the same numbers the engine draws from) and the workload estimate that
+`sim.scenario.format.Scenario` checks when it is validated: the expected customer contacts and
+work orders of one replication, refused beyond `MAX_CONTACTS` and `MAX_WORK_ORDERS`. Because the
+check is part of validation, every way to a scenario gets it with the same message: a file, a
+`--set`, a sweep point, a stress shock, an explorer upload or lever.
+
+The limits come from the memory a replication holds: measured on the baseline, about 1.6 KB per
+contact (its call record, and the work order, visits and follow-ups behind a share of them), so
+`MAX_CONTACTS` contacts is about 3 GB and a few minutes per replication (per worker process).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario.base import CONTACT_TYPES, ContactType
+from sim.scenario.calendar import hourly_shares, weekly_weights
+from sim.scenario.calls import Demand
+from sim.scenario.clock import OpenHours
+from sim.units import HOURS_PER_DAY
+
+MAX_CONTACTS = 2_000_000
+"""Expected customer contacts per replication, at most (first attempts; redials come on top)."""
+MAX_WORK_ORDERS = 1_000_000
+"""Expected work orders per replication (repair contacts and their rework), at most."""
+BYTES_PER_CONTACT = 1600  # measured on the baseline (README, "Your files are safe")
+
+
+def calls_per_hour(demand: Demand, open_hours: OpenHours | None, kind: ContactType,
+                   hours: int, first_weekday: int = 0) -> np.ndarray:
+    """Expected contacts of ``kind`` in each absolute hour 0..hours-1.
+
+    Args:
+        demand: The demand section.
+        open_hours: The call center's opening hours (None: around the clock).
+        kind: The contact type.
+        hours: How many hours from day 0.
+        first_weekday: Weekday of day 0 (0 = Monday; the scenario's ``start_date``).
+    """
+    share = demand.mix.get(kind, 0.0)
+    weekly = weekly_weights(demand.weekly_profile)
+    hourly = hourly_shares(demand.hourly_profile, open_hours)
+    h = np.arange(hours)
+    weekday = (h // 24 + first_weekday) % 7
+    per_hour = demand.contacts_per_day * share * weekly[weekday] * hourly[weekday, h % 24]
+    for event in demand.events:
+        if kind in event.types:
+            inside = (h >= event.start_day * 24) & (h < (event.start_day + event.days) * 24)
+            per_hour = np.where(inside, per_hour * event.multiplier, per_hour)
+    return per_hour
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The expected size of one replication."""
+
+    contacts: float
+    work_orders: float
+    days: float
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(key path, message) for each limit the estimate is beyond; empty when it fits."""
+        found = []
+        fix = ("lower demand.contacts_per_day, horizon_days or warmup_days, or the demand "
+               "events' multipliers")
+        if self.contacts > MAX_CONTACTS:
+            gib = self.contacts * BYTES_PER_CONTACT / 2**30
+            found.append(("demand.contacts_per_day", (
+                f"one replication would simulate about {self.contacts:,.0f} contacts over "
+                f"{self.days:g} days (about {gib:,.1f} GiB of memory); the limit is "
+                f"{MAX_CONTACTS:,} contacts per replication: {fix}")))
+        elif self.work_orders > MAX_WORK_ORDERS:
+            found.append(("demand.mix.repair", (
+                f"one replication would create about {self.work_orders:,.0f} work orders over "
+                f"{self.days:g} days; the limit is {MAX_WORK_ORDERS:,} work orders per "
+                f"replication: {fix}, or the repair share")))
+        return found
+
+
+def estimate(demand: Demand, open_hours: OpenHours | None, run_days: float,
+             quality_pass_probability: float | None) -> Workload:
+    """The expected contacts and work orders of one replication.
+
+    Args:
+        demand: The demand section.
+        open_hours: The call center's opening hours.
+        run_days: Warm-up plus horizon.
+        quality_pass_probability: Of the field service (each failed repair comes back as a
+            rework job); None without field service (no work orders).
+    """
+    hours = math.ceil(run_days * HOURS_PER_DAY)
+    by_kind = {kind: float(calls_per_hour(demand, open_hours, kind, hours).sum())
+               for kind in CONTACT_TYPES if demand.mix.get(kind, 0.0) > 0}
+    contacts = math.fsum(by_kind.values())
+    repairs = by_kind.get("repair", 0.0) if quality_pass_probability is not None else 0.0
+    # Rework is geometric: each job fails with 1 - q and comes back as a new job.
+    work_orders = repairs / quality_pass_probability if quality_pass_probability else 0.0
+    return Workload(contacts, work_orders, run_days)
