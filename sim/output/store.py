@@ -3,7 +3,8 @@
 One JSON file per (scenario content, root seed, replication), written atomically when the
 replication finishes: its KPIs, series, histograms and KPI ledger (so that windows, months and
 the budget of a resumed run can still be computed). JSON, not pickle: the files are data a user
-may inspect, and loading them must never execute anything. Implements ``sim.experiments.store.Store``.
+may inspect, and loading them must never execute anything. Implements
+``sim.experiments.store.Store``.
 
 A file is used only if it says it is the replication asked for: its scenario digest, root seed
 and replication number match (the file name alone proves nothing: a copied or renamed file, or
