@@ -170,7 +170,7 @@ def test_default_shocks_on_a_scenario_skip_what_it_lacks(base: Scenario) -> None
 
 def test_the_risk_review_loads_and_plays_every_shock_type() -> None:
     plan = load_stress(REPO / "scenarios/stress/risks.yaml")
-    assert sorted(s.type for s in plan.shocks) == sorted(SHOCK_TYPES)
+    assert sorted(s.type for s in plan.shocks) == sorted([*SHOCK_TYPES, "together"])
     assert plan.base.name == "baseline" and plan.daily_limits == {"open_work_orders": 400}
     for shock in plan.shocks:
         apply_shock(plan.base, shock)
