@@ -1,9 +1,11 @@
 """Hypothesis strategies for random *valid* scenario dicts, small enough to simulate fast.
 
 ``scenarios()`` draws a scenario dict for ``Scenario.model_validate``: 2-6 measured days, a warm-up
-of 0 or 1 day, 50-400 contacts a day, and a random choice of every optional process (patience,
-lines, escalation, opening hours, demand events, complaints, field service with or without
-booking and depot, parts with 1-3 SKUs under every policy, follow-up by call or by visit).
+of 0 or 1 day, a run-out cap of 0-3 days, 50-400 contacts a day, and a random choice of every
+optional process (patience, lines, escalation, opening hours with closed days kept or lost,
+demand events, complaints, field service with or without booking, slots and depot, an overtime
+margin, spot checks that catch failures, parts with 1-3 SKUs under every policy, follow-up by
+call or by visit).
 Keyword flags force a section on, so a property about, say, lines or parts is exercised every
 time rather than in the share of examples that happen to have the section.
 
@@ -189,11 +191,15 @@ def scenarios(draw: st.DrawFn, *, repair: bool = False, lines: bool = False,
                         "delay_minutes": draw(distributions(0.5, 60.0, allow_zero=True)),
                         "max_attempts": draw(st.integers(2, 4))}
     if draw(st.integers(0, 3)) == 0:
-        # Ten hours a day, from any hour: from 15:00 on, past midnight.
+        # Ten hours a day, from any hour: from 15:00 on, past midnight; some days closed.
         open_at = draw(st.integers(0, 23)) * 60
         cc["hours"] = {"open": _hhmm(open_at), "close": _hhmm((open_at + 10 * 60) % 1440)}
+        if draw(st.booleans()):
+            days = draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=6, unique=True))
+            cc["hours"]["days"] = sorted(days, key=DAYS.index)
 
-    demand: Dict = {"contacts_per_day": draw(st.integers(50, 400)), "mix": mix}
+    demand: Dict = {"contacts_per_day": draw(st.integers(50, 400)), "mix": mix,
+                    "closed_hours": draw(st.sampled_from(("queue", "lost")))}
     if draw(st.booleans()):
         demand["weekly_profile"] = [draw(st.integers(1, 4)) for _ in range(7)]
     if draw(st.booleans()):
@@ -207,6 +213,8 @@ def scenarios(draw: st.DrawFn, *, repair: bool = False, lines: bool = False,
         "name": "prop",
         "warmup_days": draw(st.integers(0, 1)),
         "horizon_days": draw(st.integers(2, 6)),
+        # Short caps keep overloaded examples fast; 0 stops at the horizon (everything cut).
+        "run_out_max_days": draw(st.sampled_from((0.0, 1.0, 3.0))),
         "demand": demand,
         "call_center": cc,
     }
@@ -226,10 +234,18 @@ def scenarios(draw: st.DrawFn, *, repair: bool = False, lines: bool = False,
             "fix_probability": draw(st.sampled_from((0.5, 0.8, 1.0))),
             "quality_pass_probability": draw(st.sampled_from((0.5, 0.9, 1.0))),
             "spot_check_share": draw(st.sampled_from((0.0, 0.5))),
+            "spot_check_detection": draw(st.sampled_from((0.0, 0.5, 1.0))),
             "rework_delay_hours": draw(distributions(1.0, 24.0, allow_zero=True)),
+            "max_overtime_minutes": draw(st.sampled_from((0.0, 30.0, 120.0, 1e6))),
         }
         if draw(st.booleans()):
             fs["booking"] = {"min_lead_hours": draw(st.sampled_from((0, 2, 6)))}
+            if draw(st.booleans()):
+                first = draw(st.integers(0, 14)) * 60
+                fs["booking"]["slots"] = [
+                    {"start": _hhmm(first), "end": _hhmm(first + 4 * 60)},
+                    {"start": _hhmm(first + 5 * 60), "end": _hhmm(first + 9 * 60)}]
+                fs["booking"]["capacity_per_technician"] = draw(st.integers(1, 3))
         if depot or draw(st.booleans()):
             fs["onsite_share"] = draw(st.sampled_from((0.0, 0.5, 0.8)))
             fs["depot"] = {"technicians": draw(staffing(1, 4)),

@@ -37,7 +37,7 @@ from sim.scenario.loader import load_scenario_text
 from sim.units import MINUTES_PER_DAY
 
 MEASURE = Path(__file__).resolve().parents[1] / "sim" / "measure"
-ADDITIONS = ("hold_abandon_rate", "rework_rate", "depot_utilization")
+ADDITIONS = ("hold_abandon_rate", "closed_hours_contacts", "rework_rate", "depot_utilization")
 SHOP = """\
 name: shop
 start_date: 2027-03-01
@@ -45,6 +45,7 @@ warmup_days: 1
 horizon_days: 60
 demand: {contacts_per_day: 80, mix: {inquiry: 0.5, repair: 0.4, complaint: 0.1}}
 call_center:
+  hours: {open: "07:00", close: "21:00", days: [mon, tue, wed, thu, fri, sat]}
   agents: 3
   handle_minutes: {inquiry: 4, repair: 6, complaint: 8}
   patience_minutes: {dist: exponential, mean: 3}
@@ -57,6 +58,9 @@ field_service:
   repair_minutes: {dist: exponential, mean: 40}
   quality_pass_probability: 0.9
   spot_check_share: 0.5
+  booking:
+    min_lead_hours: 2
+    slots: [{start: "08:00", end: "12:00"}, {start: "13:00", end: "17:00"}]
   depot: {technicians: 2, transit_hours: 12, repair_minutes: 50}
 parts:
   need_probability: 0.5

@@ -226,3 +226,22 @@ def test_figure_bytes_deterministic(fmt: chart_style.ImageFormat, magic: bytes) 
 def test_figure_bytes_rejects_unknown_format() -> None:
     with pytest.raises(ValueError, match="unsupported"):
         chart_style.figure_bytes(_cost_figure(), "jpg")  # type: ignore[arg-type]
+
+
+def test_late_drivers_stack_the_causes_per_replication_and_their_mean() -> None:
+    from sim.output.charts.lateness import late_drivers
+
+    causes = ["booking", "dispatch", "travel", "parts", "depot", "rework", "work"]
+    hours = {0: [1, 10, 1, 5, 0, 2, 1], 1: [1, 20, 1, 5, 0, 2, 1]}
+    late = {0: 10, 1: 30}
+    table = pd.DataFrame([{"rep": r, "cause": c, "late_jobs": late[r], "hours": h,
+                           "share": h / sum(hours[r])}
+                          for r in hours for c, h in zip(causes, hours[r], strict=True)])
+    fig = late_drivers(table, SCENARIO)
+    bars = [p for p in fig.axes[0].patches if isinstance(p, Rectangle)]
+    assert len(bars) == len(causes) * 3  # two replications and their mean
+    dispatch = [b.get_height() for b in bars[3:6]]
+    # The mean weighs each replication by its late jobs: (10 x 10 + 30 x 20) / 40 = 17.5.
+    assert dispatch == pytest.approx([10.0, 20.0, 17.5])
+    none = late_drivers(table.assign(late_jobs=0, hours=0.0, share=np.nan), SCENARIO)
+    assert isinstance(none, Figure)

@@ -56,17 +56,29 @@ def test_run_writes_the_contract_folder(small: Path, tmp_path: Path,
     table = capsys.readouterr().out
     assert "service_level" in table and ">= 0.800" in table
     for name in ("scenario.yaml", "replications.csv", "summary.json", "summary.csv",
-                 "daily.csv", "budget.csv", "manifest.json"):
+                 "daily.csv", "budget.csv", "late_drivers.csv", "manifest.json"):
         assert (out / name).is_file(), name
     assert {p.name for p in (out / "charts").iterdir()} >= {
         "service_level_per_day.png", "service_level_per_day.svg", "offered_vs_staffed.png",
         "wait_distribution.png", "backlog_per_day.png", "stock_per_sku.png",
-        "turnaround_distribution.png", "cost_per_department.png"}
+        "turnaround_distribution.png", "cost_per_department.png", "late_drivers.png",
+        "late_drivers.svg"}
+    drivers = pd.read_csv(out / "late_drivers.csv")
+    assert list(drivers.columns) == ["rep", "cause", "late_jobs", "hours", "share"]
+    assert set(drivers["cause"]) >= {"booking", "dispatch", "travel", "parts", "depot",
+                                     "rework"}
+    late = drivers[drivers["late_jobs"] > 0]
+    assert ((late.groupby("rep")["share"].sum() - 1.0).abs() < 1e-9).all()
+    assert drivers.loc[drivers["late_jobs"] == 0, "share"].isna().all()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario"] == "small" and summary["replications"] == 3
     assert set(summary["kpis"]) >= set(KPI_NAMES)
     assert set(summary["kpis"]["service_level"]) == {"mean", "std", "ci_low", "ci_high", "n"}
     assert set(summary["targets"]["fill_rate"]) >= {"target", "direction", "met"}
+    run_out = summary["run_out"]
+    assert run_out["max_days"] == 28 and 0 <= run_out["days_mean"] <= run_out["days_max"] <= 28
+    assert set(run_out) >= {"items_cut_mean", "items_cut_max", "replications_cut",
+                            "items_cut_by_kind"}
     reps = pd.read_csv(out / "replications.csv")
     assert list(reps.columns[:2]) == ["rep", "seed"] and len(reps) == 3
     daily = pd.read_csv(out / "daily.csv")

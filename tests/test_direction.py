@@ -99,6 +99,7 @@ def test_one_more_agent_never_lowers_service_level(shifts: bool) -> None:
 
 
 def test_more_technicians_never_lower_repair_on_time_rate() -> None:
+    """Around the clock (the cohort followed to its end as well)."""
     levels = [2, 3, 4, 5]
 
     def staff(n: int) -> Callable[[dict[str, Any]], None]:
@@ -145,3 +146,42 @@ def test_better_quality_never_raises_rework() -> None:
                            .sum() for r in range(REPS)])) for s in scenarios]
     assert_never_lower(levels, [-j for j in jobs], "-rework jobs")
     assert jobs[-1] == 0.0 and rates[-1] == 0.0
+
+
+# Day-shift technicians: the overtime margin and the run-out are both at work.
+CREW: dict[str, Any] = {
+    **REPAIRS, "name": "direction-crew", "warmup_days": 2, "horizon_days": 7,
+    "demand": {"contacts_per_day": 30, "mix": {"repair": 1.0}},
+    "field_service": {
+        **REPAIRS["field_service"], "promised_hours": {"onsite": 24},
+        "technicians": [{"name": "day", "start": "08:00", "end": "17:00", "count": 3}],
+        "quality_pass_probability": 0.9,
+    },
+}
+
+
+def test_more_technicians_never_lower_the_cohorts_on_time_rate() -> None:
+    """The cohort is followed to its end: a short crew's backlog at the end of the horizon is
+    late, not left out, so the rate can only rise with the crew."""
+    levels = [3, 4, 5, 6]
+
+    def staff(n: int) -> Callable[[dict[str, Any]], None]:
+        def change(d: dict[str, Any]) -> None:
+            d["field_service"]["technicians"][0]["count"] = n
+        return change
+
+    means = [mean_kpi(with_(CREW, staff(n)), "repair_on_time_rate") for n in levels]
+    assert_never_lower(levels, means, "repair_on_time_rate (cohort, day shifts)")
+
+
+def test_a_tighter_overtime_margin_never_raises_overtime() -> None:
+    levels = [480.0, 120.0, 30.0, 0.0]
+
+    def margin(minutes: float) -> Callable[[dict[str, Any]], None]:
+        def change(d: dict[str, Any]) -> None:
+            d["field_service"]["max_overtime_minutes"] = minutes
+        return change
+
+    means = [mean_kpi(with_(CREW, margin(m)), "overtime_hours_per_technician_week")
+             for m in levels]
+    assert_never_lower(levels, [-m for m in means], "-overtime_hours_per_technician_week")

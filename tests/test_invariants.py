@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from strategies import scenarios, seeds
 
@@ -29,6 +30,7 @@ from sim.engine.records import (
     WITH_SPECIALIST,
 )
 from sim.measure.outcome import measure
+from sim.scenario.calendar import open_windows
 from sim.scenario.format import Scenario
 from sim.scenario.inventory import BaseStockPolicy, PeriodicPolicy, RQPolicy, SSPolicy
 
@@ -103,7 +105,7 @@ def test_calls_are_accounted_for_and_times_are_ordered(data: dict, seed: int) ->
     escalate = calls["escalate"].to_numpy(dtype=bool)
     answered = ~np.isnan(answer)
 
-    assert (arrival >= 0).all() and (arrival < rep.end_minutes).all()
+    assert (arrival >= 0).all() and (arrival < rep.run_end_minutes).all()
     # No negative waits; nobody is answered after hanging up.
     assert (answer[answered] >= arrival[answered] - EPS).all()
     plain = answered & ~escalate
@@ -116,11 +118,12 @@ def test_calls_are_accounted_for_and_times_are_ordered(data: dict, seed: int) ->
     gone = (state == ABANDONED) | (state == HOLD_ABANDONED)
     assert (~np.isnan(abandon[gone])).all() and np.isnan(abandon[~gone]).all()
     assert (abandon[gone] >= arrival[gone] - EPS).all()
-    assert (abandon[gone] <= rep.end_minutes + EPS).all()
+    assert (abandon[gone] <= rep.run_end_minutes + EPS).all()
     assert np.allclose(abandon[gone], deadline[gone])
     # Callers still queued at the end have not yet run out of patience.
     queued = (state == WAITING) | (state == HOLDING)
-    assert (deadline[queued] > rep.end_minutes - EPS).all(), "queued past its deadline at the end"
+    assert (deadline[queued] > rep.run_end_minutes - EPS).all(), \
+        "queued past its deadline at the end"
     # Blocked calls never got anything.
     blocked = state == BLOCKED
     assert np.isnan(answer[blocked]).all() and np.isnan(end[blocked]).all()
@@ -137,24 +140,56 @@ def test_calls_are_accounted_for_and_times_are_ordered(data: dict, seed: int) ->
     assert (spec_end[fin] >= spec[fin] - EPS).all()
     assert np.allclose(end[done & escalate], spec_end[done & escalate])
 
-    # One queue each, first come first served: answers follow arrivals (in order received).
-    answers = answer[answered]
-    assert (np.diff(answers) >= -EPS).all(), "a later caller was answered first"
+    # One queue each, first come first served: answers follow arrivals (in order received),
+    # on the phone and among the tickets of closed hours alike.
+    ticket = calls["callback"].to_numpy(bool)
+    for queue in (~ticket, ticket):
+        answers = answer[answered & queue]
+        assert (np.diff(answers) >= -EPS).all(), "a later caller was answered first"
+    # A ticket arrived while closed and is called back once the center is open.
+    opens = open_windows(scenario.call_center.hours, rep.run_end_minutes + 1440.0)
+    starts = np.array([s for s, _ in opens])
+    ends = np.array([e for _, e in opens])
+    where = np.searchsorted(starts, arrival, side="right") - 1
+    is_open = (where >= 0) & (arrival < ends[np.maximum(where, 0)])
+    assert not (ticket & is_open).any(), "a ticket arrived while the center was open"
+    if scenario.demand.closed_hours == "lost":
+        assert not (ticket & (calls["origin"] == "customer").to_numpy()).any(), (
+            "contacts kept on a closed day under closed_hours: lost")
+    called = ticket & answered
+    at = np.searchsorted(starts, answer[called], side="right") - 1
+    assert ((at >= 0) & (answer[called] < ends[np.maximum(at, 0)])).all(), \
+        "a ticket called back while the center was closed"
+    assert np.isnan(abandon[ticket]).all() and (state[ticket] != BLOCKED).all()
     order = np.lexsort((spec[consulted], hold[consulted]))
     assert (np.diff(spec[consulted][order]) >= -EPS).all(), "specialists skipped the hold queue"
 
     kpis = measure(scenario, rep).kpis
-    for name in ("agent_utilization", "specialist_utilization", "technician_utilization",
-                 "depot_utilization", "service_level", "abandon_rate", "calls_blocked_rate",
-                 "hold_abandon_rate", "complaint_on_time_rate", "repair_on_time_rate",
-                 "first_time_fix_rate", "repair_quality_pass_rate", "fill_rate",
-                 "followup_on_time_rate", "rework_rate"):
+    for name in ("service_level", "abandon_rate", "calls_blocked_rate", "hold_abandon_rate",
+                 "complaint_on_time_rate", "repair_on_time_rate", "first_time_fix_rate",
+                 "repair_quality_pass_rate", "fill_rate", "followup_on_time_rate", "rework_rate",
+                 "repeat_repair_rate", "right_first_time_rate", "appointment_kept_rate"):
         value = kpis.get(name, math.nan)
         assert math.isnan(value) or -EPS <= value <= 1 + EPS, f"{name} = {value}"
+    # Utilisation is busy / staffed time, and busy time includes overtime: it stays within
+    # (staffed + overtime worked in the window) / staffed.
+    for crew in ("agents", "specialists", "technicians", "depot_technicians"):
+        name = {"agents": "agent", "specialists": "specialist", "technicians": "technician",
+                "depot_technicians": "depot"}[crew] + "_utilization"
+        value = kpis[name]
+        if math.isnan(value):
+            continue
+        staffed = sum(c * max(0.0, min(e, rep.end_minutes) - max(s, rep.start_minutes))
+                      for s, e, c in rep.windows[crew])
+        ot = rep.overtime[rep.overtime["crew"] == crew]
+        worked = np.clip(np.minimum(col(ot, "shift_end") + col(ot, "minutes"), rep.end_minutes)
+                         - np.maximum(col(ot, "shift_end"), rep.start_minutes), 0, None).sum()
+        assert -EPS <= value <= 1 + worked / staffed + EPS, f"{name} = {value}"
     assert math.isnan(kpis["csat_mean"]) or 1 - EPS <= kpis["csat_mean"] <= 5 + EPS
     for name, value in kpis.items():
         assert math.isnan(value) or value >= -EPS, f"{name} = {value} < 0"
-    assert kpis["calls_offered"] == (calls["arrival"] >= rep.start_minutes).sum()
+    in_window = (arrival >= rep.start_minutes) & (arrival < rep.end_minutes)
+    assert kpis["calls_offered"] == (in_window & ~ticket).sum()
 
 
 # --- lines -------------------------------------------------------------------------------------
@@ -174,7 +209,8 @@ def test_lines_are_never_over_committed(data: dict, seed: int) -> None:
     scenario, rep = run(data, seed)
     calls = rep.calls
     state = calls["state"].to_numpy()
-    admitted = state != BLOCKED
+    # Callbacks of closed hours never held a line.
+    admitted = (state != BLOCKED) & ~calls["callback"].to_numpy(bool)
     release = np.full(len(calls), np.inf)
     done = state == DONE
     release[done] = col(calls, "end")[done]
@@ -186,7 +222,8 @@ def test_lines_are_never_over_committed(data: dict, seed: int) -> None:
     # A busy signal only when every line is taken at that moment.
     arrival = col(calls, "arrival")
     for t in arrival[state == BLOCKED][:50]:
-        inside = admitted & (arrival < t) & (release > t)
+        # A call ringing at the same instant may have taken the last line just before.
+        inside = admitted & (arrival <= t) & (release > t)
         assert inside.sum() >= scenario.call_center.lines, (
             f"blocked at {t} with only {inside.sum()} lines in use")
 
@@ -229,7 +266,7 @@ def test_parts_are_conserved_unit_by_unit(data: dict, seed: int) -> None:
     assert np.allclose(col(orders, "received")[received],
                        col(orders, "placed")[received] + col(orders, "lead_minutes")[received])
     late = col(orders, "placed")[~received] + col(orders, "lead_minutes")[~received]
-    assert (late >= rep.end_minutes - EPS).all(), "an order due before the end never arrived"
+    assert (late >= rep.run_end_minutes - EPS).all(), "an order due before the end never arrived"
 
     time, filled = col(requests, "time"), col(requests, "filled")
     from_stock = requests["from_stock"].to_numpy(dtype=bool)
@@ -314,7 +351,7 @@ def test_every_work_order_is_somewhere_and_in_order(data: dict, seed: int) -> No
     original = (jobs["rework_of"] < 0).to_numpy()
     assert np.allclose(created[original], call_end[original]), "job not created at hang-up"
     assert (finished[is_finished] >= created[is_finished] - EPS).all()
-    assert (finished[is_finished] <= rep.end_minutes + EPS).all()
+    assert (finished[is_finished] <= rep.run_end_minutes + EPS).all()
     started = ~waiting
     released = col(jobs, "released")
     assert (~np.isnan(released[started])).all()
@@ -327,7 +364,7 @@ def test_every_work_order_is_somewhere_and_in_order(data: dict, seed: int) -> No
     assert np.allclose(finished[is_finished & onsite], fixed_at[is_finished & onsite])
     booking = scenario.field_service.booking
     lead = booking.min_lead_hours * 60 if booking is not None else 0.0
-    rel = ~np.isnan(released) & onsite
+    rel = ~np.isnan(released) & onsite & np.isnan(col(jobs, "slot_end"))  # slots: see below
     assert np.allclose(released[rel], created[rel] + lead)
 
     # Rework: after the failed fix, at most once per failed repair.
@@ -335,7 +372,20 @@ def test_every_work_order_is_somewhere_and_in_order(data: dict, seed: int) -> No
     assert rework["rework_of"].is_unique
     failed = jobs.set_index("id").loc[rework["rework_of"]]
     assert not failed["quality_pass"].astype(bool).any()
-    assert (col(rework, "created") >= failed["fixed_at"].to_numpy(float) - EPS).all()
+    assert (col(rework, "created") >= failed["finished"].to_numpy(float) - EPS).all()
+    # A failure comes back by the customer's report (a call, or a callback of a message left
+    # while closed), created when the agent hangs up; or caught by a spot check at the finish.
+    by_call = calls.set_index("id")
+    reporting = by_call.loc[rework["call_id"]]
+    reported = ((reporting["origin"] == "rework").to_numpy()
+                & (reporting["rework_of"].to_numpy() == rework["rework_of"].to_numpy()))
+    assert np.allclose(col(rework, "created")[reported],
+                       by_call.loc[rework["call_id"][reported], "end"].to_numpy(float))
+    caught = failed["caught"].to_numpy(bool)
+    assert (caught == ~reported).all(), "a rework job neither reported nor caught"
+    assert failed["spot_checked"].to_numpy(bool)[caught].all()
+    assert np.allclose(col(rework, "created")[caught],
+                       failed["finished"].to_numpy(float)[caught])
 
     # Visits: recorded ones within the job's life; a finished job has exactly one fix.
     count = visits.groupby("job_id").size().reindex(jobs["id"], fill_value=0).to_numpy()
@@ -407,7 +457,7 @@ def check_headcount(rep: Replication, crew: str, starts: np.ndarray, ends: np.nd
     count = np.array([w[2] for w in windows])
     timed = ends > starts
     s, e = starts[timed], ends[timed]
-    t = np.unique(np.concatenate((s, we[np.isfinite(we) & (we <= rep.end_minutes)])))
+    t = np.unique(np.concatenate((s, we[np.isfinite(we) & (we <= rep.run_end_minutes)])))
     busy = active(s, e, t)
     duty = ((ws[None, :] <= t[:, None]) & (t[:, None] < we[None, :])) @ count
     late = np.zeros(len(t), dtype=int)
@@ -435,7 +485,7 @@ def check_overtime_records(rep: Replication, crew: str, starts: np.ndarray, ends
     timed = ends > starts
     s, e = starts[timed], ends[timed]
     t = np.unique(np.concatenate((s, we[np.isfinite(we)])))
-    t = t[t < rep.end_minutes]  # the run stops at its end: no overtime is worked from then on
+    t = t[t < rep.run_end_minutes]  # no overtime is worked after the run stops
     busy = active(s, e, t)
     duty = ((ws[None, :] <= t[:, None]) & (t[:, None] < we[None, :])) @ count
     ot = rep.overtime[rep.overtime["crew"] == crew]
@@ -450,7 +500,8 @@ def check_overtime_records(rep: Replication, crew: str, starts: np.ndarray, ends
     assert set(ot_s) <= set(we.tolist()), f"{crew}: overtime after no shift end"
     for end_ot, end_shift in zip(ot_e, ot_s, strict=True):
         assert (np.isclose(ends, end_ot) & (starts < end_shift)).any() or (
-            np.isclose(end_ot, rep.end_minutes)), f"{crew}: overtime until {end_ot} matches no task"
+            np.isclose(end_ot, rep.run_end_minutes)), (
+                f"{crew}: overtime until {end_ot} matches no task")
 
 
 @PROPERTY
@@ -462,7 +513,7 @@ def test_nobody_does_two_things_at_once(data: dict, seed: int) -> None:
         assert (ends >= starts - EPS).all()
         check_headcount(rep, crew, starts, ends)
         # Work finished within the run has had its overtime recorded.
-        done = ends <= rep.end_minutes
+        done = ends <= rep.run_end_minutes
         check_overtime_records(rep, crew, starts[done], ends[done])
 
 
@@ -625,3 +676,97 @@ def test_complaint_cases_resolve_in_order(data: dict, seed: int) -> None:
     assert (np.diff(started[s_ok]) >= -EPS).all()
     never = np.flatnonzero(~s_ok)
     assert not len(never) or not s_ok[never[0]:].any(), "a later case started before an earlier"
+
+
+# --- the run-out, booking slots, the overtime rule ---------------------------------------------
+
+
+@PROPERTY
+@given(scenarios(), seeds)
+def test_the_run_out_follows_the_window_to_its_end(data: dict, seed: int) -> None:
+    scenario, rep = run(data, seed)
+    limit = rep.end_minutes + scenario.run_out_max_days * 1440.0
+    assert rep.end_minutes - EPS <= rep.run_end_minutes <= limit + EPS
+    lo, hi = rep.start_minutes, rep.end_minutes
+    calls = rep.calls
+    arrival = col(calls, "arrival")
+    state = calls["state"].to_numpy()
+    open_call = np.isin(state, (WAITING, TALKING, HOLDING, WITH_SPECIALIST)) & ~(
+        np.isin(state, (WAITING, HOLDING)) & (col(calls, "deadline") <= rep.run_end_minutes))
+    jobs, cases, fu = rep.work_orders, rep.cases, rep.followups
+
+    def window(times: np.ndarray) -> np.ndarray:
+        return (times >= lo) & (times < hi)
+
+    still_open = {
+        "calls": int((window(arrival) & open_call).sum()),
+        "work_orders": int((window(col(jobs, "created")) & np.isnan(col(jobs, "finished"))).sum())
+        if not jobs.empty else 0,
+        "complaint_cases": int((window(col(cases, "opened"))
+                                & np.isnan(col(cases, "resolved"))).sum())
+        if not cases.empty else 0,
+        "followups": int((window(col(fu, "created")) & np.isnan(col(fu, "closed"))).sum())
+        if not fu.empty else 0,
+    }
+    assert rep.cut == still_open
+    if any(still_open.values()):
+        assert rep.run_end_minutes == pytest.approx(limit), "stopped with the cohort open"
+    # Closed follow-ups: reached, or no attempt left in their window.
+    if not fu.empty:
+        closed, reached = col(fu, "closed"), col(fu, "reached")
+        ok = ~np.isnan(reached)
+        assert np.allclose(closed[ok], reached[ok])
+        lapsed = ~np.isnan(closed) & ~ok
+        retry = scenario.followup.retry_hours * 60
+        assert (closed[lapsed] + retry > col(fu, "due")[lapsed] - EPS).all()
+
+
+@PROPERTY
+@given(scenarios(repair=True), seeds)
+def test_booked_jobs_take_a_slot_with_room(data: dict, seed: int) -> None:
+    scenario, rep = run(data, seed)
+    fs = scenario.field_service
+    jobs = rep.work_orders
+    booked = ~np.isnan(col(jobs, "slot_end"))
+    if fs.booking is None or not fs.booking.slots:
+        assert not booked.any()
+        return
+    slots = fs.booking.slots
+    lead = fs.booking.min_lead_hours * 60
+    released, created = col(jobs, "released")[booked], col(jobs, "created")[booked]
+    slot_end = col(jobs, "slot_end")[booked]
+    assert (jobs["channel"][booked] == "onsite").all()
+    assert (released >= created + lead - EPS).all(), "booked before the lead time"
+    assert np.allclose(col(jobs, "due")[booked], slot_end), "promise is not the slot's end"
+    clock = np.mod(released, 1440.0)
+    starts = {s.start_minute: s.end_minute - s.start_minute for s in slots}
+    assert all(round(c) in starts for c in clock), "released outside a slot start"
+    assert np.allclose(slot_end - released, [starts[round(c)] for c in clock])
+    windows = rep.windows["technicians"]
+    for at, n in zip(*np.unique(released, return_counts=True), strict=True):
+        duty = sum(c for s, e, c in windows if s <= at < e)
+        assert n <= fs.booking.capacity_per_technician * duty, f"slot at {at} overbooked"
+
+
+@PROPERTY
+@given(scenarios(repair=True), seeds)
+def test_no_job_is_started_that_is_expected_to_run_past_the_margin(data: dict, seed: int
+                                                                     ) -> None:
+    scenario, rep = run(data, seed)
+    fs = scenario.field_service
+    margin = fs.max_overtime_minutes
+    starts: list[tuple[str, float, float]] = []
+    visits = rep.visits
+    for crew, expected in (("technicians", fs.onsite_minutes()),
+                           ("depot_technicians", fs.bench_minutes())):
+        if not visits.empty:
+            mine = visits[(visits["crew"] == crew).to_numpy()]
+            starts += [(crew, s, expected) for s in col(mine, "start")]
+    if scenario.followup is not None and scenario.followup.channel == "visit":
+        visit = fs.travel_minutes.mean_value() + scenario.followup.call_minutes.mean_value()
+        starts += [("technicians", s, visit) for s in col(rep.attempts, "start")]
+    for crew, start, expected in starts:
+        on = [e for s, e, _ in rep.windows[crew] if s <= start < e]
+        assert any(start + expected <= e + margin + EPS for e in on), (
+            f"{crew}: a job expected to take {expected:g} min started at {start:g} with the "
+            f"shifts under way ending at {on}")

@@ -37,7 +37,8 @@ from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario_text
 from sim.units import MINUTES_PER_DAY
 
-# Every department on, small enough to run in a second; a demand surge on days 8-11.
+# Every department on, small enough to run in a second; a demand surge on days 8-11; closed on
+# Sundays (contacts called back on Monday); appointments in two slots a day.
 SHOP = """\
 name: shop
 seed: 11
@@ -48,6 +49,7 @@ demand:
   mix: {inquiry: 0.5, repair: 0.4, complaint: 0.1}
   events: [{name: surge, start_day: 8, days: 4, multiplier: 2.5}]
 call_center:
+  hours: {open: "07:00", close: "21:00", days: [mon, tue, wed, thu, fri, sat]}
   agents: 3
   handle_minutes: {inquiry: 4, repair: 6, complaint: 8}
   patience_minutes: {dist: exponential, mean: 3}
@@ -60,6 +62,9 @@ field_service:
   repair_minutes: {dist: exponential, mean: 40}
   quality_pass_probability: 0.9
   spot_check_share: 0.5
+  booking:
+    min_lead_hours: 2
+    slots: [{start: "08:00", end: "12:00"}, {start: "13:00", end: "17:00"}]
   depot: {technicians: 2, transit_hours: 12, repair_minutes: 50}
 parts:
   need_probability: 0.5
@@ -194,7 +199,9 @@ def tiny() -> tuple[Scenario, Replication]:
         followups=frame([], FollowUp), attempts=frame([], Attempt),
         overtime=pd.DataFrame({"crew": pd.Series(dtype=str), "shift_end": pd.Series(dtype=float),
                                "minutes": pd.Series(dtype=float)}),
-        windows={"agents": [(0.0, 4320.0, 1)], "technicians": [(0.0, 4320.0, 1)]})
+        windows={"agents": [(0.0, 4320.0, 1)], "technicians": [(0.0, 4320.0, 1)]},
+        run_end_minutes=4320.0,
+        cut={"calls": 0, "work_orders": 1, "complaint_cases": 0, "followups": 0})
     return scenario, rep
 
 
@@ -216,12 +223,14 @@ def test_a_tiny_replication_by_hand() -> None:
     assert column("agent_utilization.num") == pytest.approx([5 + 4 + 5, 15 + 3])
     assert column("agent_utilization.den") == [1440, 1440]
     assert column("cost_call_center.sum") == pytest.approx([1440.0, 1440.0])  # 24 h at 60
-    # Work orders by the day they were created; the penalty when the late one finishes.
+    # Work orders by the day they were created, followed to their end: job 2 is still open
+    # where the run stopped (its cap), so it is late, and so is job 1, finished on day 2; each
+    # late job's penalty is booked on the day it was created.
     assert column("repairs_completed.sum") == [2, 0]
     assert column("repair_on_time_rate.num") == [1, 0]
-    assert column("repair_on_time_rate.den") == [2, 0]
+    assert column("repair_on_time_rate.den") == [2, 1]
     assert column("repair_turnaround_hours.num") == pytest.approx([(500 + 530) / 60, 0])
-    assert column("cost_penalties.sum") == [0, 50]
+    assert column("cost_penalties.sum") == [50, 50]
     counts = outcome.ledger.bins["response_seconds_p90"]
     assert counts.groupby("day")["count"].sum().tolist() == [3, 1]
 
@@ -232,10 +241,10 @@ def test_a_tiny_replication_by_hand() -> None:
     assert both["asa_seconds"] == pytest.approx(366 / 4)
     assert both["abandon_rate"] == pytest.approx(1 / 5)
     assert both["agent_utilization"] == pytest.approx(32 / 2880)
-    assert math.isnan(day2["repair_on_time_rate"]) and both["repair_on_time_rate"] == 0.5
+    assert day2["repair_on_time_rate"] == 0.0 and both["repair_on_time_rate"] == 1 / 3
     assert both["repairs_completed"] == 2 and day2["cost_penalties"] == 50
-    assert both["total_cost"] == pytest.approx(2 * 1440 + 2 * 720 + 50)
-    assert both["cost_per_repair"] == pytest.approx((2 * 1440 + 2 * 720 + 50) / 2)
+    assert both["total_cost"] == pytest.approx(2 * 1440 + 2 * 720 + 100)
+    assert both["cost_per_repair"] == pytest.approx((2 * 1440 + 2 * 720 + 100) / 2)
     # Waits 0, 6, 60, 300 s: numpy's 90th percentile is 60 + 0.7 x 240 = 228 s.
     assert abs(both["response_seconds_p90"] - 228.0) <= WAIT_BINS.bound(228.0)
     assert abs(day1["response_seconds_p90"] - np.quantile([6, 60, 300], 0.9)) \

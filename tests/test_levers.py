@@ -38,7 +38,7 @@ def test_levers_follow_the_scenario_sections() -> None:
                  "parts.skus.0.policy.s", "parts.skus.0.policy.S", "parts.skus.1.policy.r",
                  "parts.skus.1.policy.Q", "parts.skus.2.policy.review_days"):
         assert path in paths, path
-    assert paths["call_center.agents.0.count"].value == 12
+    assert paths["call_center.agents.0.count"].value == 13
     assert paths["parts.skus.2.policy.review_days"].kind == "float"
     assert "early" in paths["call_center.agents.0.count"].label
     minimal = {lv.path for lv in levers_for(load_scenario(MINIMAL))}
@@ -64,7 +64,7 @@ def test_redial_and_prices_are_levers_when_the_scenario_has_them() -> None:
 
 def test_only_changed_values_become_overrides() -> None:
     levers = levers_for(load_scenario(BASELINE))
-    values = {"call_center.agents.0.count": 12, "horizon_days": 91, "seed": 20261129,
+    values = {"call_center.agents.0.count": 13, "horizon_days": 91, "seed": 20261129,
               "demand.contacts_per_day": 600.0, "call_center.agents.1.count": 13}
     assert overrides_for(levers, values) == ["demand.contacts_per_day=600.0",
                                              "call_center.agents.1.count=13"]
@@ -84,7 +84,7 @@ def test_edits_apply_through_the_loader_and_the_diff_names_them() -> None:
     diff = scenario_diff(file, edited)
     assert tuple(diff.columns) == DIFF_COLUMNS
     rows = {r["key_path"]: (r["file_value"], r["edited_value"]) for r in diff.to_dict("records")}
-    assert rows["call_center.agents.0.count"] == ("12", "14")
+    assert rows["call_center.agents.0.count"] == ("13", "14")
     assert rows["parts.skus.1.policy.Q"] == ("270", "300")
     assert rows["demand.events.1.name"] == (ABSENT, "promo")
     assert rows["demand.events.1.types"] == (ABSENT, '["inquiry"]')

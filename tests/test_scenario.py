@@ -46,7 +46,7 @@ def test_baseline_loads_with_contract_values(baseline: Scenario) -> None:
         "inquiry": 1.0, "repair": 0.0, "complaint": 0.0}
     agents = baseline.call_center.agents
     assert isinstance(agents, tuple)
-    assert [(s.name, s.count) for s in agents] == [("early", 12), ("late", 11), ("weekend", 7)]
+    assert [(s.name, s.count) for s in agents] == [("early", 13), ("late", 11), ("weekend", 7)]
     assert baseline.call_center.handle_minutes["repair"] == LognormalDist(
         dist="lognormal", mean=8.0, cv=0.5)
     assert baseline.field_service is not None and baseline.field_service.depot is not None

@@ -50,8 +50,8 @@ def store(rate: float, count_days: float | None = None):  # type: ignore[no-unty
 def lost_and_expected(rate: float, seed: int) -> tuple[int, float]:
     """Units lost in one run, and their expectation given what was on the shelf each day."""
     rep = simulate(store(rate), seed)
-    ticks = np.arange(1, int(rep.end_minutes // DAY) + 1) * DAY
-    ticks = ticks[ticks < rep.end_minutes]
+    ticks = np.arange(1, int(rep.run_end_minutes // DAY) + 1) * DAY
+    ticks = ticks[ticks < rep.run_end_minutes]
     # What was on the shelf just before each day's losses were drawn.
     exposed = on_hand_at(rep.part_levels, ticks - 1e-6)["on_hand_pump"].to_numpy(float)
     daily = -math.expm1(-rate / 365.0)

@@ -30,7 +30,9 @@ def fit_demand(b: Builder) -> pd.DataFrame:
     counts with the fitted expectation."""
     logs = b.logs
     calls = logs.tables["calls"]
-    customer = calls[calls["origin"] != "followup"] if "origin" in calls else calls
+    # Complaints from follow-ups and reports of failed repairs are made by the model itself.
+    customer = (calls[~calls["origin"].isin(("followup", "rework"))] if "origin" in calls
+                else calls)
     if "redial_of" in customer:  # a caller trying again is not new demand
         customer = customer[customer["redial_of"].isna()]
     t = customer["arrived_at"].to_numpy(float)
@@ -123,16 +125,25 @@ def _fit_events(b: Builder, steady: SteadyDemand, by_type: Mapping[str, np.ndarr
     return steady.expected * sum(share * factor[kind] for kind, share in mix.items())
 
 
+def phone_calls(calls: pd.DataFrame) -> pd.DataFrame:
+    """The calls that rang on the phone: contacts of closed hours (``callback``: web tickets and
+    voicemail, called back when the center opened) never queued for an agent, held a line or
+    were transferred."""
+    return calls[~calls["callback"].to_numpy(bool)] if "callback" in calls else calls
+
+
 def fit_calls(b: Builder) -> None:
     """The call center: handle times, patience, lines, escalation; staffing from the base."""
-    calls = b.logs.tables["calls"]
+    everything = b.logs.tables["calls"]
+    b.staff(("call_center", "agents"), everything["rep"].to_numpy(float),
+            everything["answered_at"].to_numpy(float),
+            everything["agent_ended_at"].to_numpy(float), "calls in conversation")
+    calls = phone_calls(everything)
     arrived = calls["arrived_at"].to_numpy(float)
     answered = calls["answered_at"].to_numpy(float)
     talk_end = calls["agent_ended_at"].to_numpy(float)
     kinds = calls["type"].to_numpy(str)
-    rep = calls["rep"].to_numpy(float)
     cc = ("call_center",)
-    b.staff((*cc, "agents"), rep, answered, talk_end, "calls in conversation")
     for kind in CONTACT_TYPES:
         if (kinds == kind).any():
             b.dist((*cc, "handle_minutes", kind), span(kinds == kind, answered, talk_end),

@@ -10,12 +10,12 @@ them ``aftersales-sim fit`` needs, which ids are unique, which times must come i
 every column.
 
 The logs hold what the KPIs count: calls that arrived, work orders, follow-ups and complaint cases
-opened and part orders placed in the measured window (after the warm-up), with the visits and
-attempts that belong to them. Times are ISO 8601 local timestamps (millisecond resolution, no
-offset) counted from the scenario's ``start_date`` (day 0; absent in the file = the first
-Monday of next year, resolved when the scenario is read); durations are plain numbers with the
-unit in the column name. Outcomes are words (answered, abandoned, ...), never the engine's state
-codes.
+opened and part orders placed in the measured window (after the warm-up, before the end of the
+horizon), with the visits and attempts that belong to them, followed into the run-out. Times are
+ISO 8601 local timestamps (millisecond resolution, no offset) counted from the scenario's
+``start_date`` (day 0; absent in the file = the first Monday of next year, resolved when the
+scenario is read); durations are plain numbers with the unit in the column name. Outcomes are
+words (answered, abandoned, ...), never the engine's state codes.
 """
 
 from __future__ import annotations
@@ -70,14 +70,22 @@ def _masked(values: np.ndarray, keep: np.ndarray, dtype: pd.api.extensions.Exten
     return pd.Series(values).astype(dtype).mask(~np.asarray(keep, dtype=bool))
 
 
-def calls_table(calls: pd.DataFrame, start: float, origin: dt.datetime) -> pd.DataFrame:
-    """One row per call that arrived at or after ``start`` (minutes)."""
-    c = calls[calls["arrival"].to_numpy(float) >= start]
+def _within(times: pd.Series, start: float, end: float) -> np.ndarray:
+    """Which rows' times fall in the measured window [start, end)."""
+    t = times.to_numpy(float)
+    return (t >= start) & (t < end)
+
+
+def calls_table(calls: pd.DataFrame, start: float, end: float, origin: dt.datetime
+                ) -> pd.DataFrame:
+    """One row per call that arrived in the window [start, end) (minutes), with what happened
+    to it however long after (the run-out follows it to its end)."""
+    c = calls[_within(calls["arrival"], start, end)]
     state = c["state"].to_numpy()
     answered = np.isin(state, (TALKING, HOLDING, WITH_SPECIALIST, DONE, HOLD_ABANDONED))
     hold_start = c["hold_start"].to_numpy(float)
     escalated = c["escalate"].to_numpy(bool) & ~np.isnan(hold_start)
-    end = c["end"].to_numpy(float)
+    ended = c["end"].to_numpy(float)
     abandon = c["abandon"].to_numpy(float)
     outcome = _labels(state, {WAITING: "waiting", ABANDONED: "abandoned", BLOCKED: "blocked"})
     outcome[answered] = "answered"
@@ -92,6 +100,7 @@ def calls_table(calls: pd.DataFrame, start: float, origin: dt.datetime) -> pd.Da
         "call_id": c["id"].to_numpy(np.int64),
         "type": c["kind"].astype(str).to_numpy(object),
         "origin": c["origin"].astype(str).to_numpy(object),
+        "callback": c["callback"].to_numpy(bool),
         "attempt": c["attempt"].to_numpy(np.int64),
         "redial_of": _masked(c["redial_of"].to_numpy(), c["redial_of"].to_numpy() >= 0, INT),
         "arrived_at": at(c["arrival"].to_numpy(float)),
@@ -99,18 +108,19 @@ def calls_table(calls: pd.DataFrame, start: float, origin: dt.datetime) -> pd.Da
         "answered_at": at(np.where(answered, c["answer"].to_numpy(float), np.nan)),
         "abandoned_at": at(np.where(state == ABANDONED, abandon, np.nan)),
         # The agent's part ends at the transfer for escalated calls, at the hang-up otherwise.
-        "agent_ended_at": at(np.where(escalated, hold_start, end)),
+        "agent_ended_at": at(np.where(escalated, hold_start, ended)),
         "escalated": escalated,
         "specialist_outcome": specialist,
         "specialist_answered_at": at(c["specialist_answer"].to_numpy(float)),
         "specialist_ended_at": at(c["specialist_end"].to_numpy(float)),
-        "ended_at": at(np.where(state == HOLD_ABANDONED, abandon, end)),
+        "ended_at": at(np.where(state == HOLD_ABANDONED, abandon, ended)),
     })
 
 
-def work_orders_table(jobs: pd.DataFrame, start: float, origin: dt.datetime) -> pd.DataFrame:
-    """One row per work order created at or after ``start`` (minutes)."""
-    j = jobs[jobs["created"].to_numpy(float) >= start]
+def work_orders_table(jobs: pd.DataFrame, start: float, end: float, origin: dt.datetime
+                      ) -> pd.DataFrame:
+    """One row per work order created in the window [start, end) (minutes)."""
+    j = jobs[_within(jobs["created"], start, end)]
     fixed = j["fixed_at"].to_numpy(float)
     checked = j["spot_checked"].to_numpy(bool) & ~np.isnan(fixed)
     waited = ~np.isnan(j["part_wait_start"].to_numpy(float))
@@ -125,6 +135,7 @@ def work_orders_table(jobs: pd.DataFrame, start: float, origin: dt.datetime) -> 
         "channel": j["channel"].astype(str).to_numpy(object),
         "created_at": at("created"),
         "promised_by": at("due"),
+        "slot_ends_at": at("slot_end"),
         "released_at": at("released"),
         "first_visit_at": at("first_start"),
         "visits": j["visits"].to_numpy(np.int64),
@@ -163,9 +174,10 @@ def visits_table(visits: pd.DataFrame, job_ids: np.ndarray, origin: dt.datetime
     })
 
 
-def parts_table(orders: pd.DataFrame, start: float, origin: dt.datetime) -> pd.DataFrame:
-    """One row per replenishment order placed at or after ``start`` (minutes)."""
-    o = orders[orders["placed"].to_numpy(float) >= start]
+def parts_table(orders: pd.DataFrame, start: float, end: float, origin: dt.datetime
+                ) -> pd.DataFrame:
+    """One row per replenishment order placed in the window [start, end) (minutes)."""
+    o = orders[_within(orders["placed"], start, end)]
     received = ~np.isnan(o["received"].to_numpy(float))
 
     def counted(column: str) -> pd.Series:
@@ -184,10 +196,10 @@ def parts_table(orders: pd.DataFrame, start: float, origin: dt.datetime) -> pd.D
 
 
 def followups_table(followups: pd.DataFrame, attempts: pd.DataFrame, start: float,
-                    origin: dt.datetime) -> pd.DataFrame:
-    """One row per attempt of each follow-up created at or after ``start``; one empty-attempt
+                    end: float, origin: dt.datetime) -> pd.DataFrame:
+    """One row per attempt of each follow-up created in the window [start, end); one empty-attempt
     row for a follow-up nobody tried yet. The reaching attempt carries the score."""
-    f = followups[followups["created"].to_numpy(float) >= start]
+    f = followups[_within(followups["created"], start, end)]
     a = attempts[attempts["followup_id"].isin(f["id"])]
     a = a.sort_values(["followup_id", "start"], kind="stable")
     a = a.assign(attempt=a.groupby("followup_id").cumcount() + 1,
@@ -215,9 +227,10 @@ def followups_table(followups: pd.DataFrame, attempts: pd.DataFrame, start: floa
     })
 
 
-def complaints_table(cases: pd.DataFrame, start: float, origin: dt.datetime) -> pd.DataFrame:
-    """One row per complaint case opened at or after ``start`` (minutes)."""
-    c = cases[cases["opened"].to_numpy(float) >= start]
+def complaints_table(cases: pd.DataFrame, start: float, end: float, origin: dt.datetime
+                     ) -> pd.DataFrame:
+    """One row per complaint case opened in the window [start, end) (minutes)."""
+    c = cases[_within(cases["opened"], start, end)]
     return pd.DataFrame({
         "complaint_id": c["id"].to_numpy(np.int64),
         "call_id": c["call_id"].to_numpy(np.int64),
@@ -241,18 +254,18 @@ def event_tables(scenario: Scenario, replication: Replication) -> dict[str, pd.D
         are those of ``SCHEMA``, in its order.
     """
     origin = day_zero(scenario)
-    start = replication.start_minutes
-    tables = {"calls": calls_table(replication.calls, start, origin)}
+    start, end = replication.start_minutes, replication.end_minutes
+    tables = {"calls": calls_table(replication.calls, start, end, origin)}
     if scenario.field_service is not None:
-        orders = work_orders_table(replication.work_orders, start, origin)
+        orders = work_orders_table(replication.work_orders, start, end, origin)
         tables["work_orders"] = orders
         tables["visits"] = visits_table(replication.visits,
                                         orders["work_order_id"].to_numpy(), origin)
     if scenario.parts is not None:
-        tables["parts"] = parts_table(replication.part_orders, start, origin)
+        tables["parts"] = parts_table(replication.part_orders, start, end, origin)
     if scenario.followup is not None and scenario.field_service is not None:
         tables["followups"] = followups_table(replication.followups, replication.attempts,
-                                              start, origin)
+                                              start, end, origin)
     if scenario.complaints is not None:
-        tables["complaints"] = complaints_table(replication.cases, start, origin)
+        tables["complaints"] = complaints_table(replication.cases, start, end, origin)
     return tables

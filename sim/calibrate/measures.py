@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from sim.calibrate.calls import phone_calls
 from sim.calibrate.estimators import Estimate
 from sim.calibrate.read import Logs
 from sim.measure.calls import Calls, abandon_rate, service_level
@@ -40,10 +41,12 @@ def calls_view(calls: pd.DataFrame, answer_target_seconds: float, cohort: np.nda
                  cohorts)
 
 
-def work_orders_view(jobs: pd.DataFrame, cohort: np.ndarray, cohorts: int) -> WorkOrders:
-    """A work-orders log as the on-time KPIs read it (the log ends where the records end)."""
+def work_orders_view(jobs: pd.DataFrame, cohort: np.ndarray, cohorts: int,
+                     end_minutes: float) -> WorkOrders:
+    """A work-orders log as the on-time KPIs read it: the records end at ``end_minutes``, so a
+    job still open then is late once its promise has passed, and of unknown fate before."""
     return WorkOrders(jobs["finished_at"].to_numpy(float), jobs["promised_by"].to_numpy(float),
-                      _came_back(jobs), cohort, cohorts)
+                      _came_back(jobs), cohort, cohorts, end_minutes)
 
 
 def part_requests_view(jobs: pd.DataFrame, cohort_of: Callable[[pd.DataFrame], np.ndarray],
@@ -58,6 +61,18 @@ def part_requests_view(jobs: pd.DataFrame, cohort_of: Callable[[pd.DataFrame], n
                else np.full(len(asked), np.nan))
     return PartRequests(requested, from_stock, np.where(from_stock, requested, arrived),
                         cohort_of(asked), cohorts)
+
+
+def _records_end(logs: Logs) -> float:
+    """The last moment the logs tell about: their latest timestamp (a company's records end
+    when they were extracted; the model's run on through the run-out)."""
+    latest = [logs.end]
+    for table in logs.tables.values():
+        for column in table.columns:
+            # Times something happened (``due_at``, like ``promised_by``, is a promise).
+            if column.endswith("_at") and column != "due_at" and len(table):
+                latest.append(float(np.nanmax(table[column].to_numpy(float), initial=-np.inf)))
+    return max(latest)
 
 
 def _came_back(jobs: pd.DataFrame) -> np.ndarray:
@@ -99,13 +114,16 @@ def log_kpis(logs: Logs, answer_target_seconds: float, per: str = "week") -> pd.
                 else np.floor((t - logs.start) / MINUTES_PER_WEEK).astype(int))
         return index.get_indexer(pd.MultiIndex.from_arrays([table["rep"].to_numpy(), unit]))
 
-    calls = logs.tables["calls"]
+    # The phone calls: contacts of closed hours, called back later, are left out as the
+    # model's own KPIs leave them out.
+    calls = phone_calls(logs.tables["calls"])
     by_unit = calls_view(calls, answer_target_seconds, unit_of(calls, "arrived_at"), len(index))
     out["service_level"] = values(service_level, by_unit)
     out["abandon_rate"] = values(abandon_rate, by_unit)
     jobs = logs.get("work_orders")
     if jobs is not None:
-        orders = work_orders_view(jobs, unit_of(jobs, "created_at"), len(index))
+        orders = work_orders_view(jobs, unit_of(jobs, "created_at"), len(index),
+                                  _records_end(logs))
         out["repair_on_time_rate"] = values(repair_on_time_rate, orders)
         if "part_requested_at" in jobs and "part_wait_from" in jobs:
             requests = part_requests_view(

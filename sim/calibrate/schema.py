@@ -61,7 +61,8 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
     "calls": (
         Column("call_id", "id"),
         Column("type", "choice", choices=CONTACT_TYPES),
-        _opt("origin", "choice", blank=False, choices=("customer", "followup")),
+        _opt("origin", "choice", blank=False, choices=("customer", "followup", "rework")),
+        _opt("callback", "bool", blank=False),
         _opt("attempt", "count", blank=False),
         _opt("redial_of", "id"),
         _time("arrived_at", blank=False),
@@ -81,6 +82,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         Column("channel", "choice", choices=CHANNELS),
         _time("created_at", blank=False),
         _time("promised_by", blank=False),
+        _time("slot_ends_at", required=False),
         _time("released_at", required=False),
         _time("first_visit_at", required=False),
         _opt("visits", "count", blank=False),

@@ -19,6 +19,54 @@ from sim.theory.stock import base_stock_level_for_fill
 from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_MILLISECOND
 
 
+def _first_attempts(calls: pd.DataFrame, keys: pd.MultiIndex) -> pd.DataFrame:
+    """For each (rep, call_id) in ``keys``, the first attempt of its caller: ``origin`` and
+    ``arrived_at`` of the call the redial chain starts from (NaN where unknown)."""
+    table = calls.set_index(["rep", "call_id"])
+    redial = table["redial_of"] if "redial_of" in table else pd.Series(np.nan, table.index)
+    current = keys
+    for _ in range(25):  # more than any max_attempts: the chain ends at a first attempt
+        before = redial.reindex(current).to_numpy(float)
+        if not np.isfinite(before).any():
+            break
+        reps = current.get_level_values(0)
+        ids = np.where(np.isfinite(before), before, current.get_level_values(1).to_numpy(float))
+        current = pd.MultiIndex.from_arrays([reps, ids])
+    found = table.reindex(current)
+    origin = (found["origin"] if "origin" in found else pd.Series("customer", found.index))
+    return pd.DataFrame({"origin": origin.to_numpy(object),
+                         "arrived_at": found["arrived_at"].to_numpy(float)})
+
+
+def _fit_rework_delay(b: Builder, jobs: pd.DataFrame, normal: np.ndarray) -> None:
+    """Rework delay: from a failed repair's finish to the customer's first call reporting it.
+
+    A rework job reported by phone carries the reporting call (``origin`` ``rework``): its
+    caller's first attempt is the report. A job without such a call (a spot check caught the
+    failure, or no calls log) dates the report by the rework job's creation, which is later
+    than the report by the caller's wait: the estimate is then slightly high.
+    """
+    path = ("field_service", "rework_delay_hours")
+    finished_by_id = pd.Series(jobs["finished_at"].to_numpy(float),
+                               index=pd.MultiIndex.from_arrays([jobs["rep"],
+                                                                jobs["work_order_id"]]))
+    back = jobs[~normal]
+    original = finished_by_id.reindex(pd.MultiIndex.from_arrays(
+        [back["rep"], back["rework_of"]])).to_numpy(float)
+    reported = back["created_at"].to_numpy(float)
+    by_phone = np.ones(len(back), dtype=bool)
+    calls = b.logs.get("calls")
+    if calls is not None and "origin" in calls:
+        first = _first_attempts(calls, pd.MultiIndex.from_arrays([back["rep"],
+                                                                  back["call_id"]]))
+        by_phone = (first["origin"] == "rework").to_numpy()
+        reported = np.where(by_phone, first["arrived_at"].to_numpy(float), reported)
+    known = np.isfinite(original) & np.isfinite(reported) & by_phone
+    # Only failures reported before the records end are seen: right-truncated at the end.
+    b.dist(path, reported[known] - original[known], "rework reports", MINUTES_PER_HOUR,
+           fallback=False, limits=b.logs.end - original[known])
+
+
 def fit_field_service(b: Builder) -> None:
     """Routing, promises, booking, quality, rework and depot transit from the work orders."""
     jobs, visits = b.logs.get("work_orders"), b.logs.get("visits")
@@ -38,8 +86,12 @@ def fit_field_service(b: Builder) -> None:
     onsite = channel == "onsite"
     b.share((*fs, "onsite_share"), int((onsite & normal).sum()), int(normal.sum()),
             "new work orders")
+    slots = bool(b.base_value((*fs, "booking", "slots")))
     for route, mask in (("onsite", onsite), ("depot", ~onsite)):
-        if mask.any():
+        if route == "onsite" and slots:
+            b.keep((*fs, "promised_hours", route), "with appointment slots a job is promised "
+                                                    "by its slot's end")
+        elif mask.any():
             path = (*fs, "promised_hours", route)
             b.dist(path, span(mask, created, due), f"{route} promises", MINUTES_PER_HOUR)
             as_number(b, path)
@@ -48,7 +100,11 @@ def fit_field_service(b: Builder) -> None:
         under = jobs["warranty"].to_numpy(float) == 1.0
         b.share(("revenue", "warranty_share"), int((under & normal).sum()), int(normal.sum()),
                 "new work orders")
-    if "released_at" in jobs:
+    if b.base_value((*fs, "booking", "slots")):
+        # A booked job is released at its slot's start: the gap to it is the wait for a slot
+        # with room, not a lead time, and the slots are the company's calendar, not a record.
+        b.keep((*fs, "booking"), "appointment slots are the company's calendar, not in the logs")
+    elif "released_at" in jobs:
         lead = span(onsite, created, jobs["released_at"].to_numpy(float)) / MINUTES_PER_HOUR
         if len(lead) and lead.min() * MINUTES_PER_HOUR > 2 * MINUTES_PER_MILLISECOND:
             b.set((*fs, "booking"), {"min_lead_hours": round_sig(float(lead.min()), 4)},
@@ -66,17 +122,8 @@ def fit_field_service(b: Builder) -> None:
             passed = jobs["spot_check_passed"].to_numpy(float) == 1.0
             b.share((*fs, "quality_pass_probability"), int((passed & checked).sum()),
                     int(checked.sum()), "spot checks", floor=0.001)
-    if fixed_at is not None and "rework_of" in jobs:
-        fixed_by_id = pd.Series(fixed_at, index=pd.MultiIndex.from_arrays(
-            [jobs["rep"], jobs["work_order_id"]]))
-        back = jobs[~normal]
-        original = fixed_by_id.reindex(pd.MultiIndex.from_arrays(
-            [back["rep"], back["rework_of"]])).to_numpy(float)
-        known = np.isfinite(original)
-        # Only failures reported before the records end are seen: right-truncated at the end.
-        b.dist((*fs, "rework_delay_hours"),
-               back["created_at"].to_numpy(float)[known] - original[known], "rework reports",
-               MINUTES_PER_HOUR, fallback=False, limits=b.logs.end - original[known])
+    if "finished_at" in jobs and "rework_of" in jobs:
+        _fit_rework_delay(b, jobs, normal)
     if visits is not None:
         _fit_visits(b, jobs, visits)
     depot = ~onsite

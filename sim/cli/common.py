@@ -152,7 +152,8 @@ def fmt(value: float | None) -> str:
 
 def kpi_table(result: RunResult) -> str:
     """The KPI table printed after a run: mean, 95% CI, target and verdict."""
-    lines = [f"{'KPI':<26} {'mean':>12} {'95% CI':>27} {'target':>10}  status"]
+    width = max([26, *(len(str(k)) for k in result.summary["kpi"])])
+    lines = [f"{'KPI':<{width}} {'mean':>12} {'95% CI':>27} {'target':>10}  status"]
     for row in result.summary.to_dict("records"):
         name = str(row["kpi"])
         judged = result.targets.get(name)
@@ -164,8 +165,8 @@ def kpi_table(result: RunResult) -> str:
         ci = f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
         info = KPI_BY_NAME.get(name)
         unit = info.unit if info is not None else ""
-        lines.append(f"{name:<26} {fmt(row['mean']):>12} {ci:>27} {target:>10}  {status:<16}"
-                     f"{unit}".rstrip())
+        lines.append(f"{name:<{width}} {fmt(row['mean']):>12} {ci:>27} {target:>10}  "
+                     f"{status:<16}{unit}".rstrip())
     return "\n".join(lines)
 
 

@@ -25,6 +25,8 @@ from sim.output.atomic import atomic_write_text
 from sim.output.export import write_run
 from sim.output.target import OutputRefused, check_file_target
 from sim.scenario.base import MAX_REPLICATIONS
+from sim.scenario.calendar import expected_contacts_per_week
+from sim.scenario.format import Scenario
 from sim.scenario.loader import json_schema
 
 
@@ -35,7 +37,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(f"{args.scenario}: valid scenario '{scenario.name}' "
           f"({scenario.warmup_days:g} warm-up + {scenario.horizon_days:g} days; "
           f"sections on: call_center{''.join(', ' + s for s in sections)})")
+    print(weekly_volume(scenario))
     return 0
+
+
+def weekly_volume(scenario: Scenario) -> str:
+    """The contacts a week brings (demand events aside), and what happens on closed days."""
+    demand = scenario.demand
+    week, closed = expected_contacts_per_week(
+        demand.contacts_per_day, demand.weekly_profile, demand.hourly_profile,
+        scenario.call_center.hours, demand.closed_hours)
+    if closed <= 0:
+        return f"expected contacts per week: {week:,.0f} (demand events aside)"
+    if demand.closed_hours == "queue":
+        return (f"expected contacts per week: {week:,.0f} (demand events aside), of which "
+                f"{closed:,.0f} arrive on days the call center is closed and are called back "
+                "when it opens (demand.closed_hours: queue)")
+    return (f"expected contacts per week: {week - closed:,.0f} (demand events aside); "
+            f"{closed:,.0f} more fall on days the call center is closed and are not modelled "
+            "(demand.closed_hours: lost)")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

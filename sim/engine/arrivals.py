@@ -1,6 +1,7 @@
 """Contact arrivals: the non-homogeneous Poisson process of the scenario contract.
 
-The rate is piecewise constant per hour (weekly weight x hourly share x demand events), so the
+The rate is piecewise constant per hour (weekly weight x hourly share x demand events; on days
+the call center never opens, contacts still arrive under ``demand.closed_hours: queue``), so the
 process is drawn exactly by inverting its cumulative intensity: unit-rate exponential gaps,
 summed, mapped back through the cumulative number of expected calls. One stream per contact type
 keeps a change in one type's demand from shifting another's calls.

@@ -4,6 +4,14 @@ Owns the life of a call from arrival to hang-up and the complaint case a complai
 does not own what a repair call leads to (``on_repair`` hook, see ``sim.engine.field_service``) nor
 follow-up calls' outcome (``sim.engine.followup`` hands the agents an ``outbound`` job).
 
+Contacts that arrive while the call center is closed (``demand.closed_hours: queue``, and
+customers reporting a failed repair at night) are web tickets and voicemail (``callback``): they
+hold no phone line, never abandon, and are
+called back by an agent from the next opening on, after every waiting inbound caller and before
+follow-up calls (the agents' queue serves inbound calls first, so the phone queue is not made to
+wait for a backlog of tickets; the wait is the ticket's, ``callback_wait_hours``). A callback is
+one agent conversation: it is not transferred to technical support.
+
 Abandonment is decided lazily: a caller's patience deadline is drawn on arrival and checked when an
 agent reaches the call (FIFO makes that exact: a caller still queued at the deadline hangs up at the
 deadline). Only when ``lines`` is finite must abandonments be known earlier, to count free lines;
@@ -14,6 +22,7 @@ it happens.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections import deque
@@ -37,6 +46,7 @@ from sim.engine.records import (
 
 NAN = math.nan
 INF = math.inf
+REWORK_CALL = "rework"  # a customer reporting a failed repair (see sim.engine.rework)
 
 @dataclass(slots=True, eq=False)
 class Call:
@@ -64,6 +74,8 @@ class Call:
     specialist_answer: float = NAN
     specialist_end: float = NAN
     work_order: int = -1
+    rework_of: int = -1
+    callback: bool = False  # arrived while closed (web ticket, voicemail): called back later
 
 
 @dataclass(slots=True, eq=False)
@@ -79,17 +91,43 @@ class ComplaintCase:
     resolved: float = NAN
 
 
+class Opening:
+    """When the call center is open: merged (start, end) windows in minutes, in time order."""
+
+    def __init__(self, windows: list[tuple[float, float]]) -> None:
+        self._starts = [s for s, _ in windows]
+        self._ends = [e for _, e in windows]
+
+    def is_open(self, t: float) -> bool:
+        """Whether the call center is open at ``t``."""
+        i = bisect.bisect_right(self._starts, t) - 1
+        return i >= 0 and t < self._ends[i]
+
+    def next_open(self, t: float) -> float:
+        """The first moment at or after ``t`` the call center is open (inf: never again)."""
+        if self.is_open(t):
+            return t
+        i = bisect.bisect_right(self._starts, t)
+        return self._starts[i] if i < len(self._starts) else INF
+
+
+ALWAYS_OPEN = Opening([(0.0, INF)])
+
+
 class CallQueue:
-    """FIFO of waiting callers, skipping those whose patience ran out; then outbound work."""
+    """FIFO of waiting callers, skipping those whose patience ran out; then callbacks of
+    closed-hours contacts; then other outbound work (follow-ups)."""
 
     def __init__(self, waiting_state: int, on_abandon: Callable[[Call], None]) -> None:
         self.calls: deque[Call] = deque()
+        self.callbacks: deque[Call] = deque()
         self.outbound: deque[Any] = deque()
         self._waiting_state = waiting_state
         self._on_abandon = on_abandon
 
-    def pop(self, now: float) -> Any:
-        """The first caller still waiting (inbound first), else the first outbound job."""
+    def pop(self, now: float, accept: Callable[[Any], bool] | None = None) -> Any:
+        """The first caller still waiting (inbound first), else the first outbound job
+        (``accept`` is not used: agents have no overtime rule)."""
         calls = self.calls
         waiting = self._waiting_state
         while calls:
@@ -99,14 +137,16 @@ class CallQueue:
             if call.deadline > now:
                 return call
             self._on_abandon(call)
+        if self.callbacks:
+            return self.callbacks.popleft()
         if self.outbound:
             return self.outbound.popleft()
         return None
 
     def push(self, job: Any) -> None:
-        """Queue an inbound call (outbound jobs go straight to ``outbound``)."""
+        """Queue an inbound call, a ticket to call back, or outbound work."""
         if isinstance(job, Call):
-            self.calls.append(job)
+            (self.callbacks if job.callback else self.calls).append(job)
         else:
             self.outbound.append(job)
 
@@ -147,8 +187,10 @@ class CallCenter:
         lines: int | None,
         complaint_deadline_minutes: float | None,
         complaint_work: Callable[[], float] | None,
+        opening: Opening = ALWAYS_OPEN,
     ) -> None:
         self.env = env
+        self.opening = opening
         self.calls: list[Call] = []
         self.cases: list[ComplaintCase] = []
         self.lines = Lines(lines, self._abandon) if lines is not None else None
@@ -186,8 +228,18 @@ class CallCenter:
             self.receive(call)
 
     def receive(self, call: Call) -> None:
-        """A call rings now: busy signal, an idle agent, or the queue."""
+        """A call rings now: busy signal, an idle agent, or the queue. A ticket waits for the
+        opening, then for an agent to call back."""
         self.calls.append(call)
+        if call.callback:
+            call.deadline = INF
+            opens = self.opening.next_open(self.env.now)
+            if opens < INF:
+                def call_back(_event: simpy.Event) -> None:
+                    self.agents.offer(call)
+
+                self.env.timeout(opens - self.env.now).callbacks.append(call_back)
+            return
         lines = self.lines
         if lines is not None:
             if not lines.admit(self.env.now):
@@ -228,7 +280,7 @@ class CallCenter:
         job.state = TALKING
         job.answer = env.now
         yield env.timeout(job.handle)
-        if job.escalate:
+        if job.escalate and not job.callback:
             job.state = HOLDING
             job.hold_start = env.now
             job.deadline = env.now + job.hold_patience
@@ -250,7 +302,7 @@ class CallCenter:
     def _hang_up(self, call: Call) -> None:
         call.state = DONE
         call.end = self.env.now
-        if self.lines is not None:
+        if self.lines is not None and not call.callback:
             self.lines.in_use -= 1
         if call.kind == "complaint" and self._complaint_work is not None:
             assert self._complaint_deadline is not None

@@ -8,11 +8,16 @@ otherwise it waits in the queue and the next person to finish takes it. That is 
 fewer than a SimPy ``Resource`` request, and it lets a queue skip abandoned callers when it is
 reached rather than scheduling a reneging event for every caller.
 
-A person finishes the task in hand when the shift ends (overtime), then goes home.
+A person finishes the task in hand when the shift ends (overtime), then goes home. A crew given
+``expected_minutes`` (the technicians: ``field_service.max_overtime_minutes``) also refuses to
+*start* a task whose expected end lies past the shift end plus ``max_overtime_minutes``: the
+person takes the first task in the queue's order that fits, or none, and the rest wait for the
+next shift. Overtime then comes from variability only.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
@@ -27,8 +32,9 @@ ProcessGen = Generator[simpy.Event, Any, None]
 class WorkQueue(Protocol[JobT]):
     """What a crew needs from its queue."""
 
-    def pop(self, now: float) -> JobT | None:
-        """The next job to start now, or None when nothing can be started."""
+    def pop(self, now: float, accept: Callable[[JobT], bool] | None = None) -> JobT | None:
+        """The next job to start now (the first in order that ``accept`` takes, when given),
+        or None when nothing can be started."""
 
     def push(self, job: JobT) -> None:
         """Queue a job that found nobody idle."""
@@ -38,6 +44,7 @@ class WorkQueue(Protocol[JobT]):
 class _Idle:
     event: simpy.Event
     off_at: float
+    planned_end: float
 
 
 @dataclass(slots=True)
@@ -58,9 +65,19 @@ class Crew(Generic[JobT]):
     work: Callable[[JobT], ProcessGen]
     idle: deque[_Idle] = field(default_factory=deque)
     overtime: list[Overtime] = field(default_factory=list)
+    # Expected minutes of a job and the margin past the shift end it may run into; None: any
+    # job is started until the shift ends.
+    expected_minutes: Callable[[JobT], float] | None = None
+    max_overtime_minutes: float = math.inf
     # Shift end of each person at work now, by person: overtime still under way at the end.
     _at_work: dict[int, float] = field(default_factory=dict)
     _people: int = 0
+
+    def fits(self, job: JobT, now: float, off_at: float) -> bool:
+        """Whether someone whose shift ends at ``off_at`` may start ``job`` now."""
+        if self.expected_minutes is None or off_at == math.inf:
+            return True
+        return now + self.expected_minutes(job) <= off_at + self.max_overtime_minutes
 
     def offer(self, job: JobT) -> bool:
         """A job becomes available now: the longest-idle person takes it (True), else it
@@ -70,35 +87,55 @@ class Crew(Generic[JobT]):
         yet) goes home instead of starting a new task in overtime.
         """
         now = self.env.now
+        if self.expected_minutes is None:
+            while self.idle:
+                idle = self.idle.popleft()
+                if idle.off_at > now:
+                    idle.event.succeed(job)
+                    return True
+                idle.event.succeed(None)
+            self.queue.push(job)
+            return False
+        # Someone too close to the end of their shift for this job stays idle (a shorter job
+        # may still fit); the longest idle of those it fits takes it.
+        passed: deque[_Idle] = deque()
+        taken = False
         while self.idle:
             idle = self.idle.popleft()
-            if idle.off_at > now:
+            if idle.off_at <= now:
+                idle.event.succeed(None)
+            elif self.fits(job, now, idle.planned_end):
                 idle.event.succeed(job)
-                return True
-            idle.event.succeed(None)
-        self.queue.push(job)
-        return False
+                taken = True
+                break
+            else:
+                passed.append(idle)
+        passed.extend(self.idle)
+        self.idle = passed
+        if not taken:
+            self.queue.push(job)
+        return taken
 
-    def wake_idle(self) -> None:
-        """Let idle people look at the queue again (a queued job has become available)."""
-        while self.idle:
-            job = self.queue.pop(self.env.now)
-            if job is None:
-                return
-            self.idle.popleft().event.succeed(job)
+    def staff(self, windows: Iterable[tuple[float, float, int]],
+              planned_ends: Iterable[float] | None = None) -> None:
+        """Put people on duty: ``count`` people in each (start, end) window, minutes from 0.
 
-    def staff(self, windows: Iterable[tuple[float, float, int]]) -> None:
-        """Put people on duty: ``count`` people in each (start, end) window, minutes from 0."""
-        ordered = sorted(windows)
+        ``planned_ends`` (aligned with ``windows``) are the ends of the shifts the windows were
+        cut from (an absence ends a window early); the overtime rule plans against them.
+        Default: each window's own end.
+        """
+        listed = list(windows)
+        ends = list(planned_ends) if planned_ends is not None else [e for _, e, _ in listed]
+        ordered = sorted((s, e, c, p) for (s, e, c), p in zip(listed, ends, strict=True))
         self.env.process(self._roster(ordered))
 
-    def _roster(self, windows: list[tuple[float, float, int]]) -> ProcessGen:
+    def _roster(self, windows: list[tuple[float, float, int, float]]) -> ProcessGen:
         env = self.env
-        for start, end, count in windows:
+        for start, end, count, planned in windows:
             if start > env.now:
                 yield env.timeout(start - env.now)
             for _ in range(count):
-                env.process(self._person(end))
+                env.process(self._person(end, planned))
             if end != float("inf"):
                 env.timeout(end - env.now).callbacks.append(self._shift_end)
 
@@ -113,17 +150,21 @@ class Crew(Generic[JobT]):
                 staying.append(idle)
         self.idle = staying
 
-    def _person(self, off_at: float) -> ProcessGen:
+    def _person(self, off_at: float, planned_end: float) -> ProcessGen:
         env = self.env
         queue = self.queue
         work = self.work
         me = self._people
         self._people += 1
+        accept: Callable[[JobT], bool] | None = None
+        if self.expected_minutes is not None and planned_end != math.inf:
+            def accept(job: JobT) -> bool:
+                return self.fits(job, env.now, planned_end)
         while env.now < off_at:
-            job = queue.pop(env.now)
+            job = queue.pop(env.now, accept)
             if job is None:
                 wake = env.event()
-                self.idle.append(_Idle(wake, off_at))
+                self.idle.append(_Idle(wake, off_at, planned_end))
                 job = yield wake
                 if job is None:
                     return
@@ -147,9 +188,15 @@ class FifoQueue(Generic[JobT]):
     def __init__(self) -> None:
         self._items: deque[JobT] = deque()
 
-    def pop(self, now: float) -> JobT | None:
-        """The oldest job, or None."""
-        return self._items.popleft() if self._items else None
+    def pop(self, now: float, accept: Callable[[JobT], bool] | None = None) -> JobT | None:
+        """The oldest job (that ``accept`` takes, when given), or None."""
+        if accept is None:
+            return self._items.popleft() if self._items else None
+        for i, job in enumerate(self._items):
+            if accept(job):
+                del self._items[i]
+                return job
+        return None
 
     def push(self, job: JobT) -> None:
         """Queue at the back."""

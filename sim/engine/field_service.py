@@ -8,7 +8,13 @@ A visit is travel, diagnosis, the part, the repair. A visit without its part, or
 fix the fault, ends unfinished and the job needs another visit: first-time fix is an outcome of
 stock and skill, not an input. Without booking a released job goes to the first free technician;
 with booking it is released ``min_lead_hours`` after the call, i.e. booked into the first moment
-from then on at which a technician is on shift and free.
+from then on at which a technician is on shift and free; with booking slots
+(``sim.engine.booking``) it is released at the start of the earliest slot with room and promised
+by the slot's end.
+
+Technicians (on site and at the bench) start a job only if its expected duration ends by their
+shift end plus ``max_overtime_minutes`` (``sim.engine.crew``). A repair that does not hold is
+handed to ``on_failed`` when the job is finished (``sim.engine.rework`` brings it back).
 """
 
 from __future__ import annotations
@@ -23,12 +29,13 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.engine.booking import AppointmentBook
 from sim.engine.crew import Crew
 from sim.engine.distributions import sampler, uniform_sampler
 from sim.engine.parts import PartsStore
 from sim.engine.rng import Streams
 from sim.scenario.disruptions import PartNeed, SkillGap
-from sim.scenario.format import FieldService
+from sim.scenario.field import FieldService
 from sim.scenario.inventory import Parts
 from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
@@ -63,6 +70,8 @@ class WorkOrder:
     finished: float = NAN
     quality_pass: bool = True
     spot_checked: bool = False
+    caught: bool = False
+    slot_end: float = NAN
 
 
 @dataclass(slots=True, eq=False)
@@ -93,9 +102,21 @@ class JobQueue:
         key = job.due if self._earliest_due else 0.0
         heapq.heappush(self._heap, (job.priority, key, next(self._seq), job))
 
-    def pop(self, now: float) -> Any:
-        """The most urgent job, or None."""
-        return heapq.heappop(self._heap)[3] if self._heap else None
+    def pop(self, now: float, accept: Callable[[Any], bool] | None = None) -> Any:
+        """The most urgent job (that ``accept`` takes, when given), or None."""
+        heap = self._heap
+        if not heap:
+            return None
+        if accept is None or accept(heap[0][3]):
+            return heapq.heappop(heap)[3]
+        # Near a shift end: the most urgent job that still fits, if any (rare: once per
+        # person and shift end, so a sort of the queue is affordable).
+        for entry in sorted(heap):
+            if accept(entry[3]):
+                heap.remove(entry)
+                heapq.heapify(heap)
+                return entry[3]
+        return None
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -108,19 +129,30 @@ class Repairs:
                  store: PartsStore | None, streams: Streams,
                  on_finished: Callable[[WorkOrder], None],
                  part_need: Sequence[PartNeed] = (), warranty_share: float = 0.0,
-                 skill_gaps: Sequence[SkillGap] = ()) -> None:
+                 skill_gaps: Sequence[SkillGap] = (), book: AppointmentBook | None = None
+                 ) -> None:
         self.env = env
         self.fs = fs
         self.store = store
         self.on_finished = on_finished
+        self.on_failed: Callable[[WorkOrder], None] | None = None
         self.jobs: list[WorkOrder] = []
         self.outbound_work: Callable[[Any], Generator[simpy.Event, Any, None]] | None = None
+        self.outbound_minutes = 0.0  # expected length of a technician's outbound task
         self.visits: list[Visit] = []
+        self.book = book
         earliest_due = fs.dispatch_rule == "earliest_due"
-        self.technicians: Crew[Any] = Crew(env, "technicians", JobQueue(earliest_due),
-                                           self._technician_work)
-        self.bench: Crew[WorkOrder] = Crew(env, "depot_technicians", JobQueue(earliest_due),
-                                           self._bench)
+        onsite_minutes = fs.onsite_minutes()
+        self.technicians: Crew[Any] = Crew(
+            env, "technicians", JobQueue(earliest_due), self._technician_work,
+            expected_minutes=lambda job: (onsite_minutes if isinstance(job, WorkOrder)
+                                          else self.outbound_minutes),
+            max_overtime_minutes=fs.max_overtime_minutes)
+        bench_minutes = fs.bench_minutes()
+        self.bench: Crew[WorkOrder] = Crew(
+            env, "depot_technicians", JobQueue(earliest_due), self._bench,
+            expected_minutes=lambda job: bench_minutes,
+            max_overtime_minutes=fs.max_overtime_minutes)
         self._travel = sampler(fs.travel_minutes, streams["travel"])
         self._diagnosis = sampler(fs.diagnosis_minutes, streams["diagnosis"])
         self._repair = sampler(fs.repair_minutes, streams["repair"])
@@ -128,8 +160,6 @@ class Repairs:
         self._quality = uniform_sampler(streams["quality"])
         self._spot = uniform_sampler(streams["spot_check"])
         self._route = uniform_sampler(streams["route"])
-        self._rework_delay = sampler(fs.rework_delay_hours, streams["rework_delay"],
-                                     MINUTES_PER_HOUR)
         self._need = uniform_sampler(streams["part_need"])
         self._sku = uniform_sampler(streams["part_sku"])
         self._warranty = uniform_sampler(streams["warranty"])
@@ -179,11 +209,19 @@ class Repairs:
                         priority, rework_of.id if rework_of is not None else -1, sku, call_wait,
                         warranty=warranty)
         self.jobs.append(job)
+        lead = (self.fs.booking.min_lead_hours * MINUTES_PER_HOUR
+                if self.fs.booking is not None else 0.0)
+        slot = self.book.book(now + lead) if self.book is not None and channel == "onsite" \
+            else None
         if channel == "depot":
             self._after(self._transit(), lambda: self._release(job, self.bench))
-        elif self.fs.booking is not None and self.fs.booking.min_lead_hours > 0:
-            self._after(self.fs.booking.min_lead_hours * MINUTES_PER_HOUR,
-                        lambda: self._release(job, self.technicians))
+        elif slot is not None:
+            job.due = job.slot_end = slot[1]
+            self._after(slot[0] - now, lambda: self._release(job, self.technicians))
+        elif lead > 0:
+            # No slots (or none with room before the end of the run): the first moment from
+            # the lead on at which a technician is free.
+            self._after(lead, lambda: self._release(job, self.technicians))
         else:
             self._release(job, self.technicians)
         return job
@@ -290,16 +328,13 @@ class Repairs:
         job.fixed_at = self.env.now
         job.quality_pass = self._quality() < self.fs.quality_pass_probability
         job.spot_checked = self._spot() < self.fs.spot_check_share
-        if not job.quality_pass:
-            self._after(self._rework_delay(), lambda: self._come_back(job))
         if job.channel == "depot":
             self._after(self._transit(), lambda: self._finish(job))
         else:
             self._finish(job)
 
-    def _come_back(self, failed: WorkOrder) -> None:
-        self.create(failed.call_id, failed.call_wait, rework_of=failed)
-
     def _finish(self, job: WorkOrder) -> None:
         job.finished = self.env.now
         self.on_finished(job)
+        if not job.quality_pass and self.on_failed is not None:
+            self.on_failed(job)

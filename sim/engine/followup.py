@@ -47,6 +47,7 @@ class FollowUp:
     reached: float = NAN
     score: float = NAN
     complained: bool = False
+    closed: float = NAN  # reached, or no attempt left before the due time (NaN: still open)
 
 
 @dataclass(slots=True, eq=False)
@@ -117,6 +118,7 @@ class FollowUps:
         if env.now > fu.due:
             # The window closed while the follow-up waited for someone free: it lapses.
             self._jobs.pop(fu.id, None)
+            fu.closed = env.now
             return
         start = env.now
         fu.attempts += 1
@@ -127,7 +129,7 @@ class FollowUps:
         reached = self._reach() < self.spec.reach_probability
         self.attempts.append(Attempt(fu.id, self._crew.name, start, env.now, reached))
         if reached:
-            fu.reached = env.now
+            fu.reached = fu.closed = env.now
             fu.score = journey_score(self.satisfaction, self._jobs.pop(fu.id))
             if (fu.score < self.satisfaction.unhappy_below
                     and self._complain() < self.spec.complaint_probability_if_unhappy):
@@ -138,6 +140,8 @@ class FollowUps:
                 self._crew.offer(fu)
 
             env.timeout(self.spec.retry_hours * MINUTES_PER_HOUR).callbacks.append(try_again)
+        else:
+            fu.closed = env.now
 
     def _file_complaint(self) -> None:
         if self._complaint_handle is None:

@@ -2,8 +2,10 @@
 
 This is the single entry point to the engine. It draws the exogenous randomness (arrivals and
 each call's attributes) from named streams, wires the departments together, runs the clock for
-``warmup_days + horizon_days`` and returns flat records. It computes no statistics: that is
-``sim.measure``'s job, so the warm-up cut lives in one place.
+``warmup_days + horizon_days`` and then the run-out (``sim.engine.cohort``: on, as scheduled,
+until the measured window's items are done or ``run_out_max_days`` have passed), and returns flat
+records. It computes no statistics: that is ``sim.measure``'s job, so the warm-up cut and the
+window live in one place.
 
 The engine's clock unit is the minute; scenario values in hours or days are converted here.
 """
@@ -22,7 +24,9 @@ import pandas as pd
 import simpy
 
 from sim.engine.arrivals import CONTACT_TYPES, ArrivalStream, expected_calls_per_hour
-from sim.engine.call_center import Call, CallCenter, ComplaintCase
+from sim.engine.booking import AppointmentBook
+from sim.engine.call_center import Call, CallCenter, ComplaintCase, Opening
+from sim.engine.cohort import Cohort
 from sim.engine.crew import Crew
 from sim.engine.distributions import sample, sampler
 from sim.engine.field_service import Repairs, Visit, WorkOrder
@@ -30,9 +34,10 @@ from sim.engine.followup import Attempt, FollowUp, FollowUps
 from sim.engine.parts import PartCount, PartLoss, PartOrder, PartRequest, PartsStore
 from sim.engine.records import frame, levels_frame
 from sim.engine.redial import Redials
+from sim.engine.rework import Comebacks
 from sim.engine.rng import Streams
 from sim.scenario.base import ContactType
-from sim.scenario.calendar import cut_windows, shift_windows
+from sim.scenario.calendar import open_windows, planned_cut_windows, shift_windows
 from sim.scenario.disruptions import Absence, PartNeed, SkillGap, SupplierDelay, SystemOutage
 from sim.scenario.format import Scenario
 from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_WEEK
@@ -42,7 +47,13 @@ Window = tuple[float, float, int]
 
 @dataclass(frozen=True)
 class Replication:
-    """What one replication leaves behind: flat tables and the staffing it ran with."""
+    """What one replication leaves behind: flat tables and the staffing it ran with.
+
+    ``start_minutes`` and ``end_minutes`` bound the measured window (the warm-up's end, the
+    horizon's end); the records run on to ``run_end_minutes``, the end of the run-out, and
+    ``cut`` counts the window's items of each kind (``calls``, ``work_orders``,
+    ``complaint_cases``, ``followups``) still open then because the run-out hit its cap.
+    """
 
     seed: int
     start_minutes: float
@@ -60,6 +71,8 @@ class Replication:
     attempts: pd.DataFrame
     overtime: pd.DataFrame
     windows: dict[str, list[Window]]
+    run_end_minutes: float
+    cut: dict[str, int]
 
 
 BLOCK_MINUTES = MINUTES_PER_WEEK
@@ -123,9 +136,13 @@ class _Contacts:
         return out
 
 
-def draw_calls(scenario: Scenario, streams: Streams, end_minutes: float
-               ) -> tuple[int, Iterator[list[Call]]]:
+def draw_calls(scenario: Scenario, streams: Streams, end_minutes: float,
+               opening: Opening | None = None) -> tuple[int, Iterator[list[Call]]]:
     """Every customer contact of the run, sorted by arrival, with its attributes drawn.
+
+    A contact that arrives while the call center is closed (``opening``) is a ticket to call
+    back (``callback``): ``demand.closed_hours: queue`` brings them on days it never opens;
+    under ``lost`` none arrive then.
 
     Returns:
         The number of contacts (drawn from copies of the arrival streams: call ids of redials and
@@ -135,11 +152,11 @@ def draw_calls(scenario: Scenario, streams: Streams, end_minutes: float
     sources = [_Contacts(scenario, kind, streams, end_minutes) for kind in CONTACT_TYPES
                if scenario.demand.mix.get(kind, 0.0) > 0.0]
     total = sum(source.count() for source in sources)
-    return total, _weeks(scenario, streams, end_minutes, sources)
+    return total, _weeks(scenario, streams, end_minutes, sources, opening)
 
 
-def _weeks(scenario: Scenario, streams: Streams, end_minutes: float, sources: list[_Contacts]
-           ) -> Iterator[list[Call]]:
+def _weeks(scenario: Scenario, streams: Streams, end_minutes: float, sources: list[_Contacts],
+           opening: Opening | None) -> Iterator[list[Call]]:
     cc = scenario.call_center
     first_id = 0
     boundary = 0.0
@@ -165,13 +182,17 @@ def _weeks(scenario: Scenario, streams: Streams, end_minutes: float, sources: li
         else:
             spec_handle = np.zeros(n)
             hold = np.full(n, math.inf)
-        yield [
+        calls = [
             Call(i, kind, t, h, t + p, esc, sh, hp)
             for i, (kind, t, h, p, esc, sh, hp) in enumerate(zip(
                 kinds[order].tolist(), times.tolist(), handles[order].tolist(),
                 patience.tolist(), escalate[order].tolist(), spec_handle.tolist(),
                 hold.tolist(), strict=True), start=first_id)
         ]
+        if opening is not None and cc.hours is not None:
+            for call in calls:
+                call.callback = not opening.is_open(call.arrival)
+        yield calls
         first_id += n
 
 
@@ -194,8 +215,12 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
     streams = Streams(seed)
     start = scenario.warmup_days * MINUTES_PER_DAY
     end = start + scenario.horizon_days * MINUTES_PER_DAY
+    # Arrivals, rosters and slots are laid out to the run-out's cap; the run stops earlier
+    # when the window's items are done.
+    limit = end + scenario.run_out_max_days * MINUTES_PER_DAY
     cc = scenario.call_center
     complaints = scenario.complaints
+    fs = scenario.field_service
     center = CallCenter(
         env,
         lines=cc.lines,
@@ -203,44 +228,70 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
                                     if complaints is not None else None),
         complaint_work=(sampler(complaints.resolution_hours, streams["complaint_work"],
                                 MINUTES_PER_HOUR) if complaints is not None else None),
+        opening=Opening(open_windows(cc.hours, limit, scenario.first_weekday)),
     )
-    crews: dict[str, Crew[Any]] = {"agents": center.agents}
+    rosters: dict[str, Any] = {"agents": cc.agents}
+    if cc.escalation is not None:
+        rosters["specialists"] = cc.escalation.specialists
+    if complaints is not None:
+        rosters["complaint_handlers"] = complaints.handlers
+    if fs is not None:
+        rosters["technicians"] = fs.technicians
+        if fs.depot is not None:
+            rosters["depot_technicians"] = fs.depot.technicians
     weekday = scenario.first_weekday  # day 0's weekday: shifts follow the calendar
+    planned = {name: planned_cut_windows(shift_windows(staffing, limit, weekday),
+                                         absences(scenario, name))
+               for name, staffing in rosters.items()}
+    windows: dict[str, list[Window]] = {name: [(s, e, c) for s, e, c, _ in pieces]
+                                        for name, pieces in planned.items()}
 
-    def roster(staffing: Any) -> list[Window]:
-        return shift_windows(staffing, end, weekday)
-
-    windows: dict[str, list[Window]] = {"agents": roster(cc.agents)}
+    crews: dict[str, Crew[Any]] = {"agents": center.agents}
     if cc.escalation is not None:
         crews["specialists"] = center.specialists
-        windows["specialists"] = roster(cc.escalation.specialists)
     if complaints is not None:
         crews["complaint_handlers"] = center.handlers
-        windows["complaint_handlers"] = roster(complaints.handlers)
-
     delays = [d for d in scenario.disruptions if isinstance(d, SupplierDelay)]
     store = (PartsStore(env, scenario.parts, streams, delays) if scenario.parts is not None
              else None)
     repairs: Repairs | None = None
     followups: FollowUps | None = None
-    fs = scenario.field_service
     if fs is not None:
+        booking = fs.booking
+        book = (AppointmentBook(booking.slots, booking.capacity_per_technician,
+                                windows["technicians"], limit)
+                if booking is not None and booking.slots else None)
         repairs = Repairs(env, fs, scenario.parts, store, streams, on_finished=lambda job: None,
                           part_need=[d for d in scenario.disruptions if isinstance(d, PartNeed)],
                           warranty_share=(scenario.revenue.warranty_share
                                           if scenario.revenue is not None else 0.0),
-                          skill_gaps=[d for d in scenario.disruptions if isinstance(d, SkillGap)])
+                          skill_gaps=[d for d in scenario.disruptions if isinstance(d, SkillGap)],
+                          book=book)
         crews["technicians"] = repairs.technicians
-        windows["technicians"] = roster(fs.technicians)
         if fs.depot is not None:
             crews["depot_technicians"] = repairs.bench
-            windows["depot_technicians"] = roster(fs.depot.technicians)
         wire = repairs
 
-        def on_repair(call: Call) -> None:
-            job = wire.create(call.id, call.answer - call.arrival + call.waited_before)
+        def open_job(call: Call, failed: WorkOrder | None) -> None:
+            job = wire.create(call.id, call.answer - call.arrival + call.waited_before,
+                              rework_of=failed)
             job.abandoned_calls, job.blocked_calls = call.abandoned_before, call.blocked_before
             call.work_order = job.id
+
+        def rework(failed: WorkOrder, call: Call | None) -> None:
+            if call is None:  # caught by a spot check: a revisit without a call
+                wire.create(failed.call_id, 0.0, rework_of=failed)
+            else:
+                open_job(call, failed)
+
+        comebacks = Comebacks(env, fs, cc, center, streams, rework)
+        repairs.on_failed = comebacks.failed
+
+        def on_repair(call: Call) -> None:
+            if call.rework_of >= 0:
+                comebacks.answered(call)
+            else:
+                open_job(call, None)
 
         center.on_repair = on_repair
         if scenario.followup is not None:
@@ -250,15 +301,18 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
             repairs.on_finished = followups.repair_finished
             center.outbound_work = followups.contact
             repairs.outbound_work = followups.contact
+            repairs.outbound_minutes = (fs.travel_minutes.mean_value()
+                                        + scenario.followup.call_minutes.mean_value())
     if cc.redial is not None:
         center.on_failed = Redials(env, cc, center, streams).failed
-    windows = {name: cut_windows(w, absences(scenario, name)) for name, w in windows.items()}
     for name, crew_windows in windows.items():
-        crews[name].staff(crew_windows)
+        crews[name].staff(crew_windows, [p for _, _, _, p in planned[name]])
 
-    total, weeks = draw_calls(scenario, streams, end)
+    total, weeks = draw_calls(scenario, streams, limit, center.opening)
     env.process(center.arrivals(itertools.chain.from_iterable(weeks), total))
     env.run(until=end)
+    run_out = Cohort(start, end, center.calls, repairs.jobs if repairs else [], center.cases,
+                     followups.followups if followups else []).run_out(env, limit)
     center.close()
     for crew in crews.values():
         crew.close()
@@ -282,4 +336,6 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         attempts=frame(followups.attempts if followups else [], Attempt),
         overtime=pd.DataFrame(overtime, columns=["crew", "shift_end", "minutes"]),
         windows=windows,
+        run_end_minutes=run_out.end_minutes,
+        cut=run_out.cut,
     )

@@ -15,7 +15,7 @@ import math
 
 import simpy
 
-from sim.engine.call_center import Call, CallCenter
+from sim.engine.call_center import REWORK_CALL, Call, CallCenter
 from sim.engine.distributions import Sampler, sampler, uniform_sampler
 from sim.engine.records import ABANDONED, BLOCKED, HOLD_ABANDONED
 from sim.engine.rng import Streams
@@ -60,13 +60,17 @@ class Redials:
             failed_at = call.abandon
             waited = (call.answer - call.arrival) + (call.abandon - call.hold_start)
         at = failed_at + self._delay()
-        escalate = self._escalate() < self._escalation.get(kind, 0.0)
+        # A report of a failed repair is never transferred (as its first attempt); the draw is
+        # made anyway so that other redials keep their numbers.
+        escalate = (self._escalate() < self._escalation.get(kind, 0.0)
+                    and call.origin != REWORK_CALL)
         patience = self._patience() if self._patience is not None else math.inf
         attempt = Call(
             self.center.next_call_id(), kind, at, self._handle[kind](), at + patience, escalate,
             self._specialist() if escalate and self._specialist is not None else 0.0,
             self._hold() if escalate and self._hold is not None else math.inf,
             origin=call.origin, attempt=call.attempt + 1, redial_of=call.id,
+            rework_of=call.rework_of,
             abandoned_before=call.abandoned_before + (call.state in (ABANDONED,
                                                                      HOLD_ABANDONED)),
             blocked_before=call.blocked_before + (call.state == BLOCKED),

@@ -28,7 +28,7 @@ from sim.experiments.executors import Executor, make_executor
 from sim.experiments.store import Store, scenario_digest
 from sim.experiments.verdicts import judged, kpi_columns
 from sim.measure.ledger import Ledger
-from sim.measure.outcome import Outcome, measure
+from sim.measure.outcome import RUN_OUT_FIELDS, Outcome, measure
 from sim.measure.series import TURNAROUND_BIN_EDGES_HOURS, WAIT_BIN_EDGES_SECONDS
 from sim.measure.stats import TargetJudgement
 from sim.scenario.format import Scenario
@@ -44,6 +44,9 @@ class RunResult:
 
     ``ledger`` holds every replication's KPI parts by day (``sim.measure.ledger``): the KPIs of
     any window, day or period of this run come from it (``sim.experiments.windows``).
+    ``late_drivers`` says per replication and cause why repairs were late (``late_drivers``
+    below); ``run_out`` per replication how long the run went on past the horizon and what its
+    cap cut (``sim.measure.outcome.RUN_OUT_FIELDS``).
     """
 
     scenario: Scenario
@@ -58,6 +61,8 @@ class RunResult:
     targets: dict[str, TargetJudgement]
     ledger: Ledger
     appraisal: pd.DataFrame
+    late_drivers: pd.DataFrame
+    run_out: pd.DataFrame
     events: dict[str, pd.DataFrame] | None = None
 
     @property
@@ -194,7 +199,27 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
     logs = None
     if order and all(outcomes[r][1].events is not None for r in order):
         logs = {kind: event_log(kind) for kind in outcomes[order[0]][1].events or {}}
+    drivers = late_drivers_table(stacked(lambda o: o.late_drivers))
+    run_out = pd.DataFrame([{"rep": r, **outcomes[r][1].run_out} for r in order],
+                           columns=["rep", *RUN_OUT_FIELDS])
     return RunResult(scenario, seed, replications, daily, hourly,
                      budget_table(scenario, ledger), wait_hist, turnaround_hist, summary, targets,
-                     ledger, appraisal_table(scenario, ledger), logs)
+                     ledger, appraisal_table(scenario, ledger), drivers, run_out, logs)
+
+
+def late_drivers_table(stacked: pd.DataFrame) -> pd.DataFrame:
+    """Per replication and cause: ``late_jobs`` (the replication's late work orders), ``hours``
+    (hours of that cause per late work order) and ``share`` (of the late work orders' whole
+    time from call to finish; NaN without a late job)."""
+    if stacked.empty:
+        return pd.DataFrame(columns=["rep", "cause", "late_jobs", "hours", "share"])
+    total = stacked.groupby("rep")["hours"].transform("sum").to_numpy(float)
+    late = stacked["late_jobs"].to_numpy(float)
+    hours = stacked["hours"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame({
+            "rep": stacked["rep"].to_numpy(), "cause": stacked["cause"].to_numpy(),
+            "late_jobs": stacked["late_jobs"].to_numpy(np.int64),
+            "hours": np.where(late > 0, hours / np.where(late > 0, late, 1.0), np.nan),
+            "share": np.where(total > 0, hours / np.where(total > 0, total, 1.0), np.nan)})
 

@@ -2,8 +2,9 @@
 
 A run is `sim.experiments.replicate.replicate` behind the cache of `sim.explorer.runner`: the same
 scenario, seed and replication count answer from the cache. Cards, charts and tables show the run's
-own numbers; the charts are the results folder's charts (`sim.output.export.run_figures`) and the
-theory panel (`sim.output.theory_panel`).
+own numbers; the charts are the results folder's charts (`sim.output.export.run_figures`: the
+late-drivers chart with a line naming the lever it points to) and the theory panel
+(`sim.output.theory_panel`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from sim.output.report import chart_bytes, chart_stems
 from sim.output.theory_panel import erlang_c_by_hour_of_week, simulated_daily_mean
 
 TABS = {"Service level per day": "service_level_per_day", "Backlog": "backlog_per_day",
-        "Stock per SKU": "stock_per_sku", "Appraisal by month": "appraisal_by_month",
-        "Budget by month": "budget_by_month", "Cost per month": "cost_per_department",
+        "Why repairs are late": "late_drivers", "Stock per SKU": "stock_per_sku",
+        "Appraisal by month": "appraisal_by_month", "Budget by month": "budget_by_month",
+        "Cost per month": "cost_per_department",
         "Theory: Erlang C": "service_level_by_hour_of_week",
         "Calls and staffing": "offered_vs_staffed", "Waits": "wait_distribution",
         "Turnaround": "turnaround_distribution"}
@@ -60,6 +62,33 @@ def _charts(result: RunResult, key: str, created: date) -> None:
                 st.dataframe(result.appraisal, hide_index=True, width="stretch")
             if stem == "service_level_by_hour_of_week":
                 _theory_note(result)
+            if stem == "late_drivers":
+                _late_note(result)
+
+
+def _late_note(result: RunResult) -> None:
+    drivers = result.late_drivers
+    late = drivers.groupby("rep")["late_jobs"].first()
+    if late.sum() == 0:
+        st.markdown("No repair was late in any replication.")
+        return
+    weights = drivers["late_jobs"].to_numpy(float)
+    shares = (drivers.assign(weighted=drivers["hours"] * weights).groupby("cause", sort=False)
+              ["weighted"].sum())
+    shares = shares / shares.sum()
+    top = str(shares.idxmax())
+    lever = {"dispatch": "more technicians (or shifts where the queue builds)",
+             "parts": "stock (reorder points, lead times)",
+             "rework": "quality (fix and quality probabilities, training, spot checks)",
+             "booking": "the booking rules (lead time, slots and their capacity)",
+             "travel": "routing and territories", "depot": "depot transit",
+             "work": "hands-on time (training, tools)"}.get(top, top)
+    st.markdown(
+        f"On average **{late.mean():,.0f}** work orders a replication were late (finished "
+        f"after the promise or open at the run-out's cap). Most of their time went to "
+        f"**{top}** ({percent(float(shares[top]))}): the lever is {lever}.")
+    with st.expander("Hours per late work order by cause and replication (late_drivers.csv)"):
+        st.dataframe(drivers, hide_index=True, width="stretch")
 
 
 def _theory_note(result: RunResult) -> None:

@@ -1,10 +1,12 @@
 """The call-center KPIs: offered calls, busy signals, service level, waits, abandonment, the
 agents' and specialists' utilisation, and the hold for a specialist.
 
-This module owns the views ``Calls`` (the calls that arrived in the measured window, as the
-queue saw them, each with its cohort: the day it arrived) and ``Escalations`` (their transfers to
-technical support), ``WAIT_BINS`` (the bins of the wait quantile) and the formula of every KPI of
-the ``call center`` and ``technical support`` groups, each giving its parts per day.
+This module owns the views ``Calls`` (the phone calls that arrived in the measured window, as the
+queue saw them, each with its cohort: the day it arrived), ``Escalations`` (their transfers to
+technical support) and ``Callbacks`` (the contacts of closed hours: web tickets and voicemail
+called back when the center opened, which never queued on the phone and so are not in the phone
+KPIs), ``WAIT_BINS`` (the bins of the wait quantile) and the formula of every KPI of the ``call
+center`` and ``technical support`` groups, each giving its parts per day.
 ``sim.calibrate.measures`` builds ``Calls`` from event logs (a week or a replication as the
 cohort) and calls the same formulas.
 """
@@ -29,7 +31,7 @@ from sim.measure.window import (
     utilization_parts,
 )
 from sim.scenario.format import Scenario
-from sim.units import SECONDS_PER_MINUTE
+from sim.units import MINUTES_PER_HOUR, SECONDS_PER_MINUTE
 
 # A wait exactly on the target is in target; the slack absorbs the rounding of a difference of
 # two clock readings.
@@ -73,7 +75,8 @@ class Calls:
 
     @classmethod
     def measured(cls, scenario: Scenario, rep: Replication, days: Grid) -> Calls:
-        """The calls of a replication that arrived in the measured days, by day of arrival."""
+        """The phone calls of a replication that arrived in the measured days, by day of
+        arrival."""
         calls = _arrived_in(rep.calls, days)
         return cls.of(calls, scenario.call_center.answer_target_seconds,
                       days.index(calls["arrival"].to_numpy(float)), days.count)
@@ -92,9 +95,38 @@ class Calls:
         return self.answer_minutes[answered] - self.arrival_minutes[answered]
 
 
-def _arrived_in(calls: pd.DataFrame, days: Grid) -> pd.DataFrame:
+def _arrived_in(calls: pd.DataFrame, days: Grid, callbacks: bool = False) -> pd.DataFrame:
+    """The phone calls (or, with ``callbacks``, the contacts of closed hours) that arrived in
+    the grid."""
     arrival = calls["arrival"].to_numpy(float)
-    return calls[(arrival >= days.edges[0]) & (arrival < days.edges[-1])]
+    return calls[(arrival >= days.edges[0]) & (arrival < days.edges[-1])
+                 & (calls["callback"].to_numpy(bool) == callbacks)]
+
+
+@dataclass(frozen=True, slots=True)
+class Callbacks:
+    """Contacts that arrived in the measured window while the call center was closed (web
+    tickets, voicemail: ``demand.closed_hours: queue``, and failed repairs reported at night),
+    one element per contact.
+
+    Attributes:
+        arrival_minutes: When the contact came in.
+        callback_minutes: When an agent called back (NaN: not yet at the run-out's cap).
+        cohort: The day each arrived (-1: none).
+        cohorts: Number of cohorts.
+    """
+
+    arrival_minutes: np.ndarray
+    callback_minutes: np.ndarray
+    cohort: np.ndarray
+    cohorts: int
+
+    @classmethod
+    def measured(cls, rep: Replication, days: Grid) -> Callbacks:
+        """The contacts of closed hours of a replication, by day of arrival."""
+        calls = _arrived_in(rep.calls, days, callbacks=True)
+        arrival = calls["arrival"].to_numpy(float)
+        return cls(arrival, calls["answer"].to_numpy(float), days.index(arrival), days.count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +159,8 @@ class Escalations:
 
 
 @kpi("calls_offered", "calls", "at_least", "call center",
-     "contacts arriving in the measured window", kind=SUM)
+     "contacts arriving in the measured window (phone calls; contacts of closed hours, called "
+     "back when the center opens, are closed_hours_contacts)", kind=SUM)
 def calls_offered(calls: Calls) -> np.ndarray:
     """Every call that rang, by day."""
     return calls.count()
@@ -212,3 +245,23 @@ def hold_abandon_rate(escalations: Escalations) -> tuple[np.ndarray, np.ndarray]
     return (tally(escalations.cohort, escalations.cohorts, escalations.hold_abandoned),
             tally(escalations.cohort, escalations.cohorts,
                   ~np.isnan(escalations.hold_start_minutes)))
+
+
+@kpi("callback_wait_hours", "h", "at_most", "call center",
+     "mean wait from a closed-hours contact to its callback", kind=RATIO)
+def callback_wait_hours(callbacks: Callbacks) -> tuple[np.ndarray, np.ndarray]:
+    """Hours from a contact of closed hours to the agent's callback / contacts called back
+    (NaN when the call center is never closed to a contact)."""
+    called = ~np.isnan(callbacks.callback_minutes)
+    hours = ((callbacks.callback_minutes[called] - callbacks.arrival_minutes[called])
+             / MINUTES_PER_HOUR)
+    cohort = callbacks.cohort[called]
+    return tally(cohort, callbacks.cohorts, hours), tally(cohort, callbacks.cohorts)
+
+
+@kpi("closed_hours_contacts", "contacts", "at_least", "call center",
+     "contacts arriving while the call center is closed (web tickets, voicemail), each called "
+     "back when it opens", kind=SUM, contract=False)
+def closed_hours_contacts(callbacks: Callbacks) -> np.ndarray:
+    """Contacts of closed hours, by day of arrival."""
+    return tally(callbacks.cohort, callbacks.cohorts)

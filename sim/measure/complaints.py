@@ -13,7 +13,7 @@ import numpy as np
 from sim.engine.model import Replication
 from sim.measure.kinds import RATIO
 from sim.measure.registry import kpi
-from sim.measure.window import Grid, on_time_parts
+from sim.measure.window import FOLLOWED_TO_THE_END, Grid, on_time_parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class Cases:
     Attributes:
         resolved_minutes: When the case was resolved (NaN: still open).
         due_minutes: When it was due (``deadline_hours`` after it was opened).
-        end_minutes: The end of the records.
+        end_minutes: The end of the records (``FOLLOWED_TO_THE_END`` for the model's cases).
         cohort: The day each case was opened (-1: none).
         cohorts: Number of cohorts.
     """
@@ -40,13 +40,14 @@ class Cases:
         when = rep.cases["opened"].to_numpy(float)
         opened = rep.cases[(when >= days.edges[0]) & (when < days.edges[-1])]
         return cls(opened["resolved"].to_numpy(float), opened["due"].to_numpy(float),
-                   rep.end_minutes, days.index(opened["opened"].to_numpy(float)), days.count)
+                   FOLLOWED_TO_THE_END, days.index(opened["opened"].to_numpy(float)),
+                   days.count)
 
 
 @kpi("complaint_on_time_rate", "share", "at_least", "complaints",
      "complaints resolved within deadline_hours / complaints opened", kind=RATIO)
 def complaint_on_time_rate(cases: Cases) -> tuple[np.ndarray, np.ndarray]:
-    """Cases resolved by their due time / cases opened (a case open at the end counts once its
-    due time has passed; before that its fate is unknown and it is left out)."""
+    """Cases resolved by their due time / cases opened (a case still open at the run-out's cap
+    is late)."""
     return on_time_parts(cases.cohort, cases.cohorts, cases.resolved_minutes, cases.due_minutes,
                          cases.end_minutes)

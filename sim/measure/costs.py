@@ -8,9 +8,10 @@ so it combines over days by addition.
 Staffed hours cost what the roster puts on duty (whether busy or not) when they are on duty;
 overtime costs ``overtime_factor`` times the rate and is booked when the shift it extends ends;
 purchases are booked when an order is received, ordering costs when it is placed, holding as the
-stock sits on the shelf; late repairs are penalised when they finish. Revenue (with a ``revenue``
-section) is booked when a paid repair finishes. The budget by calendar month combines these
-lines' parts by day over each month (``sim.experiments.budget``).
+stock sits on the shelf; a late repair is penalised on the day its work order was created (the
+cohort of the on-time rate, followed to its end). Revenue (with a ``revenue`` section) is booked
+when a paid repair finishes. The budget by calendar month combines these lines' parts by day over
+each month (``sim.experiments.budget``).
 """
 
 from __future__ import annotations
@@ -58,7 +59,9 @@ def total_cost(row: Row) -> np.ndarray:
 
 @kpi("cost_per_repair", "currency", "at_most", "costs", "total_cost / repairs_completed")
 def cost_per_repair(row: Row) -> np.ndarray:
-    """What one finished repair costs the company, all departments included."""
+    """What one finished repair costs the company, all departments included: one window on both
+    sides, the costs booked in it over the work orders created in it (followed to their end, so
+    a short horizon no longer divides its costs by the few jobs that happened to finish)."""
     return RATIO.finish(np.column_stack((row["total_cost"], row["repairs_completed"])))
 
 
@@ -165,17 +168,21 @@ def cost_shrinkage(stock: Stock) -> np.ndarray:
                                                                  stock.losses["sku"]))
 
 
-@kpi("cost_penalties", "currency", "at_most", "costs", "late_repair_penalty per late repair",
+@kpi("cost_penalties", "currency", "at_most", "costs",
+     "late_repair_penalty per late repair (of the work orders created in the window)",
      kind=SUM)
 def cost_penalties(period: Period) -> np.ndarray:
-    """late_repair_penalty for each repair finished after its promise, when it finishes."""
+    """late_repair_penalty for each work order that ended after its promise (or was still
+    open at the run-out's cap), booked on the day it was created: the same cohort as
+    ``repair_on_time_rate``, so a late surge at the end of the horizon is paid for."""
     jobs = period.rep.work_orders
     grid = period.grid
     if jobs.empty:
         return np.zeros(grid.count)
     finished = jobs["finished"].to_numpy(float)
-    late = finished > jobs["due"].to_numpy(float)
-    return period.scenario.costs.late_repair_penalty * tally(grid.index(finished[late]),
+    late = np.isnan(finished) | (finished > jobs["due"].to_numpy(float))
+    created = jobs["created"].to_numpy(float)
+    return period.scenario.costs.late_repair_penalty * tally(grid.index(created[late]),
                                                              grid.count)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from sim.engine.model import Replication
 from sim.measure.kinds import RATIO
 from sim.measure.registry import kpi
-from sim.measure.window import Grid, on_time_parts, tally
+from sim.measure.window import FOLLOWED_TO_THE_END, Grid, on_time_parts, tally
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class FollowUps:
         reached_minutes: When the customer was reached (NaN: not reached).
         due_minutes: When the follow-up was due (``within_hours`` after the repair).
         scores: The satisfaction score of the reached customer (NaN: none).
-        end_minutes: The end of the records.
+        end_minutes: The end of the records (``FOLLOWED_TO_THE_END`` for the model's).
         cohort: The day each follow-up was created (-1: none).
         cohorts: Number of cohorts.
     """
@@ -45,15 +45,15 @@ class FollowUps:
         when = fu["created"].to_numpy(float)
         measured = fu[(when >= days.edges[0]) & (when < days.edges[-1])]
         return cls(measured["reached"].to_numpy(float), measured["due"].to_numpy(float),
-                   measured["score"].to_numpy(float), rep.end_minutes,
+                   measured["score"].to_numpy(float), FOLLOWED_TO_THE_END,
                    days.index(measured["created"].to_numpy(float)), days.count)
 
 
 @kpi("followup_on_time_rate", "share", "at_least", "follow-up",
      "follow-ups done within within_hours / follow-ups due", kind=RATIO)
 def followup_on_time_rate(followups: FollowUps) -> tuple[np.ndarray, np.ndarray]:
-    """Customers reached by the due time / follow-ups due (one still open at the end counts
-    once its due time has passed; before that its fate is unknown and it is left out)."""
+    """Customers reached by the due time / follow-ups due (one that lapsed, or still open at
+    the run-out's cap, is late)."""
     return on_time_parts(followups.cohort, followups.cohorts, followups.reached_minutes,
                          followups.due_minutes, followups.end_minutes)
 

@@ -1,5 +1,6 @@
-"""One replication measured: its KPI ledger and KPIs, the daily and hourly series and the
-histograms (the budget by calendar month comes from the ledger: ``sim.experiments.budget``).
+"""One replication measured: its KPI ledger and KPIs, the daily and hourly series, the
+histograms, why repairs were late and how the run-out went (the budget by calendar month comes
+from the ledger: ``sim.experiments.budget``).
 
 This module owns ``Outcome``, ``views`` (each view of the records built once, its cohorts the
 measured days: ``Calls``, ``Jobs``, ``Stock``, the ``Period``...) and ``measure``, which applies
@@ -16,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.model import Replication
-from sim.measure.calls import Calls, Escalations
+from sim.measure.calls import Callbacks, Calls, Escalations
 from sim.measure.complaints import Cases
 from sim.measure.followups import FollowUps
+from sim.measure.lateness import late_drivers
 from sim.measure.ledger import Ledger, kpis_by_day, kpis_over, ledger_of
 from sim.measure.parts import PartRequests, Stock, on_hand_at
 from sim.measure.repairs import Jobs, WorkOrders
@@ -33,6 +35,11 @@ from sim.measure.window import Grid, Period
 from sim.scenario.format import Scenario
 from sim.units import MINUTES_PER_DAY
 
+RUN_OUT_FIELDS: tuple[str, ...] = ("run_out_days", "cut_calls", "cut_work_orders",
+                                   "cut_complaint_cases", "cut_followups")
+"""``Outcome.run_out``: days the run went on past the horizon, and the window's items of each
+kind the run-out's cap left open."""
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -45,6 +52,8 @@ class Outcome:
     hourly: pd.DataFrame
     wait_hist: np.ndarray
     turnaround_hist: np.ndarray
+    late_drivers: pd.DataFrame
+    run_out: dict[str, float]
     events: dict[str, pd.DataFrame] | None = None
 
 
@@ -54,6 +63,7 @@ def views(scenario: Scenario, rep: Replication, days: Grid) -> dict[type, object
     jobs = Jobs.measured(rep, days)
     return {
         Calls: Calls.measured(scenario, rep, days),
+        Callbacks: Callbacks.measured(rep, days),
         Escalations: Escalations.measured(rep, days),
         Cases: Cases.measured(rep, days),
         WorkOrders: jobs,
@@ -80,4 +90,11 @@ def measure(scenario: Scenario, rep: Replication) -> Outcome:
         daily = pd.concat([daily, on_hand_at(rep.part_levels, day_ends)], axis=1)
     return Outcome(kpis=kpis_over(ledger), ledger=ledger, daily=daily,
                    hourly=hourly_profile(scenario, rep),
-                   wait_hist=wait_histogram(calls), turnaround_hist=turnaround_histogram(jobs))
+                   wait_hist=wait_histogram(calls), turnaround_hist=turnaround_histogram(jobs),
+                   late_drivers=late_drivers(rep), run_out=run_out(rep))
+
+
+def run_out(rep: Replication) -> dict[str, float]:
+    """How long the run went on past the horizon (days) and what its cap cut, by kind."""
+    return {"run_out_days": (rep.run_end_minutes - rep.end_minutes) / MINUTES_PER_DAY,
+            **{f"cut_{kind}": float(n) for kind, n in rep.cut.items()}}

@@ -63,8 +63,9 @@ class KpiInfo:
     @property
     def bounds(self) -> tuple[float, float]:
         """The values the KPI can take: its confidence intervals are clipped to them (a t-interval
-        of a share near 1 from few replications would otherwise promise more than 100%)."""
-        if self.unit == "share":
+        of a share near 1 from few replications would otherwise promise more than 100%).
+        A utilisation is busy / staffed time, and busy time includes overtime: it may pass 1."""
+        if self.unit == "share" and not self.name.endswith("_utilization"):
             return (0.0, 1.0)
         if self.unit == "score 1-5":
             return (1.0, 5.0)

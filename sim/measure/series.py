@@ -52,9 +52,14 @@ def daily_calls(rep: Replication, ledger: Ledger, by_day: pd.DataFrame) -> pd.Da
         "abandoned": part("abandon_rate.num"),
         "blocked": part("calls_blocked_rate.num"),
         "service_level": by_day["service_level"].to_numpy(float),
-        "peak_queue": peak_queue_per_day(rep.calls, days),
+        "peak_queue": peak_queue_per_day(phone(rep), days),
         "staffed_agents": staffed_by(whole_days, rep.windows["agents"]) / MINUTES_PER_DAY,
     })
+
+
+def phone(rep: Replication) -> pd.DataFrame:
+    """The calls that rang on the phone (contacts of closed hours, called back, left out)."""
+    return rep.calls[~rep.calls["callback"].to_numpy(bool)]
 
 
 def peak_queue_per_day(calls: pd.DataFrame, days: np.ndarray) -> np.ndarray:
@@ -99,22 +104,23 @@ def daily_repairs(rep: Replication, day_ends: np.ndarray) -> pd.DataFrame:
 
 
 def hourly_profile(scenario: Scenario, rep: Replication) -> pd.DataFrame:
-    """Per hour of the week over the measured window: mean offered calls, staffed agents, and
-    the service level of the calls that arrived in that hour."""
+    """Per hour of the week over the measured window: mean offered phone calls, staffed agents,
+    and the service level of the calls that arrived in that hour."""
     lo, hi = rep.start_minutes, rep.end_minutes
     # Hours of the week are Monday first; day 0 has the weekday of the scenario's start_date.
     monday_shift = HOURS_PER_DAY * scenario.first_weekday
     first_hour = math.ceil(lo / MINUTES_PER_HOUR)
     last_hour = math.floor(hi / MINUTES_PER_HOUR)
     hours = np.arange(first_hour, last_hour)
-    arrival = rep.calls["arrival"].to_numpy(float)
+    calls = phone(rep)
+    arrival = calls["arrival"].to_numpy(float)
     hour_of_call = np.floor(arrival / MINUTES_PER_HOUR).astype(int)
     counted = (hour_of_call >= first_hour) & (hour_of_call < last_hour)
     offered = np.bincount(hour_of_call[counted] - first_hour, minlength=len(hours))
     # Each hour of the week pools its calls over the weeks: a share of all of them, not a mean
     # of weekly shares.
     hour_of_week = (hour_of_call + monday_shift) % HOURS_PER_WEEK
-    week_hours_calls = Calls.of(rep.calls, scenario.call_center.answer_target_seconds,
+    week_hours_calls = Calls.of(calls, scenario.call_center.answer_target_seconds,
                                 np.where(counted, hour_of_week, -1), HOURS_PER_WEEK)
     edges = np.append(hours, last_hour).astype(float) * MINUTES_PER_HOUR
     staffed = staffed_by(Grid(edges), rep.windows["agents"]) / MINUTES_PER_HOUR

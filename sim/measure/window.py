@@ -6,8 +6,9 @@ budget's months, one interval for a single window), ``Period`` (one replication 
 grid, the view of the time-weighted KPIs: utilisations and costs), ``tally`` (per-cohort sums of
 records), ``on_time_parts``, ``staffed_by``, ``busy_by``, ``session_busy_by``,
 ``overtime_by`` and ``utilization_parts``. The measurement rules of the contract: what *arrived*
-(was created) in a day counts for that day's cohort KPIs; time-weighted quantities count the
-part of each interval that falls in a day. Clock unit: minutes.
+(was created) in a day counts for that day's cohort KPIs, followed to its end however long after
+the horizon (the engine's run-out: ``Replication.run_end_minutes``); time-weighted quantities
+count the part of each interval that falls in a day. Clock unit: minutes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from sim.scenario.format import Scenario
 from sim.units import MINUTES_PER_DAY
 
 NAN = math.nan
+FOLLOWED_TO_THE_END = math.inf
+"""The ``end_minutes`` of a model's cohort view: its items were followed through the run-out, so
+one still open was cut by the cap and is late (``on_time_parts``)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -121,14 +125,16 @@ def on_time_parts(cohort: np.ndarray, cohorts: int, done: np.ndarray, due: np.nd
     """Per cohort: (cases done by their due time, cases whose fate is known at ``end_minutes``).
 
     A case still open at the end counts as late once its due time has passed; before that its
-    fate is unknown and it is left out.
+    fate is unknown and it is left out. The model's cohorts are followed to their end (the
+    run-out), so what is open there was cut by the cap and is late: its views pass
+    ``end_minutes = inf``. A company's records end where they end (``sim.calibrate``).
 
     Args:
         cohort: Each case's cohort (-1: not counted).
         cohorts: Number of cohorts.
         done: When each case was done (NaN: not done).
         due: When each was due.
-        end_minutes: The end of the records.
+        end_minutes: The end of the records (inf: every open case is late).
     """
     finished = ~np.isnan(done)
     known = finished | (due <= end_minutes)
@@ -183,7 +189,8 @@ def overtime_by(period: Period, crew: str) -> np.ndarray:
 
 def utilization_parts(period: Period, crew: str, busy: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """(busy, staffed + overtime) minutes by interval: overtime counts as staffed, so the ratio
-    stays in [0, 1]; a crew the scenario does not have is never staffed (its ratio is NaN)."""
-    staffed = staffed_by(period.grid, period.rep.windows.get(crew, []))
-    return busy, staffed + overtime_by(period, crew)
+    """(busy, staffed) minutes by interval, as the contract defines utilisation: busy time
+    (overtime work included) over the shifts' time, so heavy overtime can take it past 1 (the
+    overtime itself is reported apart: ``overtime_hours_per_technician_week``). A crew the
+    scenario does not have is never staffed (its ratio is NaN)."""
+    return busy, staffed_by(period.grid, period.rep.windows.get(crew, []))

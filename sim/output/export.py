@@ -2,9 +2,10 @@
 
 ``sim.output.folder`` owns *how* a folder is written (staging, atomic files, manifest last); this
 module owns *what* a run folder holds: the resolved scenario, the replication table, the summary in
-JSON and CSV, the daily series, the budget and the appraisal by calendar month (``run_files``: the
-bytes of each, also what the explorer builds its budget pack from) and the charts
-(``run_figures``, drawn from a ``RunView`` so a folder read back draws the same).
+JSON and CSV (with how long the run-out lasted), the daily series, why repairs were late, the
+budget and the appraisal by calendar month (``run_files``: the bytes of each, also what the
+explorer builds its budget pack from) and the charts (``run_figures``, drawn from a ``RunView`` so
+a folder read back draws the same).
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from matplotlib.figure import Figure
 
 from sim.experiments.budget import TOTAL_REVENUE, month_lines
 from sim.experiments.replicate import RunResult
-from sim.output.charts import management
+from sim.output.charts import lateness, management
 from sim.output.charts import run as charts
 from sim.output.folder import ResultsFolder, csv_text, json_text, manifest
 from sim.output.run_view import SCENARIO_FILE, SUMMARY_JSON, TABLE_FILES, RunView
 from sim.scenario.loader import scenario_to_yaml
 
 
-def summary_document(result: RunView) -> dict[str, Any]:
+def summary_document(result: RunResult) -> dict[str, Any]:
     """The ``summary.json`` document: KPIs with their intervals and the targets' verdicts."""
     kpis = {
         str(row["kpi"]): {"mean": row["mean"], "std": row["std"], "ci_low": row["ci_low"],
@@ -37,7 +38,28 @@ def summary_document(result: RunView) -> dict[str, Any]:
         for name, j in result.targets.items()
     }
     return {"scenario": result.scenario.name, "seed": result.seed,
-            "replications": len(result.replications), "kpis": kpis, "targets": targets}
+            "replications": len(result.replications), "kpis": kpis, "targets": targets,
+            "run_out": run_out_document(result)}
+
+
+def run_out_document(result: RunResult) -> dict[str, Any]:
+    """How far past the horizon the run went to follow the window's items to their end (days,
+    mean and max over replications; the cap, ``run_out_max_days``) and how many items the cap
+    cut (left open: late and not done), in total and by kind."""
+    table = result.run_out
+    cut_columns = [c for c in table.columns if c.startswith("cut_")]
+    cut = table[cut_columns].sum(axis=1) if cut_columns else table["run_out_days"] * 0
+    days = table["run_out_days"]
+    return {
+        "max_days": result.scenario.run_out_max_days,
+        "days_mean": float(days.mean()) if len(days) else 0.0,
+        "days_max": float(days.max()) if len(days) else 0.0,
+        "items_cut_mean": float(cut.mean()) if len(cut) else 0.0,
+        "items_cut_max": float(cut.max()) if len(cut) else 0.0,
+        "replications_cut": int((cut > 0).sum()),
+        "items_cut_by_kind": {c.removeprefix("cut_"): float(table[c].sum())
+                              for c in cut_columns},
+    }
 
 
 def run_figures(result: RunView) -> dict[str, Figure]:
@@ -64,6 +86,7 @@ def run_figures(result: RunView) -> dict[str, Figure]:
     fs = scn.field_service
     if fs is not None:
         figures["backlog_per_day"] = charts.backlog_per_day(result.daily, name)
+        figures["late_drivers"] = lateness.late_drivers(result.late_drivers, name)
         promised = {"onsite": fs.promised_hours.onsite}
         if fs.depot is not None:
             promised["depot"] = fs.promised_hours.depot

@@ -54,11 +54,12 @@ from sim.scenario.format import Scenario
 
 PRODUCER = "aftersales-sim"
 # Charts in reading order: the key ones first (the budget pack shows them in this order).
-CHART_ORDER = ("service_level_per_day", "backlog_per_day", "stock_per_sku", "appraisal_by_month",
-               "budget_by_month", "cost_per_department", "service_level_by_hour_of_week",
-               "offered_vs_staffed", "wait_distribution", "turnaround_distribution")
+CHART_ORDER = ("service_level_per_day", "backlog_per_day", "late_drivers", "stock_per_sku",
+               "appraisal_by_month", "budget_by_month", "cost_per_department",
+               "service_level_by_hour_of_week", "offered_vs_staffed", "wait_distribution",
+               "turnaround_distribution")
 TABLE_STEMS = ("kpis", "budget", "appraisal", "replications", "daily", "hourly",
-               "wait_histogram", "turnaround_histogram", "theory_by_hour_of_week")
+               "wait_histogram", "turnaround_histogram", "late_drivers", "theory_by_hour_of_week")
 # In the report the management pages carry these charts; the chart section leaves them out.
 _REPORT_SKIPS = ("appraisal_by_month", "budget_by_month")
 _SECTIONS = ("demand", "call_center", "complaints", "field_service", "parts", "followup",
@@ -118,7 +119,7 @@ def chart_stems(scenario: Scenario) -> list[str]:
     """The charts a scenario's run has, in `CHART_ORDER` (no field service: no backlog...)."""
     skip = set() if scenario.targets else {"appraisal_by_month"}
     if scenario.field_service is None:
-        skip |= {"backlog_per_day", "turnaround_distribution"}
+        skip |= {"backlog_per_day", "late_drivers", "turnaround_distribution"}
     if scenario.parts is None:
         skip.add("stock_per_sku")
     return [stem for stem in CHART_ORDER if stem not in skip]
@@ -142,6 +143,7 @@ def result_tables(result: RunView) -> dict[str, pd.DataFrame]:
             "replications": result.replications, "daily": result.daily,
             "hourly": result.hourly, "wait_histogram": result.wait_hist,
             "turnaround_histogram": result.turnaround_hist,
+            "late_drivers": result.late_drivers,
             "theory_by_hour_of_week": erlang_c_by_hour_of_week(result.scenario)}
 
 

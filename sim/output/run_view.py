@@ -20,7 +20,7 @@ TABLE_FILES: dict[str, str] = {
     "replications": "replications.csv", "summary": "summary.csv", "daily": "daily.csv",
     "hourly": "hourly.csv", "wait_hist": "wait_histogram.csv",
     "turnaround_hist": "turnaround_histogram.csv", "budget": "budget.csv",
-    "appraisal": "appraisal.csv"}
+    "appraisal": "appraisal.csv", "late_drivers": "late_drivers.csv"}
 """The tables of a run folder: ``RunView`` attribute -> file name."""
 SCENARIO_FILE, SUMMARY_JSON = "scenario.yaml", "summary.json"
 RISK_REGISTER_FILE = "risk_register.csv"
@@ -65,6 +65,10 @@ class RunView(Protocol):
     @property
     def appraisal(self) -> pd.DataFrame:
         """The appraisal by calendar month and quarter (``sim.experiments.appraisal``)."""
+
+    @property
+    def late_drivers(self) -> pd.DataFrame:
+        """Per replication and cause, why repairs were late (empty without field service)."""
 
     @property
     def summary(self) -> pd.DataFrame:

@@ -54,6 +54,7 @@ class SavedRun:
     turnaround_hist: pd.DataFrame
     budget: pd.DataFrame
     appraisal: pd.DataFrame
+    late_drivers: pd.DataFrame
     summary: pd.DataFrame
     targets: dict[str, TargetJudgement]
     files: Mapping[str, bytes]

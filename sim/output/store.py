@@ -1,15 +1,16 @@
 """Finished replications on disk, so an interrupted big run resumes without redoing them.
 
 One JSON file per (scenario content, root seed, replication), written atomically when the
-replication finishes: its KPIs, series, histograms and KPI ledger (so that windows, months and
-the budget of a resumed run can still be computed). JSON, not pickle: the files are data a user
-may inspect, and loading them must never execute anything. Implements
+replication finishes: its KPIs, series, histograms, KPI ledger (so that windows, months and the
+budget of a resumed run can still be computed), late drivers and run-out. JSON, not pickle: the
+files are data a user may inspect, and loading them must never execute anything. Implements
 ``sim.experiments.store.Store``.
 
-A file is used only if it says it is the replication asked for: its scenario digest, root seed
-and replication number match (the file name alone proves nothing: a copied or renamed file, or
-one from an older format, e.g. without a ledger, is run again), and it parses into well-typed
-tables. The replication seed is checked against the root seed by ``sim.experiments.replicate``.
+A file is used only if it says it is the replication asked for: its scenario digest, root seed and
+replication number match (the file name alone proves nothing: a copied or renamed file, or one from
+an older format, e.g. without a ledger or late drivers, is run again), and it parses into
+well-typed tables. The replication seed is checked against the root seed by
+``sim.experiments.replicate``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sim.measure.ledger import BINNED, PART_COLUMNS, Ledger
 from sim.measure.outcome import Outcome
 from sim.output.atomic import atomic_write_text
 
-_TABLES = ("daily", "hourly")
+_TABLES = ("daily", "hourly", "late_drivers")
 _ARRAYS = ("wait_hist", "turnaround_hist")
 
 
@@ -43,7 +44,7 @@ def outcome_to_json(rep_seed: int, outcome: Outcome, digest: str = "", root_seed
     """Serialise one replication's outcome (floats round-trip exactly through JSON), with the
     key it is stored under (scenario digest, root seed, replication) so that it can be checked."""
     doc: dict[str, Any] = {"digest": digest, "root_seed": root_seed, "rep": rep,
-                           "seed": rep_seed, "kpis": outcome.kpis}
+                           "seed": rep_seed, "kpis": outcome.kpis, "run_out": outcome.run_out}
     for name in _TABLES:
         doc[name] = _table_to_doc(getattr(outcome, name))
     for name in _ARRAYS:
@@ -68,7 +69,8 @@ def outcome_from_json(text: str) -> tuple[int, Outcome]:
     return int(doc["seed"]), Outcome(
         kpis=kpis, ledger=ledger, daily=tables["daily"], hourly=tables["hourly"],
         wait_hist=arrays["wait_hist"],
-        turnaround_hist=arrays["turnaround_hist"])
+        turnaround_hist=arrays["turnaround_hist"], late_drivers=tables["late_drivers"],
+        run_out={k: float(v) for k, v in doc["run_out"].items()})
 
 
 MAX_FILE_BYTES = 256 << 20  # a replication's tables are a few MB; more is not ours

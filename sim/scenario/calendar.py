@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from sim.scenario.base import DAYS
 from sim.scenario.clock import OpenHours, Shift
 from sim.units import HOURS_PER_WEEK, MINUTES_PER_DAY, MINUTES_PER_WEEK
 
@@ -89,20 +90,31 @@ def cut_windows(windows: list[tuple[float, float, int]],
     people are off. People on the window before the cut finish the task in hand at its start,
     like at any shift end.
     """
-    out = list(windows)
+    return [(s, e, c) for s, e, c, _ in planned_cut_windows(windows, cuts)]
+
+
+def planned_cut_windows(windows: list[tuple[float, float, int]],
+                        cuts: Iterable[tuple[float, float, float]]
+                        ) -> list[tuple[float, float, int, float]]:
+    """``cut_windows`` with, for each piece, the end of the shift window it was cut from.
+
+    A cut ends the people's presence early but is not the end of their shift: whoever plans
+    work against the shift end (``field_service.max_overtime_minutes``) plans against this one.
+    """
+    out = [(s, e, c, e) for s, e, c in windows]
     for a, b, share in cuts:
-        pieces: list[tuple[float, float, int]] = []
-        for s, e, c in out:
+        pieces: list[tuple[float, float, int, float]] = []
+        for s, e, c, planned in out:
             if e <= a or s >= b:
-                pieces.append((s, e, c))
+                pieces.append((s, e, c, planned))
                 continue
             if s < a:
-                pieces.append((s, a, c))
+                pieces.append((s, a, c, planned))
             left = c - round(c * share)
             if left > 0:
-                pieces.append((max(s, a), min(e, b), left))
+                pieces.append((max(s, a), min(e, b), left, planned))
             if e > b:
-                pieces.append((b, e, c))
+                pieces.append((b, e, c, planned))
         out = pieces
     out.sort()
     return out
@@ -180,6 +192,46 @@ def hourly_shares(profile: HourlyProfileSpec, hours: OpenHours | None) -> np.nda
         elif is_open[day].sum() > 0:
             shares[day] = is_open[day] / is_open[day].sum()
     return shares
+
+
+def arrival_shares(profile: HourlyProfileSpec, hours: OpenHours | None, closed_hours: str
+                   ) -> np.ndarray:
+    """Return each hour's share of its day's contacts as they *arrive*, shape (7, 24).
+
+    Days with open hours are ``hourly_shares``: contacts come while the call center is open.
+    A day on which it never opens has no phone hours; with ``closed_hours: lost`` its contacts
+    are not modelled (its row is zero, as in ``hourly_shares``); with ``queue`` they still
+    arrive, spread as on an open day (the ``open``-``close`` times and the profile), as web
+    tickets and voicemail that wait for the next opening.
+
+    Args:
+        profile: `"flat"`, `"business_hours"` or 24 weights from 00:00.
+        hours: The call center's opening hours, or None (open 24/7).
+        closed_hours: `"queue"` or `"lost"` (``demand.closed_hours``).
+    """
+    shares = hourly_shares(profile, hours)
+    if closed_hours == "lost" or hours is None:
+        return shares
+    every_day = hourly_shares(profile, hours.model_copy(update={"days": DAYS}))
+    closed = shares.sum(axis=1) == 0
+    shares[closed] = every_day[closed]
+    return shares
+
+
+def expected_contacts_per_week(contacts_per_day: float, weekly: WeeklyProfileSpec,
+                               profile: HourlyProfileSpec, hours: OpenHours | None,
+                               closed_hours: str) -> tuple[float, float]:
+    """(contacts expected in a week, of which on days the call center never opens).
+
+    With ``closed_hours: lost`` the second number is what is *not* modelled: the week's
+    contacts are then the first minus the second.
+    """
+    weights = weekly_weights(weekly)
+    kept = arrival_shares(profile, hours, "queue").sum(axis=1) > 0
+    phone = hourly_shares(profile, hours).sum(axis=1) > 0
+    week = contacts_per_day * float(np.sum(weights[kept]))
+    closed = contacts_per_day * float(np.sum(weights[kept & ~phone]))
+    return week, closed
 
 
 def staffed_by_hour_of_week(staffing: StaffingSpec) -> np.ndarray:

@@ -6,7 +6,7 @@ sections; ``sim.scenario.format`` assembles them with the rest.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -66,6 +66,13 @@ class Demand(StrictModel):
         "flat", description="`flat` or `business_hours` (both: evenly over the open hours) or 24 "
                             "relative weights from 00:00, normalised over each day's open hours.")
     events: tuple[DemandEvent, ...] = Field((), description="Time-limited demand shocks.")
+    closed_hours: Literal["queue", "lost"] = Field(
+        "queue", description="Contacts on days the call center never opens (`call_center.hours."
+                             "days`): `queue` (default) = they still arrive, spread over the day "
+                             "like an open day's, as web tickets and voicemail that agents "
+                             "call back when it opens (`callback_wait_hours`; they never "
+                             "abandon and are not phone calls: the phone KPIs leave them out); "
+                             "`lost` = no contacts on those days (the demand is not modelled).")
 
     @field_validator("mix")
     @classmethod

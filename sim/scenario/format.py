@@ -5,10 +5,10 @@ This module owns the contract of `/work/shared/scenario-format.md` as code: keys
 generated from these models (`schemas/scenario.schema.json`) is the user reference, so every field
 has a description. Leaf types live in `sim.scenario.base` (base model, numbers, checks),
 `sim.scenario.dists`, `sim.scenario.clock` and `sim.scenario.profiles`; the demand, call-center
-and complaints sections in `sim.scenario.calls`, the parts section in `sim.scenario.inventory`, the
-disruptions in `sim.scenario.disruptions`, costs, revenue and the finance section in
-`sim.scenario.money`; the calendar of a run's days (dates, months, quarters) is
-`sim.scenario.dates`.
+and complaints sections in `sim.scenario.calls`, the field-service section in
+`sim.scenario.field`, the parts section in `sim.scenario.inventory`, the disruptions in
+`sim.scenario.disruptions`, costs, revenue and the finance section in `sim.scenario.money`; the
+calendar of a run's days (dates, months, quarters) is `sim.scenario.dates`.
 """
 
 from __future__ import annotations
@@ -34,82 +34,13 @@ from sim.scenario.base import (
     rule_error,
 )
 from sim.scenario.calls import CallCenter, Complaints, Demand
-from sim.scenario.clock import Staffing
 from sim.scenario.disruptions import Disruption
 from sim.scenario.dists import ConstantDist, Distribution
+from sim.scenario.field import FieldService
 from sim.scenario.inventory import Parts
 from sim.scenario.kpi_names import KPI_NAMES
 from sim.scenario.money import Costs, Finance, Revenue
 from sim.scenario.workload import estimate
-
-# --- field service ---------------------------------------------------------------------------
-
-
-class PromisedHours(StrictModel):
-    """Promised time from the call to the fix, by repair route."""
-
-    onsite: PosFloat = Field(48.0, description="On-site repairs (hours, > 0).")
-    depot: PosFloat = Field(96.0, description="Carry-in (depot) repairs (hours, > 0).")
-
-
-class Booking(StrictModel):
-    """Appointment booking; absent = a work order goes to the first free technician."""
-
-    min_lead_hours: NonNegFloat = Field(
-        0.0, description="Earliest appointment after the call, in hours (>= 0).")
-
-
-class Depot(StrictModel):
-    """Carry-in repair at the depot bench."""
-
-    technicians: Staffing = Field(description="Bench technicians: a whole number or shifts.")
-    transit_hours: Distribution = Field(
-        ConstantDist(value=0.0), description="Shipping time of the device to the depot.")
-    repair_minutes: Distribution = Field(description="Bench work time per repair.")
-
-
-class FieldService(StrictModel):
-    """Repairs on site by mobile technicians, or at the depot; needed when repairs have a share."""
-
-    onsite_share: Probability = Field(
-        1.0, description="Share of repairs done on site (0-1); the rest go to the depot, which "
-                         "is then required.")
-    promised_hours: PromisedHours = Field(
-        default_factory=PromisedHours, description="Promised hours by repair route.")
-    dispatch_rule: Literal["fifo", "earliest_due"] = Field(
-        "fifo", description="Order of waiting work orders: `fifo` or `earliest_due`.")
-    technicians: Staffing = Field(description="Mobile technicians: a whole number or shifts.")
-    travel_minutes: Distribution = Field(ConstantDist(value=0.0),
-                                         description="Travel time per visit.")
-    diagnosis_minutes: Distribution = Field(ConstantDist(value=0.0),
-                                            description="Diagnosis time per visit.")
-    repair_minutes: Distribution = Field(description="Repair work time per visit.")
-    fix_probability: Annotated[float, Field(gt=0, le=1)] = Field(
-        1.0, strict=True,
-        description="Probability that a visit with the right part fixes the fault (0 < p <= 1).")
-    quality_pass_probability: Annotated[float, Field(gt=0, le=1)] = Field(
-        1.0, strict=True,
-        description="Probability that a repair holds; a failed one comes back as a rework job "
-                    "(0 < p <= 1).")
-    spot_check_share: Probability = Field(
-        0.0, description="Share of finished repairs that are quality-checked (0-1).")
-    rework_delay_hours: Distribution = Field(
-        ConstantDist(value=72.0),
-        description="Time from a failed repair until the customer reports it again.")
-    booking: Booking | None = Field(
-        None, description="Appointment booking; absent = first free technician.")
-    depot: Depot | None = Field(None, description="Carry-in repair; absent = all on site.")
-
-    @model_validator(mode="after")
-    def _depot_needed(self) -> FieldService:
-        if self.onsite_share < 1 and self.depot is None:
-            raise rule_error([(
-                "depot",
-                f"onsite_share is {self.onsite_share:g}, so {1 - self.onsite_share:.3g} of "
-                "repairs go to the depot: add a `depot` section {technicians, repair_minutes} "
-                "or set onsite_share to 1")])
-        return self
-
 
 # --- follow-up, satisfaction ----------------------------------------------------------------
 
@@ -200,6 +131,14 @@ class Scenario(StrictModel):
     horizon_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] = Field(
         91.0, strict=True, description=f"Measured days after the warm-up (> 0, at most "
                                        f"{MAX_DAYS}).")
+    run_out_max_days: Annotated[float, Field(ge=0, le=MAX_DAYS)] = Field(
+        28.0, strict=True,
+        description="Cap on the run-out, in days after the horizon: the run goes on (arrivals "
+                    "and staffing as scheduled) until every call, work order, complaint case "
+                    "and follow-up of the measured window is done, or this many days have "
+                    "passed; what is still open then counts as late and as not done. 28 days "
+                    "is far beyond any promise, so a stable system never reaches it; an "
+                    "overloaded one stops there (0-" f"{MAX_DAYS}).")
     start_date: dt.date = Field(
         default_factory=lambda: first_monday_of_next_year(),
         description="Calendar date of day 0 (the start of the warm-up): any date. Day 0 takes "

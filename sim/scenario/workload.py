@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.base import CONTACT_TYPES, ContactType
-from sim.scenario.calendar import hourly_shares, weekly_weights
+from sim.scenario.calendar import arrival_shares, weekly_weights
 from sim.scenario.calls import Demand
 from sim.scenario.clock import OpenHours
 from sim.units import HOURS_PER_DAY
@@ -34,7 +34,9 @@ BYTES_PER_CONTACT = 1600  # measured on the baseline (README, "Your files are sa
 
 def calls_per_hour(demand: Demand, open_hours: OpenHours | None, kind: ContactType,
                    hours: int, first_weekday: int = 0) -> np.ndarray:
-    """Expected contacts of ``kind`` in each absolute hour 0..hours-1.
+    """Expected contacts of ``kind`` in each absolute hour 0..hours-1; on days the call center
+    never opens, those that still arrive under ``demand.closed_hours: queue``
+    (``sim.scenario.calendar.arrival_shares``).
 
     Args:
         demand: The demand section.
@@ -45,7 +47,7 @@ def calls_per_hour(demand: Demand, open_hours: OpenHours | None, kind: ContactTy
     """
     share = demand.mix.get(kind, 0.0)
     weekly = weekly_weights(demand.weekly_profile)
-    hourly = hourly_shares(demand.hourly_profile, open_hours)
+    hourly = arrival_shares(demand.hourly_profile, open_hours, demand.closed_hours)
     h = np.arange(hours)
     weekday = (h // 24 + first_weekday) % 7
     per_hour = demand.contacts_per_day * share * weekly[weekday] * hourly[weekday, h % 24]
