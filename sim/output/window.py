@@ -17,6 +17,7 @@ from sim.experiments.replicate import RunResult
 from sim.experiments.windows import WindowSummary
 from sim.measure.stats import TargetJudgement
 
+WINDOW_FILE = "window_summary.csv"
 WINDOW_COLUMNS = ("kpi", "first_day", "last_day", "mean", "std", "ci_low", "ci_high", "n",
                   "target", "direction", "status", "horizon_mean", "horizon_ci_low",
                   "horizon_ci_high", "horizon_status")
