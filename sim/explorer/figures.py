@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.output.charts import style as cs
+from sim.output.charts import ticks
 from sim.output.charts.experiments import CHEAPEST_LABEL
 from sim.output.labels import kpi_label, label
 
@@ -86,8 +87,8 @@ def frontier_figure(summary: pd.DataFrame, factor: str, cheapest: str | None, sc
                    label=label("Target {value}", value=f"{target:.0%}"))
     cs.style_axes(ax, label("{name} (%, mean with 95% CI)", name=name),
                   label("Total cost ({currency}, mean with 95% CI)", currency=currency))
-    cs.share_axis(ax, "x")
-    cs.thousands_axis(ax)
+    ticks.share_axis(ax, "x")
+    ticks.thousands_axis(ax)
     ends = [*xs, *x.loc[points, "ci_low"].to_numpy(float),
             *x.loc[points, "ci_high"].to_numpy(float), *([target] if target is not None else [])]
     ends = [v for v in ends if math.isfinite(v)]

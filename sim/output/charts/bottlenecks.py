@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from sim.experiments.bottlenecks import Bottlenecks
 from sim.output.bottleneck_view import BINDS, PRESSED, resource_name, status_of
 from sim.output.charts import style as cs
+from sim.output.charts import ticks
 from sim.output.labels import days_label, label
 
 FACE = {BINDS: cs.FILLS[1], PRESSED: "white", "slack": cs.BAR_FACE}
@@ -57,7 +58,7 @@ def _panel(ax: Axes, rows: list[dict[Hashable, Any]], title: str) -> None:
     ax.set_xlim(0.0, 1.15)  # room for the value written after a full bar
     ax.set_title(title, fontsize=cs.LABEL_SIZE)
     cs.style_axes(ax, label("% (mean with 95% CI)"), "")
-    cs.share_axis(ax, "x")
+    ticks.share_axis(ax, "x")
 
 
 def bottleneck_chart(found: Bottlenecks, scenario: str, *, stamp: str | None = None) -> Figure:

@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts import style as cs
+from sim.output.charts import ticks
 from sim.output.labels import kpi_label, unit_label
 
 CHEAPEST_LABEL = "Cheapest point meeting every target"
@@ -99,7 +100,7 @@ def sweep_kpi_chart(
     cs.style_axes(ax, named.get(x_key, x_key),
                   f"{name} ({unit_label(unit, currency)})" if unit else name)
     if share:
-        cs.share_axis(ax)
+        ticks.share_axis(ax)
     cs.legend(ax, loc="best")
     n_reps = int(rows["n"].max()) if len(rows) else 0
     found = "star: cheapest point meeting every target" if cheapest else \
@@ -156,7 +157,9 @@ def compare_differences_chart(
         unit = _unit(kpi, currency)
         if unit == "share":
             unit = "percentage points"
-            cs.share_axis(ax, "x")
+            ticks.points_axis(ax, "x")
+        elif unit and unit == currency:
+            ticks.money_axis(ax, "x")
         cs.style_axes(ax, f"Difference ({unit})" if unit else "Difference", "")
     for ax in axes[len(kpis):]:
         ax.set_visible(False)
