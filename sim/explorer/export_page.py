@@ -89,21 +89,25 @@ def _name_field(scenario: Scenario) -> str:
 
 
 def _pack(result: RunResult, created: date, name: str) -> None:
+    # The report's first page lists what the edits change against the file.
+    base = session.file_scenario() if session.current_overrides() else None
     st.subheader("Budget pack")
-    st.markdown("A zip with the PDF report (assumptions, KPIs with 95% CIs and targets, the "
-                "revenue, cost and expense budgets by calendar month, the monthly and quarterly "
-                "appraisal, the charts), every table as CSV, the charts and the scenario file "
+    st.markdown("A zip with the PDF report (first page: does the plan meet its targets, what "
+                "it costs and what the edits change; then every KPI with its 95% CI and target, "
+                "the charts, the revenue, cost and expense budgets by calendar month, the "
+                "monthly and quarterly appraisal, the assumptions), every table as CSV, the "
+                "charts and the scenario file "
                 "that reproduces the numbers with `aftersales-sim run scenario.yaml`; "
                 "`aftersales-sim pack RESULTS_DIR` writes the same zip from a results folder.")
     left, right = st.columns(2)
     with left:
         st.download_button("Download the budget pack (zip)",
-                           data=lambda: budget_pack(saved_view(result), created),
+                           data=lambda: budget_pack(saved_view(result), created, base),
                            file_name=f"{name}_budget_pack.zip", mime=MIME["zip"],
                            on_click="ignore", type="primary", key="download_pack")
     with right:
         st.download_button("Report only (PDF)",
-                           data=lambda: report_pdf(saved_view(result), created),
+                           data=lambda: report_pdf(saved_view(result), created, base=base),
                            file_name=f"{name}_report.pdf", mime=MIME["pdf"], on_click="ignore",
                            key="download_report")
 
