@@ -17,6 +17,8 @@ from sim.cli import main
 from sim.experiments.bottlenecks import BUSY, bottlenecks, sku_fill_rates
 from sim.experiments.replicate import RunResult, replicate
 from sim.experiments.windows import (
+    date_of,
+    day_of,
     event_windows,
     measured_days,
     window_problem,
@@ -174,3 +176,23 @@ def test_the_kpi_table_shows_units_and_no_raw_numbers(run: RunResult) -> None:
     assert total["Unit"] == "EUR" and total["Mean"].endswith(" EUR")
     assert "Revenue" not in set(rows["KPI"])  # not measured without a revenue section
     assert list(rows.columns[-2:]) == ["Whole horizon", "Whole horizon: status"]
+
+
+def test_a_window_of_dates_is_the_same_days(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Once a scenario has a start_date, --window takes dates: day 0 is start_date."""
+    scenario = load_scenario(TINY)
+    first, last = (date_of(scenario, d).isoformat() for d in (3, 4))
+    out = tmp_path / "d"
+    assert main(["run", str(TINY), "--reps", "2", "--workers", "1", "--window",
+                 f"{first}:{last}", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"window: days 3-4, {first} to {last} (2 days)" in printed
+    block = json.loads((out / "summary.json").read_text())["window"]
+    assert (block["first_day"], block["last_day"]) == (3, 4)
+    assert day_of(scenario, scenario.start_date) == 0
+    bad = tmp_path / "bad"
+    assert main(["run", str(TINY), "--reps", "1", "--workers", "1", "--window",
+                 f"{first}:2027-02-30", "--out", str(bad), "--quiet"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not bad.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -23,7 +24,13 @@ from sim.cli.common import (
 )
 from sim.experiments.precision import replicate_to_precision
 from sim.experiments.replicate import RunResult, replicate
-from sim.experiments.windows import WindowSummary, window_problem, window_summary
+from sim.experiments.windows import (
+    WindowSummary,
+    date_of,
+    day_of,
+    window_problem,
+    window_summary,
+)
 from sim.output.atomic import atomic_write_text
 from sim.output.export import write_run
 from sim.output.target import OutputRefused, check_file_target
@@ -45,20 +52,30 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 _WINDOW = re.compile(r"\s*(\d{1,9})\s*:\s*(\d{1,9})\s*")
+_DATES = re.compile(r"\s*(\d{4}-\d{2}-\d{2})\s*:\s*(\d{4}-\d{2}-\d{2})\s*")
 
 
 def parse_window(spec: str, scenario: Scenario) -> tuple[int, int]:
     """``--window START:END``: days of the clock (day 0 starts the warm-up, as a demand event's
-    ``start_day``), both included, inside the measured days.
+    ``start_day``) or calendar dates (``2027-02-08:2027-03-21``, day 0 being ``start_date``),
+    both included, inside the measured days.
 
     Raises:
         ScenarioError: A malformed window or one outside the measured days (exit 2, before
             anything runs).
     """
-    found = _WINDOW.fullmatch(spec)
-    if found is None:
-        raise bad_input("--window", f"expected START:END in days, e.g. 35:76, got {spec!r}")
-    first, last = int(found.group(1)), int(found.group(2))
+    found, dates = _WINDOW.fullmatch(spec), _DATES.fullmatch(spec)
+    if dates is not None:
+        try:
+            first, last = (day_of(scenario, dt.date.fromisoformat(dates.group(i)))
+                           for i in (1, 2))
+        except ValueError:
+            raise bad_input("--window", f"{spec!r} holds a date that does not exist") from None
+    elif found is not None:
+        first, last = int(found.group(1)), int(found.group(2))
+    else:
+        raise bad_input("--window", "expected START:END in days (e.g. 35:76) or dates (e.g. "
+                                    f"2027-02-08:2027-03-21), got {spec!r}")
     problem = window_problem(scenario, first, last)
     if problem is not None:
         raise bad_input("--window", problem)
@@ -68,8 +85,11 @@ def parse_window(spec: str, scenario: Scenario) -> tuple[int, int]:
 def window_kpi_table(result: RunResult, window: WindowSummary) -> str:
     """The window's KPIs beside the whole horizon's: mean, 95% CI and verdict of each."""
     horizon = result.summary.set_index("kpi").to_dict("index")
+    scn = result.scenario
     days = f"days {window.first_day}-{window.last_day}"
-    lines = [f"\n{'KPI':<26} {days:>38}  {'whole horizon':>38}",
+    lines = [f"\nwindow: {days}, {date_of(scn, window.first_day)} to "
+             f"{date_of(scn, window.last_day)} ({window.last_day - window.first_day + 1} days)",
+             f"{'KPI':<26} {days:>38}  {'whole horizon':>38}",
              f"{'':<26} {'mean':>10} {'95% CI':>27}  {'mean':>10} {'95% CI':>27}  target"]
     for row in window.summary.to_dict("records"):
         name = str(row["kpi"])
@@ -196,8 +216,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="cap for --precision (default 200)")
     r.add_argument("--window", default=None, metavar="START:END",
                    help="also judge the KPIs and targets over days START to END (days of the "
-                        "clock, day 0 starts the warm-up, both included; e.g. a peak): "
-                        "window_summary.csv and the `window` block of summary.json")
+                        "clock, day 0 starts the warm-up, or dates YYYY-MM-DD, day 0 being "
+                        "start_date; both included; e.g. a peak): window_summary.csv and the "
+                        "`window` block of summary.json")
     r.add_argument("--events", action="store_true",
                    help="also write the event logs (calls, work orders, parts, follow-ups, "
                         "complaints) under events/, in the format `fit` reads")

@@ -3,7 +3,8 @@
 This module owns ``WindowSummary`` and ``window_summary`` (the replication table, the summary
 with t-intervals and the target verdicts of days ``first_day..last_day``), ``measured_days``,
 ``window_problem`` and ``event_windows`` (the days a window may cover, why a window is not one,
-and the scenario's demand events as windows: the peak to judge), ``daily_kpis``
+and the scenario's demand events as windows: the peak to judge), ``day_of`` and ``date_of``
+(days of the clock and calendar dates, day 0 being ``start_date``), ``daily_kpis``
 (every KPI per replication and day, e.g. for stress tests) and ``period_kpis`` (every KPI per
 replication and labelled period, e.g. calendar months). All of them combine the run's ledger
 (``RunResult.ledger``) with ``sim.measure.ledger``, so a window's KPI has the horizon's
@@ -13,6 +14,7 @@ of the clock (day 0 starts at minute 0), as in ``daily.csv`` and demand events.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +55,16 @@ def measured_days(scenario: Scenario) -> tuple[int, int]:
     start = scenario.warmup_days * MINUTES_PER_DAY
     end = (scenario.warmup_days + scenario.horizon_days) * MINUTES_PER_DAY
     return math.floor(start / MINUTES_PER_DAY), math.ceil(end / MINUTES_PER_DAY) - 1
+
+
+def day_of(scenario: Scenario, when: dt.date) -> int:
+    """The day of the clock a calendar date is: day 0 is ``start_date``."""
+    return (when - scenario.start_date).days
+
+
+def date_of(scenario: Scenario, day: int) -> dt.date:
+    """The calendar date of a day of the clock."""
+    return scenario.start_date + dt.timedelta(days=day)
 
 
 def window_problem(scenario: Scenario, first_day: int, last_day: int) -> str | None:

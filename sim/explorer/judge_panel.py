@@ -18,7 +18,13 @@ import streamlit as st
 
 from sim.experiments.bottlenecks import Bottlenecks, bottlenecks
 from sim.experiments.replicate import RunResult
-from sim.experiments.windows import WindowSummary, event_windows, measured_days, window_summary
+from sim.experiments.windows import (
+    WindowSummary,
+    date_of,
+    event_windows,
+    measured_days,
+    window_summary,
+)
 from sim.explorer.widgets import Judged, kpi_cards
 from sim.output.bottleneck_view import BINDS, PRESSED, bottleneck_rows, bottleneck_sentence
 from sim.output.charts.bottlenecks import bottleneck_chart
@@ -74,10 +80,11 @@ def window_control(result: RunResult) -> tuple[int, int]:
         return first, last
     st.session_state.setdefault(key, (first, last))
     # The state holds a pair (set above or by a button), so the slider is a range slider.
-    about = label("Days of the clock: day 0 starts the warm-up, as a demand event's start_day. "
-                  "The cards, their verdicts and what binds are recomputed for these days from "
-                  "the same replications, without a rerun (`aftersales-sim run --window "
-                  "{a}:{b}`).", a=first, b=last)
+    about = label("Days of the clock: day 0 ({start}) starts the warm-up, as a demand event's "
+                  "start_day. The cards, their verdicts and what binds are recomputed for these "
+                  "days from the same replications, without a rerun (`aftersales-sim run "
+                  "--window {a}:{b}`, or dates).", start=result.scenario.start_date.isoformat(),
+                  a=first, b=last)
     chosen = cast(tuple[int, int], st.slider(label("Days judged"), min_value=first,
                                              max_value=last, key=key, help=about))
     return int(chosen[0]), int(chosen[1])
@@ -96,12 +103,16 @@ def judged_section(result: RunResult, key: str, created: date) -> None:
     first, last = window_control(result)
     window, found = judged_window(key, first, last, result)
     view: Judged = result if window is None else window
+    dates = label("{start} to {end}", start=date_of(scn, first).strftime("%a %d %b %Y"),
+                  end=date_of(scn, last).strftime("%a %d %b %Y"))
     if window is None:
-        st.caption(label("Judged over the whole horizon, {days}: pick a demand event or drag "
-                         "the slider to judge a peak.", days=days_label(first, last)))
+        st.caption(label("Judged over the whole horizon, {days}, {dates}: pick a demand event "
+                         "or drag the slider to judge a peak.", days=days_label(first, last),
+                         dates=dates))
     else:
-        st.caption(label("Judged over {days} only, from the same {n} replications; each card "
-                         "also gives the whole horizon's value.", days=days_label(first, last),
+        st.caption(label("Judged over {days} only, {dates}, from the same {n} replications; "
+                         "each card also gives the whole horizon's value.",
+                         days=days_label(first, last), dates=dates,
                          n=len(result.replications)))
     kpi_cards(view, headline_kpis(result), scn.currency, result if window is not None else None)
     st.subheader(label("What binds"))
