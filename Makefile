@@ -1,5 +1,7 @@
 # Two commands work on a fresh machine with only Python 3.11 and make: `make run` and `make test`.
 PYTHON ?= python3
+# The explorer's port: `make app PORT=8765` when 8501 is taken.
+PORT ?= 8501
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -12,13 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -qq -e '.[dev]'
 	touch $(STAMP)
 
-# --events: the run's own records (results/baseline/events/), the input of `make calibrate`.
+# Without --events: the event logs are about 22 MB a replication (over 200 MB for the baseline)
+# and only `make calibrate` reads them, so it writes them itself.
 run: $(STAMP)
-	$(BIN)/aftersales-sim run scenarios/baseline.yaml --out results/baseline --events
+	$(BIN)/aftersales-sim run scenarios/baseline.yaml --out results/baseline
 
-# Fit the baseline's records back into a scenario and check it reproduces their KPIs.
+# Fit the baseline's records back into a scenario and check it reproduces their KPIs. The records
+# are the baseline run with --events (results/baseline/, written here when they are missing).
 calibrate: $(STAMP)
-	test -f results/baseline/events/calls.csv || $(MAKE) run
+	test -f results/baseline/events/calls.csv || \
+		$(BIN)/aftersales-sim run scenarios/baseline.yaml --out results/baseline --events
 	$(BIN)/aftersales-sim fit --events results/baseline/events --base scenarios/baseline.yaml \
 		--out scenarios/fitted.yaml --backtest 10
 
@@ -26,19 +31,20 @@ test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks app.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -rs -p no:cacheprovider
 
 # The suite without the tests marked slow (long statistical runs): for the edit-test loop.
 # `make test` (what CI runs) runs everything.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+	$(BIN)/python -m pytest -q -rs -p no:cacheprovider -m "not slow"
 
 # Rewrite tests/golden/baseline_replications.csv after a deliberate change of numbers.
 golden: $(STAMP)
 	$(BIN)/python tests/test_golden.py
 
 app: $(STAMP)
-	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+		--browser.gatherUsageStats false
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py

@@ -1,4 +1,4 @@
-"""The calibration loop on the shipped baseline, as a user runs it after ``make run``:
+"""The calibration loop on the shipped baseline, as `make calibrate` runs it:
 ``run --events`` -> ``fit --events --base --backtest`` -> the fitted scenario reproduces the
 baseline's KPIs, heat wave included (fitted as a demand event on the same days)."""
 

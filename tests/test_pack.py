@@ -81,8 +81,9 @@ def test_the_pack_pdf_opens_and_reads(pack: bytes, baseline: Path) -> None:
     saved = read_saved_run(baseline)
     assert len(reader.pages) == len(report.report_pages(saved, DAY))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    for words in ("Budget pack: baseline - assumptions", "Key figures with 95% confidence",
-                  "service_level", "repair_on_time_rate", "Budget by calendar month",
+    for words in ("baseline: does the plan meet its targets", "Assumptions: baseline",
+                  "Every KPI with its 95% confidence", "Service level", "Repairs on time",
+                  "Budget by calendar month",
                   "Cost budget: total", "Revenue budget: total_revenue", "Result: margin",
                   "2027-01", "2027-02", "KPI appraisal by calendar month",
                   "KPI appraisal by calendar quarter", "2027-Q1", "day 0 is 2027-01-25"):

@@ -18,7 +18,13 @@ import pytest
 from sim.cli import main
 from sim.cli.stress import parse_shock_option
 from sim.experiments.executors import SerialExecutor
-from sim.experiments.stress.analysis import BASELINE, judge_daily, judge_run, rank_shocks
+from sim.experiments.stress.analysis import (
+    BASELINE,
+    already_missed,
+    judge_daily,
+    judge_run,
+    rank_shocks,
+)
 from sim.experiments.stress.plan import StressResult, load_stress, run_stress
 from sim.experiments.stress.shocks import (
     SHOCK_TYPES,
@@ -398,3 +404,19 @@ def test_the_shock_window_is_shaded_only_over_the_days_drawn() -> None:
                     [patch.get_x(), patch.get_x() + patch.get_width()])
                 spans.append((float(x.min()), float(x.max())))
     assert sorted(spans) == [(7.0, 9.0), (15.0, 20.0)]
+
+
+def test_already_missed_by_hand() -> None:
+    """A shock that makes a target worse shows no break when the baseline already missed it;
+    the rule says so only then (not for a break, a baseline on the right side, or no harm)."""
+    rows = pd.DataFrame([
+        # breaks, direction, target, shocked (worst), baseline: expected
+        (False, "at_least", 0.8, 0.58, 0.70, True),   # worse, baseline already below
+        (True, "at_least", 0.8, 0.58, 0.85, False),   # a break: said as a break
+        (False, "at_least", 0.8, 0.82, 0.90, False),  # worse, both on the right side
+        (False, "at_least", 0.8, 0.75, 0.70, False),  # better than the baseline
+        (False, "at_most", 0.05, 0.09, 0.06, True),   # at most: worse and already above
+        (False, "at_most", 0.05, math.nan, math.nan, False),  # never made worse: no worst day
+    ], columns=["breaks", "direction", "target_value", "worst_value", "baseline_value",
+                "expected"])
+    assert list(already_missed(rows)) == list(rows["expected"])

@@ -21,7 +21,14 @@ from sim.cli import main
 from sim.cli import sweep as cli_sweep
 from sim.experiments.design import Factor, load_experiment
 from sim.experiments.replicate import Progress
-from sim.experiments.sweep import cheapest_feasible, expand_points, meets_targets, run_sweep
+from sim.experiments.sweep import (
+    cheapest_feasible,
+    expand_points,
+    meets_targets,
+    missed_everywhere,
+    run_sweep,
+)
+from sim.explorer.figures import frontier_figure
 from sim.output.folder import is_finished
 from sim.output.store import ReplicationStore
 from sim.scenario.loader import load_scenario_text
@@ -203,6 +210,26 @@ def test_sweep_finds_the_cheapest_point_meeting_targets() -> None:
     assert dict(verdicts["min"]) == dict(overview["meets_targets"])
 
 
+def test_missed_everywhere_tells_a_lever_that_moves_a_target_from_one_that_does_not() -> None:
+    """Agents move the service level even when no point reaches its target; the agents' hourly
+    cost cannot move it at all. The terminal table says which is which."""
+    base = load_scenario_text(BASE, overrides=["targets.service_level=0.99"])
+    agents = run_sweep(base, [factor("call_center.agents", **{"from": 2, "to": 4, "step": 1})],
+                       replications=4, seed=3, workers=1)
+    assert agents.cheapest_feasible is None
+    (missed,) = [m for m in missed_everywhere(agents) if m.kpi == "service_level"]
+    assert missed.moves and missed.lowest < missed.highest < 0.99
+    assert "missed at every point: service_level" in cli_sweep.overview_table(agents)
+    assert "widen the range" in cli_sweep.overview_table(agents)
+    costs = run_sweep(base, [factor("costs.agent_per_hour", **{"from": 20, "to": 30,
+                                                               "step": 5})],
+                      replications=4, seed=3, workers=1)
+    found = {m.kpi: m for m in missed_everywhere(costs)}
+    assert not found["service_level"].moves  # same seeds, same calls: identical every point
+    assert found["service_level"].lowest == found["service_level"].highest
+    assert "another lever drives it" in cli_sweep.overview_table(costs)
+
+
 # --------------------------------------------------------------------------- the CLI
 
 
@@ -338,3 +365,21 @@ def test_example_experiments_are_valid(path: Path) -> None:
     experiment = load_experiment(path)
     assert experiment.kpis and experiment.replications
     assert len(expand_points(experiment)) > 1
+
+
+def test_the_frontier_draws_its_target_and_whole_whiskers() -> None:
+    """The cost chart once listed a target line it did not draw and cut whiskers at the frame:
+    the axis now spans every interval and the target."""
+    rows = []
+    for point, value, (mean, low, high) in (("p01", 3, (0.20, 0.10, 0.30)),
+                                            ("p02", 4, (0.30, 0.05, 0.55))):
+        rows += [{"point": point, "techs": value, "kpi": "repair_on_time_rate", "mean": mean,
+                  "ci_low": low, "ci_high": high, "meets_targets": False},
+                 {"point": point, "techs": value, "kpi": "total_cost", "mean": 1e5 * value,
+                  "ci_low": 0.9e5 * value, "ci_high": 1.1e5 * value, "meets_targets": False}]
+    fig = frontier_figure(pd.DataFrame(rows), "techs", None, "s", "EUR",
+                          x_kpi="repair_on_time_rate", target=0.9, factor_label="Technicians")
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    assert low <= 0.05 and high >= 0.9
+    assert "Repairs on time" in fig.get_suptitle() and "Technicians" in fig.texts[-1].get_text()

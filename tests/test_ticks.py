@@ -4,6 +4,7 @@ every axis."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ from sim.output.charts import management
 from sim.output.charts.experiments import compare_differences_chart, sweep_kpi_chart
 from sim.output.charts.optimize import cost_frontier
 from sim.output.charts.stress import damage_by_target, stress_daily
-from sim.output.charts.style import UniqueFormatter, new_figure, share_axis, thousands_axis
+from sim.output.charts.style import new_figure
+from sim.output.charts.ticks import UniqueFormatter, share_axis, thousands_axis
 from sim.output.report import explorer_figures
 from sim.scenario.loader import load_scenario
 
@@ -114,3 +116,52 @@ def test_experiment_charts_with_close_values() -> None:
     damage = pd.DataFrame({"shock": ["x", "y"], "target": ["service_level"] * 2,
                            "broken_days": [1.0, 2.0]})
     assert not repeated(damage_by_target(damage, ["y", "x"], "s"))
+
+
+def overlapping(fig: Figure) -> list[str]:
+    """Tick labels of one axis that run into each other, as 'axis: a / b'."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    found = []
+    for ax in fig.axes:
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            boxes = [(t.get_text(), t.get_window_extent(renderer))
+                     for t in axis.get_ticklabels() if t.get_text() and t.get_visible()]
+            found += [f"{name}: {a} / {b}" for (a, p), (b, q) in itertools.pairwise(boxes)
+                      if p.overlaps(q)]
+    return found
+
+
+def test_the_compare_chart_writes_points_and_money_apart() -> None:
+    """Differences of shares in percentage points (not '%'), money differences with
+    separators and never run together ('100000150000200000')."""
+    rows = [{"scenario": s, "kpi": k, "diff": d, "diff_ci_low": d - w, "diff_ci_high": d + w,
+             "significant": True}
+            for s, scale in (("a", 0.0), ("b", 1.0), ("c", 1.6))
+            for k, d, w in (("service_level", 0.02 * scale, 0.004),
+                            ("total_cost", 150000.0 * scale, 40000.0),
+                            ("abandon_rate", -0.012 * scale, 0.003))]
+    fig = compare_differences_chart(pd.DataFrame(rows),
+                                    ["service_level", "total_cost", "abandon_rate"],
+                                    currency="EUR")
+    assert not repeated(fig) and not overlapping(fig)
+    share, money = fig.axes[0], fig.axes[1]
+    FigureCanvasAgg(fig).draw()
+    points = [t.get_text() for t in share.get_xticklabels() if t.get_text()]
+    assert points and all(p.endswith(" pp") for p in points), points
+    amounts = [t.get_text() for t in money.get_xticklabels() if t.get_text()]
+    assert any("," in a for a in amounts) and len(amounts) <= 6, amounts
+    assert "Service level" in share.get_title()
+
+
+def test_a_partial_month_says_so_under_its_bar() -> None:
+    budget = pd.DataFrame({"month": ["2027-03", "2027-04", "total"],
+                           "department": ["total"] * 3, "budget": ["cost"] * 3,
+                           "mean": [9.0, 3.0, 12.0], "ci_low": [8.0, 2.0, 11.0],
+                           "ci_high": [10.0, 4.0, 13.0], "measured_days": [31.0, 10.0, 41.0],
+                           "month_days": [31.0, 30.0, 61.0]})
+    fig = management.budget_by_month(budget, "EUR", "s")
+    FigureCanvasAgg(fig).draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["2027-03", "2027-04\n10 of 30 days"]

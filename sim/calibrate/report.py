@@ -38,9 +38,9 @@ from sim.output.charts.style import (
     new_figure,
     plot_band,
     series_style,
-    share_axis,
     style_axes,
 )
+from sim.output.charts.ticks import share_axis
 from sim.output.folder import ResultsFolder, manifest
 from sim.scenario.loader import scenario_to_yaml
 

@@ -165,6 +165,7 @@ def kpi_table(result: RunResult) -> str:
         ci = f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
         info = KPI_BY_NAME.get(name)
         unit = info.unit if info is not None else ""
+        unit = result.scenario.currency if unit == "currency" else unit
         lines.append(f"{name:<{width}} {fmt(row['mean']):>12} {ci:>27} {target:>10}  "
                      f"{status:<16}{unit}".rstrip())
     return "\n".join(lines)

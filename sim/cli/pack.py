@@ -1,8 +1,9 @@
 """The ``pack`` command: the budget pack of any finished results folder, from its files.
 
-The zip holds the PDF report (assumptions, KPIs with 95% CIs and targets, the revenue, cost and
-expense budgets by calendar month, the appraisal, the risk matrix when the folder is a risk
-register's, the charts), the folder's CSV tables unchanged, the charts and the scenario file:
+The zip holds the PDF report (the answer on its first page, with ``--base FILE`` what the plan
+changes against that file; every KPI with its 95% CI and target, the charts, the revenue, cost
+and expense budgets by calendar month, the appraisal, the risk matrix when the folder is a risk
+register's, the assumptions), the folder's CSV tables unchanged, the charts and the scenario file:
 the bytes the explorer's Export page gives for the same run and date
 (``sim.output.report.budget_pack`` of the folder read back, ``sim.output.saved``).
 """
@@ -17,6 +18,7 @@ from sim.cli.common import bad_input
 from sim.output.atomic import atomic_write_bytes
 from sim.output.report import budget_pack
 from sim.output.saved import manifest_date, read_saved_run
+from sim.scenario.loader import load_scenario
 
 
 def _date(text: str) -> dt.date:
@@ -38,7 +40,8 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     saved = read_saved_run(folder)
     created = _date(args.date) if args.date else _date(manifest_date(folder) or
                                                         dt.date.today().isoformat())
-    data = budget_pack(saved, created)
+    base = load_scenario(args.base) if args.base is not None else None
+    data = budget_pack(saved, created, base)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out, data)
     if not args.quiet:
@@ -61,5 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--date", default=None, metavar="YYYY-MM-DD",
                    help="the date printed in the report (default: the day the run ended, from "
                         "its manifest)")
+    p.add_argument("--base", type=Path, default=None, metavar="FILE",
+                   help="the scenario file the run's plan was edited from: the report's first "
+                        "page lists what the plan changes against it")
     p.add_argument("--quiet", action="store_true", help="print nothing")
     p.set_defaults(func=_cmd_pack)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -15,12 +17,20 @@ from sim.cli.common import (
     check_output,
     check_run_options,
     executor_for,
+    fmt,
     kpi_table,
     load_for_run,
     progress_bar,
 )
 from sim.experiments.precision import replicate_to_precision
-from sim.experiments.replicate import replicate
+from sim.experiments.replicate import RunResult, replicate
+from sim.experiments.windows import (
+    WindowSummary,
+    date_of,
+    day_of,
+    window_problem,
+    window_summary,
+)
 from sim.output.atomic import atomic_write_text
 from sim.output.export import write_run
 from sim.output.target import OutputRefused, check_file_target
@@ -39,6 +49,64 @@ def _cmd_validate(args: argparse.Namespace) -> int:
           f"sections on: call_center{''.join(', ' + s for s in sections)})")
     print(weekly_volume(scenario))
     return 0
+
+
+_WINDOW = re.compile(r"\s*(\d{1,9})\s*:\s*(\d{1,9})\s*")
+_DATES = re.compile(r"\s*(\d{4}-\d{2}-\d{2})\s*:\s*(\d{4}-\d{2}-\d{2})\s*")
+
+
+def parse_window(spec: str, scenario: Scenario) -> tuple[int, int]:
+    """``--window START:END``: days of the clock (day 0 starts the warm-up, as a demand event's
+    ``start_day``) or calendar dates (``2027-02-08:2027-03-21``, day 0 being ``start_date``),
+    both included, inside the measured days.
+
+    Raises:
+        ScenarioError: A malformed window or one outside the measured days (exit 2, before
+            anything runs).
+    """
+    found, dates = _WINDOW.fullmatch(spec), _DATES.fullmatch(spec)
+    if dates is not None:
+        try:
+            first, last = (day_of(scenario, dt.date.fromisoformat(dates.group(i)))
+                           for i in (1, 2))
+        except ValueError:
+            raise bad_input("--window", f"{spec!r} holds a date that does not exist") from None
+    elif found is not None:
+        first, last = int(found.group(1)), int(found.group(2))
+    else:
+        raise bad_input("--window", "expected START:END in days (e.g. 35:76) or dates (e.g. "
+                                    f"2027-02-08:2027-03-21), got {spec!r}")
+    problem = window_problem(scenario, first, last)
+    if problem is not None:
+        raise bad_input("--window", problem)
+    return first, last
+
+
+def window_kpi_table(result: RunResult, window: WindowSummary) -> str:
+    """The window's KPIs beside the whole horizon's: mean, 95% CI and verdict of each."""
+    horizon = result.summary.set_index("kpi").to_dict("index")
+    scn = result.scenario
+    days = f"days {window.first_day}-{window.last_day}"
+    lines = [f"\nwindow: {days}, {date_of(scn, window.first_day)} to "
+             f"{date_of(scn, window.last_day)} ({window.last_day - window.first_day + 1} days)",
+             f"{'KPI':<26} {days:>38}  {'whole horizon':>38}",
+             f"{'':<26} {'mean':>10} {'95% CI':>27}  {'mean':>10} {'95% CI':>27}  target"]
+    for row in window.summary.to_dict("records"):
+        name = str(row["kpi"])
+        whole = horizon[name]
+        judged, overall = window.targets.get(name), result.targets.get(name)
+        verdict = ""
+        if judged is not None and overall is not None:
+            sign = ">=" if judged.direction == "at_least" else "<="
+            verdict = (f"{sign} {fmt(judged.target)}: {judged.status} in the window, "
+                       f"{overall.status} overall")
+        lines.append(
+            f"{name:<26} {fmt(row['mean']):>10} "
+            f"{'[' + fmt(row['ci_low']) + ', ' + fmt(row['ci_high']) + ']':>27}  "
+            f"{fmt(float(whole['mean'])):>10} "
+            f"{'[' + fmt(float(whole['ci_low'])) + ', ' + fmt(float(whole['ci_high'])) + ']':>27}"
+            f"  {verdict}".rstrip())
+    return "\n".join(lines)
 
 
 def weekly_volume(scenario: Scenario) -> str:
@@ -61,6 +129,7 @@ def weekly_volume(scenario: Scenario) -> str:
 def _cmd_run(args: argparse.Namespace) -> int:
     check_run_options(args)
     scenario = load_for_run(args.scenario, args.overrides)
+    days = parse_window(args.window, scenario) if args.window is not None else None
     out = args.out if args.out is not None else Path("results") / scenario.name
     check_output(out, args.overwrite)
     started = datetime.now().astimezone()
@@ -92,9 +161,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         elif not args.quiet:
             print(report.message())
         extra = {"precision": report.as_dict()}
-    write_run(result, out, args.argv, started, extra=extra, overwrite=args.overwrite)
+    window = window_summary(result, *days) if days is not None else None
+    write_run(result, out, args.argv, started, extra=extra, overwrite=args.overwrite,
+              window=window)
     if not args.quiet:
         print(kpi_table(result))
+        if window is not None:
+            print(window_kpi_table(result, window))
         print(f"\nresults: {out}/")
     return 0
 
@@ -141,6 +214,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "then the first batch (at least 10)")
     r.add_argument("--max-reps", type=int, default=None, metavar="N",
                    help="cap for --precision (default 200)")
+    r.add_argument("--window", default=None, metavar="START:END",
+                   help="also judge the KPIs and targets over days START to END (days of the "
+                        "clock, day 0 starts the warm-up, or dates YYYY-MM-DD, day 0 being "
+                        "start_date; both included; e.g. a peak): window_summary.csv and the "
+                        "`window` block of summary.json")
     r.add_argument("--events", action="store_true",
                    help="also write the event logs (calls, work orders, parts, follow-ups, "
                         "complaints) under events/, in the format `fit` reads")

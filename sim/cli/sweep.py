@@ -30,7 +30,7 @@ from sim.cli.common import (
 )
 from sim.experiments.design import Factor, load_experiment
 from sim.experiments.executors import ClusterError
-from sim.experiments.sweep import SweepResult, expand_points, run_sweep
+from sim.experiments.sweep import SweepResult, expand_points, missed_everywhere, run_sweep
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.experiments import write_sweep
 from sim.output.store import ReplicationStore
@@ -90,6 +90,12 @@ def overview_table(result: SweepResult) -> str:
         lines.append(f"{row['point']:<6} {cells}  {fmt(row['total_cost']):>12}  {verdict}{mark}")
     if result.cheapest_feasible is None:
         lines.append("no point meets every target (each CI must clear its target)")
+        for missed in missed_everywhere(result):
+            why = ("moves with the factors: widen the range" if missed.moves else
+                   "the factors do not move it (change across the sweep within noise): "
+                   "another lever drives it")
+            lines.append(f"  missed at every point: {missed.kpi} ({fmt(missed.lowest)} to "
+                         f"{fmt(missed.highest)}), {why}")
     return "\n".join(lines)
 
 

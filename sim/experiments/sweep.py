@@ -3,8 +3,10 @@
 This module owns turning an experiment's factors into validated point scenarios
 (``expand_points``), running every point on the same seeds (``run_sweep``), the tidy tables and
 feasibility verdicts (which point meets every target, the cheapest that does) and the resolved
-experiment file. The experiment file format (``Factor``, ``Experiment``, ``load_experiment`` and
-their rules) is ``sim.experiments.design``; the results folder is ``sim.output.experiments``.
+experiment file, and why no point may meet every target (``missed_everywhere``: the targets
+missed at every point, and whether the swept factors move them at all). The experiment file
+format (``Factor``, ``Experiment``, ``load_experiment`` and their rules) is
+``sim.experiments.design``; the results folder is ``sim.output.experiments``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sim.experiments.executors import Executor
 from sim.experiments.replicate import Progress, RunResult, replicate_many
 from sim.experiments.store import Store
 from sim.measure.catalog import KPI_BY_NAME
+from sim.measure.stats import paired_difference
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario, load_scenario_text, scenario_to_yaml
 from sim.scenario.plain import json_safe
@@ -235,6 +238,80 @@ def _tables(points: Sequence[Point], runs: Sequence[RunResult], keys: Sequence[s
                                                      if j.status != "met")})
     return (pd.concat(tables, ignore_index=True), pd.concat(summaries, ignore_index=True),
             pd.DataFrame(overview))
+
+
+@dataclass(frozen=True)
+class MissedTarget:
+    """A target no point of a sweep meets with confidence.
+
+    Attributes:
+        kpi: The target's KPI.
+        moves: Whether the swept factors move it: some point's mean differs from the first
+            point's beyond noise (paired over the shared seeds, 95% jointly over the points).
+        lowest: The lowest mean over the points.
+        highest: The highest mean over the points.
+    """
+
+    kpi: str
+    moves: bool
+    lowest: float
+    highest: float
+
+
+def missed_everywhere(result: SweepResult) -> list[MissedTarget]:
+    """The targets that no point meets with confidence, in the scenario's order of targets.
+
+    A target the factors cannot move is the commonest reason why "no point meets every target":
+    widening the range will not help, another lever will. Each point is compared with the first
+    on the same seeds (common random numbers: replication k of every point shares its random
+    numbers), with a Bonferroni-adjusted interval so that "within noise" holds for the whole
+    sweep at 95%.
+    """
+    if not result.runs:
+        return []
+    first = result.runs[0]
+    others = result.runs[1:]
+    confidence = 1.0 - 0.05 / max(len(others), 1)
+    out = []
+    for kpi in first.targets:
+        if any(run.targets[kpi].status == "met" for run in result.runs if kpi in run.targets):
+            continue
+        base = first.replications.sort_values("rep")[kpi].to_numpy(float)
+        moves = False
+        for run in others:
+            other = run.replications.sort_values("rep")[kpi].to_numpy(float)
+            if len(other) == len(base) and paired_difference(base, other, confidence).significant:
+                moves = True
+                break
+        means = [float(run.summary.set_index("kpi")["mean"].get(kpi, math.nan))
+                 for run in result.runs]
+        finite = [m for m in means if math.isfinite(m)]
+        out.append(MissedTarget(kpi, moves, min(finite, default=math.nan),
+                                max(finite, default=math.nan)))
+    return out
+
+
+def moved_most(result: SweepResult, kpis: Sequence[str]) -> str | None:
+    """Of ``kpis``, the one the swept factors move most: the largest paired t statistic of the
+    difference between the last point and the first (same seeds). What a chart of cost against
+    service should put on its axis: the technicians' on-time rate, not the call center's
+    service level, which no number of technicians moves. None without points or KPIs."""
+    if len(result.runs) < 2 or not kpis:
+        return kpis[0] if kpis else None
+    first, last = (run.replications.sort_values("rep") for run in (result.runs[0],
+                                                                    result.runs[-1]))
+    best, score = None, -1.0
+    for kpi in kpis:
+        if kpi not in first or kpi not in last or len(first) != len(last):
+            continue
+        d = paired_difference(first[kpi].to_numpy(float), last[kpi].to_numpy(float))
+        half = (d.diff_ci_high - d.diff_ci_low) / 2.0
+        if not math.isfinite(d.diff):
+            continue
+        t = abs(d.diff) / half if half > 0 else (math.inf if d.diff != 0 else 0.0)
+        if t > score:
+            best, score = kpi, t
+    return best if best is not None else kpis[0]
 
 
 def experiment_yaml(result: SweepResult) -> str:

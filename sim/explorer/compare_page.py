@@ -17,7 +17,8 @@ from sim.experiments.store import scenario_digest
 from sim.explorer import runner, session
 from sim.explorer.widgets import figure_downloads, png, table_download, today
 from sim.output.charts.experiments import compare_differences_chart
-from sim.output.numbers import format_value, kpi_unit
+from sim.output.labels import kpi_label
+from sim.output.numbers import format_difference, format_value, kpi_unit
 from sim.output.report import dated
 from sim.scenario.format import Scenario
 from sim.scenario.levers import scenario_diff
@@ -34,8 +35,18 @@ def _pair() -> tuple[Scenario, Scenario]:
     return reference, edited
 
 
+def _crn(value: float) -> str:
+    """Variance removed by common random numbers, with what a negative share means."""
+    if pd.isna(value):
+        return "n/a"
+    if value < 0:
+        return f"{value:.0%} (pairing did not help here)"
+    return f"{value:.0%}"
+
+
 def _view(result: CompareResult, kpis: list[str]) -> pd.DataFrame:
-    """The alternative's rows, readable: means of both, difference and its CI, significance."""
+    """The alternative's rows, readable: means of both, difference and its CI (in percentage
+    points for shares), significance, and what pairing saved."""
     table = result.table
     ref, alt = result.labels[0], result.labels[1]
     base = table[table["scenario"] == ref].set_index("kpi")["mean"]
@@ -43,21 +54,17 @@ def _view(result: CompareResult, kpis: list[str]) -> pd.DataFrame:
     rows = []
     for r in table[(table["scenario"] == alt) & table["kpi"].isin(kpis)].to_dict("records"):
         kpi, unit = str(r["kpi"]), kpi_unit(str(r["kpi"]))
+        low, high = (format_difference(float(r[c]), unit, currency)
+                     for c in ("diff_ci_low", "diff_ci_high"))
         rows.append({
-            "KPI": kpi, ref: format_value(float(base.get(kpi, float("nan"))), unit, currency),
+            "KPI": kpi_label(kpi),
+            ref: format_value(float(base.get(kpi, float("nan"))), unit, currency),
             alt: format_value(float(r["mean"]), unit, currency),
-            "difference": _signed(float(r["diff"]), unit, currency),
-            "95% CI of the difference": f"{_signed(float(r['diff_ci_low']), unit, currency)} to "
-                                        f"{_signed(float(r['diff_ci_high']), unit, currency)}",
-            "significant": "yes" if bool(r["significant"]) else "no",
-            "variance removed by CRN": f"{float(r['variance_reduction']):.0%}"
-            if pd.notna(r["variance_reduction"]) else "n/a"})
+            "Difference": format_difference(float(r["diff"]), unit, currency),
+            "95% CI of the difference": f"{low} to {high}",
+            "Significant": "yes" if bool(r["significant"]) else "no",
+            "Variance removed by CRN": _crn(float(r["variance_reduction"]))})
     return pd.DataFrame(rows)
-
-
-def _signed(value: float, unit: str, currency: str) -> str:
-    text = format_value(value, unit, currency)
-    return text if text.startswith(("-", "n/a")) else f"+{text}"
 
 
 def render() -> None:
@@ -82,7 +89,8 @@ def render() -> None:
                                 runner.executor_for(session.workers()))
     session.requested(KIND).add(key)
     options = list(dict.fromkeys(result.table["kpi"]))
-    kpis = st.multiselect("KPIs", options, default=result.targeted_kpis, key="compare_kpis")
+    kpis = st.multiselect("KPIs", options, default=result.targeted_kpis, key="compare_kpis",
+                          format_func=kpi_label)
     if not kpis:
         st.warning("Choose at least one KPI.")
         return
@@ -94,8 +102,12 @@ def render() -> None:
 
     st.image(png(chart()), width="stretch")
     st.caption("Filled marker: the 95% paired interval excludes 0 (a real difference); hollow: "
-               "the difference may be noise. Variance removed by CRN compares the paired "
-               "difference with independent runs.")
+               "the difference may be noise. Differences of shares are in percentage points "
+               "(pp: 80% to 82% is +2 pp). Variance removed by CRN compares the paired "
+               "difference with independent runs: 50% means pairing halved the variance; a "
+               "negative share means pairing did not help for that KPI (the two scenarios "
+               "react differently to the same random numbers), and its interval is as wide "
+               "as it says.")
     st.subheader("Downloads")
     stem = f"{reference.name}_vs_{edited.name}"
     figure_downloads("Differences chart", chart, f"{stem}_differences", "compare_chart")

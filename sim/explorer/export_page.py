@@ -3,10 +3,14 @@
 Every button builds its file when clicked (`st.download_button(data=callable)`) with the plain
 builders of `sim.output.report`, so the bytes are those a test or a script gets for the same run and
 date. The budget pack is a zip of the PDF report, the CSV tables and the scenario file.
+
+Files are named after a name field: the scenario's name, or ``<name>-edited`` when the session
+edited it (as on the Compare page), so a pack of an edited plan is never taken for its file's.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -20,9 +24,14 @@ from sim.output.charts.style import ImageFormat
 from sim.output.export import run_files
 from sim.output.report import budget_pack, chart_bytes, chart_stems, report_pdf, result_tables
 from sim.output.saved import SavedRun, saved_run_from_files
+from sim.scenario.format import Scenario
 from sim.scenario.loader import scenario_to_yaml
 
 FORMATS: tuple[ImageFormat, ...] = ("png", "svg", "pdf")
+EDITED_SUFFIX = "-edited"
+NAME_KEY = "export_name"
+# Characters a file name keeps on every system; anything else becomes "_".
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 CHART_LABELS = {"service_level_per_day": "Service level per day",
                 "backlog_per_day": "Field-service backlog per day",
                 "stock_per_sku": "Stock on hand per SKU",
@@ -53,23 +62,52 @@ def saved_view(result: RunResult) -> SavedRun:
     return saved_run_from_files(run_files(result))
 
 
-def _pack(result: RunResult, created: date) -> None:
-    name = result.scenario.name
+def file_stem(text: str, fallback: str) -> str:
+    """``text`` as the start of a file name (letters, digits, ``.``, ``_``, ``-``), or
+    ``fallback`` when nothing of it is left."""
+    stem = _UNSAFE.sub("_", text.strip()).strip("._")
+    return stem[:80] or fallback
+
+
+def default_name(scenario: Scenario, edited: bool) -> str:
+    """The files' name: the scenario's, marked ``-edited`` when the session changed it."""
+    return f"{scenario.name}{EDITED_SUFFIX}" if edited else scenario.name
+
+
+def _name_field(scenario: Scenario) -> str:
+    edits = session.current_overrides()
+    default = default_name(scenario, bool(edits))
+    # One field per scenario content: an edit resets the name to the new default.
+    key = f"{NAME_KEY}:{session.run_key(scenario)}"
+    text = st.text_input("Name of the files", value=default, key=key, max_chars=80,
+                         help="The start of every file name on this page")
+    stem = file_stem(text, default)
+    if edits:
+        st.caption(f"This is `{scenario.name}` with {len(edits)} edit(s); the files are named "
+                   f"`{stem}_...`.")
+    return stem
+
+
+def _pack(result: RunResult, created: date, name: str) -> None:
+    # The report's first page lists what the edits change against the file.
+    base = session.file_scenario() if session.current_overrides() else None
     st.subheader("Budget pack")
-    st.markdown("A zip with the PDF report (assumptions, KPIs with 95% CIs and targets, the "
-                "revenue, cost and expense budgets by calendar month, the monthly and quarterly "
-                "appraisal, the charts), every table as CSV, the charts and the scenario file "
+    st.markdown("A zip with the PDF report (first page: does the plan meet its targets, what "
+                "it costs and what the edits change; then every KPI with its 95% CI and target, "
+                "the charts, the revenue, cost and expense budgets by calendar month, the "
+                "monthly and quarterly appraisal, the assumptions), every table as CSV, the "
+                "charts and the scenario file "
                 "that reproduces the numbers with `aftersales-sim run scenario.yaml`; "
                 "`aftersales-sim pack RESULTS_DIR` writes the same zip from a results folder.")
     left, right = st.columns(2)
     with left:
         st.download_button("Download the budget pack (zip)",
-                           data=lambda: budget_pack(saved_view(result), created),
+                           data=lambda: budget_pack(saved_view(result), created, base),
                            file_name=f"{name}_budget_pack.zip", mime=MIME["zip"],
                            on_click="ignore", type="primary", key="download_pack")
     with right:
         st.download_button("Report only (PDF)",
-                           data=lambda: report_pdf(saved_view(result), created),
+                           data=lambda: report_pdf(saved_view(result), created, base=base),
                            file_name=f"{name}_report.pdf", mime=MIME["pdf"], on_click="ignore",
                            key="download_report")
 
@@ -88,8 +126,8 @@ def render() -> None:
         if result is None:
             return
     created = today()
-    name = scenario.name
-    _pack(result, created)
+    name = _name_field(scenario)
+    _pack(result, created, name)
     st.subheader("Charts")
     st.caption(f"Each chart names the scenario and is dated {created.isoformat()}; files are "
                "built when you click.")

@@ -1,9 +1,10 @@
 """The Results page: run the edited scenario, then KPI cards, charts and the theory panel.
 
 A run is `sim.experiments.replicate.replicate` behind the cache of `sim.explorer.runner`: the same
-scenario, seed and replication count answer from the cache. Cards, charts and tables show the run's
-own numbers; the charts are the results folder's charts (`sim.output.export.run_figures`: the
-late-drivers chart with a line naming the lever it points to) and the theory panel
+scenario, seed and replication count answer from the cache. Cards, the bottleneck panel and the
+KPI table judge the whole horizon or any window of its days (`sim.explorer.judge_panel`); the
+charts are the results folder's charts (`sim.output.export.run_figures`: the late-drivers chart
+with a line naming the lever it points to) and the theory panel
 (`sim.output.theory_panel`).
 """
 
@@ -15,8 +16,8 @@ import streamlit as st
 
 from sim.experiments.replicate import RunResult
 from sim.explorer import session
-from sim.explorer.widgets import kpi_cards, percent, today
-from sim.output.numbers import headline_kpis, kpi_table
+from sim.explorer.judge_panel import judged_section
+from sim.explorer.widgets import percent, today
 from sim.output.report import chart_bytes, chart_stems
 from sim.output.theory_panel import erlang_c_by_hour_of_week, simulated_daily_mean
 
@@ -119,9 +120,7 @@ def render() -> None:
         st.info("Press **Run** to simulate the edited scenario.")
         return
     key = session.run_key(scenario)
-    st.subheader("Key figures")
-    kpi_cards(result, headline_kpis(result))
+    created = today()
+    judged_section(result, key, created)
     st.subheader("Charts")
-    _charts(result, key, today())
-    with st.expander("Every KPI with its 95% CI and target"):
-        st.dataframe(kpi_table(result), hide_index=True, width="stretch")
+    _charts(result, key, created)

@@ -69,6 +69,19 @@ class _Bar:
         self.bar.progress(min(done / total, 1.0) if total else 1.0,
                           text=f"{self.what}: {done} of {total} replications done")
 
+    def clear(self) -> None:
+        """Remove the bar once the run is over. Streamlit replays what a cached function drew
+        on every cache hit: a bar left standing would say "Running ..." on every page that
+        reads the cached result, long after the run."""
+        self.bar.empty()
+
+
+def _finished(bar: _Bar, call: Callable[[Executor], Any], executor: Executor) -> Any:
+    """Run ``call`` (restarting a broken pool once) and clear the progress bar after."""
+    result = _retry_on_broken_pool(call, executor)
+    bar.clear()
+    return result
+
 
 def _retry_on_broken_pool(call: Callable[[Executor], Any], executor: Executor) -> Any:
     """Run ``call``; if a worker died (killed, out of memory), start a fresh pool once."""
@@ -94,8 +107,8 @@ def run_scenario(scenario_json: str, replications: int, seed: int, _executor: Ex
     """
     scenario = Scenario.model_validate_json(scenario_json)
     bar = _Bar(f"Running `{scenario.name}`")
-    return _retry_on_broken_pool(
-        lambda ex: replicate(scenario, replications, seed, executor=ex, progress=bar),
+    return _finished(
+        bar, lambda ex: replicate(scenario, replications, seed, executor=ex, progress=bar),
         _executor)
 
 
@@ -105,8 +118,9 @@ def run_compare(scenarios_json: tuple[str, ...], replications: int, seed: int,
     """`sim.experiments.compare.compare` of the scenarios (the first is the reference), cached."""
     scenarios = [Scenario.model_validate_json(s) for s in scenarios_json]
     bar = _Bar("Comparing under common random numbers")
-    return _retry_on_broken_pool(
-        lambda ex: compare(scenarios, replications, seed, executor=ex, progress=bar), _executor)
+    return _finished(
+        bar, lambda ex: compare(scenarios, replications, seed, executor=ex, progress=bar),
+        _executor)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
@@ -117,8 +131,8 @@ def run_sweep_cached(base_json: str, factors_json: tuple[str, ...], replications
     base = Scenario.model_validate_json(base_json)
     factors = [Factor.model_validate_json(f) for f in factors_json]
     bar = _Bar("Sweeping")
-    return _retry_on_broken_pool(
-        lambda ex: run_sweep(base, factors, replications, seed, executor=ex, progress=bar),
+    return _finished(
+        bar, lambda ex: run_sweep(base, factors, replications, seed, executor=ex, progress=bar),
         _executor)
 
 
@@ -129,8 +143,8 @@ def run_stress_cached(base_json: str, shocks_json: tuple[str, ...], replications
     base = Scenario.model_validate_json(base_json)
     shocks = [SHOCK_ADAPTER.validate_json(s) for s in shocks_json]
     bar = _Bar("Stress test")
-    return _retry_on_broken_pool(
-        lambda ex: run_stress(base, shocks, replications, seed, executor=ex, progress=bar),
+    return _finished(
+        bar, lambda ex: run_stress(base, shocks, replications, seed, executor=ex, progress=bar),
         _executor)
 
 

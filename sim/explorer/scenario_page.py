@@ -83,7 +83,7 @@ def _pick_source() -> None:
 
 
 def _widget(lever: Lever, current: LeverValue) -> None:
-    key = f"lever:{lever.path}"
+    key = session.widget_key("lever", lever.path)
     if lever.kind == "text":
         st.text_input(lever.label, value=str(current), key=key, help=lever.help)
     elif lever.kind == "int":
@@ -96,31 +96,40 @@ def _widget(lever: Lever, current: LeverValue) -> None:
 
 def _event_widgets(file: Scenario, event: ExtraEvent | None) -> None:
     types = [t for t in CONTACT_TYPES if file.demand.share(t) > 0]
-    st.checkbox("Add an extra demand event", value=event is not None, key="event:on",
+
+    def key(name: str) -> str:
+        return session.widget_key("event", name)
+
+    st.checkbox("Add an extra demand event", value=event is not None, key=key("on"),
                 help="Appended to `demand.events`; its days count from day 0, the start of the "
                      "warm-up")
     cols = st.columns(4)
-    cols[0].text_input("Name", value=event.name if event else "extra demand", key="event:name")
+    cols[0].text_input("Name", value=event.name if event else "extra demand", key=key("name"))
     cols[1].number_input("Start day", value=float(event.start_day if event else
                                                   file.warmup_days), step=1.0, format="%g",
-                         key="event:start_day")
+                         key=key("start_day"))
     cols[2].number_input("Days", value=float(event.days if event else 7.0), step=1.0,
-                         format="%g", key="event:days")
+                         format="%g", key=key("days"))
     cols[3].number_input("Multiplier", value=float(event.multiplier if event else 1.5),
-                         step=0.1, format="%g", key="event:multiplier")
+                         step=0.1, format="%g", key=key("multiplier"))
     st.multiselect("Contact types hit", list(CONTACT_TYPES),
-                   default=list(event.types) if event else types, key="event:types")
+                   default=list(event.types) if event else types, key=key("types"))
 
 
 def _apply(levers: Sequence[Lever]) -> None:
     """Form callback: validate the edits through the loader; keep them only if they pass."""
     state = st.session_state
-    values = {lv.path: state[f"lever:{lv.path}"] for lv in levers if f"lever:{lv.path}" in state}
+    keys = {lv.path: session.widget_key("lever", lv.path) for lv in levers}
+    values = {path: state[key] for path, key in keys.items() if key in state}
     event = None
-    if state.get("event:on"):
-        event = ExtraEvent(str(state.get("event:name", "")), float(state["event:start_day"]),
-                           float(state["event:days"]), float(state["event:multiplier"]),
-                           tuple(state.get("event:types") or ()))
+
+    def ev(name: str) -> str:
+        return session.widget_key("event", name)
+
+    if state.get(ev("on")):
+        event = ExtraEvent(str(state.get(ev("name"), "")), float(state[ev("start_day")]),
+                           float(state[ev("days")]), float(state[ev("multiplier")]),
+                           tuple(state.get(ev("types")) or ()))
     src = session.source()
     try:
         file = session.file_scenario()

@@ -37,6 +37,7 @@ EDIT_PROBLEMS = "explorer_edit_problems"
 RUNS = "explorer_runs"
 WORKERS = "workers"
 WIDGET_PREFIXES = ("lever:", "event:")
+GENERATION = "explorer_widget_generation"
 RUN_GROUP_KEYS = ("replications", "seed", "warmup_days", "horizon_days")
 DEFAULT_FILE = "baseline.yaml"
 
@@ -48,9 +49,19 @@ def load_text(text: str, label: str, overrides: tuple[str, ...]) -> Scenario:
 
 
 def clear_widgets() -> None:
-    """Forget the lever widgets' state, so they show the values of a newly loaded scenario."""
+    """Forget the lever widgets' state, so they show the values of a newly loaded scenario.
+
+    Deleting their state is not enough: the browser keeps a keyed widget's value across
+    reruns, and "Apply edits" would send the previous file's name and horizon with the new
+    file. So the widgets of each generation get keys of their own (`widget_key`)."""
     for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIXES)]:
         del st.session_state[key]
+    st.session_state[GENERATION] = int(st.session_state.get(GENERATION, 0)) + 1
+
+
+def widget_key(prefix: str, name: str) -> str:
+    """The key of a lever (``lever``) or extra-event (``event``) widget in this generation."""
+    return f"{prefix}:{int(st.session_state.get(GENERATION, 0))}:{name}"
 
 
 def set_source(source: Source) -> None:

@@ -22,24 +22,24 @@ from sim.experiments.stress.shocks import SHOCK_ADAPTER, AnyShock, crews_of
 from sim.explorer import runner, session
 from sim.explorer.widgets import figure_downloads, png, table_download, today
 from sim.output.experiments import stress_figures
+from sim.output.labels import column_label, kpi_label, label, shock_label
 from sim.output.report import dated
+from sim.output.stress_view import DAMAGE, already_missed_notes, ranking_rows, summary_rows
 from sim.scenario.format import Scenario
 from sim.scenario.problems import ScenarioError
 
 KIND = "stress"
 SPEC = "explorer_stress_spec"
-# type -> (label, parameter, its label, default, step); the models hold the real defaults.
-SHOCKS: dict[str, tuple[str, str, str, float, float]] = {
-    "demand_surge": ("Demand surge", "multiplier", "contacts x", 2.0, 0.1),
-    "defect_wave": ("Defect wave", "repair_multiplier",
-                    "repair calls x", 1.5, 0.1),
-    "supplier_delay": ("Supplier delay", "lead_time_multiplier", "lead times x", 2.0, 0.1),
-    "absence": ("Absence", "share", "share of crews off", 0.2, 0.05),
-    "system_outage": ("Phone outage", "hours", "hours down", 4.0, 1.0),
-    "skill_gap": ("Untrained staff", "share", "share of repairs by trainees", 0.3, 0.05),
+# type -> (parameter, its label, default, step); the models hold the real defaults, the type's
+# name is `sim.output.labels.shock_label`.
+SHOCKS: dict[str, tuple[str, str, float, float]] = {
+    "demand_surge": ("multiplier", "contacts x", 2.0, 0.1),
+    "defect_wave": ("repair_multiplier", "repair calls x", 1.5, 0.1),
+    "supplier_delay": ("lead_time_multiplier", "lead times x", 2.0, 0.1),
+    "absence": ("share", "share of crews off", 0.2, 0.05),
+    "system_outage": ("hours", "hours down", 4.0, 1.0),
+    "skill_gap": ("share", "share of repairs by trainees", 0.3, 0.05),
 }
-SUMMARY_VIEW = ("shock", "target", "breaks", "first_break_day", "worst_day", "worst_value",
-                "baseline_value", "recovery_days", "broken_days", "judged")
 
 
 def _available(scenario: Scenario) -> list[str]:
@@ -68,9 +68,10 @@ def _form(scenario: Scenario) -> None:
                              help="The outage lasts its hours instead")
         kinds = _available(scenario)
         for col, kind in zip(st.columns(len(kinds)), kinds, strict=True):
-            label, _, param_label, default, step = SHOCKS[kind]
+            _, param_label, default, step = SHOCKS[kind]
             with col:
-                st.checkbox(label, value=kind == "demand_surge", key=f"stress:on:{kind}")
+                st.checkbox(shock_label(kind), value=kind == "demand_surge",
+                            key=f"stress:on:{kind}")
                 st.number_input(param_label, value=default, step=step, format="%g",
                                 key=f"stress:{kind}")
         submitted = st.form_submit_button("Run stress test", type="primary")
@@ -84,7 +85,7 @@ def _form(scenario: Scenario) -> None:
 def _shocks(spec: dict[str, Any]) -> list[AnyShock] | None:
     shocks, lines = [], []
     for kind, value in spec["shocks"].items():
-        param = SHOCKS[kind][1]
+        param = SHOCKS[kind][0]
         data: dict[str, Any] = {"name": kind, "type": kind, "start_day": spec["start"],
                                 param: value}
         if kind != "system_outage":
@@ -112,8 +113,14 @@ def _figure(result: StressResult, stem: str) -> Callable[[], Figure]:
     return lambda: _figures(result)[stem]
 
 
+def _tab_title(stem: str) -> str:
+    series = stem.removeprefix("stress_")
+    return label("Damage per shock") if series == "damage" else column_label(series)
+
+
 def _results(result: StressResult) -> None:
     ranking = result.ranking
+    currency = result.base.currency
     st.subheader("Which targets break first")
     if ranking.empty or not bool(result.summary["breaks"].any()):
         st.success("No target breaks under these shocks (against the baseline, same seeds).")
@@ -122,24 +129,25 @@ def _results(result: StressResult) -> None:
             "first_break_day", kind="stable")
         if len(first):
             row = first.iloc[0]
-            st.markdown(f"First break: **{row['target']}** under **{row['shock']}** on day "
-                        f"{row['first_break_day']}.")
-    st.dataframe(ranking, hide_index=True, width="stretch")
+            st.markdown(f"First break: **{kpi_label(str(row['target']))}** under "
+                        f"**{row['shock']}** on day {row['first_break_day']}.")
+    for note in already_missed_notes(result.summary, currency):
+        st.warning(note)
+    st.dataframe(ranking_rows(ranking, currency), hide_index=True, width="stretch")
+    st.caption(DAMAGE)
     st.markdown("Per shock and target: the first day it breaks, the worst day, and the days it "
-                "takes after the window to recover (empty: it does not recover within the run).")
-    view = [c for c in SUMMARY_VIEW if c in result.summary.columns]
-    st.dataframe(result.summary[view], hide_index=True, width="stretch")
+                "takes after the window to recover (–: it does not recover within the run).")
+    st.dataframe(summary_rows(result.summary, currency), hide_index=True, width="stretch")
     st.subheader("Daily trajectories against the baseline")
     figures = _figures(result)
-    tabs = st.tabs([stem.removeprefix("stress_").replace("_", " ") for stem in figures],
-                   key="stress_tab", on_change="rerun")
+    tabs = st.tabs([_tab_title(stem) for stem in figures], key="stress_tab", on_change="rerun")
     for tab, fig in zip(tabs, figures.values(), strict=True):
         if tab.open is not False:
             with tab:
                 st.image(png(fig), width="stretch")
     st.subheader("Downloads")
     for stem in figures:
-        figure_downloads(f"Chart: {stem.removeprefix('stress_').replace('_', ' ')}",
+        figure_downloads(f"Chart: {_tab_title(stem)}",
                          _figure(result, stem), f"{result.base.name}_{stem}", f"stress:{stem}")
     table_download("Summary (`stress_summary.csv`)", result.summary,
                    f"{result.base.name}_stress_summary", "stress_summary")

@@ -11,20 +11,21 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 from pydantic import ValidationError
 
 from sim.experiments.design import Factor
 from sim.experiments.store import scenario_digest
-from sim.experiments.sweep import SweepResult
+from sim.experiments.sweep import SweepResult, moved_most
 from sim.explorer import runner, session
 from sim.explorer.figures import frontier_figure
 from sim.explorer.widgets import figure_downloads, png, table_download, today
 from sim.output.charts.experiments import sweep_kpi_chart
-from sim.output.numbers import format_value
+from sim.output.labels import kpi_label
+from sim.output.numbers import kpi_unit
 from sim.output.report import dated
+from sim.output.sweep_view import overview_rows, sweep_advice
 from sim.scenario.format import Scenario
 from sim.scenario.levers import Lever, levers_for
 from sim.scenario.problems import ScenarioError
@@ -75,49 +76,49 @@ def _factor(spec: dict[str, object]) -> Factor | None:
         return None
 
 
-def _overview(result: SweepResult, key: str, currency: str) -> pd.DataFrame:
-    table = result.overview
-    return pd.DataFrame({
-        "point": table["point"], key: table[key],
-        "total cost": [format_value(float(v), "currency", currency) for v in table["total_cost"]],
-        "meets every target": ["yes" if bool(v) else "no" for v in table["meets_targets"]],
-        "targets not met with confidence": table["targets_not_met"]})
-
-
-def _results(result: SweepResult, scenario: Scenario, key: str) -> None:
+def _results(result: SweepResult, scenario: Scenario, key: str, lever: str) -> None:
     currency = scenario.currency
     created = today()
     best = result.cheapest_feasible
-    if best is None:
-        st.warning("No point meets every target with confidence; widen the range.")
-    else:
-        row = result.overview.set_index("point").to_dict("index")[best]
-        cost = format_value(float(row["total_cost"]), "currency", currency)
-        st.success(f"Cheapest point meeting every target: **{best}**, `{key}` = {row[key]}, "
-                   f"total cost {cost}.")
-    st.dataframe(_overview(result, key, currency), hide_index=True, width="stretch")
+    found, advice = sweep_advice(result, {key: lever}, currency)
+    (st.success if found else st.warning)(advice)
+    st.dataframe(overview_rows(result, {key: lever}, currency), hide_index=True,
+                 width="stretch")
     options = list(dict.fromkeys(result.summary["kpi"]))
-    kpis = st.multiselect("KPI curves", options, default=list(result.kpis), key="sweep_kpis")
+    kpis = st.multiselect("KPI curves", options, default=list(result.kpis), key="sweep_kpis",
+                          format_func=kpi_label)
     def curve(kpi: str) -> Callable[[], Figure]:
         return lambda: dated(sweep_kpi_chart(result.summary, [key], kpi,
                                              scenario.targets.get(kpi), best, result.name,
-                                             currency=currency), created)
+                                             currency=currency, factor_labels={key: lever}),
+                             created)
+
+    # Cost against the targeted share the lever moves most: a technicians' sweep against the
+    # call center's service level would show a flat cloud that no technician moves.
+    services = [k for k in scenario.targets if kpi_unit(k) == "share"] or ["service_level"]
+    x_kpi = st.selectbox("Cost against", services, format_func=kpi_label,
+                         index=services.index(moved_most(result, services) or services[0]),
+                         key=f"sweep_frontier:{key}")
 
     def frontier() -> Figure:
         return dated(frontier_figure(result.summary, key, best, result.name, currency,
-                                     target=scenario.targets.get("service_level")), created)
+                                     x_kpi=x_kpi, target=scenario.targets.get(x_kpi),
+                                     factor_label=lever), created)
 
+    # Stems (KPI names) name the files; titles (labels) name the tabs and the download rows.
     charts = {kpi: curve(kpi) for kpi in kpis}
-    charts["cost vs service level"] = frontier
-    tabs = st.tabs(list(charts), key="sweep_tab", on_change="rerun")
+    charts[f"cost_vs_{x_kpi}"] = frontier
+    titles = {stem: kpi_label(stem) for stem in kpis}
+    titles[f"cost_vs_{x_kpi}"] = f"Total cost against {kpi_label(x_kpi).lower()}"
+    tabs = st.tabs([titles[stem] for stem in charts], key="sweep_tab", on_change="rerun")
     for tab, make in zip(tabs, charts.values(), strict=True):
         if tab.open is not False:
             with tab:
                 st.image(png(make()), width="stretch")
     st.subheader("Downloads")
-    for label, make in charts.items():
-        stem = label.replace(" ", "_")
-        figure_downloads(f"Chart: {label}", make, f"{result.name}_{stem}", f"sweep:{stem}")
+    for stem, make in charts.items():
+        figure_downloads(f"Chart: {titles[stem]}", make, f"{result.name}_{stem}",
+                         f"sweep:{stem}")
     table_download("Summary per point and KPI (`sweep_summary.csv`)", result.summary,
                    f"{result.name}_summary", "sweep_summary")
     table_download("One row per point (`sweep_points.csv`)", result.overview,
@@ -141,8 +142,8 @@ def render() -> None:
     path = st.selectbox("Lever", list(labels), index=first, format_func=labels.__getitem__,
                         key="sweep_lever")
     lever = next(lv for lv in levers if lv.path == path)
-    st.caption(f"`{lever.path}` is {lever.value} in the edited scenario. Every point runs "
-               f"{scenario.replications} replications on seed {scenario.seed}.")
+    st.caption(f"{labels[lever.path]} is {lever.value} in the edited scenario (`{lever.path}`). "
+               f"Every point runs {scenario.replications} replications on seed {scenario.seed}.")
     _range_form(lever)
     spec = st.session_state.get(SPEC)
     if not spec or spec["key"] != lever.path:
@@ -163,4 +164,4 @@ def render() -> None:
         session.show_problems(err, "Some points of this range are not valid scenarios")
         return
     session.requested(KIND).add(run_key)
-    _results(result, scenario, lever.path)
+    _results(result, scenario, lever.path, labels[lever.path])

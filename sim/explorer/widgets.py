@@ -10,15 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Literal
+from typing import Literal, Protocol
 
 import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
-from sim.experiments.replicate import RunResult
 from sim.measure.catalog import KPI_BY_NAME
+from sim.measure.stats import TargetJudgement
 from sim.output.charts.style import ImageFormat, figure_bytes
+from sim.output.labels import kpi_label, label, status_label
 from sim.output.numbers import format_interval, format_target, format_value, kpi_unit
 from sim.output.report import csv_bytes
 
@@ -30,48 +31,63 @@ MIME: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml", "pdf": "appl
                         "csv": "text/csv", "zip": "application/zip"}
 
 
-LABELS = {"asa_seconds": "Average speed of answer", "csat_mean": "Satisfaction (mean score)",
-          "response_seconds_p90": "Answer time, 90th percentile"}
+class Judged(Protocol):
+    """What the cards read: a summary per KPI and the targets' verdicts (a run's whole horizon,
+    `RunResult`, or a window of it, `WindowSummary`)."""
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per KPI: mean, 95% interval, n."""
+
+    @property
+    def targets(self) -> Mapping[str, TargetJudgement]:
+        """The verdict of each target."""
 
 
-def kpi_label(kpi: str) -> str:
-    """A KPI name for a card: ``service_level`` -> ``Service level``."""
-    text = LABELS.get(kpi, kpi.replace("_", " "))
-    return text[:1].upper() + text[1:]
-
-
-def kpi_card(result: RunResult, kpi: str) -> None:
-    """One KPI: mean, 95% CI and the target verdict (met, missed or not significant)."""
-    row = result.summary.set_index("kpi").to_dict("index")[kpi]
-    unit, currency = kpi_unit(kpi), result.scenario.currency
+def kpi_card(view: Judged, kpi: str, currency: str, whole: Judged | None = None) -> None:
+    """One KPI in a bordered card: mean, target verdict, and under it the whole 95% CI (and,
+    for a window, the whole horizon's mean and verdict) as a caption, never cut off."""
+    row = view.summary.set_index("kpi").to_dict("index")[kpi]
+    unit = kpi_unit(kpi)
     n = int(row["n"])
-    ci = (f"95% CI {format_interval(float(row['ci_low']), float(row['ci_high']), unit, currency)}"
-          if n >= 2 else "no CI with one replication")
     info = KPI_BY_NAME.get(kpi)
     about = f"`{kpi}`: {info.definition}" if info is not None else f"`{kpi}`"
-    judged = result.targets.get(kpi)
-    if judged is None:
-        st.metric(kpi_label(kpi), format_value(float(row["mean"]), unit, currency),
-                  delta="no target", delta_color="gray", delta_arrow="off",
-                  delta_description=ci, help=f"{about}; mean of {n} replications", border=True)
-        return
-    target = format_target(judged.target, judged.direction, unit, currency)
-    st.metric(kpi_label(kpi), format_value(float(row["mean"]), unit, currency),
-              delta=f"{judged.status} (target {target})",
-              delta_color=STATUS_COLOR.get(judged.status, "gray"), delta_arrow="off",
-              delta_description=ci,
-              help=f"{about}; mean of {n} replications. Met: the whole 95% CI is on the good "
-                   "side of the target; missed: wholly on the wrong side; otherwise not "
-                   "significant.", border=True)
+    lines = [label("95% CI {interval}", interval=format_interval(
+        float(row["ci_low"]), float(row["ci_high"]), unit, currency)) if n >= 2
+        else label("no CI with one replication")]
+    if whole is not None:
+        overall = whole.summary.set_index("kpi").to_dict("index")[kpi]
+        verdict = whole.targets.get(kpi)
+        lines.append(label("whole horizon: {value}", value=format_value(
+            float(overall["mean"]), unit, currency)) +
+            (f", {status_label(verdict.status)}" if verdict is not None else ""))
+    judged = view.targets.get(kpi)
+    help_text = label("{about}; mean of {n} replications.", about=about, n=n)
+    with st.container(border=True):
+        if judged is None:
+            st.metric(kpi_label(kpi), format_value(float(row["mean"]), unit, currency),
+                      delta=label("no target"), delta_color="gray", delta_arrow="off",
+                      help=help_text)
+        else:
+            target = format_target(judged.target, judged.direction, unit, currency)
+            st.metric(kpi_label(kpi), format_value(float(row["mean"]), unit, currency),
+                      delta=label("{status} (target {target})",
+                                  status=status_label(judged.status), target=target),
+                      delta_color=STATUS_COLOR.get(judged.status, "gray"), delta_arrow="off",
+                      help=help_text + " " + label(
+                          "Met: the whole 95% CI is on the good side of the target; missed: "
+                          "wholly on the wrong side; otherwise not significant."))
+        st.caption(" · ".join(lines))
 
 
-def kpi_cards(result: RunResult, kpis: list[str]) -> None:
+def kpi_cards(view: Judged, kpis: list[str], currency: str, whole: Judged | None = None
+              ) -> None:
     """Cards in rows of `CARDS_PER_ROW`."""
     for start in range(0, len(kpis), CARDS_PER_ROW):
         cols = st.columns(CARDS_PER_ROW)
         for col, kpi in zip(cols, kpis[start:start + CARDS_PER_ROW], strict=False):
             with col:
-                kpi_card(result, kpi)
+                kpi_card(view, kpi, currency, whole)
 
 
 def png(fig: Figure) -> bytes:

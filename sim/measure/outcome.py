@@ -22,7 +22,7 @@ from sim.measure.complaints import Cases
 from sim.measure.followups import FollowUps
 from sim.measure.lateness import late_drivers
 from sim.measure.ledger import Ledger, kpis_by_day, kpis_over, ledger_of
-from sim.measure.parts import PartRequests, Stock, on_hand_at
+from sim.measure.parts import PartRequests, Stock, on_hand_at, requests_by_sku
 from sim.measure.repairs import Jobs, WorkOrders
 from sim.measure.series import (
     daily_calls,
@@ -87,7 +87,9 @@ def measure(scenario: Scenario, rep: Replication) -> Outcome:
     day_ends = (daily["day"].to_numpy(float) + 1.0) * MINUTES_PER_DAY
     daily = pd.concat([daily, daily_repairs(rep, day_ends)], axis=1)
     if scenario.parts is not None:
-        daily = pd.concat([daily, on_hand_at(rep.part_levels, day_ends)], axis=1)
+        skus = [s.sku for s in scenario.parts.skus]
+        daily = pd.concat([daily, on_hand_at(rep.part_levels, day_ends),
+                           requests_by_sku(rep.part_requests, skus, days)], axis=1)
     return Outcome(kpis=kpis_over(ledger), ledger=ledger, daily=daily,
                    hourly=hourly_profile(scenario, rep),
                    wait_hist=wait_histogram(calls), turnaround_hist=turnaround_histogram(jobs),

@@ -182,6 +182,25 @@ def on_hand_at(levels: pd.DataFrame, times: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.RangeIndex(len(x)))
 
 
+def requests_by_sku(requests: pd.DataFrame, skus: list[str], days: Grid) -> pd.DataFrame:
+    """Per measured day and SKU: the part requests made that day and those met from stock at
+    once, the fill rate's parts split by SKU (summed over the SKUs they are the fill rate's).
+
+    Returns:
+        Columns ``part_requests_<sku>`` and ``from_stock_<sku>`` per SKU of ``skus`` (in that
+        order), one row per interval of ``days``.
+    """
+    cohort = days.index(requests["time"].to_numpy(dtype=float))
+    sku = requests["sku"].to_numpy()
+    from_stock = _bool(requests["from_stock"])
+    columns: dict[str, np.ndarray] = {}
+    for name in skus:
+        mine = np.where(sku == name, cohort, -1)
+        columns[f"part_requests_{name}"] = tally(mine, days.count).astype(np.int64)
+        columns[f"from_stock_{name}"] = tally(mine, days.count, from_stock).astype(np.int64)
+    return pd.DataFrame(columns, index=pd.RangeIndex(days.count))
+
+
 def backorders_at(requests: pd.DataFrame, times: np.ndarray) -> np.ndarray:
     """Jobs waiting for a part at each time: requested at or before it, not from stock, and
     filled after it (or never)."""

@@ -20,6 +20,7 @@ from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts.experiments import compare_differences_chart, sweep_kpi_chart
 from sim.output.charts.stress import damage_by_target, stress_daily
 from sim.output.folder import ResultsFolder, manifest
+from sim.output.labels import column_label, unit_label
 from sim.scenario.loader import scenario_to_yaml
 
 
@@ -98,13 +99,15 @@ def stress_figures(result: StressResult) -> dict[str, Figure]:
     """The charts of a stress folder by file stem: one per daily series, and the damage."""
     windows = {s.name: s.window() for s in result.shocks}
     judged = {t.name: t for t in result.targets if t.daily}
+    currency = result.base.currency
     figures = {}
     for series in chart_series(result.base, result.targets):
         info = KPI_BY_NAME.get(series)
         unit = info.unit if info is not None else _UNITS.get(series, "units")
         target = judged.get(series)
         figures[f"stress_{series}"] = stress_daily(
-            result.daily, series, f"{series} ({unit})", windows, result.base.name,
+            result.daily, series, f"{column_label(series)} ({unit_label(unit, currency)})",
+            windows, result.base.name,
             target=target.value if target is not None else None,
             target_label="Target" if target is None or target.source == "target" else "Limit",
             share=unit == "share")

@@ -5,7 +5,8 @@ module owns *what* a run folder holds: the resolved scenario, the replication ta
 JSON and CSV (with how long the run-out lasted), the daily series, why repairs were late, the
 budget and the appraisal by calendar month (``run_files``: the bytes of each, also what the
 explorer builds its budget pack from) and the charts (``run_figures``, drawn from a ``RunView`` so
-a folder read back draws the same).
+a folder read back draws the same); with a window (``run --window``), the window's KPIs beside
+the horizon's (``window_summary.csv`` and the ``window`` block of ``summary.json``).
 """
 
 from __future__ import annotations
@@ -19,15 +20,18 @@ from matplotlib.figure import Figure
 
 from sim.experiments.budget import TOTAL_REVENUE, month_lines
 from sim.experiments.replicate import RunResult
+from sim.experiments.windows import WindowSummary
 from sim.output.charts import lateness, management
 from sim.output.charts import run as charts
 from sim.output.folder import ResultsFolder, csv_text, json_text, manifest
 from sim.output.run_view import SCENARIO_FILE, SUMMARY_JSON, TABLE_FILES, RunView
+from sim.output.window import WINDOW_FILE, window_document, window_table
 from sim.scenario.loader import scenario_to_yaml
 
 
-def summary_document(result: RunResult) -> dict[str, Any]:
-    """The ``summary.json`` document: KPIs with their intervals and the targets' verdicts."""
+def summary_document(result: RunResult, window: WindowSummary | None = None) -> dict[str, Any]:
+    """The ``summary.json`` document: KPIs with their intervals and the targets' verdicts; with
+    a ``window``, the same for its days under ``window``."""
     kpis = {
         str(row["kpi"]): {"mean": row["mean"], "std": row["std"], "ci_low": row["ci_low"],
                           "ci_high": row["ci_high"], "n": int(row["n"])}
@@ -37,9 +41,12 @@ def summary_document(result: RunResult) -> dict[str, Any]:
         name: {"target": j.target, "direction": j.direction, "met": j.met, "status": j.status}
         for name, j in result.targets.items()
     }
-    return {"scenario": result.scenario.name, "seed": result.seed,
-            "replications": len(result.replications), "kpis": kpis, "targets": targets,
-            "run_out": run_out_document(result)}
+    document = {"scenario": result.scenario.name, "seed": result.seed,
+                "replications": len(result.replications), "kpis": kpis, "targets": targets,
+                "run_out": run_out_document(result)}
+    if window is not None:
+        document["window"] = window_document(window)
+    return document
 
 
 def run_out_document(result: RunResult) -> dict[str, Any]:
@@ -98,28 +105,32 @@ def run_figures(result: RunView) -> dict[str, Figure]:
     return figures
 
 
-def run_files(result: RunResult) -> dict[str, bytes]:
+def run_files(result: RunResult, window: WindowSummary | None = None) -> dict[str, bytes]:
     """Every file of a run folder but the charts, the event logs and the manifest, by name, as
-    ``write_run`` writes them."""
+    ``write_run`` writes them; with a ``window``, ``window_summary.csv`` and the ``window``
+    block of ``summary.json`` too."""
     tables = {attr: getattr(result, attr) for attr in TABLE_FILES}
     files = {SCENARIO_FILE: scenario_to_yaml(result.scenario).encode("utf-8"),
-             SUMMARY_JSON: json_text(summary_document(result)).encode("utf-8")}
+             SUMMARY_JSON: json_text(summary_document(result, window)).encode("utf-8")}
     for attr, name in TABLE_FILES.items():
         files[name] = csv_text(tables[attr]).encode("utf-8")
+    if window is not None:
+        files[WINDOW_FILE] = csv_text(window_table(result, window)).encode("utf-8")
     return files
 
 
 def write_run(result: RunResult, out_dir: Path, command: list[str], started: datetime,
               ended: datetime | None = None, extra: dict[str, Any] | None = None,
-              overwrite: bool = False) -> Path:
+              overwrite: bool = False, window: WindowSummary | None = None) -> Path:
     """Write the run folder ``out_dir``; ``manifest.json`` comes last, the folder appears whole.
 
     ``extra`` adds keys to the manifest (e.g. why a sequential run stopped); the manifest always
     records the scenario's ``start_date`` (resolved when the file was read). ``overwrite``
-    replaces a finished run holding the user's files (see ``sim.output.folder.ResultsFolder``).
+    replaces a finished run holding the user's files (see ``sim.output.folder.ResultsFolder``);
+    ``window`` adds ``window_summary.csv`` and the ``window`` block of ``summary.json``.
     """
     with ResultsFolder(out_dir, overwrite) as folder:
-        write_run_files(folder, result)
+        write_run_files(folder, result, window)
         folder.finish(manifest(result.seed, len(result.replications), command, started,
                                ended or datetime.now().astimezone(),
                                extra=run_manifest_extra(result) | (extra or {})))
@@ -131,10 +142,11 @@ def run_manifest_extra(result: RunView) -> dict[str, Any]:
     return {"start_date": result.scenario.start_date.isoformat()}
 
 
-def write_run_files(folder: ResultsFolder, result: RunResult) -> None:
+def write_run_files(folder: ResultsFolder, result: RunResult,
+                    window: WindowSummary | None = None) -> None:
     """Write a run's files, event logs and charts into an open results folder (a run folder, or
-    the base run inside a risk register's folder)."""
-    for name, data in run_files(result).items():
+    the base run inside a risk register's folder); ``window`` as for ``run_files``."""
+    for name, data in run_files(result, window).items():
         folder.write_bytes(name, data)
     if result.events is not None:
         parquet = importlib.util.find_spec("pyarrow") is not None

@@ -45,18 +45,31 @@ def format_value(value: float, unit: str, currency: str) -> str:
 
 
 def format_interval(low: float, high: float, unit: str, currency: str) -> str:
-    """A confidence interval with the unit once, e.g. ``93.9-94.9%`` or ``2.3-2.9 s``."""
+    """A confidence interval with the unit once, e.g. ``93.9–94.9%`` or ``2.3–2.9 s``; with a
+    negative end, ``-317,877 to -269,743 EUR`` (a dash between two minus signs reads as one)."""
     if any(v is None or math.isnan(v) for v in (low, high)):
         return "n/a"
+    sep = " to " if low < 0 or high < 0 else "–"
     if unit == "share":
-        return f"{low * 100:.1f}–{high * 100:.1f}%"
+        return f"{low * 100:.1f}{sep}{high * 100:.1f}%"
     if unit == "currency":
-        return f"{low:,.0f}–{high:,.0f} {currency}"
+        return f"{low:,.0f}{sep}{high:,.0f} {currency}"
     if unit in ("s", "min", "h"):
-        return f"{low:,.1f}–{high:,.1f} {unit}"
+        return f"{low:,.1f}{sep}{high:,.1f} {unit}"
     if unit.startswith("score"):
-        return f"{low:.2f}–{high:.2f}"
-    return f"{low:,.0f}–{high:,.0f} {unit}".strip()
+        return f"{low:.2f}{sep}{high:.2f}"
+    return f"{low:,.0f}{sep}{high:,.0f} {unit}".strip()
+
+
+def format_difference(value: float, unit: str, currency: str) -> str:
+    """A signed difference in the KPI's unit; a difference of shares in percentage points
+    (``+1.2 pp``: 80% to 81.2% is +1.2 pp, not +1.2%)."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    if unit == "share":
+        return f"{value * 100:+.1f} pp"
+    text = format_value(value, unit, currency)
+    return text if text.startswith("-") else f"+{text}"
 
 
 def format_target(target: float, direction: str, unit: str, currency: str) -> str:

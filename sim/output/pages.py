@@ -16,12 +16,15 @@ from collections.abc import Sequence
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from sim.output.charts import management
 from sim.output.charts import style as cs
 from sim.output.numbers import format_value, kpi_unit
 
 PAGE = (11.69, 8.27)  # A4 landscape, inches
+HEADER_IN = 0.45  # the band at the top of a page that holds its header line
+TITLE_IN = 0.4  # a chart page's title line under the band
 LINES_PER_PAGE = 34
 ROWS_PER_PAGE = 24
 MONTHS_PER_PAGE = 6
@@ -87,7 +90,22 @@ def table_pages(title: str, note: str, columns: Sequence[str], rows: Sequence[Se
 
 
 def chart_page(fig: Figure) -> Figure:
-    """A chart as a page of the report (charts keep their own size)."""
+    """A chart as a page of the report: A4 landscape like the other pages (a chart kept at its
+    own 8-inch size printed small, in much white space), its layout below the header band so
+    the page header never sits on the chart's title."""
+    fig.set_size_inches(PAGE)
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        bottom = min(cs.FOOTNOTE_STRIP_IN / PAGE[1], 0.3)
+        top = 1.0 - HEADER_IN / PAGE[1]
+        title = fig.get_suptitle()
+        if title:
+            # The layout would put the title at the page's top edge, beside the header, and
+            # reserves no room for a title placed by hand: place it under the header band and
+            # keep the panels below it.
+            fig.suptitle(title, y=top, va="top", fontsize=cs.TITLE_SIZE, fontweight="bold")
+            top -= TITLE_IN / PAGE[1]
+        engine.set(rect=(0.0, bottom, 1.0, top - bottom))
     return fig
 
 

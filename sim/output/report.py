@@ -2,8 +2,9 @@
 
 This module owns what a planner downloads: the chart set (the run folder's charts from
 `sim.output.export.run_figures` plus the theory panel, each stamped with the date), the tables as
-CSV, the PDF report (assumptions, KPI table with CIs and targets, the three budgets by calendar
-month, the appraisal, the risk register when the folder has one, the charts) written with
+CSV, the PDF report (the answer first, `sim.output.summary_page`; the KPI table with CIs and
+targets, the charts on A4 pages, the three budgets by calendar month, the appraisal, the risk
+register when the folder has one, the assumptions last) written with
 matplotlib's PdfPages from the page builders of `sim.output.pages`, and the budget pack: a zip of
 the report, the charts, the folder's CSV tables (copied byte for byte) and the scenario file.
 Everything reads a `RunView`; the pack reads a `SavedRun` (a finished folder read back, or the
@@ -28,10 +29,12 @@ from matplotlib.figure import Figure
 from sim.output.charts import style as cs
 from sim.output.charts.management import risk_matrix
 from sim.output.export import run_figures
+from sim.output.labels import kpi_label, status_label
 from sim.output.numbers import format_target, format_value, kpi_table
 from sim.output.pages import (
     appraisal_pages,
     budget_pages,
+    chart_page,
     risk_pages,
     table_pages,
     text_pages,
@@ -44,6 +47,7 @@ from sim.output.run_view import (
     RunView,
 )
 from sim.output.saved import SavedRun
+from sim.output.summary_page import summary_page
 from sim.output.theory_panel import (
     erlang_c_by_hour_of_week,
     simulated_by_hour_of_week,
@@ -213,57 +217,71 @@ def assumption_lines(result: RunView, created: date) -> list[str]:
 
 
 def _kpi_rows(result: RunView) -> list[list[str]]:
+    """Every measured KPI by its label: a KPI nobody measured (revenue without a revenue
+    section) is left out, never shown as "n/a, n=0"."""
     currency = result.scenario.currency
     rows = []
     for r in kpi_table(result).to_dict("records"):
+        if int(r["n"]) == 0:
+            continue
         unit = str(r["unit"])
         ci = (f"{format_value(r['ci_low'], unit, currency)} to "
               f"{format_value(r['ci_high'], unit, currency)}") if r["n"] >= 2 else "n/a"
         target = (format_target(r["target"], str(r["direction"]), unit, currency)
                   if r["direction"] else "")
-        rows.append([str(r["kpi"]), format_value(r["mean"], unit, currency), ci, str(r["n"]),
-                     target, str(r["status"])])
+        rows.append([kpi_label(str(r["kpi"])), format_value(r["mean"], unit, currency), ci,
+                     str(r["n"]), target, status_label(str(r["status"])) if r["status"]
+                     else ""])
     # Targeted KPIs first: they are what the budget is judged on.
     return sorted(rows, key=lambda row: row[4] == "")
 
 
-def report_pages(result: RunView, created: date, register: pd.DataFrame | None = None
-                 ) -> list[Figure]:
-    """Every page of the report, in order, before page numbers.
+def report_pages(result: RunView, created: date, register: pd.DataFrame | None = None,
+                 base: Scenario | None = None) -> list[Figure]:
+    """Every page of the report, in order, before page numbers: the answer first (does the
+    plan meet its targets, what does it cost, what it changes), then every KPI, the charts at
+    page size, the budgets by month, the appraisal, the risk register, and the assumptions
+    last.
 
     Args:
         result: The run.
         created: The date printed on every page.
         register: A risk register (``risk_register.csv``) to add: its matrix and ranked table.
+        base: The scenario file the plan was edited from, for the first page's changes.
     """
     scn = result.scenario
-    pages = text_pages(f"Budget pack: {scn.name} - assumptions", assumption_lines(result, created))
+    pages = [summary_page(result, base)]
     pages += table_pages(
-        "Key figures with 95% confidence intervals and targets",
+        "Every KPI with its 95% confidence interval and target",
         f"{len(result.replications)} replications; horizon {scn.horizon_days:g} days; "
         "targeted KPIs first.",
         ["KPI", "mean", "95% CI", "n", "target", "status"], _kpi_rows(result),
         [0.26, 0.16, 0.28, 0.05, 0.13, 0.12])
-    pages += budget_pages(result.budget, scn.currency, scn.name)
-    pages += appraisal_pages(result.appraisal, scn.currency, scn.name)
-    if register is not None and not register.empty:
-        pages += risk_pages(register, scn.currency, scn.name)
-    pages += [fig for stem, fig in explorer_figures(result, created).items()
+    pages += [chart_page(fig) for stem, fig in explorer_figures(result, created).items()
               if stem not in _REPORT_SKIPS]
+    # chart_page leaves a table page as it is and gives a chart the page's size.
+    pages += [chart_page(fig) for fig in budget_pages(result.budget, scn.currency, scn.name)]
+    pages += [chart_page(fig)
+              for fig in appraisal_pages(result.appraisal, scn.currency, scn.name)]
+    if register is not None and not register.empty:
+        pages += [chart_page(fig) for fig in risk_pages(register, scn.currency, scn.name)]
+    pages += text_pages(f"Assumptions: {scn.name}", assumption_lines(result, created))
     for i, fig in enumerate(pages, start=1):
         fig.text(0.99, 0.99, f"{scn.name} | {stamp_text(created)} | page {i} of {len(pages)}",
                  fontsize=cs.FOOTNOTE_SIZE, ha="right", va="top")
     return pages
 
 
-def report_pdf(result: RunView, created: date, register: pd.DataFrame | None = None) -> bytes:
-    """The PDF report: assumptions, KPI table, the budgets by month, the appraisal, the risk
-    register (when given), the charts.
+def report_pdf(result: RunView, created: date, register: pd.DataFrame | None = None,
+               base: Scenario | None = None) -> bytes:
+    """The PDF report: the answer on its first page, every KPI, the charts, the budgets by
+    month, the appraisal, the risk register (when given), the assumptions.
 
     Args:
         result: The run.
         created: The date printed on every page; the only date in the file.
         register: A risk register to add (``risk_register.csv``).
+        base: The scenario file the plan was edited from (its changes on the first page).
 
     Returns:
         PDF bytes, identical for identical input and ``created``.
@@ -273,7 +291,7 @@ def report_pdf(result: RunView, created: date, register: pd.DataFrame | None = N
                                 "Author": PRODUCER, "Creator": PRODUCER, "Producer": PRODUCER,
                                 "CreationDate": None, "ModDate": None}
     with PdfPages(buf, metadata=metadata) as pdf:
-        for fig in report_pages(result, created, register):
+        for fig in report_pages(result, created, register, base):
             pdf.savefig(fig)
     return buf.getvalue()
 
@@ -297,8 +315,9 @@ def _raw(data: bytes) -> Callable[[], bytes]:
 
 PACK_README = """Budget pack for scenario {name}, {date}.
 
-report.pdf       assumptions, KPIs with 95% CIs and targets, the revenue, cost and expense
-                 budgets by calendar month, the monthly and quarterly appraisal,{risks} the charts
+report.pdf       the answer on page 1 (targets met, cost, margin, changes), KPIs with 95% CIs
+                 and targets, the charts, the revenue, cost and expense budgets by calendar
+                 month, the monthly and quarterly appraisal,{risks} the assumptions
 scenario.yaml    the resolved scenario: `aftersales-sim run scenario.yaml` gives the same numbers
 summary.json     KPI means, intervals and target verdicts
 tables/*.csv     the results folder's tables, unchanged, with kpis.csv and
@@ -307,15 +326,17 @@ charts/*.png     the report's charts
 """
 
 
-def pack_entries(saved: SavedRun, created: date) -> list[tuple[str, Callable[[], bytes]]]:
-    """The zip's entries in order, each with the function that builds its bytes."""
+def pack_entries(saved: SavedRun, created: date, base: Scenario | None = None
+                 ) -> list[tuple[str, Callable[[], bytes]]]:
+    """The zip's entries in order, each with the function that builds its bytes; ``base`` is
+    the scenario file the plan was edited from (the report's first page lists the changes)."""
     scn = saved.scenario
     register = saved.risk_register
     readme = PACK_README.format(name=scn.name, date=created.isoformat(),
                                 risks=" the risk register," if register is not None else "")
     entries: list[tuple[str, Callable[[], bytes]]] = [
         ("README.txt", _raw(readme.encode("utf-8"))),
-        ("report.pdf", lambda: report_pdf(saved, created, register)),
+        ("report.pdf", lambda: report_pdf(saved, created, register, base)),
         ("scenario.yaml", _raw(saved.files[SCENARIO_FILE])),
         ("summary.json", _raw(saved.files[SUMMARY_JSON])),
     ]
@@ -333,7 +354,7 @@ def pack_entries(saved: SavedRun, created: date) -> list[tuple[str, Callable[[],
     return entries
 
 
-def budget_pack(saved: SavedRun, created: date) -> bytes:
+def budget_pack(saved: SavedRun, created: date, base: Scenario | None = None) -> bytes:
     """The zip a planner hands on: report, scenario file, summary, the folder's tables and the
     charts.
 
@@ -344,11 +365,13 @@ def budget_pack(saved: SavedRun, created: date) -> bytes:
         saved: A finished run folder read back (``sim.output.saved.read_saved_run``), or the
             files a run writes (``saved_run_from_files(run_files(result))``).
         created: The date printed in the report and stamped on the entries.
+        base: The scenario file the plan was edited from (the report's first page lists the
+            changes).
     """
     buf = io.BytesIO()
     stamp = (max(created.year, 1980), created.month, created.day, 0, 0, 0)
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, build in pack_entries(saved, created):
+        for name, build in pack_entries(saved, created, base):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

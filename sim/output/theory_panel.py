@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from sim.measure.stats import Interval, mean_ci, t_interval
 from sim.output.charts import style as cs
+from sim.output.charts import ticks
 from sim.output.charts.run import DAY_NAMES
 from sim.output.run_view import RunView
 from sim.scenario.base import CONTACT_TYPES
@@ -127,7 +128,7 @@ def theory_figure(theory: pd.DataFrame, scenario: str, answer_target_seconds: fl
         cs.target_hline(ax, target, f"Target {target:.0%}")
     cs.style_axes(ax, "Hour of week (h; gridlines at midnight)",
                   f"Service level (% answered within {answer_target_seconds:g} s)")
-    cs.share_axis(ax)
+    ticks.share_axis(ax)
     ax.set_ylim(0.0, 1.02)
     _weekly_axis(ax)
     cs.legend(ax, loc="lower left")

@@ -3,9 +3,11 @@
 This module owns the judging rules of `aftersales-sim stress` (and of the risk register's breach
 days), as pure functions of tidy frames (one row per replication and day, or per replication),
 so each rule is testable on hand-made numbers: break detection against the baseline, the worst
-day, the recovery after the shock window, the damage ranking and the daily bands. It runs nothing
-and writes nothing: `sim.experiments.stress.series` builds the frames from runs (every targeted
-KPI per day from the ledger), `sim.experiments.stress.plan` the results.
+day, the recovery after the shock window, the damage ranking, the daily bands, and the targets a
+shock made worse without breaking them because the baseline already missed them
+(``already_missed``). It runs nothing and writes nothing: `sim.experiments.stress.series` builds
+the frames from runs (every targeted KPI per day from the ledger), `sim.experiments.stress.plan`
+the results.
 
 Rules (the baseline and the shocked run share seeds, so days are compared pairwise):
 - a target *breaks* on a day when the 95% interval over replications of its daily value lies
@@ -265,6 +267,26 @@ _SUMMARY_COLUMNS = ["shock", "target", "breaks", "first_break_day", "worst_day",
                     "recovery_days", "type", "source", "judged", "direction", "target_value",
                     "broken_days", "baseline_value", "run_mean", "baseline_run_mean",
                     "run_diff_ci_low", "run_diff_ci_high"]
+
+
+def already_missed(summary: pd.DataFrame) -> pd.Series:
+    """Rows of `summarize_stress` where the shock made a target worse without breaking it
+    because the baseline was already on the wrong side (on the worst day, or over the run for
+    a run-judged target): a break needs the baseline on the right side, so a shock that takes
+    an already missed service level from 70% to 58% shows no break, and needs saying.
+
+    Returns:
+        A boolean Series aligned with ``summary``.
+    """
+    up = (summary["direction"] == "at_least").to_numpy()
+    shocked = summary["worst_value"].astype(float).to_numpy()
+    base = summary["baseline_value"].astype(float).to_numpy()
+    target = summary["target_value"].astype(float).to_numpy()
+    # nan compares False: a target without a worst day was never made worse.
+    worse = np.where(up, shocked < base, shocked > base)
+    wrong = np.where(up, base < target, base > target)
+    return pd.Series(~summary["breaks"].astype(bool).to_numpy() & worse & wrong,
+                     index=summary.index)
 
 
 def _kpi_values(replications: pd.DataFrame, kpi: str) -> np.ndarray:

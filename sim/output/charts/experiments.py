@@ -8,7 +8,7 @@ export come from `sim.output.charts.style`. Builders take the tidy tables of `si
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,8 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts import style as cs
+from sim.output.charts import ticks
+from sim.output.labels import kpi_label, unit_label
 
 CHEAPEST_LABEL = "Cheapest point meeting every target"
 
@@ -41,6 +43,7 @@ def sweep_kpi_chart(
     scenario: str,
     *,
     currency: str = "",
+    factor_labels: Mapping[str, str] | None = None,
     stamp: str | None = None,
 ) -> Figure:
     """Plot one KPI against the first factor: mean line, 95% CI band, target, cheapest point.
@@ -57,11 +60,13 @@ def sweep_kpi_chart(
         cheapest: Id of the cheapest point meeting every target, or None.
         scenario: Name for the footnote (the sweep's).
         currency: Shown for money KPIs, e.g. "EUR".
+        factor_labels: Factor column -> the lever's name for a reader (default: the column).
         stamp: Optional run stamp for the footnote.
 
     Returns:
         The figure.
     """
+    named = dict(factor_labels or {})
     cs.require_columns(summary, ["point", *factors, "kpi", "mean", "ci_low", "ci_high", "n"],
                        "sweep_kpi_chart")
     rows = summary[summary["kpi"] == kpi]
@@ -73,7 +78,8 @@ def sweep_kpi_chart(
     groups = rows.groupby(others, sort=False, dropna=False) if others else [((), rows)]
     for i, (key, group) in enumerate(groups):
         values = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(f"{k} = {v}" for k, v in zip(others, values, strict=True)) or "Mean"
+        label = ", ".join(f"{named.get(k, k)} = {v}"
+                          for k, v in zip(others, values, strict=True)) or "Mean"
         ci = pd.DataFrame({"mean": group["mean"], "low": group["ci_low"],
                            "high": group["ci_high"]})
         cs.plot_band(ax, [position[v] for v in group[x_key]], ci, cs.series_style(i), label)
@@ -90,14 +96,16 @@ def sweep_kpi_chart(
         ax.set_xticks(list(position.values()), [str(v) for v in levels])
     elif all(isinstance(v, int | np.integer) for v in levels):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no 2.5 technicians
-    cs.style_axes(ax, x_key, f"{kpi} ({unit})" if unit and not share else kpi)
+    name = kpi_label(kpi)
+    cs.style_axes(ax, named.get(x_key, x_key),
+                  f"{name} ({unit_label(unit, currency)})" if unit else name)
     if share:
-        cs.share_axis(ax)
+        ticks.share_axis(ax)
     cs.legend(ax, loc="best")
     n_reps = int(rows["n"].max()) if len(rows) else 0
     found = "star: cheapest point meeting every target" if cheapest else \
         "no point meets every target"
-    return cs.finish_figure(fig, f"{kpi} across the sweep", scenario,
+    return cs.finish_figure(fig, f"{name} across the sweep", scenario,
                             f"{cs.band_note(n_reps)}; {found}", stamp)
 
 
@@ -145,11 +153,13 @@ def compare_differences_chart(
         info = KPI_BY_NAME.get(kpi)
         better = "" if info is None else (" (higher is better)" if info.direction == "at_least"
                                           else " (lower is better)")
-        ax.set_title(f"{kpi}{better}", fontsize=cs.LABEL_SIZE)
+        ax.set_title(f"{kpi_label(kpi)}{better}", fontsize=cs.LABEL_SIZE)
         unit = _unit(kpi, currency)
         if unit == "share":
             unit = "percentage points"
-            cs.share_axis(ax, "x")
+            ticks.points_axis(ax, "x")
+        elif unit and unit == currency:
+            ticks.money_axis(ax, "x")
         cs.style_axes(ax, f"Difference ({unit})" if unit else "Difference", "")
     for ax in axes[len(kpis):]:
         ax.set_visible(False)

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts import style as cs
+from sim.output.charts import ticks
 
 # Red (no replication meets the target) through yellow to green (every one does); a greyscale
 # print still reads the number written in each cell.
@@ -80,7 +81,7 @@ def appraisal_heatmap(appraisal: pd.DataFrame, scenario: str, *, stamp: str | No
     ax.set_xlabel("Calendar " + kind, fontsize=cs.LABEL_SIZE)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label("Share of replications meeting the target", fontsize=cs.LABEL_SIZE)
-    cs.share_axis(bar.ax, "y")
+    ticks.share_axis(bar.ax, "y")
     bar.ax.tick_params(labelsize=cs.TICK_SIZE)
     note = "Cell: mean over replications, and the share of them in which the period met its target"
     return cs.finish_figure(fig, f"KPI appraisal by calendar {kind}", scenario, note, stamp)
@@ -126,10 +127,10 @@ def budget_by_month(budget: pd.DataFrame, currency: str, scenario: str, *,
         ax.plot(x, m["mean"].to_numpy(float), color=cs.EDGE_COLOR, marker="D", markersize=5,
                 linewidth=1.5, label="margin")
         ax.axhline(0.0, color=cs.TARGET_COLOR, linewidth=0.8)
-    ax.set_xticks(x, months, rotation=45 if len(months) > 6 else 0,
+    ax.set_xticks(x, ticks.month_ticks(budget, months), rotation=45 if len(months) > 6 else 0,
                   ha="right" if len(months) > 6 else "center")
     cs.style_axes(ax, "Calendar month", f"{currency} per month")
-    cs.thousands_axis(ax)
+    ticks.thousands_axis(ax)
     cs.legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     partial = budget[(budget["month"] != "total")]
     cut = any(not math.isclose(a, b) for a, b in zip(partial["measured_days"],
@@ -188,7 +189,7 @@ def risk_matrix(register: pd.DataFrame, currency: str, scenario: str, *,
     ax.set_ylim(y_bottom, y_top)
     cs.style_axes(ax, "Likelihood (occurrences per year)",
                   f"Impact per occurrence ({currency}, 95% CI)")
-    cs.thousands_axis(ax)
+    ticks.thousands_axis(ax)
     cs.legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     note = ("Shading: expected yearly impact = likelihood x impact, darker is worse; labels: "
             "rank by expected yearly impact")

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.output.charts import style as cs
+from sim.output.charts import ticks
 
 
 def pareto_front(kpi: np.ndarray, cost: np.ndarray, at_least: bool) -> np.ndarray:
@@ -102,8 +103,8 @@ def cost_frontier(
                    label=label)
     cs.style_axes(ax, kpi.replace("_", " ").capitalize(), f"Total cost ({currency}, horizon)")
     if share:
-        cs.share_axis(ax, "x")
-    cs.thousands_axis(ax)
+        ticks.share_axis(ax, "x")
+    ticks.thousands_axis(ax)
     cs.legend(ax, loc="best")
     reps = sorted({int(r) for r in table.get("replications", pd.Series([], dtype=int))})
     note = (f"{len(table)} evaluations under common random numbers; replications "
@@ -162,7 +163,7 @@ def warmup_series(
         xlabel = "Simulated day (day number)" if k + ncols >= len(names) else ""
         cs.style_axes(ax, xlabel, "")
         if name == "service_level":
-            cs.share_axis(ax)
+            ticks.share_axis(ax)
         cs.legend(ax, loc="best")
     for ax in axes[len(names):]:
         ax.set_visible(False)

@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 
 from sim.measure.stats import mean_ci
 from sim.output.charts import style as cs
+from sim.output.charts import ticks
 
 DAY_NAMES: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -47,7 +48,7 @@ def _bands_figure(
         cs.target_hline(ax, target, target_label or f"Target {value}")
     cs.style_axes(ax, "Simulated day (day number)", ylabel)
     if share:
-        cs.share_axis(ax)
+        ticks.share_axis(ax)
         ax.set_ylim(0.0, 1.02)
     cs.legend(ax, loc="best")
     n_reps = int(daily["rep"].nunique())
@@ -379,12 +380,12 @@ def cost_per_department(
                     color=cs.EDGE_COLOR, marker="D", markersize=5, linewidth=1.5, capsize=4,
                     label="revenue (95% CI)")
         top = max(top, float(np.nanmax(r["ci_high"].to_numpy(float), initial=0.0)))
-    ax.set_xticks(x, labels, rotation=45 if len(labels) > 6 else 0,
+    ax.set_xticks(x, ticks.month_ticks(budget, labels), rotation=45 if len(labels) > 6 else 0,
                   ha="right" if len(labels) > 6 else "center")
     ax.set_ylim(0.0, top * 1.12 or 1.0)
     ylabel = f"{'Cost and revenue' if revenue is not None else 'Cost'} ({currency} per month)"
     cs.style_axes(ax, "Calendar month", ylabel)
-    cs.thousands_axis(ax)
+    ticks.thousands_axis(ax)
     _outside_legend(ax)
     note = f"Bars: mean over replications; labels: total {currency}; CIs in the budget table"
     title = "Monthly cost per department" + (" and revenue" if revenue is not None else "")

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from sim.experiments.stress.analysis import BASELINE, bounded_mean_ci
 from sim.output.charts import style as cs
+from sim.output.charts import ticks
 
 WINDOW_COLOR = "#999999"
 WINDOW_ALPHA = 0.22
@@ -78,7 +79,7 @@ def stress_daily(
         xlabel = "Simulated day (day number)" if k + ncols >= len(shocks) else ""
         cs.style_axes(ax, xlabel, ylabel)
         if share:
-            cs.share_axis(ax)
+            ticks.share_axis(ax)
             ax.set_ylim(0.0, 1.02)
         cs.legend(ax, loc="best")
     for ax in axes[len(shocks):]:
