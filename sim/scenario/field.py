@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.scenario.base import NonNegFloat, PosFloat, PosInt, Probability, StrictModel, rule_error
 from sim.scenario.clock import EndTime, Staffing, StartTime, parse_hhmm
 from sim.scenario.dists import ConstantDist, Distribution
+from sim.scenario.products import TechnicianStaffing
 
 
 class PromisedHours(StrictModel):
@@ -95,7 +96,9 @@ class FieldService(StrictModel):
         default_factory=PromisedHours, description="Promised hours by repair route.")
     dispatch_rule: Literal["fifo", "earliest_due"] = Field(
         "fifo", description="Order of waiting work orders: `fifo` or `earliest_due`.")
-    technicians: Staffing = Field(description="Mobile technicians: a whole number or shifts.")
+    technicians: TechnicianStaffing = Field(
+        description="Mobile technicians: a whole number (around the clock, every skill) or "
+                    "shifts, each with the product lines it can repair (`skills`).")
     max_overtime_minutes: NonNegFloat = Field(
         30.0, description="A technician (on site or at the bench) starts a job only if its "
                           "expected duration (the means of travel, diagnosis and repair "

@@ -38,6 +38,7 @@ from sim.scenario.dists import ConstantDist, Distribution
 from sim.scenario.field import FieldService
 from sim.scenario.inventory import Parts
 from sim.scenario.kpi_names import KPI_NAMES
+from sim.scenario.products import product_problems
 from sim.scenario.workload import estimate
 
 # --- follow-up, satisfaction, costs ----------------------------------------------------------
@@ -228,6 +229,9 @@ class Scenario(StrictModel):
                     f"disruptions.{i}.skus",
                     f"unknown SKU {', '.join(unknown)}; the parts section has "
                     f"{', '.join(sorted(known)) or 'no SKUs'}"))
+        problems += product_problems(
+            self.demand.products, fs.technicians if (fs := self.field_service) else None,
+            self.parts.skus if self.parts is not None else None)
         # The workload is part of validity: a file, a --set, a stress shock and an explorer
         # edit are all refused here, with the estimate, before anything is drawn.
         fs = self.field_service
