@@ -125,7 +125,8 @@ class CallQueue:
         self._waiting_state = waiting_state
         self._on_abandon = on_abandon
 
-    def pop(self, now: float, accept: Callable[[Any], bool] | None = None) -> Any:
+    def pop(self, now: float, accept: Callable[[Any], bool] | None = None,
+            tag: Any = None) -> Any:
         """The first caller still waiting (inbound first), else the first outbound job
         (``accept`` is not used: agents have no overtime rule)."""
         calls = self.calls
