@@ -143,13 +143,15 @@ def cost_parts_purchase(stock: Stock) -> np.ndarray:
 
 
 @kpi("cost_holding", "currency", "at_most", "costs",
-     "holding_rate_per_year x time-average on-hand value", kind=SUM)
+     "holding_rate_per_year x time-average on-hand value (central store and vans)", kind=SUM)
 def cost_holding(stock: Stock) -> np.ndarray:
-    """The cost of the value on the shelf while it is there."""
+    """The cost of the value on the shelf and in the vans while it is there."""
     if stock.parts is None:
         return np.zeros(stock.grid.count)
-    return (stock.parts.holding_rate_per_year * stock_value_by(stock.parts, stock)
-            / MINUTES_PER_YEAR)
+    value = stock_value_by(stock.parts, stock)
+    if stock.parts.van_stock is not None:
+        value = value + stock_value_by(stock.parts, stock.on_vans())
+    return stock.parts.holding_rate_per_year * value / MINUTES_PER_YEAR
 
 
 @kpi("cost_ordering", "currency", "at_most", "costs", "order_cost per replenishment order",

@@ -13,10 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.experiments.replicate import RunResult
 from sim.measure.costs import REVENUE, SUMMARY_ROWS
+from sim.measure.products import split
 from sim.output.charts import lateness
 from sim.output.charts import run as charts
 from sim.output.folder import ResultsFolder, manifest
@@ -110,6 +112,8 @@ def write_run(result: RunResult, out_dir: Path, command: list[str], started: dat
         folder.write_csv("turnaround_histogram.csv", result.turnaround_hist)
         if result.scenario.field_service is not None:
             folder.write_csv("late_drivers.csv", result.late_drivers)
+        if result.scenario.demand.products:
+            folder.write_csv("by_product.csv", by_product_table(result.summary))
         if result.events is not None:
             parquet = importlib.util.find_spec("pyarrow") is not None
             for kind, table in result.events.items():
@@ -121,3 +125,15 @@ def write_run(result: RunResult, out_dir: Path, command: list[str], started: dat
         folder.finish(manifest(result.seed, len(result.replications), command, started,
                                ended or datetime.now().astimezone(), extra=extra))
     return out_dir
+
+
+def by_product_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary's per-product-line rows as a table: ``product``, ``kpi``, then the summary's
+    columns (mean, std, interval, n), lines in scenario order."""
+    rows = []
+    for record in summary.to_dict("records"):
+        parsed = split(str(record["kpi"]))
+        if parsed is not None:
+            rows.append({"product": parsed[1], **record, "kpi": parsed[0]})
+    columns = ["product", "kpi", *(c for c in summary.columns if c != "kpi")]
+    return pd.DataFrame(rows, columns=columns)
