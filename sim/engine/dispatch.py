@@ -17,6 +17,7 @@ from typing import Any
 
 from sim.scenario.calendar import planned_cut_windows, shift_windows
 from sim.scenario.products import TechnicianShift
+from sim.scenario.training import Training, training_sessions
 
 Entry = tuple[int, float, int, Any]
 
@@ -124,11 +125,13 @@ Piece = tuple[float, float, int, float]
 
 
 def technician_rosters(staffing: int | Sequence[TechnicianShift], limit: float,
-                       cuts: list[tuple[float, float, float]], vans: bool
+                       cuts: list[tuple[float, float, float]], vans: bool,
+                       training: Training | None = None
                        ) -> list[tuple[list[Piece], list[Technician]]]:
-    """Each shift pattern's on-duty windows (cut by absences, with their planned ends) and the
-    technicians who work it: the k-th person of a pattern is the same technician every day,
-    with the pattern's skills and, with ``vans``, a van of their own."""
+    """Each shift pattern's on-duty windows (cut by absences and by its training sessions, with
+    their planned ends) and the technicians who work it: the k-th person of a pattern is the
+    same technician every day, with the pattern's skills and, with ``vans``, a van of their
+    own."""
     patterns: list[tuple[int | tuple[TechnicianShift, ...], frozenset[str] | None, int]] = (
         [(staffing, None, staffing)] if isinstance(staffing, int)
         else [((s,), frozenset(s.skills) if s.skills is not None else None, s.count)
@@ -136,7 +139,9 @@ def technician_rosters(staffing: int | Sequence[TechnicianShift], limit: float,
     out = []
     first = 0
     for pattern, skills, count in patterns:
-        pieces = planned_cut_windows(shift_windows(pattern, limit), cuts)
+        sessions = [(a, b, share) for a, b, share, _ in
+                    training_sessions(pattern, training, limit)]
+        pieces = planned_cut_windows(shift_windows(pattern, limit), cuts + sessions)
         people = [Technician(skills, first + k if vans else -1, first + k) for k in range(count)]
         out.append((pieces, people))
         first += count

@@ -32,12 +32,14 @@ from sim.engine.crew import Crew
 from sim.engine.dispatch import JobQueue, SkillQueue, Technician
 from sim.engine.distributions import sampler, uniform_sampler
 from sim.engine.parts import PartsStore
+from sim.engine.proficiency import Proficiency
 from sim.engine.rng import Streams
 from sim.engine.vans import Vans
 from sim.scenario.disruptions import PartNeed, SkillGap
 from sim.scenario.field import FieldService
 from sim.scenario.inventory import Parts
 from sim.scenario.products import Product
+from sim.scenario.training import Training
 from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 NAN = math.nan
@@ -101,7 +103,7 @@ class Repairs:
                  part_need: Sequence[PartNeed] = (), warranty_share: float = 0.0,
                  skill_gaps: Sequence[SkillGap] = (), book: AppointmentBook | None = None,
                  products: Sequence[Product] = (), vans: Vans | None = None,
-                 delivery_hours: float = 0.0) -> None:
+                 delivery_hours: float = 0.0, training: Training | None = None) -> None:
         self.env = env
         self.fs = fs
         self.store = store
@@ -160,10 +162,7 @@ class Repairs:
         self._need = uniform_sampler(streams["part_need"])
         self._sku = uniform_sampler(streams["part_sku"])
         self._warranty = uniform_sampler(streams["warranty"])
-        self._untrained = uniform_sampler(streams["skill_gap"])
-        self._gaps = [(g.start_day * MINUTES_PER_DAY, (g.start_day + g.days) * MINUTES_PER_DAY,
-                       g.share, g.time_multiplier, g.fix_multiplier, frozenset(g.crews))
-                      for g in skill_gaps]
+        self.skill = Proficiency(fs, training, skill_gaps, streams)
         self._warranty_share = warranty_share
         if fs.depot is not None:
             self._transit = sampler(fs.depot.transit_hours, streams["depot_transit"],
@@ -306,18 +305,6 @@ class Repairs:
             assert self.outbound_work is not None
             yield from self.outbound_work(job)
 
-    def _skill(self, crew: str, now: float, product: str = "") -> tuple[bool, float, float]:
-        """(untrained, time factor, fix probability) of whoever starts a visit of ``crew`` now
-        on a job of ``product``."""
-        fix_probability = self._fix_of[product]
-        if not self._gaps:
-            return False, 1.0, fix_probability
-        u = self._untrained()  # one draw per visit, gap or not: later visits keep their numbers
-        for start, end, share, slower, fix, crews in self._gaps:
-            if crew in crews and start <= now < end and u < share:
-                return True, slower, fix_probability * fix
-        return False, 1.0, fix_probability
-
     def _visit(self, job: WorkOrder, tech: Technician | None = None
                ) -> Generator[simpy.Event, Any, None]:
         env = self.env
@@ -325,14 +312,15 @@ class Repairs:
         if job.visits == 0:
             job.first_start = start
         job.visits += 1
-        untrained, slower, fix_probability = self._skill("technicians", start, job.product)
+        skill = self.skill.visit("technicians", start, self._fix_of[job.product])
+        untrained, slower, fix_probability = skill.untrained, skill.slower, skill.fix_probability
         travel, diagnosis = self._travel(), self._diagnosis() * slower
         yield env.timeout(travel + diagnosis)
         repair = 0.0
         if not self._take_part(job, self.technicians, tech.van if tech is not None else -1):
             outcome = "no_part"
         else:
-            repair = self._repair_of[job.product]() * slower
+            repair = self._repair_of[job.product]() * slower * skill.repair_factor
             yield env.timeout(repair)
             outcome = "fixed" if self._fix() < fix_probability else "not_fixed"
         self.visits.append(Visit(job.id, "technicians", start, travel, diagnosis, repair,
@@ -349,8 +337,8 @@ class Repairs:
         if job.visits == 0:
             job.first_start = start
         job.visits += 1
-        untrained, slower, fix_probability = self._skill("depot_technicians", start,
-                                                         job.product)
+        skill = self.skill.visit("depot_technicians", start, self._fix_of[job.product])
+        untrained, slower, fix_probability = skill.untrained, skill.slower, skill.fix_probability
         diagnosis = self._diagnosis() * slower
         yield env.timeout(diagnosis)
         repair = 0.0
@@ -369,7 +357,8 @@ class Repairs:
 
     def _fixed(self, job: WorkOrder) -> None:
         job.fixed_at = self.env.now
-        job.quality_pass = self._quality() < self.fs.quality_pass_probability
+        job.quality_pass = self._quality() < self.skill.quality(job.channel == "onsite",
+                                                                self.env.now)
         job.spot_checked = self._spot() < self.fs.spot_check_share
         if job.channel == "depot":
             self._after(self._transit(), lambda: self._finish(job))

@@ -258,11 +258,12 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
                for name, staffing in rosters.items()}
     van_stock = scenario.parts.van_stock if scenario.parts is not None else None
     people = None
-    if fs is not None and (scenario.demand.products or van_stock is not None):
+    if fs is not None and (scenario.demand.products or van_stock is not None
+                           or scenario.training is not None):
         # Technicians who differ (skills, vans) are staffed pattern by pattern, each person
         # carrying who they are; the crew's windows are all of them together.
         people = technician_rosters(fs.technicians, limit, absences(scenario, "technicians"),
-                                    vans=van_stock is not None)
+                                    vans=van_stock is not None, training=scenario.training)
         planned["technicians"] = sorted(p for pieces, _ in people for p in pieces)
     windows: dict[str, list[Window]] = {name: [(s, e, c) for s, e, c, _ in pieces]
                                         for name, pieces in planned.items()}
@@ -292,7 +293,8 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
                                           if scenario.revenue is not None else 0.0),
                           skill_gaps=[d for d in scenario.disruptions if isinstance(d, SkillGap)],
                           book=book, products=scenario.demand.products, vans=vans,
-                          delivery_hours=van_stock.delivery_hours if van_stock else 0.0)
+                          delivery_hours=van_stock.delivery_hours if van_stock else 0.0,
+                          training=scenario.training)
         crews["technicians"] = repairs.technicians
         if fs.depot is not None:
             crews["depot_technicians"] = repairs.bench
