@@ -35,7 +35,8 @@ from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario_text
 
 MEASURE = Path(__file__).resolve().parents[1] / "sim" / "measure"
-ADDITIONS = ("hold_abandon_rate", "closed_hours_contacts", "rework_rate", "depot_utilization")
+ADDITIONS = ("hold_abandon_rate", "closed_hours_contacts", "rework_rate", "depot_utilization",
+             "cost_training")
 SHOP = """\
 name: shop
 warmup_days: 1
