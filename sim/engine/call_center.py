@@ -116,14 +116,21 @@ ALWAYS_OPEN = Opening([(0.0, INF)])
 
 class CallQueue:
     """FIFO of waiting callers, skipping those whose patience ran out; then callbacks of
-    closed-hours contacts; then other outbound work (follow-ups)."""
+    closed-hours contacts, only while the center is open (an agent on duty after closing does
+    not call customers back); then other outbound work (follow-ups)."""
 
-    def __init__(self, waiting_state: int, on_abandon: Callable[[Call], None]) -> None:
+    def __init__(self, waiting_state: int, on_abandon: Callable[[Call], None],
+                 opening: Opening = ALWAYS_OPEN,
+                 on_held_back: Callable[[float], None] | None = None) -> None:
+        """``on_held_back(now)`` hears that tickets wait while the center is closed, so that
+        someone wakes the idle agents when it opens again."""
         self.calls: deque[Call] = deque()
         self.callbacks: deque[Call] = deque()
         self.outbound: deque[Any] = deque()
         self._waiting_state = waiting_state
         self._on_abandon = on_abandon
+        self._opening = opening
+        self._on_held_back = on_held_back
 
     def pop(self, now: float, accept: Callable[[Any], bool] | None = None,
             tag: Any = None) -> Any:
@@ -139,7 +146,10 @@ class CallQueue:
                 return call
             self._on_abandon(call)
         if self.callbacks:
-            return self.callbacks.popleft()
+            if self._opening.is_open(now):
+                return self.callbacks.popleft()
+            if self._on_held_back is not None:
+                self._on_held_back(now)
         if self.outbound:
             return self.outbound.popleft()
         return None
@@ -195,8 +205,9 @@ class CallCenter:
         self.calls: list[Call] = []
         self.cases: list[ComplaintCase] = []
         self.lines = Lines(lines, self._abandon) if lines is not None else None
-        self.agents: Crew[Any] = Crew(env, "agents", CallQueue(WAITING, self._abandon),
-                                      self._agent_work)
+        self._agent_queue = CallQueue(WAITING, self._abandon, opening, self._reopen_later)
+        self.agents: Crew[Any] = Crew(env, "agents", self._agent_queue, self._agent_work)
+        self._reopens: set[float] = set()
         self.specialists: Crew[Call] = Crew(env, "specialists", CallQueue(HOLDING, self._abandon),
                                             self._consult)
         self.handlers: Crew[ComplaintCase] = Crew(env, "complaint_handlers", FifoQueue(),
@@ -207,6 +218,20 @@ class CallCenter:
         self.on_failed: Callable[[Call], None] | None = None
         self._next_id = 0
         self.outbound_work: Callable[[Any], ProcessGen] | None = None
+
+    def _reopen_later(self, now: float) -> None:
+        """Tickets wait while closed: at the next opening, idle agents look at the queue again
+        (once per opening, however many agents found the tickets held back)."""
+        opens = self.opening.next_open(now)
+        if opens == INF or opens in self._reopens:
+            return
+        self._reopens.add(opens)
+
+        def reopen(_event: simpy.Event) -> None:
+            self._reopens.discard(opens)
+            self.agents.wake(len(self._agent_queue.callbacks))
+
+        self.env.timeout(opens - now).callbacks.append(reopen)
 
     def next_call_id(self) -> int:
         """A fresh id for a call created during the run (after the pre-drawn ones)."""
@@ -281,7 +306,7 @@ class CallCenter:
         job.state = TALKING
         job.answer = env.now
         yield env.timeout(job.handle)
-        if job.escalate and not job.callback:
+        if job.escalate:
             job.state = HOLDING
             job.hold_start = env.now
             job.deadline = env.now + job.hold_patience

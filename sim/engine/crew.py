@@ -27,6 +27,8 @@ import simpy
 
 JobT = TypeVar("JobT")
 ProcessGen = Generator[simpy.Event, Any, None]
+LOOK = object()
+"""What an idle person is woken with when queued work may have become startable (``Crew.wake``)."""
 
 
 class WorkQueue(Protocol[JobT]):
@@ -124,6 +126,18 @@ class Crew(Generic[JobT]):
             self.queue.push(job)
         return taken
 
+    def wake(self, count: int) -> None:
+        """Queued work that could not start may start now (a queue that holds work back, such as
+        tickets while the call center is closed): up to ``count`` idle people look again."""
+        now = self.env.now
+        while count > 0 and self.idle:
+            idle = self.idle.popleft()
+            if idle.off_at <= now:
+                idle.event.succeed(None)
+                continue
+            idle.event.succeed(LOOK)
+            count -= 1
+
     def staff(self, windows: Iterable[tuple[float, float, int]],
               planned_ends: Iterable[float] | None = None,
               tags: Sequence[Any] | None = None) -> None:
@@ -185,6 +199,8 @@ class Crew(Generic[JobT]):
                 job = yield wake
                 if job is None:
                     return
+                if job is LOOK:
+                    continue
             self._at_work[me] = off_at
             if self.tagged_work is not None and tag is not None:
                 yield from self.tagged_work(job, tag)

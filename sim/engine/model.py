@@ -206,7 +206,10 @@ def _weeks(scenario: Scenario, streams: Streams, end_minutes: float, sources: li
         ]
         if opening is not None and cc.hours is not None:
             for call in calls:
-                call.callback = not opening.is_open(call.arrival)
+                if not opening.is_open(call.arrival):
+                    # A ticket is settled by the agent who calls back: an outbound call has no
+                    # hold queue for a specialist.
+                    call.callback, call.escalate = True, False
         yield calls
         first_id += n
 
