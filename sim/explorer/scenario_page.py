@@ -86,6 +86,12 @@ def _widget(lever: Lever, current: LeverValue) -> None:
     key = f"lever:{lever.path}"
     if lever.kind == "text":
         st.text_input(lever.label, value=str(current), key=key, help=lever.help)
+    elif lever.kind == "choices":
+        chosen = list(current) if isinstance(current, tuple | list) else []
+        st.multiselect(lever.label, list(lever.options), default=chosen, key=key,
+                       help=lever.help)
+    elif isinstance(current, tuple):
+        raise TypeError(f"lever {lever.path}: a {lever.kind} lever holds a number")
     elif lever.kind == "int":
         st.number_input(lever.label, value=int(current), step=1, format="%d", key=key,
                         help=lever.help)
@@ -115,7 +121,9 @@ def _event_widgets(file: Scenario, event: ExtraEvent | None) -> None:
 def _apply(levers: Sequence[Lever]) -> None:
     """Form callback: validate the edits through the loader; keep them only if they pass."""
     state = st.session_state
-    values = {lv.path: state[f"lever:{lv.path}"] for lv in levers if f"lever:{lv.path}" in state}
+    values = {lv.path: (tuple(state[f"lever:{lv.path}"]) if lv.kind == "choices"
+                        else state[f"lever:{lv.path}"])
+              for lv in levers if f"lever:{lv.path}" in state}
     event = None
     if state.get("event:on"):
         event = ExtraEvent(str(state.get("event:name", "")), float(state["event:start_day"]),
