@@ -21,7 +21,7 @@ from sim.scenario.yaml_io import MAX_BYTES
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "app" / "tiny.yaml"
 TIMEOUT = 300
-PAGES = ("scenario", "results", "compare", "sweep", "stress", "export")
+PAGES = ("scenario", "results", "compare", "sweep", "stress", "risks", "export")
 
 
 @pytest.fixture(autouse=True)
@@ -243,3 +243,12 @@ def test_experiment_pages_wait_for_a_click(page: str) -> None:
     at = tiny()
     goto(at, page)
     assert at.info and not at.dataframe
+
+
+def test_the_risks_page_offers_the_shipped_register_and_waits_for_a_click() -> None:
+    at = start()
+    goto(at, "risks")
+    box = at.selectbox(key="risks:file")
+    assert list(box.options) == ["risks.yaml"]
+    assert any("7 risks on `baseline`" in c.value for c in at.caption)
+    assert not at.dataframe  # nothing runs before the click

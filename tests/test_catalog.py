@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from sim.engine.model import Replication, simulate
+from sim.experiments.budget import budget_table
 from sim.measure.catalog import (
     CONTRACT_KPI_NAMES,
     COST_KPIS,
@@ -25,7 +26,7 @@ from sim.measure.catalog import (
     KPI_NAMES,
     KPIS,
 )
-from sim.measure.costs import DEPARTMENTS, MONTH_MINUTES, department_costs, monthly_costs
+from sim.measure.costs import DEPARTMENTS, department_costs
 from sim.measure.kinds import RATIO, SUM
 from sim.measure.outcome import measure
 from sim.measure.registry import Row, kpi
@@ -33,12 +34,14 @@ from sim.measure.window import Grid, Period
 from sim.scenario import kpi_names
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario_text
+from sim.units import MINUTES_PER_DAY
 
 MEASURE = Path(__file__).resolve().parents[1] / "sim" / "measure"
 ADDITIONS = ("hold_abandon_rate", "closed_hours_contacts", "rework_rate", "depot_utilization",
              "cost_training")
 SHOP = """\
 name: shop
+start_date: 2027-03-01
 warmup_days: 1
 horizon_days: 60
 demand: {contacts_per_day: 80, mix: {inquiry: 0.5, repair: 0.4, complaint: 0.1}}
@@ -140,23 +143,30 @@ def test_measure_reports_the_catalogue(shop: tuple[Scenario, Replication]) -> No
     assert all(np.isfinite(kpis[name]) for name in KPI_NAMES), kpis
 
 
-def test_the_budget_books_months_with_the_horizons_cost_lines(
+def test_the_budget_books_calendar_months_with_the_horizons_cost_lines(
         shop: tuple[Scenario, Replication]) -> None:
     scenario, rep = shop
     outcome = measure(scenario, rep)
-    monthly = monthly_costs(scenario, rep)
-    assert sorted(set(monthly["month"])) == [1, 2]  # 60 days: two months, no sliver of a third
-    by_department = monthly.groupby("department", sort=False)["cost"].sum()
+    ledger = outcome.ledger.stacked(0)
+    budget = budget_table(scenario, ledger)
+    months = budget[budget["month"] != "total"]
+    # 61 days from 2027-03-01 with one day of warm-up: March (30 measured days) and April (30).
+    assert list(dict.fromkeys(months["month"])) == ["2027-03", "2027-04"]
+    assert set(months["measured_days"]) == {30.0} and set(months["month_days"]) == {31, 30}
+    by_department = months.groupby("department", sort=False)["mean"].sum()
     for department in DEPARTMENTS:
         assert by_department[department] == pytest.approx(outcome.kpis[f"cost_{department}"],
                                                          rel=1e-12, abs=1e-9), department
     assert by_department["revenue"] == pytest.approx(outcome.kpis["revenue"], rel=1e-12)
     assert outcome.kpis["total_cost"] == pytest.approx(
         sum(outcome.kpis[f"cost_{d}"] for d in DEPARTMENTS), rel=1e-12)
-    # A month is the same formulas on a shorter window.
-    first = Period(scenario, rep, Grid.whole(rep.start_minutes, rep.start_minutes + MONTH_MINUTES))
-    assert tuple(department_costs(first)) == DEPARTMENTS
+    # A month is the same formulas on the month's days: March is days 1-30 of the clock.
+    march = Period(scenario, rep, Grid.whole(rep.start_minutes, 31 * MINUTES_PER_DAY))
+    assert tuple(department_costs(march)) == DEPARTMENTS
     pd.testing.assert_series_equal(
-        monthly[monthly["month"] == 1].set_index("department")["cost"].drop("revenue"),
-        pd.Series({d: float(v[0]) for d, v in department_costs(first).items()},
-                  name="cost").rename_axis("department"))
+        months[months["month"] == "2027-03"].set_index("department")["mean"]
+        .loc[list(DEPARTMENTS)],
+        pd.Series({d: float(v[0]) for d, v in department_costs(march).items()},
+                  name="mean").rename_axis("department"), rtol=1e-12)
+
+

@@ -133,3 +133,27 @@ def test_cli_compare_bad_input_exits_2_and_writes_nothing(
     assert main(["compare", str(a), str(a), "--set", "call_center.agents=-1",
                  "--out", str(out)]) == 2
     assert not out.parent.exists()
+
+
+def test_cli_compare_sets_one_scenario_and_prints_the_verdicts(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = write(tmp_path / "a.yaml", mmc(2, horizon_days=1))
+    b = write(tmp_path / "b.yaml", mmc(2, horizon_days=1, name="other"))
+    out = tmp_path / "cmp"
+    assert main(["compare", str(a), str(b), "--set", "other:call_center.agents=5",
+                 "--set", "1:call_center.answer_target_seconds=20", "--set", "seed=3",
+                 "--reps", "4", "--workers", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    scenarios = {p.stem: p.read_text() for p in (out / "scenarios").iterdir()}
+    assert "agents: 5" in scenarios["other"] and "agents: 2" in scenarios["mmc2"]
+    table = pd.read_csv(out / "compare.csv", keep_default_na=False)
+    level = {r["scenario"]: r
+             for r in table[table["kpi"] == "service_level"].to_dict("records")}
+    assert level["other"]["status"] == "met" and level["mmc2"]["status"] != "met"
+    assert float(level["other"]["target"]) == 0.8
+    assert f"{level['mmc2']['status']} / met" in printed
+    assert table.loc[table["kpi"] == "asa_seconds", "status"].eq("").all()  # no target on it
+    assert main(["compare", str(a), str(b), "--set", "3:seed=1", "--out", str(tmp_path / "x")
+                 ]) == 2
+    assert "`3` names no scenario" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -23,7 +23,7 @@ from sim.measure.parts import PartRequests
 from sim.measure.parts import fill_rate as fill_rate_of
 from sim.measure.registry import value
 from sim.measure.window import Grid
-from sim.scenario.format import Scenario
+from sim.scenario.format import Scenario, first_monday_of_next_year
 from sim.scenario.loader import load_scenario_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,11 +143,15 @@ def test_outcomes_are_words_not_state_codes(run: tuple[object, dict[str, pd.Data
     assert calls.loc[~calls["escalated"], "specialist_outcome"].isna().all()
 
 
-def test_start_date_absent_means_the_monday_of_this_week(scenario: Scenario) -> None:
-    undated = scenario.model_copy(update={"start_date": None})
-    assert day_zero(undated, today=dt.date(2026, 3, 5)) == dt.datetime(2026, 3, 2)
-    assert day_zero(undated, today=dt.date(2026, 3, 2)) == dt.datetime(2026, 3, 2)
-    assert day_zero(undated).weekday() == 0
+def test_start_date_absent_means_the_first_monday_of_next_year() -> None:
+    assert first_monday_of_next_year(dt.date(2026, 3, 5)) == dt.date(2027, 1, 4)
+    assert first_monday_of_next_year(dt.date(2027, 12, 31)) == dt.date(2028, 1, 3)
+    assert first_monday_of_next_year(dt.date(2028, 6, 1)) == dt.date(2029, 1, 1)  # a Monday
+    undated = load_scenario_text("name: m\nhorizon_days: 1\ndemand: {contacts_per_day: 50, "
+                                 "mix: {inquiry: 1.0}}\ncall_center: {agents: 2, "
+                                 "handle_minutes: {inquiry: 5}}\n")
+    assert undated.start_date == first_monday_of_next_year()
+    assert day_zero(undated) == dt.datetime.combine(undated.start_date, dt.time())
 
 
 def test_only_the_processes_that_are_on() -> None:

@@ -303,3 +303,45 @@ def test_cli_rejects_a_scenario_without_targets_and_a_bad_optimize_file(tmp_path
     spec = write_case(tmp_path, {"base": "mmc.yaml", "decide": ["call_center.agents"],
                                  "replications": 1, "colour": "blue"})
     assert main(["optimize", str(spec), "--quiet"]) == 2
+
+
+# --------------------------------------------------------------------------- price of a target
+
+
+def test_the_price_of_a_target_is_the_paired_extra_cost_of_one_step() -> None:
+    from sim.experiments.optimize.prices import price_targets, target_step, tightened
+
+    assert target_step("repair_on_time_rate", 0.9) == 0.02
+    assert tightened("repair_on_time_rate", 0.9, 0.02) == pytest.approx(0.92)
+    assert tightened("abandon_rate", 0.05, 0.02) == pytest.approx(0.03)
+    assert tightened("service_level", 0.99, 0.02) == 1.0  # a share stays a share
+    assert target_step("asa_seconds", 30.0) == pytest.approx(1.5)
+    c = erlang_c_optimum()
+    result = optimize(mmc_scenario(c), ["call_center.agents"], replications=6,
+                      confirm_replications=10, seed=SEED, executor=SerialExecutor(),
+                      start="current")
+    assert result.decision() == {"call_center.agents": c}
+    # A step that c agents cannot meet but c + 1 easily do: one more agent, 25 EUR an hour.
+    at = theory.erlang_c_metrics(PER_HOUR, HANDLE, c, ANSWER).service_level
+    step = at + 0.02 - SL_TARGET
+    prices = price_targets(result, ["call_center.agents"], executor=SerialExecutor(),
+                           steps={"service_level": step})
+    (row,) = prices.to_dict("records")
+    assert row["feasible"] and row["decision_changes"] == f"call_center.agents={c + 1}"
+    assert row["extra_cost"] == pytest.approx(25.0 * 24 * 10)
+    assert row["extra_cost_ci_low"] == pytest.approx(row["extra_cost_ci_high"])  # staff cost
+    assert row["extra_cost_per_point"] == pytest.approx(25.0 * 24 * 10 / (step * 100))
+
+
+def test_cli_prices_the_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write_case(tmp_path, {"base": "mmc.yaml", "decide": ["call_center.agents"],
+                                 "bounds": {"call_center.agents": [1, 30]},
+                                 "confirm_replications": 10})
+    out = tmp_path / "out"
+    assert main(["optimize", str(spec), "--seed", str(SEED), "--workers", "1",
+                 "--price-targets", "--out", str(out)]) == 0
+    assert "The price of a target" in capsys.readouterr().out
+    prices = pd.read_csv(out / "target_prices.csv")
+    assert list(prices["target"]) == ["service_level"]
+    assert prices.loc[0, "to"] == pytest.approx(SL_TARGET + 0.02)
+    assert prices.loc[0, "extra_cost"] >= 0

@@ -21,6 +21,8 @@ from sim.experiments.replicate import RunResult, replicate
 from sim.explorer.figures import frontier_figure
 from sim.output import numbers, report
 from sim.output.charts.style import figure_bytes
+from sim.output.export import run_files
+from sim.output.saved import SavedRun, saved_run_from_files
 from sim.output.theory_panel import erlang_c_by_hour_of_week, simulated_daily_mean, theory_figure
 from sim.scenario.loader import load_scenario, load_scenario_text
 from sim.theory.queues import erlang_c_metrics
@@ -37,13 +39,19 @@ def run() -> RunResult:
 
 
 @pytest.fixture(scope="module")
-def pdf(run: RunResult) -> bytes:
-    return report.report_pdf(run, DAY)
+def saved(run: RunResult) -> SavedRun:
+    """The run as its results folder holds it: what the pack is built from."""
+    return saved_run_from_files(run_files(run))
+
+
+@pytest.fixture(scope="module")
+def pdf(saved: SavedRun) -> bytes:
+    return report.report_pdf(saved, DAY)
 
 
 def test_pdf_report_is_byte_identical_and_complete(run: RunResult, pdf: bytes) -> None:
     first = pdf
-    assert first == report.report_pdf(run, DAY)
+    assert first == report.report_pdf(saved_run_from_files(run_files(run)), DAY)
     assert first.startswith(b"%PDF-")
     expected = len(report.report_pages(run, DAY))
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", first)) == expected
@@ -74,9 +82,10 @@ def test_charts_are_byte_stable_titled_and_dated(run: RunResult) -> None:
     assert report.chart_bytes(run, "cost_per_department", "png", DAY).startswith(b"\x89PNG")
 
 
-def test_budget_pack_holds_report_tables_and_scenario(run: RunResult, pdf: bytes) -> None:
-    pack = report.budget_pack(run, DAY)
-    assert pack == report.budget_pack(run, DAY)
+def test_budget_pack_holds_report_tables_and_scenario(run: RunResult, saved: SavedRun,
+                                                       pdf: bytes) -> None:
+    pack = report.budget_pack(saved, DAY)
+    assert pack == report.budget_pack(saved_run_from_files(run_files(run)), DAY)
     with zipfile.ZipFile(io.BytesIO(pack)) as zf:
         names = zf.namelist()
         assert names[:4] == ["README.txt", "report.pdf", "scenario.yaml", "summary.json"]

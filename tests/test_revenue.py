@@ -105,28 +105,32 @@ def test_revenue_changes_no_other_number() -> None:
 def test_the_budget_has_revenue_and_margin_rows() -> None:
     result = replicate(load_scenario_text(SHOP), replications=3, seed=2, workers=1)
     budget = result.budget.set_index(["month", "department"])
-    months = sorted(result.budget["month"].unique())
-    assert len(months) == 2  # 40 days: a 30-day month and a 10-day one
-    for month in months:
+    months = [m for m in result.budget["month"].unique() if m != "total"]
+    assert len(months) == 2  # 40 days from the first Monday of next year: two calendar months
+    for month in [*months, "total"]:
         revenue = budget.loc[(month, REVENUE), "mean"]
         assert budget.loc[(month, MARGIN), "mean"] == pytest.approx(
             revenue - budget.loc[(month, TOTAL), "mean"])
-    by_month = result.budget[result.budget["department"] == REVENUE]["mean"].sum()
+    in_months = result.budget[result.budget["month"] != "total"]
+    by_month = in_months[in_months["department"] == REVENUE]["mean"].sum()
     assert by_month == pytest.approx(result.replications["revenue"].mean())
-    total = result.budget[result.budget["department"] == TOTAL]["mean"].sum()
+    assert budget.loc[("total", REVENUE), "mean"] == pytest.approx(by_month)
+    total = in_months[in_months["department"] == TOTAL]["mean"].sum()
     assert total == pytest.approx(result.replications["total_cost"].mean())
     summary = result.summary.set_index("kpi")
     assert summary.loc["operating_margin", "ci_low"] < 0 < summary.loc["revenue", "ci_low"]
 
 
 def test_the_cost_chart_draws_revenue_over_the_bars_not_as_a_department() -> None:
+    from sim.experiments.budget import TOTAL_REVENUE, month_lines
     from sim.measure.costs import SUMMARY_ROWS
     from sim.output.charts.run import cost_per_department
 
     result = replicate(load_scenario_text(SHOP), replications=2, seed=2, workers=1)
     budget = result.budget
-    fig = cost_per_department(budget[~budget["department"].isin(SUMMARY_ROWS)], "EUR", "shop",
-                              revenue=budget[budget["department"] == REVENUE])
+    months = budget[budget["month"] != "total"]
+    fig = cost_per_department(month_lines(budget, "cost"), "EUR", "shop",
+                              revenue=months[months["department"] == TOTAL_REVENUE])
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert "revenue (95% CI)" in labels
     assert not set(labels) & set(SUMMARY_ROWS)

@@ -77,10 +77,11 @@ def test_a_technician_without_the_skill_is_never_sent(seed: int) -> None:
 
 
 def test_a_job_with_nobody_skilled_on_shift_waits_for_them() -> None:
-    visits = visits_with_products(shop(), 4)
+    scenario = shop()
+    visits = visits_with_products(scenario, 4)
     fridge = visits[visits["product"] == "fridge"]
     minute = fridge["start"].to_numpy(float) % 1440
-    weekday = (fridge["start"].to_numpy(float) // 1440) % 7
+    weekday = (fridge["start"].to_numpy(float) // 1440 + scenario.first_weekday) % 7
     assert len(fridge) > 50
     # Only the late shift (12:00-20:00, Monday to Friday) repairs fridges.
     assert ((minute >= 12 * 60) & (minute < 20 * 60) & (weekday < 5)).all()

@@ -20,7 +20,7 @@ from sim.experiments.replicate import replicate
 from sim.measure.costs import training_hours_by
 from sim.measure.window import Grid, Period, staffed_by
 from sim.scenario.format import Scenario
-from sim.scenario.training import WEEKS_PER_MONTH, training_progress
+from sim.scenario.training import WEEKS_PER_MONTH, training_progress, training_sessions
 
 DAY = 1440.0
 SHOP: dict[str, Any] = {
@@ -66,12 +66,13 @@ def test_training_hours_come_off_the_road_and_into_their_budget_line() -> None:
     assert abs(off - expected) <= 9.0, (off, expected)
     result = replicate(trained, replications=2, seed=3, workers=1)
     budget = result.budget
-    line = budget[budget["department"] == "training"]
-    assert len(line) == 1  # one 28-day month
-    assert line["mean"].iloc[0] == pytest.approx(off * (60 + 40))
+    line = budget[budget["department"] == "training"].set_index("month")["mean"]
+    # The calendar months the 28 days touch, then the horizon's total.
+    assert line["total"] == pytest.approx(off * (60 + 40))
+    assert line.drop("total").sum() == pytest.approx(line["total"])
     assert result.replications["cost_training"].iloc[0] == pytest.approx(off * 100)
-    totals = budget[budget["department"] == "total"]["mean"].iloc[0]
-    assert totals == pytest.approx(result.replications["total_cost"].mean())
+    totals = budget[(budget["department"] == "total") & (budget["month"] == "total")]["mean"]
+    assert totals.iloc[0] == pytest.approx(result.replications["total_cost"].mean())
     # No training section: a training line of zero.
     plain = replicate(untrained, replications=1, seed=3, workers=1)
     assert (plain.budget.loc[plain.budget["department"] == "training", "mean"] == 0).all()
@@ -155,3 +156,19 @@ def test_new_hires_are_slower_and_fix_less_until_they_have_learnt() -> None:
     # 1.5 times on the first day, falling to 1 at the end of the ramp.
     assert (diagnosis[new] > 20.0).all() and (diagnosis[new] <= 30.0 + 1e-9).all()
     assert 24.0 < diagnosis[new].mean() < 26.0
+
+
+def test_training_days_follow_the_calendar() -> None:
+    """Day 0 takes the weekday of ``start_date``: training on Wednesdays starts on day 0 when
+    day 0 is a Wednesday, and on day 2 when it is a Monday."""
+    data = copy.deepcopy(SHOP)
+    data["training"] = {"hours_per_technician_month": 8, "weekday": "wed"}
+    for start, first_day in (("2027-01-04", 2), ("2027-01-06", 0)):  # a Monday, a Wednesday
+        scenario = Scenario.model_validate({**data, "start_date": start})
+        assert scenario.field_service is not None
+        shifts = scenario.field_service.technicians
+        assert isinstance(shifts, tuple)
+        sessions = training_sessions((shifts[0],), scenario.training, 30 * DAY,
+                                     scenario.first_weekday)
+        days = sorted({int(a // DAY) for a, _, _, _ in sessions})
+        assert days[0] == first_day and all((d - first_day) % 7 == 0 for d in days), days

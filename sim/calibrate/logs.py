@@ -13,9 +13,9 @@ The logs hold what the KPIs count: calls that arrived, work orders, follow-ups a
 opened and part orders placed in the measured window (after the warm-up, before the end of the
 horizon), with the visits and attempts that belong to them, followed into the run-out. Times are
 ISO 8601 local timestamps (millisecond resolution, no offset) counted from the scenario's
-``start_date`` (day 0; absent = the Monday of the current week); durations are plain numbers with
-the unit in the column name. Outcomes are words (answered, abandoned, ...), never the engine's
-state codes.
+``start_date`` (day 0; absent in the file = the first Monday of next year, resolved when the
+scenario is read); durations are plain numbers with the unit in the column name. Outcomes are
+words (answered, abandoned, ...), never the engine's state codes.
 """
 
 from __future__ import annotations
@@ -40,18 +40,10 @@ from sim.engine.records import (
 from sim.scenario.format import Scenario
 
 
-def day_zero(scenario: Scenario, today: dt.date | None = None) -> dt.datetime:
-    """Midnight of day 0: ``start_date``, or the Monday of the current week when it is absent.
-
-    Args:
-        scenario: The scenario.
-        today: The date taken as today (tests pin it); default ``datetime.date.today()``.
-    """
-    start = scenario.start_date
-    if start is None:
-        today = dt.date.today() if today is None else today
-        start = today - dt.timedelta(days=today.weekday())
-    return dt.datetime.combine(start, dt.time())
+def day_zero(scenario: Scenario) -> dt.datetime:
+    """Midnight of day 0: the scenario's ``start_date`` (resolved when the scenario was read:
+    absent in the file = the first Monday of next year)."""
+    return dt.datetime.combine(scenario.start_date, dt.time())
 
 
 def iso_times(minutes: np.ndarray | pd.Series, origin: dt.datetime) -> np.ndarray:
@@ -249,21 +241,19 @@ def complaints_table(cases: pd.DataFrame, start: float, end: float, origin: dt.d
     })
 
 
-def event_tables(scenario: Scenario, replication: Replication,
-                 today: dt.date | None = None) -> dict[str, pd.DataFrame]:
+def event_tables(scenario: Scenario, replication: Replication) -> dict[str, pd.DataFrame]:
     """The event logs of one replication, by kind; only kinds whose process is on.
 
     Args:
         scenario: The scenario the replication ran.
         replication: Its flat records (``sim.engine.model.simulate``).
-        today: Fixes "today" when ``start_date`` is absent (see ``day_zero``).
 
     Returns:
         ``calls`` always; ``work_orders`` and ``visits`` with field service; ``parts`` with
         parts; ``followups`` with follow-ups; ``complaints`` with complaint handling. Columns
         are those of ``SCHEMA``, in its order.
     """
-    origin = day_zero(scenario, today)
+    origin = day_zero(scenario)
     start, end = replication.start_minutes, replication.end_minutes
     tables = {"calls": calls_table(replication.calls, start, end, origin)}
     if scenario.field_service is not None:

@@ -16,13 +16,13 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from sim.cli import compare, fit, optimize, run, stress, sweep, warmup
+from sim.cli import budget, compare, fit, optimize, pack, risks, run, stress, sweep, warmup
 from sim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, Command
 from sim.experiments.executors import ClusterError
 from sim.output.target import OutputError, OutputRefused
 from sim.scenario.problems import ScenarioError
 
-COMMANDS = (run, sweep, compare, stress, optimize, warmup, fit)
+COMMANDS = (run, sweep, compare, stress, risks, optimize, warmup, fit, pack, budget)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -33,6 +34,7 @@ from sim.cli.common import (
     load_for_run,
 )
 from sim.experiments.optimize.evaluate import Evaluation
+from sim.experiments.optimize.prices import price_targets
 from sim.experiments.optimize.solve import MIN_REPLICATIONS, OptimizeResult, optimize
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts.optimize import cost_frontier
@@ -127,6 +129,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="replications of the final check (default: 2 x --reps, at least 20)")
     p.add_argument("--max-evals", type=int, default=None, metavar="N",
                    help="budget of evaluations (default 200)")
+    p.add_argument("--price-targets", action="store_true",
+                   help="then re-solve with each target one step tighter (0.02 for a share, "
+                        "0.1 for a score, 5%% otherwise) and report the extra cost per step "
+                        "(target_prices.csv): what each point of service costs")
     p.add_argument("--start", choices=("analytic", "current"), default=None,
                    help="start from textbook estimates (default) or the scenario's values")
     add_run_options(p, out_help="results folder (default results/NAME-optimize)")
@@ -173,9 +179,16 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             on_evaluation=None if args.quiet else _log)
     except ValueError as err:
         raise bad_input("optimize", str(err)) from None
-    write_decision(result, out, args.argv, started, args.overwrite)
+    prices = None
+    if args.price_targets and result.feasible:
+        prices = price_targets(result, decide, bounds=bounds, executor=executor_for(args, 64),
+                               max_evaluations=args.max_evals or spec.max_evaluations or 200,
+                               on_evaluation=None if args.quiet else _log)
+    write_decision(result, out, args.argv, started, args.overwrite, prices)
     if not args.quiet:
         print(report(result))
+        if prices is not None:
+            print("\n" + prices_text(prices, result.base.currency))
         print(f"\nresults: {out}/")
     if not result.feasible:
         print("warning: no evaluated decision meets every target with confidence; the folder "
@@ -200,9 +213,26 @@ def report(result: OptimizeResult) -> str:
     return "\n".join(lines)
 
 
+def prices_text(prices: pd.DataFrame, currency: str) -> str:
+    """The price of each target: the extra cost of one step tighter, with its 95% CI."""
+    lines = [f"The price of a target (one step tighter, re-solved; {currency}):",
+             f"{'target':<26}{'from':>9}{'to':>9}{'extra cost [95% CI]':>36}{'per point':>12}"
+             "  decision"]
+    for r in prices.to_dict("records"):
+        ci = f"{fmt(r['extra_cost'])} [{fmt(r['extra_cost_ci_low'])}, " \
+             f"{fmt(r['extra_cost_ci_high'])}]"
+        changes = r["decision_changes"] or "unchanged"
+        if not r["feasible"]:
+            changes = "no decision in the bounds meets it"
+        lines.append(f"{r['target']:<26}{r['from']:>9g}{r['to']:>9g}{ci:>36}"
+                     f"{fmt(r['extra_cost_per_point']):>12}  {changes}")
+    return "\n".join(lines)
+
+
 def write_decision(result: OptimizeResult, out: Path, command: list[str], started: datetime,
-                   overwrite: bool = False) -> Path:
-    """Write the optimize folder; ``manifest.json`` last."""
+                   overwrite: bool = False, prices: pd.DataFrame | None = None) -> Path:
+    """Write the optimize folder (with ``target_prices.csv`` when targets were priced);
+    ``manifest.json`` last."""
     table = result.table()
     kpi = result.binding_kpi
     info = KPI_BY_NAME.get(kpi)
@@ -211,6 +241,8 @@ def write_decision(result: OptimizeResult, out: Path, command: list[str], starte
         folder.write_text("best.yaml", _best_yaml(result))
         folder.write_csv("evaluations.csv", table)
         folder.write_csv("summary.csv", result.best.result.summary)
+        if prices is not None:
+            folder.write_csv("target_prices.csv", prices)
         if kpi in table.columns:
             folder.write_figure("cost_frontier", cost_frontier(
                 table, kpi, result.base.targets.get(kpi),

@@ -33,6 +33,7 @@ from sim.experiments.stress.plan import (
     run_stress,
 )
 from sim.experiments.stress.shocks import (
+    MAX_SHOCK_NAME,
     SHOCK_MODELS,
     AnyShock,
     applicable_types,
@@ -45,6 +46,9 @@ from sim.scenario.yaml_io import YamlProblem, read_yaml
 
 # A comma starts a new parameter only before `key=`, so `skus=a,b` keeps its list.
 _PARAM_SPLIT = re.compile(r",(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)")
+# A `+` starts another shock only before a name followed by `:`, `+` or the end, so a number
+# such as `1e+3` stays whole.
+_SHOCK_SPLIT = re.compile(r"\+(?=\s*[A-Za-z][A-Za-z0-9_.-]*\s*(?::|\+|$))")
 
 
 def shock_defaults_help() -> str:
@@ -122,15 +126,14 @@ def select_shocks(plan: StressPlan, options: list[str], from_file: bool) -> tupl
     by_name = {s.name: s for s in plan.shocks}
     chosen: list[AnyShock] = []
     for text in options:
-        name, params = parse_shock_option(text)
         source = f"--shock {text}"
-        if from_file:
-            if name not in by_name:
-                raise bad_input(source, f"no shock `{name}` in {plan.name}; its shocks are "
-                                        f"{', '.join(by_name)}")
-            data = by_name[name].model_dump(mode="json") | params
-        else:
-            data = {"type": name, "name": name} | params
+        members = [_member_data(part, plan, by_name, from_file, source)
+                   for part in _SHOCK_SPLIT.split(text)]
+        if len(members) == 1:
+            data = members[0]
+        else:  # A+B: the shocks act together, as one shock
+            data = {"name": "_and_".join(str(m["name"]) for m in members)[:MAX_SHOCK_NAME],
+                    "together": list(members)}
         chosen.append(shock_from_mapping(data, plan.base, source))
     names = [s.name for s in chosen]
     twice = sorted({n for n in names if names.count(n) > 1})
@@ -138,6 +141,18 @@ def select_shocks(plan: StressPlan, options: list[str], from_file: bool) -> tupl
         raise bad_input("--shock", f"shock {', '.join(twice)} chosen twice; give each a "
                                    "different name with `:name=...`")
     return tuple(chosen)
+
+
+def _member_data(text: str, plan: StressPlan, by_name: dict[str, AnyShock], from_file: bool,
+                 source: str) -> dict[str, Any]:
+    """One shock of a `--shock` option (`NAME[:KEY=VALUE,...]`) as plain data."""
+    name, params = parse_shock_option(text)
+    if from_file:
+        if name not in by_name:
+            raise bad_input(source, f"no shock `{name}` in {plan.name}; its shocks are "
+                                    f"{', '.join(by_name)}")
+        return by_name[name].model_dump(mode="json") | params
+    return {"type": name, "name": name} | params
 
 
 def ranking_table(result: StressResult) -> str:
@@ -188,13 +203,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=shock_defaults_help() + "\n\nexamples:\n"
                "  aftersales-sim stress scenarios/stress/risks.yaml --shock absence\n"
                "  aftersales-sim stress scenarios/baseline.yaml --shock "
-               "demand_surge:multiplier=1.5,start_day=30,days=10",
+               "demand_surge:multiplier=1.5,start_day=30,days=10\n"
+               "  aftersales-sim stress scenarios/baseline.yaml --shock "
+               "'demand_surge:multiplier=2,types=repair,days=10+absence:share=0.25,days=7'  "
+               "(together)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", type=Path, help="a stress file (with `shocks`) or a scenario file")
     p.add_argument("--shock", dest="shocks", action="append", default=[],
                    metavar="NAME[:KEY=VALUE,...]",
                    help="with a stress file: a shock of the file by name (KEY=VALUE changes its "
                         "parameters); with a scenario: a shock type with the defaults below. "
+                        "Join shocks with `+` to play them together as one "
+                        "(`A:k=v+B:k=v`, named A_and_B). "
                         "Repeatable; default: every shock of the file (on a scenario, every type "
                         "that changes something: no defect wave without repairs, no supplier "
                         "delay without parts, no skill gap without field service)")

@@ -25,8 +25,10 @@ CHUNK = 1 << 16  # exponential gaps per draw: 512 KiB, whatever the horizon
 
 
 def expected_calls_per_hour(scenario: Scenario, kind: ContactType, hours: int) -> np.ndarray:
-    """Expected contacts of ``kind`` in each absolute hour 0..hours-1 (day 0 is a Monday)."""
-    return calls_per_hour(scenario.demand, scenario.call_center.hours, kind, hours)
+    """Expected contacts of ``kind`` in each absolute hour 0..hours-1 (day 0 has the weekday of
+    the scenario's ``start_date``)."""
+    return calls_per_hour(scenario.demand, scenario.call_center.hours, kind, hours,
+                          scenario.first_weekday)
 
 
 class ArrivalStream:

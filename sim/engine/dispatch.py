@@ -126,12 +126,12 @@ Piece = tuple[float, float, int, float]
 
 def technician_rosters(staffing: int | Sequence[TechnicianShift], limit: float,
                        cuts: list[tuple[float, float, float]], vans: bool,
-                       training: Training | None = None
+                       training: Training | None = None, first_weekday: int = 0
                        ) -> list[tuple[list[Piece], list[Technician]]]:
     """Each shift pattern's on-duty windows (cut by absences and by its training sessions, with
     their planned ends) and the technicians who work it: the k-th person of a pattern is the
     same technician every day, with the pattern's skills and, with ``vans``, a van of their
-    own."""
+    own. Day 0 is weekday ``first_weekday`` (0 = Monday)."""
     patterns: list[tuple[int | tuple[TechnicianShift, ...], frozenset[str] | None, int]] = (
         [(staffing, None, staffing)] if isinstance(staffing, int)
         else [((s,), frozenset(s.skills) if s.skills is not None else None, s.count)
@@ -140,8 +140,9 @@ def technician_rosters(staffing: int | Sequence[TechnicianShift], limit: float,
     first = 0
     for pattern, skills, count in patterns:
         sessions = [(a, b, share) for a, b, share, _ in
-                    training_sessions(pattern, training, limit)]
-        pieces = planned_cut_windows(shift_windows(pattern, limit), cuts + sessions)
+                    training_sessions(pattern, training, limit, first_weekday)]
+        pieces = planned_cut_windows(shift_windows(pattern, limit, first_weekday),
+                                     cuts + sessions)
         people = [Technician(skills, first + k if vans else -1, first + k) for k in range(count)]
         out.append((pieces, people))
         first += count

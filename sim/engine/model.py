@@ -246,7 +246,7 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
                                     if complaints is not None else None),
         complaint_work=(sampler(complaints.resolution_hours, streams["complaint_work"],
                                 MINUTES_PER_HOUR) if complaints is not None else None),
-        opening=Opening(open_windows(cc.hours, limit)),
+        opening=Opening(open_windows(cc.hours, limit, scenario.first_weekday)),
     )
     rosters: dict[str, Any] = {"agents": cc.agents}
     if cc.escalation is not None:
@@ -257,7 +257,9 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         rosters["technicians"] = fs.technicians
         if fs.depot is not None:
             rosters["depot_technicians"] = fs.depot.technicians
-    planned = {name: planned_cut_windows(shift_windows(staffing, limit), absences(scenario, name))
+    weekday = scenario.first_weekday  # day 0's weekday: shifts follow the calendar
+    planned = {name: planned_cut_windows(shift_windows(staffing, limit, weekday),
+                                         absences(scenario, name))
                for name, staffing in rosters.items()}
     van_stock = scenario.parts.van_stock if scenario.parts is not None else None
     people = None
@@ -266,7 +268,8 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         # Technicians who differ (skills, vans) are staffed pattern by pattern, each person
         # carrying who they are; the crew's windows are all of them together.
         people = technician_rosters(fs.technicians, limit, absences(scenario, "technicians"),
-                                    vans=van_stock is not None, training=scenario.training)
+                                    vans=van_stock is not None, training=scenario.training,
+                                    first_weekday=weekday)
         planned["technicians"] = sorted(p for pieces, _ in people for p in pieces)
     windows: dict[str, list[Window]] = {name: [(s, e, c) for s, e, c, _ in pieces]
                                         for name, pieces in planned.items()}

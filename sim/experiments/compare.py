@@ -2,8 +2,9 @@
 
 This module owns the comparison: running the scenarios under common random numbers, the tidy
 table (per scenario and KPI: mean, paired difference to the first with its 95% paired-t
-interval, significance, and the variance reduction the pairing achieved against independent
-runs) and the compare results folder. The statistics are `sim.measure.stats.paired_difference`.
+interval, significance, the variance reduction the pairing achieved against independent
+runs, and the scenario's own target verdict on the KPI) and the compare results folder. The
+statistics are `sim.measure.stats.paired_difference`.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from sim.measure.catalog import KPI_BY_NAME
 from sim.measure.stats import paired_difference, t_interval
 from sim.scenario.format import Scenario
 
-# compare.csv (contract, then extras)
+# compare.csv (contract, then extras: the scenario's own target on the KPI and its verdict)
 COLUMNS = ("scenario", "kpi", "mean", "diff", "diff_ci_low", "diff_ci_high", "significant",
-           "variance_reduction", "n")
+           "variance_reduction", "n", "target", "status")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,9 @@ def compare_table(labels: Sequence[str], runs: Sequence[RunResult]) -> pd.DataFr
         runs: The runs, the reference first, all with the same replications and seeds.
 
     Returns:
-        Columns ``COLUMNS``: one row per scenario and KPI.
+        Columns ``COLUMNS``: one row per scenario and KPI; ``target`` and ``status`` (met,
+        missed, not significant, no data) are the scenario's own target on the KPI and its
+        verdict over the horizon, empty for a KPI it has no target on.
     """
     reference = runs[0].replications.set_index("rep")
     kpis = list(dict.fromkeys(k for run in runs for k in run.kpi_names))
@@ -92,9 +95,12 @@ def compare_table(labels: Sequence[str], runs: Sequence[RunResult]) -> pd.DataFr
             b = mine[kpi].reindex(reps) if kpi in mine else pd.Series(math.nan, index=reps)
             a = reference[kpi].reindex(reps) if kpi in reference else b * math.nan
             pair = paired_difference(a.to_numpy(float), b.to_numpy(float))
+            judged = run.targets.get(kpi)
             rows.append((label, kpi, t_interval(b.to_numpy(float)).mean, pair.diff,
                          pair.diff_ci_low, pair.diff_ci_high, pair.significant,
-                         pair.variance_reduction if i else math.nan, pair.n))
+                         pair.variance_reduction if i else math.nan, pair.n,
+                         judged.target if judged else math.nan,
+                         judged.status if judged else ""))
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

@@ -4,7 +4,9 @@
 seed, runs them on an executor, and returns tidy tables (one row per replication; daily and
 hourly series with a ``rep`` column), the replications' KPI ledgers stacked (every KPI's parts by
 day, from which ``sim.experiments.windows`` judges any window of days without a rerun) and the
-summary with t-intervals and target verdicts.
+summary with t-intervals and target verdicts, the budget by calendar month
+(``sim.experiments.budget``) and the monthly and quarterly appraisal
+(``sim.experiments.appraisal``).
 Nothing here knows SimPy; the engine is reached through ``sim.engine.model.simulate`` only.
 """
 
@@ -20,14 +22,15 @@ import pandas as pd
 
 from sim.engine.model import Replication, simulate
 from sim.engine.rng import replication_seed
+from sim.experiments.appraisal import appraisal_table
+from sim.experiments.budget import budget_table
 from sim.experiments.executors import Executor, make_executor
 from sim.experiments.store import Store, scenario_digest
 from sim.experiments.verdicts import judged, kpi_columns
-from sim.measure.costs import MARGIN, REVENUE, TOTAL
 from sim.measure.ledger import Ledger
 from sim.measure.outcome import RUN_OUT_FIELDS, Outcome, measure
 from sim.measure.series import TURNAROUND_BIN_EDGES_HOURS, WAIT_BIN_EDGES_SECONDS
-from sim.measure.stats import TargetJudgement, t_interval
+from sim.measure.stats import TargetJudgement
 from sim.scenario.format import Scenario
 
 Progress = Callable[[int, int], None]
@@ -51,13 +54,13 @@ class RunResult:
     replications: pd.DataFrame
     daily: pd.DataFrame
     hourly: pd.DataFrame
-    monthly: pd.DataFrame
     budget: pd.DataFrame
     wait_hist: pd.DataFrame
     turnaround_hist: pd.DataFrame
     summary: pd.DataFrame
     targets: dict[str, TargetJudgement]
     ledger: Ledger
+    appraisal: pd.DataFrame
     late_drivers: pd.DataFrame
     run_out: pd.DataFrame
     events: dict[str, pd.DataFrame] | None = None
@@ -183,8 +186,6 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
     hourly = stacked(lambda o: o.hourly)
     daily = daily[["rep", *[c for c in daily.columns if c != "rep"]]]
     hourly = hourly[["rep", *[c for c in hourly.columns if c != "rep"]]]
-    monthly = stacked(lambda o: o.monthly)
-    monthly = monthly[["rep", "month", "department", "cost"]]
     counts = np.sum([outcomes[r][1].wait_hist for r in order], axis=0)
     wait_hist = pd.DataFrame({"bin_low_seconds": WAIT_BIN_EDGES_SECONDS[:-1],
                               "bin_high_seconds": WAIT_BIN_EDGES_SECONDS[1:],
@@ -201,9 +202,9 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
     drivers = late_drivers_table(stacked(lambda o: o.late_drivers))
     run_out = pd.DataFrame([{"rep": r, **outcomes[r][1].run_out} for r in order],
                            columns=["rep", *RUN_OUT_FIELDS])
-    return RunResult(scenario, seed, replications, daily, hourly, monthly, budget_table(monthly),
-                     wait_hist, turnaround_hist, summary, targets, ledger, drivers, run_out,
-                     logs)
+    return RunResult(scenario, seed, replications, daily, hourly,
+                     budget_table(scenario, ledger), wait_hist, turnaround_hist, summary, targets,
+                     ledger, appraisal_table(scenario, ledger), drivers, run_out, logs)
 
 
 def late_drivers_table(stacked: pd.DataFrame) -> pd.DataFrame:
@@ -222,24 +223,3 @@ def late_drivers_table(stacked: pd.DataFrame) -> pd.DataFrame:
             "hours": np.where(late > 0, hours / np.where(late > 0, late, 1.0), np.nan),
             "share": np.where(total > 0, hours / np.where(total > 0, total, 1.0), np.nan)})
 
-
-def budget_table(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Cost per department per month with its interval over replications, plus a ``total``
-    row; with revenue, ``revenue`` and ``margin`` (revenue - total) rows too."""
-    income = monthly["department"] == REVENUE
-    costs = monthly[~income]
-    totals = (costs.groupby(["rep", "month"], as_index=False)["cost"].sum()
-              .assign(department=TOTAL))
-    parts = [costs, totals]
-    if income.any():
-        revenue = monthly[income]
-        margin = revenue.merge(totals, on=["rep", "month"], suffixes=("", "_total"))
-        parts += [revenue, margin.assign(cost=margin["cost"] - margin["cost_total"],
-                                         department=MARGIN)[["rep", "month", "department",
-                                                             "cost"]]]
-    rows = []
-    for (month, dept), group in pd.concat(parts).groupby(["month", "department"], sort=False):
-        ci = t_interval(group["cost"].to_numpy(float))
-        rows.append({"month": int(month), "department": dept, "mean": ci.mean, "std": ci.std,
-                     "ci_low": ci.ci_low, "ci_high": ci.ci_high, "n": ci.n})
-    return pd.DataFrame(rows).sort_values(["month"], kind="stable").reset_index(drop=True)

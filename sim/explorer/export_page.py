@@ -17,7 +17,9 @@ from sim.explorer import session
 from sim.explorer.results_page import run_button
 from sim.explorer.widgets import MIME, download_row, table_download, today
 from sim.output.charts.style import ImageFormat
+from sim.output.export import run_files
 from sim.output.report import budget_pack, chart_bytes, chart_stems, report_pdf, result_tables
+from sim.output.saved import SavedRun, saved_run_from_files
 from sim.scenario.loader import scenario_to_yaml
 
 FORMATS: tuple[ImageFormat, ...] = ("png", "svg", "pdf")
@@ -25,11 +27,15 @@ CHART_LABELS = {"service_level_per_day": "Service level per day",
                 "backlog_per_day": "Field-service backlog per day",
                 "stock_per_sku": "Stock on hand per SKU",
                 "cost_per_department": "Monthly cost per department",
+                "budget_by_month": "Revenue, cost and expense budgets by month",
+                "appraisal_by_month": "KPI appraisal by calendar month (heat map)",
                 "service_level_by_hour_of_week": "Service level per hour of the week (Erlang C)",
                 "offered_vs_staffed": "Offered calls vs staffed agents",
                 "wait_distribution": "Waiting time of answered calls",
                 "turnaround_distribution": "Repair turnaround time"}
-TABLE_LABELS = {"kpis": "KPIs with 95% CI and targets", "budget": "Cost per department per month",
+TABLE_LABELS = {"kpis": "KPIs with 95% CI and targets",
+                "budget": "Revenue, cost and expense budgets by calendar month",
+                "appraisal": "KPI appraisal by calendar month and quarter",
                 "replications": "One row per replication", "daily": "Daily series",
                 "hourly": "Hour-of-week profile", "wait_histogram": "Wait histogram",
                 "turnaround_histogram": "Turnaround histogram",
@@ -41,20 +47,29 @@ def _chart_builder(result: RunResult, stem: str, fmt: ImageFormat, created: date
     return lambda: chart_bytes(result, stem, fmt, created)
 
 
+def saved_view(result: RunResult) -> SavedRun:
+    """The run as its results folder would hold it: what `aftersales-sim pack` reads, so the
+    pack built here is the one the command builds from the folder, byte for byte."""
+    return saved_run_from_files(run_files(result))
+
+
 def _pack(result: RunResult, created: date) -> None:
     name = result.scenario.name
     st.subheader("Budget pack")
-    st.markdown("A zip with the PDF report (assumptions, KPIs with 95% CIs and targets, cost per "
-                "department per month, the charts), every table as CSV and the scenario file "
-                "that reproduces the numbers with `aftersales-sim run scenario.yaml`.")
+    st.markdown("A zip with the PDF report (assumptions, KPIs with 95% CIs and targets, the "
+                "revenue, cost and expense budgets by calendar month, the monthly and quarterly "
+                "appraisal, the charts), every table as CSV, the charts and the scenario file "
+                "that reproduces the numbers with `aftersales-sim run scenario.yaml`; "
+                "`aftersales-sim pack RESULTS_DIR` writes the same zip from a results folder.")
     left, right = st.columns(2)
     with left:
         st.download_button("Download the budget pack (zip)",
-                           data=lambda: budget_pack(result, created),
+                           data=lambda: budget_pack(saved_view(result), created),
                            file_name=f"{name}_budget_pack.zip", mime=MIME["zip"],
                            on_click="ignore", type="primary", key="download_pack")
     with right:
-        st.download_button("Report only (PDF)", data=lambda: report_pdf(result, created),
+        st.download_button("Report only (PDF)",
+                           data=lambda: report_pdf(saved_view(result), created),
                            file_name=f"{name}_report.pdf", mime=MIME["pdf"], on_click="ignore",
                            key="download_report")
 

@@ -22,6 +22,7 @@ from sim.output.theory_panel import erlang_c_by_hour_of_week, simulated_daily_me
 
 TABS = {"Service level per day": "service_level_per_day", "Backlog": "backlog_per_day",
         "Why repairs are late": "late_drivers", "Stock per SKU": "stock_per_sku",
+        "Appraisal by month": "appraisal_by_month", "Budget by month": "budget_by_month",
         "Cost per month": "cost_per_department",
         "Theory: Erlang C": "service_level_by_hour_of_week",
         "Calls and staffing": "offered_vs_staffed", "Waits": "wait_distribution",
@@ -49,8 +50,16 @@ def _charts(result: RunResult, key: str, created: date) -> None:
             continue
         with container:
             st.image(chart_png(key, stem, created, result), width="stretch")
-            if stem == "cost_per_department":
+            if stem == "budget_by_month":
+                st.caption("Revenue, cost and expense budgets by calendar month (mean and 95% "
+                           "CI over replications; `month` = total for the whole horizon): "
+                           "budget.csv of the results folder.")
                 st.dataframe(result.budget, hide_index=True, width="stretch")
+            if stem == "appraisal_by_month":
+                st.caption("Each targeted KPI per calendar month and quarter: mean, 95% CI and "
+                           "the share of replications in which the period met its target "
+                           "(appraisal.csv).")
+                st.dataframe(result.appraisal, hide_index=True, width="stretch")
             if stem == "service_level_by_hour_of_week":
                 _theory_note(result)
             if stem == "late_drivers":

@@ -25,6 +25,8 @@ from sim.experiments.compare import CompareResult, compare
 from sim.experiments.design import Factor
 from sim.experiments.executors import Executor, PoolExecutor, SerialExecutor, default_workers
 from sim.experiments.replicate import RunResult, replicate
+from sim.experiments.risks.register import load_register
+from sim.experiments.risks.run import RegisterResult, run_register
 from sim.experiments.stress.plan import StressResult, run_stress
 from sim.experiments.stress.shocks import SHOCK_ADAPTER
 from sim.experiments.sweep import SweepResult, run_sweep
@@ -130,3 +132,15 @@ def run_stress_cached(base_json: str, shocks_json: tuple[str, ...], replications
     return _retry_on_broken_pool(
         lambda ex: run_stress(base, shocks, replications, seed, executor=ex, progress=bar),
         _executor)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def run_register_cached(path: str, replications: int, workers: int) -> RegisterResult:
+    """`sim.experiments.risks.run.run_register` of a register file, cached on its path and the
+    replications (a register file is read again, so an edit is seen on the next run)."""
+    plan = load_register(path)
+    bar = _Bar("Risk register")
+    return _retry_on_broken_pool(
+        lambda ex: run_register(plan, replications, executor=ex, progress=bar),
+        executor_for(workers))
+

@@ -42,10 +42,21 @@ def scenario_dir() -> Path:
 
 
 def scenario_files(folder: Path) -> list[Path]:
-    """The top-level `*.yaml` files of ``folder``, by name (subfolders hold other files)."""
+    """The top-level `*.yaml` files of ``folder`` that are scenarios, by name (subfolders hold
+    other files; a risk register such as `risks.yaml` has a `base` and is not one)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file() and not _refers_to_base(p))
+
+
+def _refers_to_base(path: Path) -> bool:
+    """Whether a YAML file is a document on a base scenario (a register, a stress file): it has
+    a top-level `base:` key. Read as text: a listing must not fail on a broken file."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return any(line.startswith("base:") for line in handle)
+    except OSError:
+        return False
 
 
 def display_path(path: Path) -> str:

@@ -2,36 +2,32 @@
 each day of the ledger (hence the horizon's KPI) and for each month of the budget alike.
 
 This module owns the formula of every KPI of the ``costs`` and ``finance`` groups,
-``department_costs`` (every cost line over the intervals of a grid), ``monthly_costs`` (the same
-lines per month), and the budget's row names (``REVENUE``, ``TOTAL``, ``MARGIN``,
-``SUMMARY_ROWS``). Each cost line is a sum booked in time, so it combines over days by addition.
+``department_costs`` (every cost line over the intervals of a grid) and the budget's row names
+(``REVENUE``, ``TOTAL``, ``MARGIN``, ``SUMMARY_ROWS``). Each cost line is a sum booked in time,
+so it combines over days by addition.
 Staffed hours cost what the roster puts on duty (whether busy or not) when they are on duty;
 overtime costs ``overtime_factor`` times the rate and is booked when the shift it extends ends;
 purchases are booked when an order is received, ordering costs when it is placed, holding as the
 stock sits on the shelf; a late repair is penalised on the day its work order was created (the
-cohort of the on-time rate, followed to its end). Months are 30-day blocks
-from the end of the warm-up (the last one may be shorter). Revenue (with a ``revenue`` section) is
-booked when a paid repair finishes.
+cohort of the on-time rate, followed to its end). Revenue (with a ``revenue`` section) is booked
+when a paid repair finishes. The budget by calendar month combines these lines' parts by day over
+each month (``sim.experiments.budget``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from sim.engine.model import Replication
 from sim.measure.kinds import RATIO, SUM
 from sim.measure.parts import Stock, stock_value_by, unit_costs
 from sim.measure.registry import Row, kpi
-from sim.measure.window import Grid, Period, staffed_by, tally
-from sim.scenario.format import Scenario
+from sim.measure.window import Period, staffed_by, tally
 from sim.scenario.training import training_sessions
-from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_YEAR
+from sim.units import MINUTES_PER_HOUR, MINUTES_PER_YEAR
 
 REVENUE, TOTAL, MARGIN = "revenue", "total", "margin"
 # Budget rows that are not a department's cost: charts of costs per department leave them out.
 SUMMARY_ROWS: tuple[str, ...] = (TOTAL, REVENUE, MARGIN)
-MONTH_MINUTES = 30 * MINUTES_PER_DAY
 DEPARTMENTS: tuple[str, ...] = ("call_center", "tech_support", "complaints", "field_service",
                                 "depot", "parts_purchase", "holding", "ordering", "shrinkage",
                                 "penalties", "training")
@@ -204,7 +200,8 @@ def training_hours_by(period: Period) -> np.ndarray:
     patterns = [fs.technicians] if isinstance(fs.technicians, int) \
         else [(shift,) for shift in fs.technicians]
     sessions = [s for pattern in patterns
-                for s in training_sessions(pattern, training, period.rep.run_end_minutes)]
+                for s in training_sessions(pattern, training, period.rep.run_end_minutes,
+                                           scenario.first_weekday)]
     if not sessions:
         return np.zeros(grid.count)
     start, end, _, people = (np.asarray(c, dtype=float) for c in zip(*sessions, strict=True))
@@ -255,18 +252,3 @@ def operating_margin(row: Row) -> np.ndarray:
     """Revenue less every cost (NaN without a ``revenue`` section)."""
     return row["revenue"] - row["total_cost"]
 
-
-def monthly_costs(scenario: Scenario, rep: Replication) -> pd.DataFrame:
-    """Long table: month (1-based), department, cost, for every 30-day month of the horizon;
-    with a ``revenue`` section, a ``revenue`` row per month holds the income (``cost`` is then
-    the amount billed, see ``REVENUE``)."""
-    period = Period(scenario, rep, Grid.blocks(rep.start_minutes, rep.end_minutes,
-                                               MONTH_MINUTES))
-    lines = department_costs(period)
-    if scenario.revenue is not None:
-        lines[REVENUE] = revenue(period)
-    months = np.arange(1, period.grid.count + 1)
-    return pd.DataFrame({"month": np.tile(months, len(lines)),
-                         "department": np.repeat(list(lines), len(months)),
-                         "cost": np.concatenate(list(lines.values()))}
-                        ).sort_values("month", kind="stable").reset_index(drop=True)

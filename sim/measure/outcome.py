@@ -1,5 +1,6 @@
-"""One replication measured: its KPI ledger and KPIs, the daily and hourly series, the monthly
-budget, the histograms, why repairs were late and how the run-out went.
+"""One replication measured: its KPI ledger and KPIs, the daily and hourly series, the
+histograms, why repairs were late and how the run-out went (the budget by calendar month comes
+from the ledger: ``sim.experiments.budget``).
 
 This module owns ``Outcome``, ``views`` (each view of the records built once, its cohorts the
 measured days: ``Calls``, ``Jobs``, ``Stock``, the ``Period``...) and ``measure``, which applies
@@ -18,7 +19,6 @@ import pandas as pd
 from sim.engine.model import Replication
 from sim.measure.calls import Callbacks, Calls, Escalations
 from sim.measure.complaints import Cases
-from sim.measure.costs import monthly_costs
 from sim.measure.followups import FollowUps
 from sim.measure.lateness import late_drivers
 from sim.measure.ledger import Ledger, kpis_by_day, kpis_over, ledger_of
@@ -51,7 +51,6 @@ class Outcome:
     ledger: Ledger
     daily: pd.DataFrame
     hourly: pd.DataFrame
-    monthly: pd.DataFrame
     wait_hist: np.ndarray
     turnaround_hist: np.ndarray
     late_drivers: pd.DataFrame
@@ -92,8 +91,7 @@ def measure(scenario: Scenario, rep: Replication) -> Outcome:
     if scenario.parts is not None:
         daily = pd.concat([daily, on_hand_at(rep.part_levels, day_ends)], axis=1)
     return Outcome(kpis={**kpis_over(ledger), **by_product(scenario, rep)}, ledger=ledger,
-                   daily=daily,
-                   hourly=hourly_profile(scenario, rep), monthly=monthly_costs(scenario, rep),
+                   daily=daily, hourly=hourly_profile(scenario, rep),
                    wait_hist=wait_histogram(calls), turnaround_hist=turnaround_histogram(jobs),
                    late_drivers=late_drivers(rep), run_out=run_out(rep))
 

@@ -24,7 +24,13 @@ from sim.measure.registry import values
 from sim.measure.repairs import Jobs
 from sim.measure.window import Grid, staffed_by
 from sim.scenario.format import Scenario
-from sim.units import HOURS_PER_WEEK, MINUTES_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_MINUTE
+from sim.units import (
+    HOURS_PER_DAY,
+    HOURS_PER_WEEK,
+    MINUTES_PER_DAY,
+    MINUTES_PER_HOUR,
+    SECONDS_PER_MINUTE,
+)
 
 WAIT_BIN_EDGES_SECONDS = np.concatenate((np.arange(0.0, 301.0, 10.0), [np.inf]))
 TURNAROUND_BIN_EDGES_HOURS = np.concatenate((np.arange(0.0, 24.0 * 14 + 1, 12.0), [np.inf]))
@@ -101,6 +107,8 @@ def hourly_profile(scenario: Scenario, rep: Replication) -> pd.DataFrame:
     """Per hour of the week over the measured window: mean offered phone calls, staffed agents,
     and the service level of the calls that arrived in that hour."""
     lo, hi = rep.start_minutes, rep.end_minutes
+    # Hours of the week are Monday first; day 0 has the weekday of the scenario's start_date.
+    monday_shift = HOURS_PER_DAY * scenario.first_weekday
     first_hour = math.ceil(lo / MINUTES_PER_HOUR)
     last_hour = math.floor(hi / MINUTES_PER_HOUR)
     hours = np.arange(first_hour, last_hour)
@@ -111,12 +119,12 @@ def hourly_profile(scenario: Scenario, rep: Replication) -> pd.DataFrame:
     offered = np.bincount(hour_of_call[counted] - first_hour, minlength=len(hours))
     # Each hour of the week pools its calls over the weeks: a share of all of them, not a mean
     # of weekly shares.
+    hour_of_week = (hour_of_call + monday_shift) % HOURS_PER_WEEK
     week_hours_calls = Calls.of(calls, scenario.call_center.answer_target_seconds,
-                                np.where(counted, hour_of_call % HOURS_PER_WEEK, -1),
-                                HOURS_PER_WEEK)
+                                np.where(counted, hour_of_week, -1), HOURS_PER_WEEK)
     edges = np.append(hours, last_hour).astype(float) * MINUTES_PER_HOUR
     staffed = staffed_by(Grid(edges), rep.windows["agents"]) / MINUTES_PER_HOUR
-    how = hours % HOURS_PER_WEEK
+    how = (hours + monday_shift) % HOURS_PER_WEEK
     weeks = np.bincount(how, minlength=HOURS_PER_WEEK).astype(float)
     offered_total = np.bincount(how, weights=offered, minlength=HOURS_PER_WEEK)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -2,8 +2,10 @@
 
 ``sim.output.folder`` owns *how* a folder is written (staging, atomic files, manifest last); this
 module owns *what* a run folder holds: the resolved scenario, the replication table, the summary in
-JSON and CSV (with how long the run-out lasted), the daily series, why repairs were late and the
-charts.
+JSON and CSV (with how long the run-out lasted), the daily series, why repairs were late, the
+budget and the appraisal by calendar month (``run_files``: the bytes of each, also what the
+explorer builds its budget pack from) and the charts (``run_figures``, drawn from a ``RunView`` so
+a folder read back draws the same).
 """
 
 from __future__ import annotations
@@ -16,13 +18,17 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.experiments.budget import TOTAL_REVENUE, month_lines
 from sim.experiments.replicate import RunResult
-from sim.measure.costs import REVENUE, SUMMARY_ROWS
 from sim.measure.products import split
-from sim.output.charts import lateness
+from sim.output.charts import lateness, management
 from sim.output.charts import run as charts
-from sim.output.folder import ResultsFolder, manifest
+from sim.output.folder import ResultsFolder, csv_text, json_text, manifest
+from sim.output.run_view import SCENARIO_FILE, SUMMARY_JSON, TABLE_FILES, RunView
 from sim.scenario.loader import scenario_to_yaml
+
+BY_PRODUCT_FILE = "by_product.csv"
+"""With product lines: each line's KPIs (``by_product_table``)."""
 
 
 def summary_document(result: RunResult) -> dict[str, Any]:
@@ -61,10 +67,13 @@ def run_out_document(result: RunResult) -> dict[str, Any]:
     }
 
 
-def run_figures(result: RunResult) -> dict[str, Figure]:
+def run_figures(result: RunView) -> dict[str, Figure]:
     """The charts of a run folder, by file stem."""
     scn = result.scenario
     name = scn.name
+    budget = result.budget
+    months = budget[budget["month"] != "total"]
+    revenue = months[months["department"] == TOTAL_REVENUE]
     figures = {
         "service_level_per_day": charts.service_level_per_day(
             result.daily, scn.targets.get("service_level"),
@@ -73,10 +82,12 @@ def run_figures(result: RunResult) -> dict[str, Figure]:
         "wait_distribution": charts.wait_distribution(
             result.wait_hist, scn.call_center.answer_target_seconds, name),
         "cost_per_department": charts.cost_per_department(
-            result.budget[~result.budget["department"].isin(SUMMARY_ROWS)], scn.currency, name,
-            revenue=(result.budget[result.budget["department"] == REVENUE]
-                     if scn.revenue is not None else None)),
+            month_lines(budget, "cost"), scn.currency, name,
+            revenue=revenue if not revenue.empty else None),
+        "budget_by_month": management.budget_by_month(budget, scn.currency, name),
     }
+    if not result.appraisal.empty:
+        figures["appraisal_by_month"] = management.appraisal_heatmap(result.appraisal, name)
     fs = scn.field_service
     if fs is not None:
         figures["backlog_per_day"] = charts.backlog_per_day(result.daily, name)
@@ -92,39 +103,17 @@ def run_figures(result: RunResult) -> dict[str, Figure]:
     return figures
 
 
-def write_run(result: RunResult, out_dir: Path, command: list[str], started: datetime,
-              ended: datetime | None = None, extra: dict[str, Any] | None = None,
-              overwrite: bool = False) -> Path:
-    """Write the run folder ``out_dir``; ``manifest.json`` comes last, the folder appears whole.
-
-    ``extra`` adds keys to the manifest (e.g. why a sequential run stopped); ``overwrite``
-    replaces a finished run holding the user's files (see ``sim.output.folder.ResultsFolder``).
-    """
-    with ResultsFolder(out_dir, overwrite) as folder:
-        folder.write_text("scenario.yaml", scenario_to_yaml(result.scenario))
-        folder.write_csv("replications.csv", result.replications)
-        folder.write_json("summary.json", summary_document(result))
-        folder.write_csv("summary.csv", result.summary)
-        folder.write_csv("daily.csv", result.daily)
-        folder.write_csv("hourly.csv", result.hourly)
-        folder.write_csv("wait_histogram.csv", result.wait_hist)
-        folder.write_csv("budget.csv", result.budget)
-        folder.write_csv("turnaround_histogram.csv", result.turnaround_hist)
-        if result.scenario.field_service is not None:
-            folder.write_csv("late_drivers.csv", result.late_drivers)
-        if result.scenario.demand.products:
-            folder.write_csv("by_product.csv", by_product_table(result.summary))
-        if result.events is not None:
-            parquet = importlib.util.find_spec("pyarrow") is not None
-            for kind, table in result.events.items():
-                folder.write_csv(f"events/{kind}.csv", table)
-                if parquet:
-                    folder.write_bytes(f"events/{kind}.parquet", table.to_parquet(index=False))
-        for stem, fig in run_figures(result).items():
-            folder.write_figure(stem, fig)
-        folder.finish(manifest(result.seed, len(result.replications), command, started,
-                               ended or datetime.now().astimezone(), extra=extra))
-    return out_dir
+def run_files(result: RunResult) -> dict[str, bytes]:
+    """Every file of a run folder but the charts, the event logs and the manifest, by name, as
+    ``write_run`` writes them."""
+    tables = {attr: getattr(result, attr) for attr in TABLE_FILES}
+    files = {SCENARIO_FILE: scenario_to_yaml(result.scenario).encode("utf-8"),
+             SUMMARY_JSON: json_text(summary_document(result)).encode("utf-8")}
+    for attr, name in TABLE_FILES.items():
+        files[name] = csv_text(tables[attr]).encode("utf-8")
+    if result.scenario.demand.products:
+        files[BY_PRODUCT_FILE] = csv_text(by_product_table(result.summary)).encode("utf-8")
+    return files
 
 
 def by_product_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -137,3 +126,40 @@ def by_product_table(summary: pd.DataFrame) -> pd.DataFrame:
             rows.append({"product": parsed[1], **record, "kpi": parsed[0]})
     columns = ["product", "kpi", *(c for c in summary.columns if c != "kpi")]
     return pd.DataFrame(rows, columns=columns)
+
+
+def write_run(result: RunResult, out_dir: Path, command: list[str], started: datetime,
+              ended: datetime | None = None, extra: dict[str, Any] | None = None,
+              overwrite: bool = False) -> Path:
+    """Write the run folder ``out_dir``; ``manifest.json`` comes last, the folder appears whole.
+
+    ``extra`` adds keys to the manifest (e.g. why a sequential run stopped); the manifest always
+    records the scenario's ``start_date`` (resolved when the file was read). ``overwrite``
+    replaces a finished run holding the user's files (see ``sim.output.folder.ResultsFolder``).
+    """
+    with ResultsFolder(out_dir, overwrite) as folder:
+        write_run_files(folder, result)
+        folder.finish(manifest(result.seed, len(result.replications), command, started,
+                               ended or datetime.now().astimezone(),
+                               extra=run_manifest_extra(result) | (extra or {})))
+    return out_dir
+
+
+def run_manifest_extra(result: RunView) -> dict[str, Any]:
+    """What a run's manifest records beyond the standard keys: the date of day 0."""
+    return {"start_date": result.scenario.start_date.isoformat()}
+
+
+def write_run_files(folder: ResultsFolder, result: RunResult) -> None:
+    """Write a run's files, event logs and charts into an open results folder (a run folder, or
+    the base run inside a risk register's folder)."""
+    for name, data in run_files(result).items():
+        folder.write_bytes(name, data)
+    if result.events is not None:
+        parquet = importlib.util.find_spec("pyarrow") is not None
+        for kind, table in result.events.items():
+            folder.write_csv(f"events/{kind}.csv", table)
+            if parquet:
+                folder.write_bytes(f"events/{kind}.parquet", table.to_parquet(index=False))
+    for stem, fig in run_figures(result).items():
+        folder.write_figure(stem, fig)

@@ -141,9 +141,17 @@ def is_finished(folder: Path) -> bool:
     return read_manifest(Path(folder)) is not None
 
 
-def _dumps(obj: Any) -> str:
+def json_text(obj: Any) -> str:
+    """JSON as a results folder writes it: indent 2, key order kept, NaN and infinities as null."""
     return json.dumps(json_safe(obj), indent=2, sort_keys=False, allow_nan=False,
                       ensure_ascii=False) + "\n"
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """A table as a results folder writes it: no index, full float precision, "\\n" line ends."""
+    return df.to_csv(index=False, float_format=None, lineterminator="\n")
+
+
 
 
 class ResultsFolder:
@@ -286,11 +294,11 @@ class ResultsFolder:
 
     def write_csv(self, rel: str | Path, df: pd.DataFrame) -> Path:
         """Write a table as CSV: no index, full float precision, "\\n" line ends on every OS."""
-        return self.write_text(rel, df.to_csv(index=False, float_format=None, lineterminator="\n"))
+        return self.write_text(rel, csv_text(df))
 
     def write_json(self, rel: str | Path, obj: Any) -> Path:
         """Write JSON: indent 2, key order kept, NaN and infinities as null (see `json_safe`)."""
-        return self.write_text(rel, _dumps(obj))
+        return self.write_text(rel, json_text(obj))
 
     def write_figure(
         self,
@@ -337,7 +345,7 @@ class ResultsFolder:
         if "files" not in content:
             content["files"] = {rel: sha256_file(staging / rel) for rel in sorted(self._written)}
         # Through atomic_write_bytes, the one writer every file of the folder goes through.
-        atomic_write_bytes(staging / MANIFEST_NAME, _dumps(content).encode("utf-8"))
+        atomic_write_bytes(staging / MANIFEST_NAME, json_text(content).encode("utf-8"))
         existing = self._check_replaceable()
         clash = [rel for rel in existing.added if _occupied(staging, rel)]
         if clash:

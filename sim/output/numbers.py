@@ -2,7 +2,7 @@
 
 This module owns how the explorer and the budget pack write a KPI: its unit (from the KPI
 catalogue), a value, an interval and a target in that unit, and the table of every KPI with its
-mean, 95% CI and target verdict, read from a `RunResult` (nothing is recomputed). No Streamlit.
+mean, 95% CI and target verdict, read from a run (`RunView`; nothing is recomputed). No Streamlit.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import math
 
 import pandas as pd
 
-from sim.experiments.replicate import RunResult
 from sim.measure.catalog import KPI_BY_NAME
+from sim.output.run_view import RunView
 
 KPI_COLUMNS = ("kpi", "unit", "mean", "ci_low", "ci_high", "n", "target", "direction", "status")
 HEADLINE_KPIS = ("service_level", "asa_seconds", "abandon_rate", "agent_utilization",
@@ -64,7 +64,7 @@ def format_target(target: float, direction: str, unit: str, currency: str) -> st
     return f"{'≥' if direction == 'at_least' else '≤'} {format_value(target, unit, currency)}"
 
 
-def kpi_table(result: RunResult) -> pd.DataFrame:
+def kpi_table(result: RunView) -> pd.DataFrame:
     """Every KPI with its mean, 95% CI, n and, where set, its target and verdict.
 
     Returns:
@@ -82,7 +82,7 @@ def kpi_table(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
 
 
-def headline_kpis(result: RunResult) -> list[str]:
+def headline_kpis(result: RunView) -> list[str]:
     """The KPIs for the explorer's cards: every targeted one, then the usual headline ones."""
     means = result.summary.set_index("kpi")["mean"]
     chosen = [k for k in (*result.targets, *HEADLINE_KPIS)

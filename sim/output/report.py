@@ -1,22 +1,23 @@
-"""The explorer's files: charts, CSV tables, the PDF report and the budget pack (a zip).
+"""The explorer's files and the budget pack: charts, CSV tables, the PDF report and the zip.
 
-This module owns what a planner downloads from the explorer: the chart set (the run folder's
-charts from `sim.output.export.run_figures` plus the theory panel, each stamped with the date), the
-tables as CSV, a PDF report (assumptions, KPI table with CIs and targets, cost per department
-per month, the charts) written with matplotlib's PdfPages, and the zip that bundles the report,
-the tables and the scenario file. Every builder is a plain function of the run and a date passed
-in, so the same input gives byte-identical files (fixed PDF metadata, fixed zip timestamps).
-It computes no statistics: numbers come from the `RunResult`.
+This module owns what a planner downloads: the chart set (the run folder's charts from
+`sim.output.export.run_figures` plus the theory panel, each stamped with the date), the tables as
+CSV, the PDF report (assumptions, KPI table with CIs and targets, the three budgets by calendar
+month, the appraisal, the risk register when the folder has one, the charts) written with
+matplotlib's PdfPages from the page builders of `sim.output.pages`, and the budget pack: a zip of
+the report, the charts, the folder's CSV tables (copied byte for byte) and the scenario file.
+Everything reads a `RunView`; the pack reads a `SavedRun` (a finished folder read back, or the
+files a run would write), so `aftersales-sim pack` and the explorer's Export page give the same
+bytes. Every builder is a plain function of its input and a date passed in (fixed PDF metadata,
+fixed zip timestamps). It computes no statistics.
 """
 
 from __future__ import annotations
 
 import io
-import json
-import math
 import textwrap
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -24,10 +25,25 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from sim.experiments.replicate import RunResult
 from sim.output.charts import style as cs
-from sim.output.export import run_figures, summary_document
+from sim.output.charts.management import risk_matrix
+from sim.output.export import run_figures
 from sim.output.numbers import format_target, format_value, kpi_table
+from sim.output.pages import (
+    appraisal_pages,
+    budget_pages,
+    risk_pages,
+    table_pages,
+    text_pages,
+)
+from sim.output.run_view import (
+    RISK_REGISTER_FILE,
+    SCENARIO_FILE,
+    SUMMARY_JSON,
+    TABLE_FILES,
+    RunView,
+)
+from sim.output.saved import SavedRun
 from sim.output.theory_panel import (
     erlang_c_by_hour_of_week,
     simulated_by_hour_of_week,
@@ -35,24 +51,22 @@ from sim.output.theory_panel import (
     theory_figure,
 )
 from sim.scenario.format import Scenario
-from sim.scenario.loader import scenario_to_yaml
-from sim.scenario.plain import json_safe
 
 PRODUCER = "aftersales-sim"
-PAGE = (11.69, 8.27)  # A4 landscape, inches
 # Charts in reading order: the key ones first (the budget pack shows them in this order).
 CHART_ORDER = ("service_level_per_day", "backlog_per_day", "late_drivers", "stock_per_sku",
-               "cost_per_department", "service_level_by_hour_of_week", "offered_vs_staffed",
-               "wait_distribution", "turnaround_distribution")
-TABLE_STEMS = ("kpis", "budget", "replications", "daily", "hourly", "wait_histogram",
-               "turnaround_histogram", "late_drivers", "theory_by_hour_of_week")
+               "appraisal_by_month", "budget_by_month", "cost_per_department",
+               "service_level_by_hour_of_week", "offered_vs_staffed", "wait_distribution",
+               "turnaround_distribution")
+TABLE_STEMS = ("kpis", "budget", "appraisal", "replications", "daily", "hourly",
+               "wait_histogram", "turnaround_histogram", "late_drivers", "theory_by_hour_of_week")
+# In the report the management pages carry these charts; the chart section leaves them out.
+_REPORT_SKIPS = ("appraisal_by_month", "budget_by_month")
 _SECTIONS = ("demand", "call_center", "complaints", "field_service", "parts", "followup",
-             "satisfaction", "costs", "disruptions", "targets")
+             "satisfaction", "costs", "revenue", "finance", "disruptions", "targets")
 FOOTNOTE_AT = (0.01, 0.01)  # where `chart_style.finish_figure` puts the footnote
 FOOTNOTE_SEP = "  |  "
 _CHARS_PER_INCH = 15  # 8 pt DejaVu Sans averages ~16 characters per inch
-_LINES_PER_PAGE = 34
-_ROWS_PER_PAGE = 24
 
 
 # --- charts and tables -----------------------------------------------------------------------
@@ -92,7 +106,7 @@ def dated(fig: Figure, created: date) -> Figure:
     return fig
 
 
-def theory_chart(result: RunResult) -> Figure:
+def theory_chart(result: RunView) -> Figure:
     """The theory panel of a run: Erlang C per hour of the week beside the simulation."""
     scn = result.scenario
     return theory_figure(erlang_c_by_hour_of_week(scn), scn.name,
@@ -103,7 +117,7 @@ def theory_chart(result: RunResult) -> Figure:
 
 def chart_stems(scenario: Scenario) -> list[str]:
     """The charts a scenario's run has, in `CHART_ORDER` (no field service: no backlog...)."""
-    skip = set()
+    skip = set() if scenario.targets else {"appraisal_by_month"}
     if scenario.field_service is None:
         skip |= {"backlog_per_day", "late_drivers", "turnaround_distribution"}
     if scenario.parts is None:
@@ -111,7 +125,7 @@ def chart_stems(scenario: Scenario) -> list[str]:
     return [stem for stem in CHART_ORDER if stem not in skip]
 
 
-def explorer_figures(result: RunResult, created: date) -> dict[str, Figure]:
+def explorer_figures(result: RunView, created: date) -> dict[str, Figure]:
     """Every chart of the explorer by file stem, in `CHART_ORDER`, stamped with ``created``."""
     figures = run_figures(result)
     figures["service_level_by_hour_of_week"] = theory_chart(result)
@@ -123,9 +137,9 @@ def chart_title(fig: Figure) -> str:
     return fig.get_suptitle() or "Chart"
 
 
-def result_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+def result_tables(result: RunView) -> dict[str, pd.DataFrame]:
     """The tables a planner can download, by file stem (`TABLE_STEMS`), as the CLI writes them."""
-    return {"kpis": kpi_table(result), "budget": result.budget,
+    return {"kpis": kpi_table(result), "budget": result.budget, "appraisal": result.appraisal,
             "replications": result.replications, "daily": result.daily,
             "hourly": result.hourly, "wait_histogram": result.wait_hist,
             "turnaround_histogram": result.turnaround_hist,
@@ -160,16 +174,17 @@ def _plain(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
-def assumption_lines(result: RunResult, created: date) -> list[str]:
+def assumption_lines(result: RunView, created: date) -> list[str]:
     """The report's first pages: the run, then every section of the resolved scenario."""
     scn = result.scenario
     doc = scn.model_dump(mode="json")
     lines = [
         f"Scenario: {scn.name}" + (f" - {scn.description}" if scn.description else ""),
         f"Report date: {created.isoformat()}",
-        f"Run: {len(result.replications)} replications, root seed {result.seed}; "
-        f"warm-up {scn.warmup_days:g} days (not measured), horizon {scn.horizon_days:g} days "
-        "measured; costs count the horizon only; months are 30-day months of the horizon.",
+        f"Run: {len(result.replications)} replications, root seed {result.seed}; day 0 is "
+        f"{scn.start_date.isoformat()} ({scn.start_date.strftime('%A')}); warm-up "
+        f"{scn.warmup_days:g} days (not measured), horizon {scn.horizon_days:g} days measured; "
+        "costs count the horizon only; months and quarters are calendar ones.",
         "Intervals: 95% Student-t over replications. A target is 'met' when the whole interval "
         "is on the good side, 'missed' when it is wholly on the wrong side, otherwise 'not "
         "significant'.",
@@ -197,46 +212,7 @@ def assumption_lines(result: RunResult, created: date) -> list[str]:
     return wrapped
 
 
-def _page(title: str) -> Figure:
-    fig = Figure(figsize=PAGE)
-    fig.text(0.04, 0.94, title, fontsize=cs.TITLE_SIZE + 2, fontweight="bold", va="top")
-    return fig
-
-
-def _text_pages(title: str, lines: Sequence[str]) -> list[Figure]:
-    pages = []
-    for start in range(0, max(len(lines), 1), _LINES_PER_PAGE):
-        fig = _page(title if start == 0 else f"{title} (continued)")
-        for i, line in enumerate(lines[start:start + _LINES_PER_PAGE]):
-            fig.text(0.04, 0.87 - i * 0.0235, line, fontsize=9.0, va="top")
-        pages.append(fig)
-    return pages
-
-
-def _table_pages(title: str, note: str, columns: Sequence[str], rows: Sequence[Sequence[str]],
-                 widths: Sequence[float]) -> list[Figure]:
-    pages = []
-    for start in range(0, max(len(rows), 1), _ROWS_PER_PAGE):
-        fig = _page(title if start == 0 else f"{title} (continued)")
-        fig.text(0.04, 0.895, note, fontsize=9.0, va="top")
-        chunk = [list(r) for r in rows[start:start + _ROWS_PER_PAGE]] or [[""] * len(columns)]
-        ax = fig.add_axes((0.04, 0.08, 0.92, 0.78))
-        ax.set_axis_off()
-        table = ax.table(cellText=chunk, colLabels=list(columns), colWidths=list(widths),
-                         loc="upper left", cellLoc="left", colLoc="left")
-        table.auto_set_font_size(False)
-        table.set_fontsize(8.0)
-        table.scale(1.0, 1.25)
-        for (row, _col), cell in table.get_celld().items():
-            cell.set_edgecolor("#999999")
-            if row == 0:
-                cell.set_text_props(fontweight="bold")
-                cell.set_facecolor("#DDDDDD")
-        pages.append(fig)
-    return pages
-
-
-def _kpi_rows(result: RunResult) -> list[list[str]]:
+def _kpi_rows(result: RunView) -> list[list[str]]:
     currency = result.scenario.currency
     rows = []
     for r in kpi_table(result).to_dict("records"):
@@ -251,72 +227,58 @@ def _kpi_rows(result: RunResult) -> list[list[str]]:
     return sorted(rows, key=lambda row: row[4] == "")
 
 
-def _cost_rows(result: RunResult) -> tuple[list[str], list[list[str]]]:
-    budget = result.budget
-    months = sorted(int(m) for m in budget["month"].unique())
-    departments = list(dict.fromkeys(str(d) for d in budget["department"]))
-    cells = {(int(r["month"]), str(r["department"])): r for r in budget.to_dict("records")}
-    rows = []
-    for dept in departments:
-        row = [dept]
-        for month in months:
-            r = cells.get((month, dept))
-            if r is None:
-                row.append("")
-                continue
-            half = (r["ci_high"] - r["ci_low"]) / 2.0
-            row.append(f"{r['mean']:,.0f}" + (f" ± {half:,.0f}" if math.isfinite(half) else ""))
-        rows.append(row)
-    return ["department", *[f"month {m}" for m in months]], rows
+def report_pages(result: RunView, created: date, register: pd.DataFrame | None = None
+                 ) -> list[Figure]:
+    """Every page of the report, in order, before page numbers.
 
-
-def report_pages(result: RunResult, created: date) -> list[Figure]:
-    """Every page of the report, in order, before page numbers."""
+    Args:
+        result: The run.
+        created: The date printed on every page.
+        register: A risk register (``risk_register.csv``) to add: its matrix and ranked table.
+    """
     scn = result.scenario
-    pages = _text_pages(f"Budget pack: {scn.name} - assumptions", assumption_lines(result, created))
-    pages += _table_pages(
+    pages = text_pages(f"Budget pack: {scn.name} - assumptions", assumption_lines(result, created))
+    pages += table_pages(
         "Key figures with 95% confidence intervals and targets",
         f"{len(result.replications)} replications; horizon {scn.horizon_days:g} days; "
         "targeted KPIs first.",
         ["KPI", "mean", "95% CI", "n", "target", "status"], _kpi_rows(result),
         [0.26, 0.16, 0.28, 0.05, 0.13, 0.12])
-    columns, rows = _cost_rows(result)
-    first = 0.2
-    rest = (1.0 - first) / max(len(columns) - 1, 1)
-    pages += _table_pages(
-        f"Cost per department per month ({scn.currency})" if scn.revenue is None else
-        f"Budget per month: cost per department, revenue and margin ({scn.currency})",
-        "Mean over replications ± half-width of the 95% CI; month = 30 days of the horizon."
-        + ("" if scn.revenue is None else " Margin = revenue - total cost."),
-        columns, rows, [first, *[rest] * (len(columns) - 1)])
-    pages += list(explorer_figures(result, created).values())
+    pages += budget_pages(result.budget, scn.currency, scn.name)
+    pages += appraisal_pages(result.appraisal, scn.currency, scn.name)
+    if register is not None and not register.empty:
+        pages += risk_pages(register, scn.currency, scn.name)
+    pages += [fig for stem, fig in explorer_figures(result, created).items()
+              if stem not in _REPORT_SKIPS]
     for i, fig in enumerate(pages, start=1):
         fig.text(0.99, 0.99, f"{scn.name} | {stamp_text(created)} | page {i} of {len(pages)}",
                  fontsize=cs.FOOTNOTE_SIZE, ha="right", va="top")
     return pages
 
 
-def report_pdf(result: RunResult, created: date) -> bytes:
-    """The PDF report: assumptions, KPI table, monthly costs, the charts.
+def report_pdf(result: RunView, created: date, register: pd.DataFrame | None = None) -> bytes:
+    """The PDF report: assumptions, KPI table, the budgets by month, the appraisal, the risk
+    register (when given), the charts.
 
     Args:
         result: The run.
         created: The date printed on every page; the only date in the file.
+        register: A risk register to add (``risk_register.csv``).
 
     Returns:
-        PDF bytes, identical for identical ``result`` and ``created``.
+        PDF bytes, identical for identical input and ``created``.
     """
     buf = io.BytesIO()
     metadata: dict[str, Any] = {"Title": f"Budget pack: {result.scenario.name}",
                                 "Author": PRODUCER, "Creator": PRODUCER, "Producer": PRODUCER,
                                 "CreationDate": None, "ModDate": None}
     with PdfPages(buf, metadata=metadata) as pdf:
-        for fig in report_pages(result, created):
+        for fig in report_pages(result, created, register):
             pdf.savefig(fig)
     return buf.getvalue()
 
 
-def chart_bytes(result: RunResult, stem: str, fmt: cs.ImageFormat, created: date) -> bytes:
+def chart_bytes(result: RunView, stem: str, fmt: cs.ImageFormat, created: date) -> bytes:
     """One explorer chart as PNG, SVG or PDF bytes (byte-stable, see `figure_bytes`)."""
     return cs.figure_bytes(explorer_figures(result, created)[stem], fmt)
 
@@ -325,32 +287,68 @@ def _csv_builder(table: pd.DataFrame) -> Callable[[], bytes]:
     return lambda: csv_bytes(table)
 
 
-def budget_pack(result: RunResult, created: date) -> bytes:
-    """The zip a planner hands on: report, scenario file, summary and every table as CSV.
+def _chart_builder(fig: Figure) -> Callable[[], bytes]:
+    return lambda: cs.figure_bytes(fig, "png")
+
+
+def _raw(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
+
+
+PACK_README = """Budget pack for scenario {name}, {date}.
+
+report.pdf       assumptions, KPIs with 95% CIs and targets, the revenue, cost and expense
+                 budgets by calendar month, the monthly and quarterly appraisal,{risks} the charts
+scenario.yaml    the resolved scenario: `aftersales-sim run scenario.yaml` gives the same numbers
+summary.json     KPI means, intervals and target verdicts
+tables/*.csv     the results folder's tables, unchanged, with kpis.csv and
+                 theory_by_hour_of_week.csv
+charts/*.png     the report's charts
+"""
+
+
+def pack_entries(saved: SavedRun, created: date) -> list[tuple[str, Callable[[], bytes]]]:
+    """The zip's entries in order, each with the function that builds its bytes."""
+    scn = saved.scenario
+    register = saved.risk_register
+    readme = PACK_README.format(name=scn.name, date=created.isoformat(),
+                                risks=" the risk register," if register is not None else "")
+    entries: list[tuple[str, Callable[[], bytes]]] = [
+        ("README.txt", _raw(readme.encode("utf-8"))),
+        ("report.pdf", lambda: report_pdf(saved, created, register)),
+        ("scenario.yaml", _raw(saved.files[SCENARIO_FILE])),
+        ("summary.json", _raw(saved.files[SUMMARY_JSON])),
+    ]
+    folder_tables = [*TABLE_FILES.values(), *([RISK_REGISTER_FILE] if register is not None
+                                              else [])]
+    entries += [(f"tables/{name}", _raw(saved.files[name])) for name in folder_tables]
+    entries += [("tables/kpis.csv", _csv_builder(kpi_table(saved))),
+                ("tables/theory_by_hour_of_week.csv",
+                 _csv_builder(erlang_c_by_hour_of_week(scn)))]
+    entries += [(f"charts/{stem}.png", _chart_builder(fig))
+                for stem, fig in explorer_figures(saved, created).items()]
+    if register is not None:
+        entries.append(("charts/risk_matrix.png", _chart_builder(dated(
+            risk_matrix(register, scn.currency, scn.name), created))))
+    return entries
+
+
+def budget_pack(saved: SavedRun, created: date) -> bytes:
+    """The zip a planner hands on: report, scenario file, summary, the folder's tables and the
+    charts.
 
     Entries have fixed names, order, permissions and timestamps (``created`` at midnight), so
     the same input gives the same bytes.
+
+    Args:
+        saved: A finished run folder read back (``sim.output.saved.read_saved_run``), or the
+            files a run writes (``saved_run_from_files(run_files(result))``).
+        created: The date printed in the report and stamped on the entries.
     """
-    scn = result.scenario
-    readme = (f"Budget pack for scenario {scn.name}, {created.isoformat()}.\n\n"
-              "report.pdf     assumptions, KPIs with 95% CIs and targets, monthly costs, charts\n"
-              "scenario.yaml  the resolved scenario: `aftersales-sim run scenario.yaml` gives "
-              "the same numbers\nsummary.json   KPI means, intervals and target verdicts\n"
-              "tables/*.csv   the tables behind the report\n")
-    summary = json.dumps(json_safe(summary_document(result)), indent=2, allow_nan=False,
-                         ensure_ascii=False) + "\n"
-    entries: list[tuple[str, Callable[[], bytes]]] = [
-        ("README.txt", lambda: readme.encode("utf-8")),
-        ("report.pdf", lambda: report_pdf(result, created)),
-        ("scenario.yaml", lambda: scenario_to_yaml(scn).encode("utf-8")),
-        ("summary.json", lambda: summary.encode("utf-8")),
-    ]
-    for stem, table in result_tables(result).items():
-        entries.append((f"tables/{stem}.csv", _csv_builder(table)))
     buf = io.BytesIO()
     stamp = (max(created.year, 1980), created.month, created.day, 0, 0, 0)
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, build in entries:
+        for name, build in pack_entries(saved, created):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

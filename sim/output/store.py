@@ -1,9 +1,9 @@
 """Finished replications on disk, so an interrupted big run resumes without redoing them.
 
 One JSON file per (scenario content, root seed, replication), written atomically when the
-replication finishes: its KPIs, series, budget, histograms, KPI ledger (so that windows of a
-resumed run can still be judged), late drivers and run-out. JSON, not pickle: the files are data a
-user may inspect, and loading them must never execute anything. Implements
+replication finishes: its KPIs, series, histograms, KPI ledger (so that windows, months and the
+budget of a resumed run can still be computed), late drivers and run-out. JSON, not pickle: the
+files are data a user may inspect, and loading them must never execute anything. Implements
 ``sim.experiments.store.Store``.
 
 A file is used only if it says it is the replication asked for: its scenario digest, root seed and
@@ -26,7 +26,7 @@ from sim.measure.ledger import BINNED, PART_COLUMNS, Ledger
 from sim.measure.outcome import Outcome
 from sim.output.atomic import atomic_write_text
 
-_TABLES = ("daily", "hourly", "monthly", "late_drivers")
+_TABLES = ("daily", "hourly", "late_drivers")
 _ARRAYS = ("wait_hist", "turnaround_hist")
 
 
@@ -68,7 +68,7 @@ def outcome_from_json(text: str) -> tuple[int, Outcome]:
         raise ValueError("the ledger was written for another KPI catalogue")
     return int(doc["seed"]), Outcome(
         kpis=kpis, ledger=ledger, daily=tables["daily"], hourly=tables["hourly"],
-        monthly=tables["monthly"], wait_hist=arrays["wait_hist"],
+        wait_hist=arrays["wait_hist"],
         turnaround_hist=arrays["turnaround_hist"], late_drivers=tables["late_drivers"],
         run_out={k: float(v) for k, v in doc["run_out"].items()})
 

@@ -17,10 +17,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.experiments.replicate import RunResult
 from sim.measure.stats import Interval, mean_ci, t_interval
 from sim.output.charts import style as cs
 from sim.output.charts.run import DAY_NAMES
+from sim.output.run_view import RunView
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.calendar import staffed_by_hour_of_week
 from sim.scenario.capacity import offered_erlangs_by_hour
@@ -60,7 +60,7 @@ def erlang_c_by_hour_of_week(scenario: Scenario) -> pd.DataFrame:
                          "staffed_agents": staffed, "erlang_c_service_level": level})
 
 
-def simulated_by_hour_of_week(result: RunResult) -> pd.DataFrame | None:
+def simulated_by_hour_of_week(result: RunView) -> pd.DataFrame | None:
     """Simulated service level per hour of the week with its 95% CI, when the result has it.
 
     Needs a `service_level` column in `result.hourly` (one value per replication and hour of
@@ -71,7 +71,7 @@ def simulated_by_hour_of_week(result: RunResult) -> pd.DataFrame | None:
     return mean_ci(result.hourly, "hour_of_week", "service_level")
 
 
-def simulated_daily_mean(result: RunResult) -> Interval:
+def simulated_daily_mean(result: RunView) -> Interval:
     """Mean daily service level over the horizon: one mean per replication, then a t-interval."""
     per_rep = result.daily.groupby("rep")["service_level"].mean()
     return t_interval(per_rep.to_numpy(float))

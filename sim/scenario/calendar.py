@@ -3,7 +3,9 @@
 This module owns how weekly and hourly profiles become rates and how shifts and opening hours
 become absolute time windows. It is pure (numpy only, no simulation state) so that the engine,
 the capacity check and the charts agree on one reading of the calendar. Time is in minutes from
-day 0, a Monday 00:00; hours of the week are numbered 0 (Monday 00:00-01:00) to 167.
+day 0 00:00; day 0 has the weekday ``first_weekday`` (0 = Monday, the scenario's
+``start_date``), so day d is weekday (d + first_weekday) mod 7. Profiles and tables per hour of
+the week are Monday first: hours 0 (Monday 00:00-01:00) to 167.
 """
 
 from __future__ import annotations
@@ -39,11 +41,11 @@ def _daily(start_minute: int, end_minute: int) -> tuple[int, int]:
     return start_minute, end_minute + (MINUTES_PER_DAY if end_minute <= start_minute else 0)
 
 
-def _repeat(patterns: Iterable[tuple[tuple[int, ...], int, int, int]], horizon_minutes: float
-            ) -> list[tuple[float, float, int]]:
+def _repeat(patterns: Iterable[tuple[tuple[int, ...], int, int, int]], horizon_minutes: float,
+            first_weekday: int = 0) -> list[tuple[float, float, int]]:
     """Expand (weekdays, start, end, count) daily patterns into absolute windows.
 
-    Day -1 (the Sunday before day 0) is included so that a night shift or an evening opening that
+    Day -1 (the day before day 0) is included so that a night shift or an evening opening that
     runs past midnight is already on at time 0, as it would be in a running business.
     """
     out: list[tuple[float, float, int]] = []
@@ -51,7 +53,7 @@ def _repeat(patterns: Iterable[tuple[tuple[int, ...], int, int, int]], horizon_m
     for day in range(-1, n_days):
         base = day * MINUTES_PER_DAY
         for weekdays, start, end, count in patterns:
-            if day % 7 not in weekdays:
+            if (day + first_weekday) % 7 not in weekdays:
                 continue
             lo, hi = base + start, base + end
             if hi > 0 and lo < horizon_minutes:
@@ -60,7 +62,7 @@ def _repeat(patterns: Iterable[tuple[tuple[int, ...], int, int, int]], horizon_m
     return out
 
 
-def shift_windows(staffing: StaffingSpec, horizon_minutes: float
+def shift_windows(staffing: StaffingSpec, horizon_minutes: float, first_weekday: int = 0
                   ) -> list[tuple[float, float, int]]:
     """Return (start_minute, end_minute, count) on-duty windows, sorted by start.
 
@@ -71,12 +73,13 @@ def shift_windows(staffing: StaffingSpec, horizon_minutes: float
     Args:
         staffing: A whole number of people around the clock, or shifts.
         horizon_minutes: End of the simulated time, minutes from day 0.
+        first_weekday: Weekday of day 0 (0 = Monday).
     """
     if isinstance(staffing, int):
         return [(0.0, math.inf, staffing)]
     patterns = [(s.day_indexes, *_daily(s.start_minute, s.end_minute), s.count)
                 for s in staffing if s.count > 0]
-    return _repeat(patterns, horizon_minutes)
+    return _repeat(patterns, horizon_minutes, first_weekday)
 
 
 def cut_windows(windows: list[tuple[float, float, int]],
@@ -117,7 +120,8 @@ def planned_cut_windows(windows: list[tuple[float, float, int]],
     return out
 
 
-def open_windows(hours: OpenHours | None, horizon_minutes: float) -> list[tuple[float, float]]:
+def open_windows(hours: OpenHours | None, horizon_minutes: float, first_weekday: int = 0
+                 ) -> list[tuple[float, float]]:
     """Return the (start_minute, end_minute) windows when the call center is open.
 
     None means open 24/7: [(0, inf)]. Touching or overlapping windows are merged, so a center
@@ -126,12 +130,13 @@ def open_windows(hours: OpenHours | None, horizon_minutes: float) -> list[tuple[
     Args:
         hours: The call center's opening hours, or None.
         horizon_minutes: End of the simulated time, minutes from day 0.
+        first_weekday: Weekday of day 0 (0 = Monday).
     """
     if hours is None:
         return [(0.0, math.inf)]
     pattern = (hours.day_indexes, *_daily(hours.open_minute, hours.close_minute), 1)
     merged: list[tuple[float, float]] = []
-    for start, end, _ in _repeat([pattern], horizon_minutes):
+    for start, end, _ in _repeat([pattern], horizon_minutes, first_weekday):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:

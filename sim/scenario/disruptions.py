@@ -28,8 +28,9 @@ DISRUPTION_TYPES = ("supplier_delay", "absence", "system_outage", "part_need", "
 
 class _Window(StrictModel):
     name: str = Field("", description="Label shown in reports.")
-    start_day: NonNegFloat = Field(description="First day (0 = the first Monday; fractions "
-                                               "are parts of a day).")
+    start_day: NonNegFloat = Field(description="First day, counted from day 0 (the "
+                                               "start_date, start of the warm-up); fractions "
+                                               "are parts of a day.")
     days: PosFloat = Field(description="Length in days (> 0).")
 
 

@@ -7,7 +7,8 @@ has a description. Leaf types live in `sim.scenario.base` (base model, numbers, 
 `sim.scenario.dists`, `sim.scenario.clock` and `sim.scenario.profiles`; the demand, call-center
 and complaints sections in `sim.scenario.calls`, the field-service section in
 `sim.scenario.field`, the parts section in `sim.scenario.inventory`, the disruptions in
-`sim.scenario.disruptions`.
+`sim.scenario.disruptions`, costs, revenue and the finance section in `sim.scenario.money`; the
+calendar of a run's days (dates, months, quarters) is `sim.scenario.dates`.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ from sim.scenario.dists import ConstantDist, Distribution
 from sim.scenario.field import FieldService
 from sim.scenario.inventory import Parts
 from sim.scenario.kpi_names import KPI_NAMES
+from sim.scenario.money import Costs, Finance, Revenue
 from sim.scenario.products import product_problems
 from sim.scenario.training import Training
 from sim.scenario.workload import estimate
 
-# --- follow-up, satisfaction, costs ----------------------------------------------------------
+# --- follow-up, satisfaction ----------------------------------------------------------------
 
 
 class Followup(StrictModel):
@@ -83,42 +85,6 @@ class Satisfaction(StrictModel):
     part_wait_per_day: NonNegFloat = Field(0.1, description="Points per day waited for a part.")
 
 
-class Costs(StrictModel):
-    """Cost rates in `currency`; 0 = not costed."""
-
-    agent_per_hour: NonNegFloat = Field(0.0, description="Per staffed agent hour.")
-    specialist_per_hour: NonNegFloat = Field(0.0, description="Per staffed specialist hour.")
-    complaint_handler_per_hour: NonNegFloat = Field(
-        0.0, description="Per staffed complaint-handler hour.")
-    technician_per_hour: NonNegFloat = Field(0.0, description="Per staffed technician hour.")
-    depot_technician_per_hour: NonNegFloat = Field(
-        0.0, description="Per staffed depot (bench) technician hour.")
-    travel_per_visit: NonNegFloat = Field(0.0, description="Per on-site visit.")
-    late_repair_penalty: NonNegFloat = Field(0.0, description="Per repair later than promised.")
-    overtime_factor: Annotated[float, Field(ge=1)] = Field(
-        1.5, strict=True, description="Multiplier on hourly rates for overtime (>= 1).")
-
-
-class RepairFees(StrictModel):
-    """The fee a customer pays for a repair, by route."""
-
-    onsite: NonNegFloat = Field(0.0, description="Per paid on-site repair.")
-    depot: NonNegFloat = Field(0.0, description="Per paid carry-in (depot) repair.")
-
-
-class Revenue(StrictModel):
-    """What customers pay for repairs: the revenue side of the budget."""
-
-    repair_fee: RepairFees = Field(
-        default_factory=RepairFees,
-        description="Charged once per repair job finished (a rework job is free), by route.")
-    warranty_share: Probability = Field(
-        0.0, description="Share of repair jobs under warranty: no fee and no parts billed (0-1).")
-    parts_markup: NonNegFloat = Field(
-        0.0, description="A paid repair's part is billed at its unit cost x (1 + markup); 0 = "
-                         "at cost.")
-
-
 # --- the scenario ----------------------------------------------------------------------------
 
 
@@ -128,6 +94,17 @@ def _kpi_name(name: str) -> str:
         hint = f"did you mean `{close[0]}`? " if close else ""
         raise ValueError(f"unknown KPI `{name}`; {hint}allowed: {', '.join(KPI_NAMES)}")
     return name
+
+
+def first_monday_of_next_year(today: dt.date | None = None) -> dt.date:
+    """The default ``start_date``: the first Monday of the year after ``today``.
+
+    Args:
+        today: The date taken as today (tests pin it); default ``datetime.date.today()``.
+    """
+    today = dt.date.today() if today is None else today
+    first = dt.date(today.year + 1, 1, 1)
+    return first + dt.timedelta(days=(7 - first.weekday()) % 7)
 
 
 MAX_DAYS = 3660  # ten years: enough for any plan, and a bound on the cost of a run
@@ -164,9 +141,13 @@ class Scenario(StrictModel):
                     "passed; what is still open then counts as late and as not done. 28 days "
                     "is far beyond any promise, so a stable system never reaches it; an "
                     "overloaded one stops there (0-" f"{MAX_DAYS}).")
-    start_date: dt.date | None = Field(
-        None, description="Calendar date of day 0 (a Monday) for event logs; absent = the "
-                          "Monday of the current week.")
+    start_date: dt.date = Field(
+        default_factory=lambda: first_monday_of_next_year(),
+        description="Calendar date of day 0 (the start of the warm-up): any date. Day 0 takes "
+                    "its weekday for the weekly profile, shifts and opening hours, and days map "
+                    "to calendar months (appraisal, budget). Absent = the first Monday of next "
+                    "year as of the day the file is read; the resolved scenario.yaml of a run "
+                    "records the date used, so a rerun of it reproduces.")
     demand: Demand = Field(description="Arrivals of contacts.")
     call_center: CallCenter = Field(description="Inbound call handling.")
     complaints: Complaints | None = Field(
@@ -184,6 +165,9 @@ class Scenario(StrictModel):
     revenue: Revenue | None = Field(
         None, description="Repair fees and parts billed; absent = revenue not modelled (the "
                           "budget shows costs only).")
+    finance: Finance | None = Field(
+        None, description="Fixed monthly expenses and revenue outside repairs, for the budget; "
+                          "absent = none.")
     disruptions: tuple[Disruption, ...] = Field(
         (), description="Supply-side shocks (supplier delay, absence, system outage, part "
                         "need, skill gap); absent = none. Demand shocks are `demand.events`.")
@@ -200,14 +184,6 @@ class Scenario(StrictModel):
             raise ValueError(f"`{v}` cannot be a scenario name: use 1-64 letters, digits, `_`, "
                              "`.` or `-`, starting with a letter or digit (it names the results "
                              "folder)")
-        return v
-
-    @field_validator("start_date")
-    @classmethod
-    def _monday(cls, v: dt.date | None) -> dt.date | None:
-        if v is not None and v.weekday() != 0:
-            raise ValueError(f"start_date must be a Monday (day 0 is a Monday); {v} is a "
-                             f"{v.strftime('%A')}")
         return v
 
     @model_validator(mode="after")
@@ -252,3 +228,8 @@ class Scenario(StrictModel):
     def run_days(self) -> float:
         """Total simulated days: warm-up plus horizon."""
         return self.warmup_days + self.horizon_days
+
+    @property
+    def first_weekday(self) -> int:
+        """Weekday of day 0 (0 = Monday ... 6 = Sunday), from ``start_date``."""
+        return self.start_date.weekday()

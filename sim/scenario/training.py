@@ -79,7 +79,7 @@ Session = tuple[float, float, float, int]
 
 
 def training_sessions(pattern: StaffingSpec, training: Training | None,
-                      horizon_minutes: float) -> list[Session]:
+                      horizon_minutes: float, first_weekday: int = 0) -> list[Session]:
     """(start, end, share off, people off) of one shift pattern's training days.
 
     Each window of the pattern that starts on ``training.weekday`` sends people to training for
@@ -87,7 +87,8 @@ def training_sessions(pattern: StaffingSpec, training: Training | None,
     whole, so each session sends the whole number that keeps the running total closest to the
     target (a crew of 3 that owes 0.7 people a week sends 1, 1, 0, 1...): over weeks the hours
     are those asked for, not those of rounding every week up. Around-the-clock staff (a bare
-    number) train over the whole weekday. ``share off`` is people off / count, which the
+    number) train over the whole weekday. Day 0 is weekday ``first_weekday`` (0 = Monday).
+    ``share off`` is people off / count, which the
     roster cut (``planned_cut_windows``) turns back into exactly that many people.
     """
     if training is None or training.hours_per_technician_month <= 0:
@@ -95,12 +96,16 @@ def training_sessions(pattern: StaffingSpec, training: Training | None,
     weekly_hours = training.hours_per_technician_month / WEEKS_PER_MONTH
     day = DAYS.index(training.weekday)
     windows: list[tuple[float, float, int]]
+    def weekday(minute: float) -> int:
+        return (int(minute // MINUTES_PER_DAY) + first_weekday) % 7
+
     if isinstance(pattern, int):
         windows = [(d * MINUTES_PER_DAY, (d + 1) * MINUTES_PER_DAY, pattern)
-                   for d in range(math.ceil(horizon_minutes / MINUTES_PER_DAY)) if d % 7 == day]
+                   for d in range(math.ceil(horizon_minutes / MINUTES_PER_DAY))
+                   if weekday(d * MINUTES_PER_DAY) == day]
     else:
-        windows = [w for w in shift_windows(pattern, horizon_minutes)
-                   if int(w[0] // MINUTES_PER_DAY) % 7 == day]
+        windows = [w for w in shift_windows(pattern, horizon_minutes, first_weekday)
+                   if weekday(w[0]) == day]
     sessions: list[Session] = []
     owed = 0.0  # people-sessions asked for so far
     sent = 0

@@ -33,22 +33,23 @@ BYTES_PER_CONTACT = 1600  # measured on the baseline (README, "Your files are sa
 
 
 def calls_per_hour(demand: Demand, open_hours: OpenHours | None, kind: ContactType,
-                   hours: int) -> np.ndarray:
-    """Expected contacts of ``kind`` in each absolute hour 0..hours-1 (day 0 is a Monday); on
-    days the call center never opens, those that still arrive under ``demand.closed_hours:
-    queue`` (``sim.scenario.calendar.arrival_shares``).
+                   hours: int, first_weekday: int = 0) -> np.ndarray:
+    """Expected contacts of ``kind`` in each absolute hour 0..hours-1; on days the call center
+    never opens, those that still arrive under ``demand.closed_hours: queue``
+    (``sim.scenario.calendar.arrival_shares``).
 
     Args:
         demand: The demand section.
         open_hours: The call center's opening hours (None: around the clock).
         kind: The contact type.
         hours: How many hours from day 0.
+        first_weekday: Weekday of day 0 (0 = Monday; the scenario's ``start_date``).
     """
     share = demand.mix.get(kind, 0.0)
     weekly = weekly_weights(demand.weekly_profile)
     hourly = arrival_shares(demand.hourly_profile, open_hours, demand.closed_hours)
     h = np.arange(hours)
-    weekday = (h // 24) % 7
+    weekday = (h // 24 + first_weekday) % 7
     per_hour = demand.contacts_per_day * share * weekly[weekday] * hourly[weekday, h % 24]
     for event in demand.events:
         if kind in event.types:

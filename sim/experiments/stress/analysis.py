@@ -1,20 +1,26 @@
 """Stress-test analysis: when a target breaks under a shock, how badly, and how fast it recovers.
 
-This module owns the judging rules of `aftersales-sim stress`, as pure functions of tidy frames
-(one row per replication and day, or per replication), so each rule is testable on hand-made
-numbers: the daily series of a target, break detection against the baseline, the worst day, the
-recovery after the shock window, and the damage ranking. It runs nothing and writes nothing:
-`sim.experiments.stress.plan` builds the frames and the results folder.
+This module owns the judging rules of `aftersales-sim stress` (and of the risk register's breach
+days), as pure functions of tidy frames (one row per replication and day, or per replication),
+so each rule is testable on hand-made numbers: break detection against the baseline, the worst
+day, the recovery after the shock window, the damage ranking and the daily bands. It runs nothing
+and writes nothing: `sim.experiments.stress.series` builds the frames from runs (every targeted
+KPI per day from the ledger), `sim.experiments.stress.plan` the results.
 
 Rules (the baseline and the shocked run share seeds, so days are compared pairwise):
-- a target *breaks* on a day when the mean over replications of its daily value is on the wrong
-  side of the target while the baseline's mean that day is not;
-- the *worst day* is the day with the largest deterioration against the baseline (none when the
-  series is never worse than the baseline's); the *worst value* is the shocked mean on that day;
+- a target *breaks* on a day when the 95% interval over replications of its daily value lies
+  wholly on the wrong side of the target (with one replication: its value) while the baseline's
+  mean that day is on the good side, so a day the baseline already misses is not the shock's;
+- the *worst day* is the day with the largest deterioration of the mean against the baseline
+  (none when the series is never worse than the baseline's); the *worst value* is the shocked
+  mean on that day;
 - *recovery* counts days from the first whole day after the shock window to the first day that
-  starts `RECOVERY_STREAK` days in a row on which the shocked mean is on the right side of the
-  target or no worse than the baseline's 95% band; empty when that never happens in the horizon.
-A target without a daily series is judged on the run's KPI mean and has no day columns.
+  starts `RECOVERY_STREAK` days in a row on which the shocked series is not broken (its interval
+  reaches the good side) or its mean is no worse than the baseline's 95% band; empty when that
+  never happens in the horizon.
+Intervals and bands of a bounded series stay within what it can take (`bounds_of`: shares in
+0-1, scores in 1-5, counts, times and stock at least 0). A target whose series has no day with
+data is judged on the run's KPI mean and has no day columns.
 """
 
 from __future__ import annotations
@@ -32,12 +38,6 @@ from sim.measure.stats import mean_ci, paired_difference, t_interval
 
 BASELINE = "baseline"
 RECOVERY_STREAK = 3
-# Daily KPIs that `daily` does not carry as a column: name -> (numerator, denominator).
-DERIVED_DAILY: dict[str, tuple[str, str]] = {
-    "abandon_rate": ("abandoned", "offered"),
-    "calls_blocked_rate": ("blocked", "offered"),
-}
-DAILY_KPIS: tuple[str, ...] = ("service_level", *DERIVED_DAILY)
 # Daily columns without a KPI of their own that a stress file may put a limit on.
 LIMIT_DIRECTIONS: dict[str, Direction] = {
     "open_work_orders": "at_most",
@@ -46,6 +46,23 @@ LIMIT_DIRECTIONS: dict[str, Direction] = {
 }
 ON_HAND_PREFIX = "on_hand_"
 DAY_COLUMNS = ("first_break_day", "worst_day", "recovery_days", "broken_days")
+UNBOUNDED = (-math.inf, math.inf)
+
+
+def bounds_of(column: str) -> tuple[float, float]:
+    """The values a daily series can take: a KPI's own bounds, and at least 0 for the daily
+    limits' counts and stock."""
+    info = KPI_BY_NAME.get(column)
+    if info is not None:
+        return info.bounds
+    return (0.0, math.inf) if limit_direction(column) is not None else UNBOUNDED
+
+
+def bounded_mean_ci(frame: pd.DataFrame, by: str, column: str) -> pd.DataFrame:
+    """``mean_ci`` of a series with the band clipped to ``bounds_of(column)``."""
+    ci = mean_ci(frame, by, column)
+    low, high = bounds_of(column)
+    return ci.assign(low=ci["low"].clip(low, high), high=ci["high"].clip(low, high))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +116,12 @@ def judged_targets(targets: Mapping[str, float], daily_limits: Mapping[str, floa
         daily_limits: Limits on daily-only columns (see `limit_direction`).
 
     Returns:
-        One JudgedTarget each; a KPI target is judged daily when it has a daily series.
+        One JudgedTarget each; every one is judged on its daily series.
 
     Raises:
         ValueError: For a daily limit on a column without a known direction.
     """
-    judged = [JudgedTarget(name, float(value), KPI_BY_NAME[name].direction, name in DAILY_KPIS)
+    judged = [JudgedTarget(name, float(value), KPI_BY_NAME[name].direction, True)
               for name, value in targets.items()]
     for column, value in daily_limits.items():
         direction = limit_direction(column)
@@ -112,22 +129,6 @@ def judged_targets(targets: Mapping[str, float], daily_limits: Mapping[str, floa
             raise ValueError(f"no daily limit can be set on `{column}`")
         judged.append(JudgedTarget(column, float(value), direction, True))
     return judged
-
-
-def with_daily_kpis(daily: pd.DataFrame) -> pd.DataFrame:
-    """Add the daily KPIs derived from counts (abandon and blocked rates; nan without calls).
-
-    Args:
-        daily: Daily table with `offered`, `abandoned` and `blocked`.
-
-    Returns:
-        A new frame with `abandon_rate` and `calls_blocked_rate` appended.
-    """
-    derived = {}
-    for name, (num, den) in DERIVED_DAILY.items():
-        denominator = daily[den].astype(float)
-        derived[name] = daily[num].astype(float) / denominator.where(denominator > 0)
-    return daily.assign(**derived)
 
 
 def _wrong(values: np.ndarray, target: float, direction: Direction) -> np.ndarray:
@@ -152,13 +153,17 @@ def judge_daily(shocked: pd.DataFrame, baseline: pd.DataFrame, column: str, targ
     Returns:
         The Verdict; `recovery_days` is nan when the series never settles within the horizon.
     """
-    bands = mean_ci(shocked, "day", column).merge(
-        mean_ci(baseline, "day", column), on="day", suffixes=("", "_base"))
+    bands = bounded_mean_ci(shocked, "day", column).merge(
+        bounded_mean_ci(baseline, "day", column), on="day", suffixes=("", "_base"))
     days = bands["day"].to_numpy(dtype=float)
     mean = bands["mean"].to_numpy(dtype=float)
     base = bands["mean_base"].to_numpy(dtype=float)
     valid = ~np.isnan(mean) & ~np.isnan(base)
-    broken = valid & _wrong(mean, target, direction) & ~_wrong(base, target, direction)
+    # The interval's end on the good side: wholly wrong when even it is on the wrong side.
+    near = bands["high" if direction == "at_least" else "low"].to_numpy(dtype=float)
+    near = np.where(np.isnan(near), mean, near)  # one replication: no interval, its value
+    wholly_wrong = _wrong(near, target, direction)
+    broken = valid & wholly_wrong & ~_wrong(base, target, direction)
     sign = 1.0 if direction == "at_least" else -1.0
     gap = np.where(valid, sign * (base - mean), -np.inf)
     # No worst day when the shock never makes the series worse than the baseline.
@@ -167,7 +172,7 @@ def judge_daily(shocked: pd.DataFrame, baseline: pd.DataFrame, column: str, targ
     # The band edge on the bad side; with one replication there is no band, only the mean.
     edge = bands["low_base" if direction == "at_least" else "high_base"].to_numpy(dtype=float)
     edge = np.where(np.isnan(edge), base, edge)
-    settled = ~_wrong(mean, target, direction) | (sign * (mean - edge) >= 0)
+    settled = ~wholly_wrong | (sign * (mean - edge) >= 0)
     first_after = math.ceil(window_end_day)
     after = (days >= first_after) & ~np.isnan(mean)
     return Verdict(
@@ -218,7 +223,7 @@ def summarize_stress(daily: pd.DataFrame, replications: pd.DataFrame,
 
     Args:
         daily: Daily rows of every run with a `shock` column (`baseline` for the base run) and
-            the derived daily KPIs (`with_daily_kpis`).
+            a column per judged series (`sim.experiments.stress.series.stress_daily_table`).
         replications: KPI rows per run and replication with a `shock` column.
         targets: What to judge.
         windows: Shock name -> (start day, end day) of its window, in run order.
@@ -237,7 +242,8 @@ def summarize_stress(daily: pd.DataFrame, replications: pd.DataFrame,
         shock_daily = daily[daily["shock"] == shock]
         shock_reps = replications[replications["shock"] == shock].sort_values("rep")
         for t in targets:
-            if t.daily:
+            daily_series = t.daily and t.name in daily and shock_daily[t.name].notna().any()
+            if daily_series:
                 v = judge_daily(shock_daily, base_daily, t.name, t.value, t.direction, end)
             else:
                 v = judge_run(_kpi_values(shock_reps, t.name), _kpi_values(base_reps, t.name),
@@ -246,7 +252,7 @@ def summarize_stress(daily: pd.DataFrame, replications: pd.DataFrame,
                    "first_break_day": v.first_break_day, "worst_day": v.worst_day,
                    "worst_value": v.worst_value, "recovery_days": v.recovery_days,
                    "type": types[shock], "source": t.source,
-                   "judged": "daily" if t.daily else "run", "direction": t.direction,
+                   "judged": "daily" if daily_series else "run", "direction": t.direction,
                    "target_value": t.value, "broken_days": v.broken_days,
                    "baseline_value": v.baseline_value}
             row |= _run_difference(base_reps, shock_reps, t.name)
@@ -332,9 +338,9 @@ def daily_bands(daily: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         columns: The series wanted.
 
     Returns:
-        Columns shock, series, day, mean, low, high, n.
+        Columns shock, series, day, mean, low, high (clipped to `bounds_of`), n.
     """
-    parts = [mean_ci(group, "day", column).assign(shock=shock, series=column)
+    parts = [bounded_mean_ci(group, "day", column).assign(shock=shock, series=column)
              for shock, group in daily.groupby("shock", sort=False) for column in columns]
     if not parts:
         return pd.DataFrame(columns=["shock", "series", "day", "mean", "low", "high", "n"])

@@ -29,15 +29,14 @@ from sim.experiments.executors import Executor
 from sim.experiments.replicate import Progress, RunResult, replicate_many
 from sim.experiments.stress.analysis import (
     BASELINE,
-    DAILY_KPIS,
     JudgedTarget,
     daily_bands,
     judged_targets,
     limit_direction,
     rank_shocks,
     summarize_stress,
-    with_daily_kpis,
 )
+from sim.experiments.stress.series import judged_kpis, stress_daily_table
 from sim.experiments.stress.shocks import (
     AnyShock,
     Shock,
@@ -87,7 +86,7 @@ class StressFile(StrictModel):
             if limit_direction(column) is None:
                 raise ValueError(f"no daily limit on `{column}`; allowed: open_work_orders, "
                                  "jobs_waiting_parts, peak_queue, on_hand_<sku> (KPIs such as "
-                                 f"{', '.join(DAILY_KPIS)} go under `targets`)")
+                                 "service_level or repair_on_time_rate go under `targets`)")
         return v
 
     @field_validator("shocks")
@@ -237,20 +236,38 @@ def run_stress(base: Scenario, shocks: Sequence[AnyShock], replications: int | N
     runs = replicate_many([base, *scenarios.values()], replications, seed, executor=executor,
                           progress=progress)
     by_name = dict(zip([BASELINE, *names], runs, strict=True))
-    daily = with_daily_kpis(pd.concat(
-        [r.daily.assign(shock=n) for n, r in by_name.items()], ignore_index=True))
-    daily = daily[["shock", *[c for c in daily.columns if c != "shock"]]]
-    reps = pd.concat([r.replications.assign(shock=n) for n, r in by_name.items()],
+    return judge_stress(base, resolved, scenarios, by_name, daily_limits or {}, name)
+
+
+def judge_stress(base: Scenario, shocks: Sequence[AnyShock], scenarios: dict[str, Scenario],
+                 runs: dict[str, RunResult], daily_limits: Mapping[str, float],
+                 name: str = "stress") -> StressResult:
+    """Judge runs already made: the base's (``runs[BASELINE]``) and one per shock, by name.
+
+    ``run_stress`` calls it on the runs it makes; a test calls it on a hand-written scenario of
+    the same shocks run with the same seeds, which must break the same way.
+
+    Args:
+        base: The base scenario; its targets are what is judged.
+        shocks: The resolved shocks, in run order (their windows and types).
+        scenarios: Shock name -> the shocked scenario.
+        runs: ``baseline`` and each shock name -> its run, all with the same seeds.
+        daily_limits: Limits on daily-only series.
+        name: Name of the stress test.
+    """
+    daily = stress_daily_table(runs, judged_kpis(base.targets))
+    reps = pd.concat([r.replications.assign(shock=n) for n, r in runs.items()],
                      ignore_index=True)
     reps = reps[["shock", *[c for c in reps.columns if c != "shock"]]]
-    limits = dict(daily_limits or {})
+    limits = dict(daily_limits)
     targets = judged_targets(base.targets, limits)
-    types = {s.name: s.type for s in resolved}
-    summary = summarize_stress(daily, reps, targets, {s.name: s.window() for s in resolved},
+    types = {s.name: s.type for s in shocks}
+    summary = summarize_stress(daily, reps, targets, {s.name: s.window() for s in shocks},
                                types)
+    first = runs[BASELINE]
     return StressResult(
-        base=base, shocks=resolved, scenarios=scenarios, runs=by_name, seed=runs[0].seed,
-        replications=len(runs[0].replications), targets=targets, daily=daily,
+        base=base, shocks=tuple(shocks), scenarios=scenarios, runs=runs, seed=first.seed,
+        replications=len(first.replications), targets=targets, daily=daily,
         replication_table=reps, summary=summary, ranking=rank_shocks(summary, reps, types),
         bands=daily_bands(daily, chart_series(base, targets)), daily_limits=limits, name=name)
 

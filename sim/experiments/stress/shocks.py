@@ -209,10 +209,12 @@ class SkillGapShock(_DaysShock):
                                 "crews": list(self.crews or REPAIR_CREWS)}]
 
 
-AnyShock = DemandSurgeShock | DefectWaveShock | SupplierDelayShock | AbsenceShock \
+SimpleShock = DemandSurgeShock | DefectWaveShock | SupplierDelayShock | AbsenceShock \
     | SystemOutageShock | SkillGapShock
-SHOCK_MODELS: tuple[type[AnyShock], ...] = (DemandSurgeShock, DefectWaveShock, SupplierDelayShock,
-                                           AbsenceShock, SystemOutageShock, SkillGapShock)
+SHOCK_MODELS: tuple[type[SimpleShock], ...] = (DemandSurgeShock, DefectWaveShock,
+                                              SupplierDelayShock, AbsenceShock, SystemOutageShock,
+                                              SkillGapShock)
+TOGETHER: Literal["together"] = "together"
 
 
 def _to_shock(value: Any) -> Any:
@@ -221,8 +223,59 @@ def _to_shock(value: Any) -> Any:
     return value
 
 
-Shock = Annotated[AnyShock, Field(discriminator="type"), BeforeValidator(_to_shock)]
-"""One named shock, chosen by `type`."""
+def _member_names(value: Any) -> Any:
+    # A member of `together` is named after its type unless it has a name of its own.
+    if isinstance(value, list | tuple):
+        return [({"name": str(v.get("type", "shock"))} | v) if isinstance(v, dict) else v
+                for v in value]
+    return value
+
+
+Member = Annotated[SimpleShock, Field(discriminator="type"), BeforeValidator(_to_shock)]
+
+
+class CompoundShock(_Shock):
+    """Several shocks that act together (a surge during a week of absence), each with its own
+    window; played as one shock: every member's demand events and disruptions are appended."""
+
+    type: Literal["together"] = Field(
+        TOGETHER, description="`together`: set by listing the shocks under `together`.")
+    together: Annotated[tuple[Member, ...], BeforeValidator(_member_names)] = Field(
+        min_length=2, description="The shocks that act together, each with its own type, "
+                                  "window and parameters (a member's name defaults to its type).")
+
+    def window(self) -> tuple[float, float]:
+        """(first start, last end) over the members' windows."""
+        spans = [m.window() for m in self.together]
+        return min(a for a, _ in spans), max(b for _, b in spans)
+
+    def demand_events(self) -> list[dict[str, Any]]:
+        """Every member's demand events, named `<shock>.<member>`."""
+        return [e | {"name": f"{self.name}.{e['name']}"} for m in self.together
+                for e in m.demand_events()]
+
+    def disruptions(self) -> list[dict[str, Any]]:
+        """Every member's disruptions, named `<shock>.<member>`."""
+        return [d | {"name": f"{self.name}.{d['name']}"} for m in self.together
+                for d in m.disruptions()]
+
+
+AnyShock = SimpleShock | CompoundShock
+
+
+def _to_any_shock(value: Any) -> Any:
+    if isinstance(value, dict):
+        if TOGETHER in value:
+            if value.get("type", TOGETHER) != TOGETHER:
+                raise ValueError(f"a shock with `together` is played as one (type `{TOGETHER}`); "
+                                 "give the type to each shock listed under it")
+            return {"type": TOGETHER} | value
+        check_tag(value, "type", SHOCK_TYPES, "a shock")
+    return value
+
+
+Shock = Annotated[AnyShock, Field(discriminator="type"), BeforeValidator(_to_any_shock)]
+"""One named shock, chosen by `type`, or several listed under `together`."""
 SHOCK_ADAPTER: TypeAdapter[AnyShock] = TypeAdapter(Shock)
 
 
@@ -240,7 +293,8 @@ def crews_of(base: Scenario) -> tuple[str, ...]:
 
 
 def resolve_shock(base: Scenario, shock: AnyShock) -> AnyShock:
-    """Fill the defaults that depend on the base scenario: start_day and absent crews.
+    """Fill the defaults that depend on the base scenario: start_day and absent crews (of each
+    member of a compound shock).
 
     Args:
         base: The base scenario.
@@ -249,6 +303,11 @@ def resolve_shock(base: Scenario, shock: AnyShock) -> AnyShock:
     Returns:
         A new, validated shock with every field set.
     """
+    if isinstance(shock, CompoundShock):
+        members = [resolve_shock(base, m).model_dump() for m in shock.together]
+        first = min(m["start_day"] for m in members)
+        return SHOCK_ADAPTER.validate_python(shock.model_dump() | {"together": members,
+                                                                   "start_day": first})
     data = shock.model_dump()
     if shock.start_day is None:
         data["start_day"] = float(math.floor(base.warmup_days + base.horizon_days / 2))
@@ -260,7 +319,11 @@ def resolve_shock(base: Scenario, shock: AnyShock) -> AnyShock:
 
 
 def shock_problems(base: Scenario, shock: AnyShock) -> list[tuple[str, str]]:
-    """What makes a resolved shock meaningless for this base: (key, message) pairs."""
+    """What makes a resolved shock meaningless for this base: (key, message) pairs (a compound
+    shock's keys start with `together.<i>.`)."""
+    if isinstance(shock, CompoundShock):
+        return [(f"together.{i}.{key}", message) for i, member in enumerate(shock.together)
+                for key, message in shock_problems(base, member)]
     problems = []
     known = [s.sku for s in base.parts.skus] if base.parts is not None else []
     unknown = [k for k in getattr(shock, "skus", ()) if k not in known]
@@ -310,10 +373,12 @@ def apply_shock(base: Scenario, shock: AnyShock) -> Scenario:
     """
     source = f"shock `{shock.name}`"
     shock = _fitting(base, resolve_shock(base, shock), source)
+    what_type = (" + ".join(m.type for m in shock.together) if isinstance(shock, CompoundShock)
+                 else shock.type)
     data = base.model_dump(mode="json")
     data["name"] = f"{base.name[: 63 - len(shock.name)]}-{shock.name}"
     start, end = shock.window()
-    what = f"stress shock `{shock.name}` ({shock.type}, days {start:g} to {end:g})"
+    what = f"stress shock `{shock.name}` ({what_type}, days {start:g} to {end:g})"
     data["description"] = f"{base.description}; {what}" if base.description else what
     data["demand"]["events"] = [*data["demand"]["events"], *shock.demand_events()]
     data["disruptions"] = [*data["disruptions"], *shock.disruptions()]

@@ -330,9 +330,10 @@ def cost_per_department(
 ) -> Figure:
     """Plot the mean monthly cost as stacked bars per department, with each month's total.
 
-    Input columns (long format): `month` (int, 1-based), `department`, `mean`, `ci_low`,
-    `ci_high`. The CI columns are validated but not drawn: intervals of stacked segments do not
-    add up to an interval of the total, and drawing them would suggest they do.
+    Input columns (long format): `month` (a calendar month `YYYY-MM`, or any labels in the
+    order of their first row), `department`, `mean`, `ci_low`, `ci_high`. The CI columns are
+    validated but not drawn: intervals of stacked segments do not add up to an interval of the
+    total, and drawing them would suggest they do.
 
     Args:
         budget: Monthly cost table, one row per month and department.
@@ -348,39 +349,41 @@ def cost_per_department(
     cols = ["month", "department", "mean", "ci_low", "ci_high"]
     cs.require_columns(budget, cols, "cost_per_department")
     departments = [str(d) for d in pd.unique(budget["department"].astype(str))]
+    labels = [str(m) for m in pd.unique(budget["month"].astype(str))]
     table = (
-        budget.assign(department=budget["department"].astype(str))
+        budget.assign(department=budget["department"].astype(str),
+                      month=budget["month"].astype(str))
         .pivot_table(index="month", columns="department", values="mean", aggfunc="sum")
-        .reindex(columns=departments)
+        .reindex(index=labels, columns=departments)
         .fillna(0.0)
-        .sort_index()
     )
-    months = table.index.to_numpy(dtype=int)
-    fig, (ax,) = cs.new_figure(width=max(8.0, 0.6 * len(months) + 4.0))
-    bottom = np.zeros(len(months))
+    x = np.arange(len(labels), dtype=float)
+    fig, (ax,) = cs.new_figure(width=max(8.0, 0.6 * len(labels) + 4.0))
+    bottom = np.zeros(len(labels))
     for i, dept in enumerate(departments):
         values = table[dept].to_numpy(dtype=float)
         style = cs.series_style(i)
-        ax.bar(months, values, bottom=bottom, width=0.7, color=style.fill,
+        ax.bar(x, values, bottom=bottom, width=0.7, color=style.fill,
                hatch=style.hatch, edgecolor=cs.EDGE_COLOR, linewidth=0.5, label=dept)
         bottom = bottom + values
-    for month, total in zip(months, bottom, strict=True):
-        ax.annotate(f"{total:,.0f}", (float(month), float(total)), xytext=(0, 3),
+    for at, total in zip(x, bottom, strict=True):
+        ax.annotate(f"{total:,.0f}", (float(at), float(total)), xytext=(0, 3),
                     textcoords="offset points", ha="center", va="bottom", fontsize=cs.TICK_SIZE)
     top = float(bottom.max(initial=0.0))
     if revenue is not None and not revenue.empty:
         cs.require_columns(revenue, ["month", "mean", "ci_low", "ci_high"], "revenue")
-        r = revenue.sort_values("month")
+        r = revenue.assign(month=revenue["month"].astype(str)).set_index("month").reindex(labels)
         mean = r["mean"].to_numpy(float)
-        ax.errorbar(r["month"].to_numpy(int), mean,
+        ax.errorbar(x, mean,
                     yerr=[mean - r["ci_low"].to_numpy(float), r["ci_high"].to_numpy(float) - mean],
                     color=cs.EDGE_COLOR, marker="D", markersize=5, linewidth=1.5, capsize=4,
                     label="revenue (95% CI)")
-        top = max(top, float(r["ci_high"].max()))
-    ax.set_xticks(months)
+        top = max(top, float(np.nanmax(r["ci_high"].to_numpy(float), initial=0.0)))
+    ax.set_xticks(x, labels, rotation=45 if len(labels) > 6 else 0,
+                  ha="right" if len(labels) > 6 else "center")
     ax.set_ylim(0.0, top * 1.12 or 1.0)
     ylabel = f"{'Cost and revenue' if revenue is not None else 'Cost'} ({currency} per month)"
-    cs.style_axes(ax, "Month of horizon (1 = first month)", ylabel)
+    cs.style_axes(ax, "Calendar month", ylabel)
     cs.thousands_axis(ax)
     _outside_legend(ax)
     note = f"Bars: mean over replications; labels: total {currency}; CIs in the budget table"

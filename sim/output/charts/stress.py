@@ -1,8 +1,9 @@
 """Figure builders for stress tests: tidy data in, a matplotlib `Figure` out.
 
 This module owns what the stress charts show: each shock's daily trajectory against the baseline's
-(mean and 95% band) with the shock window shaded and the target drawn, and the broken days per shock
-and target. Statistics come from `sim.measure.stats.mean_ci`, the look from
+(mean and 95% band, clipped to what the series can take) with the shock window shaded and the
+target drawn, and the broken days per shock and target. Statistics come from
+`sim.experiments.stress.analysis.bounded_mean_ci`, the look from
 `sim.output.charts.style`; nothing here judges a target (`sim.experiments.stress.analysis`) or
 writes a file.
 """
@@ -16,8 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.experiments.stress.analysis import BASELINE
-from sim.measure.stats import mean_ci
+from sim.experiments.stress.analysis import BASELINE, bounded_mean_ci
 from sim.output.charts import style as cs
 
 WINDOW_COLOR = "#999999"
@@ -60,7 +60,7 @@ def stress_daily(
     nrows = max(1, math.ceil(len(shocks) / ncols))
     fig, axes = cs.new_figure(nrows, ncols, width=6.0 * ncols + 1.0, height=3.0 * nrows + 1.2,
                               sharex=True)
-    base = mean_ci(daily[daily["shock"] == BASELINE], "day", column)
+    base = bounded_mean_ci(daily[daily["shock"] == BASELINE], "day", column)
     # A window may start before the measured days or outlast them: shade only what is drawn.
     first, last = float(daily["day"].min()), float(daily["day"].max())
     for k, (ax, shock) in enumerate(zip(axes, shocks, strict=False)):
@@ -69,7 +69,7 @@ def stress_daily(
             ax.axvspan(start, end, color=WINDOW_COLOR, alpha=WINDOW_ALPHA, linewidth=0,
                        label="Shock window")
         cs.plot_band(ax, base["day"], base, cs.series_style(0), "Baseline")
-        ci = mean_ci(daily[daily["shock"] == shock], "day", column)
+        ci = bounded_mean_ci(daily[daily["shock"] == shock], "day", column)
         cs.plot_band(ax, ci["day"], ci, cs.series_style(1), shock)
         if target is not None:
             value = f"{target:.0%}" if share else f"{target:g}"
@@ -129,8 +129,8 @@ def damage_by_target(
     ax.set_yticks(y)
     ax.set_yticklabels(shocks)
     ax.set_xlim(0.0, max(float(left.max(initial=0.0)) * 1.1, 1.0))
-    cs.style_axes(ax, "Days on the wrong side of the target while the baseline is not (days)",
+    cs.style_axes(ax, "Days broken: 95% CI wholly on the wrong side, baseline not (days)",
                   "Shock")
     cs.legend(ax, loc="lower right")
-    note = "Most damaging shock on top; targets without a daily series are not shown"
+    note = "Most damaging shock on top; every targeted KPI is judged per day"
     return cs.finish_figure(fig, "Broken days per shock and target", scenario, note, stamp)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import Formatter
 
 DPI = 120
 WIDTH_IN = 8.0
@@ -142,24 +142,60 @@ def style_axes(ax: Axes, xlabel: str, ylabel: str) -> None:
     ax.set_axisbelow(True)
 
 
+class UniqueFormatter(Formatter):
+    """Tick labels with as few decimals as keep them apart: ``0% 0.5% 1% 1.5%``, never
+    ``0% 0% 1% 1%`` (matplotlib hands every tick of an axis to ``format_ticks`` at once)."""
+
+    MAX_DECIMALS = 6
+
+    def __init__(self, text: Callable[[float, int], str]) -> None:
+        """Args: text: (value, decimals) -> label."""
+        super().__init__()
+        self.text = text
+        self.decimals = 0
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        """One label (a cursor read-out) with the decimals the ticks needed."""
+        return self.text(x, self.decimals)
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        """Every tick's label, with the fewest decimals (up to 6) that keep them distinct."""
+        for decimals in range(self.MAX_DECIMALS + 1):
+            labels = [self.text(v, decimals) for v in values]
+            if len(set(labels)) == len(labels):
+                break
+        self.decimals = decimals
+        return labels
+
+
+def _percent(value: float, decimals: int) -> str:
+    return f"{value * 100:.{decimals}f}%"
+
+
+def _thousands(value: float, decimals: int) -> str:
+    text = f"{value:,.{decimals}f}"
+    return "0" if text.lstrip("-").strip("0.,") == "" else text  # no "-0"
+
+
 def share_axis(ax: Axes, axis: str = "y") -> None:
-    """Show a 0..1 share axis as percentages.
+    """Show a 0..1 share axis as percentages (as many decimals as keep the ticks apart).
 
     Args:
         ax: The axes.
         axis: "x" or "y".
     """
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    target.set_major_formatter(UniqueFormatter(_percent))
 
 
 def thousands_axis(ax: Axes) -> None:
-    """Format the y axis with thousands separators (budget readers expect 12,500 not 12500).
+    """Format the y axis with thousands separators (budget readers expect 12,500 not 12500),
+    with decimals only where ticks would otherwise repeat.
 
     Args:
         ax: The axes.
     """
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(UniqueFormatter(_thousands))
 
 
 def finish_figure(
