@@ -15,6 +15,12 @@ by the slot's end.
 Technicians (on site and at the bench) start a job only if its expected duration ends by their
 shift end plus ``max_overtime_minutes`` (``sim.engine.crew``). A repair that does not hold is
 handed to ``on_failed`` when the job is finished (``sim.engine.rework`` brings it back).
+
+With product lines a work order draws its line (its repair time, fix probability, part need and
+SKUs) and only a technician with the line's skill takes it (``sim.engine.dispatch``); with van
+stock the part need is looked up in the technician's van first (``sim.engine.vans``) and a part
+from the central store reaches the job ``delivery_hours`` later, on a revisit. Who works how well
+(skill gaps, new hires, training) is ``sim.engine.proficiency``'s.
 """
 
 from __future__ import annotations
