@@ -73,6 +73,7 @@ parts:
        policy: {type: sS, s: 2, S: 6}, lead_time_days: 2}
     - {sku: board, share: 0.5, unit_cost: 120, initial_on_hand: 5,
        policy: {type: base_stock, level: 5}, lead_time_days: 3}
+  van_stock: {skus: {pump: 1}, delivery_hours: 8}
 followup: {within_hours: 24, reach_probability: 0.6}
 costs: {agent_per_hour: 25, technician_per_hour: 40, depot_technician_per_hour: 35,
         late_repair_penalty: 30}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.explorer.source import read_file, read_upload, scenario_files
+from sim.scenario.format import Scenario
 from sim.scenario.levers import (
     ABSENT,
     DIFF_COLUMNS,
@@ -140,3 +141,43 @@ def test_uploads_are_validated_like_files() -> None:
     with pytest.raises(ScenarioError, match="UTF-8") as err:
         read_upload(b"name: x\n\xff\xfe", "latin.yaml")
     assert err.value.problems[0].line == 2
+
+
+def test_van_levels_skills_and_training_hours_are_levers() -> None:
+    base = load_scenario(BASELINE).model_dump(mode="json")
+    base["demand"]["products"] = [{"name": "washer", "share": 0.6},
+                                  {"name": "fridge", "share": 0.4}]
+    base["field_service"]["technicians"][1]["skills"] = ["fridge"]
+    base["parts"]["van_stock"] = {"skus": {"compressor": 1}}
+    base["training"] = {"hours_per_technician_month": 4}
+    text = scenario_to_yaml(Scenario.model_validate(base))
+    file = load_scenario_text(text)
+    paths = {lv.path: lv for lv in levers_for(file)}
+    skills = paths["field_service.technicians.0.skills"]
+    assert skills.kind == "choices" and skills.options == ("washer", "fridge")
+    assert skills.value == ("washer", "fridge")  # absent = every line
+    assert paths["field_service.technicians.1.skills"].value == ("fridge",)
+    assert paths["parts.van_stock.skus.compressor"].value == 1
+    assert paths["parts.van_stock.skus.door_seal"].value == 0  # not carried yet
+    assert paths["training.hours_per_technician_month"].value == 4
+    # An unchanged choice is no override; a changed one is a JSON list the loader reads.
+    values = {"field_service.technicians.0.skills": ("washer", "fridge"),
+              "field_service.technicians.1.skills": ("washer",),
+              "parts.van_stock.skus.door_seal": 3, "training.hours_per_technician_month": 6.0}
+    overrides = overrides_for(list(paths.values()), values)
+    assert overrides == ['field_service.technicians.1.skills=["washer"]',
+                         "training.hours_per_technician_month=6.0",
+                         "parts.van_stock.skus.door_seal=3"]
+    edited = load_scenario_text(text, "file.yaml", overrides)
+    assert edited.parts is not None and edited.parts.van_stock is not None
+    assert edited.parts.van_stock.skus == {"compressor": 1, "door_seal": 3}
+    assert edited.field_service is not None
+    assert edited.field_service.technicians[1].skills == ("washer",)  # type: ignore[index]
+    # Nobody left for fridges: the loader's refusal, as for any edit.
+    with pytest.raises(ScenarioError, match="skill `fridge`"):
+        load_scenario_text(text, "file.yaml", overrides_for(
+            list(paths.values()), {"field_service.technicians.1.skills": ("washer",),
+                                   "field_service.technicians.0.skills": ("washer",)}))
+    plain = {lv.path for lv in levers_for(load_scenario(BASELINE))}
+    assert not any(p.endswith(".skills") or "van_stock" in p or p.startswith("training")
+                   for p in plain)

@@ -120,7 +120,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--decide", action="append", default=[], metavar="PATH",
                    help="a staffing (call_center.agents, field_service.technicians, ...: each "
                         "shift's count), parts.skus.*.policy (each SKU's level; S - s and Q "
-                        "kept), or any whole-number key; repeatable (replaces the file's)")
+                        "kept), parts.van_stock.*.level (each SKU's units on every van), "
+                        "training.hours_per_technician_month (whole hours), or any "
+                        "whole-number key; repeatable (replaces the file's)")
     p.add_argument("--bound", action="append", default=[], metavar="PATH=LO:HI",
                    help="search range of the variables under PATH (repeatable)")
     p.add_argument("--confirm-reps", type=int, default=None, metavar="N",

@@ -42,7 +42,7 @@ from sim.scenario.loader import json_schema
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_for_run(args.scenario, args.overrides)
-    sections = [k for k in ("complaints", "field_service", "parts", "followup")
+    sections = [k for k in ("complaints", "field_service", "parts", "followup", "training")
                 if getattr(scenario, k) is not None]
     print(f"{args.scenario}: valid scenario '{scenario.name}' "
           f"({scenario.warmup_days:g} warm-up + {scenario.horizon_days:g} days; "

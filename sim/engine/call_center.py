@@ -132,7 +132,8 @@ class CallQueue:
         self._opening = opening
         self._on_held_back = on_held_back
 
-    def pop(self, now: float, accept: Callable[[Any], bool] | None = None) -> Any:
+    def pop(self, now: float, accept: Callable[[Any], bool] | None = None,
+            tag: Any = None) -> Any:
         """The first caller still waiting (inbound first), else the first outbound job
         (``accept`` is not used: agents have no overtime rule)."""
         calls = self.calls

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -34,9 +34,10 @@ LOOK = object()
 class WorkQueue(Protocol[JobT]):
     """What a crew needs from its queue."""
 
-    def pop(self, now: float, accept: Callable[[JobT], bool] | None = None) -> JobT | None:
+    def pop(self, now: float, accept: Callable[[JobT], bool] | None = None,
+            tag: Any = None) -> JobT | None:
         """The next job to start now (the first in order that ``accept`` takes, when given),
-        or None when nothing can be started."""
+        or None when nothing can be started; ``tag`` is the person's (their skills...)."""
 
     def push(self, job: JobT) -> None:
         """Queue a job that found nobody idle."""
@@ -47,6 +48,7 @@ class _Idle:
     event: simpy.Event
     off_at: float
     planned_end: float
+    tag: Any = None
 
 
 @dataclass(slots=True)
@@ -71,6 +73,11 @@ class Crew(Generic[JobT]):
     # job is started until the shift ends.
     expected_minutes: Callable[[JobT], float] | None = None
     max_overtime_minutes: float = math.inf
+    # People who differ (skills, a van of their own) carry a tag: ``can`` says whether a person
+    # with a tag may take a job, ``tagged_work`` does the job knowing who does it. None: anyone
+    # takes any job, and ``work`` does it.
+    can: Callable[[JobT, Any], bool] | None = None
+    tagged_work: Callable[[JobT, Any], ProcessGen] | None = None
     # Shift end of each person at work now, by person: overtime still under way at the end.
     _at_work: dict[int, float] = field(default_factory=dict)
     _people: int = 0
@@ -89,7 +96,7 @@ class Crew(Generic[JobT]):
         yet) goes home instead of starting a new task in overtime.
         """
         now = self.env.now
-        if self.expected_minutes is None:
+        if self.expected_minutes is None and self.can is None:
             while self.idle:
                 idle = self.idle.popleft()
                 if idle.off_at > now:
@@ -106,7 +113,8 @@ class Crew(Generic[JobT]):
             idle = self.idle.popleft()
             if idle.off_at <= now:
                 idle.event.succeed(None)
-            elif self.fits(job, now, idle.planned_end):
+            elif self.fits(job, now, idle.planned_end) and (
+                    self.can is None or self.can(job, idle.tag)):
                 idle.event.succeed(job)
                 taken = True
                 break
@@ -131,25 +139,29 @@ class Crew(Generic[JobT]):
             count -= 1
 
     def staff(self, windows: Iterable[tuple[float, float, int]],
-              planned_ends: Iterable[float] | None = None) -> None:
+              planned_ends: Iterable[float] | None = None,
+              tags: Sequence[Any] | None = None) -> None:
         """Put people on duty: ``count`` people in each (start, end) window, minutes from 0.
 
         ``planned_ends`` (aligned with ``windows``) are the ends of the shifts the windows were
         cut from (an absence ends a window early); the overtime rule plans against them.
-        Default: each window's own end.
+        Default: each window's own end. ``tags`` (one per person, at least ``count`` long) are
+        the people of every window in order: the k-th person on duty in a window carries
+        ``tags[k]`` (the same shift's k-th technician drives the same van every day).
         """
         listed = list(windows)
         ends = list(planned_ends) if planned_ends is not None else [e for _, e, _ in listed]
         ordered = sorted((s, e, c, p) for (s, e, c), p in zip(listed, ends, strict=True))
-        self.env.process(self._roster(ordered))
+        self.env.process(self._roster(ordered, tags))
 
-    def _roster(self, windows: list[tuple[float, float, int, float]]) -> ProcessGen:
+    def _roster(self, windows: list[tuple[float, float, int, float]],
+                tags: Sequence[Any] | None = None) -> ProcessGen:
         env = self.env
         for start, end, count, planned in windows:
             if start > env.now:
                 yield env.timeout(start - env.now)
-            for _ in range(count):
-                env.process(self._person(end, planned))
+            for k in range(count):
+                env.process(self._person(end, planned, tags[k] if tags is not None else None))
             if end != float("inf"):
                 env.timeout(end - env.now).callbacks.append(self._shift_end)
 
@@ -164,28 +176,36 @@ class Crew(Generic[JobT]):
                 staying.append(idle)
         self.idle = staying
 
-    def _person(self, off_at: float, planned_end: float) -> ProcessGen:
+    def _person(self, off_at: float, planned_end: float, tag: Any = None) -> ProcessGen:
         env = self.env
         queue = self.queue
         work = self.work
         me = self._people
         self._people += 1
         accept: Callable[[JobT], bool] | None = None
-        if self.expected_minutes is not None and planned_end != math.inf:
+        can = self.can
+        fits = self.expected_minutes is not None and planned_end != math.inf
+        if can is not None:
+            def accept(job: JobT) -> bool:
+                return can(job, tag) and (not fits or self.fits(job, env.now, planned_end))
+        elif fits:
             def accept(job: JobT) -> bool:
                 return self.fits(job, env.now, planned_end)
         while env.now < off_at:
-            job = queue.pop(env.now, accept)
+            job = queue.pop(env.now, accept) if tag is None else queue.pop(env.now, accept, tag)
             if job is None:
                 wake = env.event()
-                self.idle.append(_Idle(wake, off_at, planned_end))
+                self.idle.append(_Idle(wake, off_at, planned_end, tag))
                 job = yield wake
                 if job is None:
                     return
                 if job is LOOK:
                     continue
             self._at_work[me] = off_at
-            yield from work(job)
+            if self.tagged_work is not None and tag is not None:
+                yield from self.tagged_work(job, tag)
+            else:
+                yield from work(job)
             del self._at_work[me]
         if env.now > off_at:
             self.overtime.append(Overtime(off_at, env.now - off_at))
@@ -204,7 +224,8 @@ class FifoQueue(Generic[JobT]):
     def __init__(self) -> None:
         self._items: deque[JobT] = deque()
 
-    def pop(self, now: float, accept: Callable[[JobT], bool] | None = None) -> JobT | None:
+    def pop(self, now: float, accept: Callable[[JobT], bool] | None = None,
+            tag: Any = None) -> JobT | None:
         """The oldest job (that ``accept`` takes, when given), or None."""
         if accept is None:
             return self._items.popleft() if self._items else None

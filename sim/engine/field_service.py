@@ -15,12 +15,16 @@ by the slot's end.
 Technicians (on site and at the bench) start a job only if its expected duration ends by their
 shift end plus ``max_overtime_minutes`` (``sim.engine.crew``). A repair that does not hold is
 handed to ``on_failed`` when the job is finished (``sim.engine.rework`` brings it back).
+
+With product lines a work order draws its line (its repair time, fix probability, part need and
+SKUs) and only a technician with the line's skill takes it (``sim.engine.dispatch``); with van
+stock the part need is looked up in the technician's van first (``sim.engine.vans``) and a part
+from the central store reaches the job ``delivery_hours`` later, on a revisit. Who works how well
+(skill gaps, new hires, training) is ``sim.engine.proficiency``'s.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
@@ -31,12 +35,17 @@ import simpy
 
 from sim.engine.booking import AppointmentBook
 from sim.engine.crew import Crew
+from sim.engine.dispatch import JobQueue, SkillQueue, Technician
 from sim.engine.distributions import sampler, uniform_sampler
 from sim.engine.parts import PartsStore
+from sim.engine.proficiency import Proficiency
 from sim.engine.rng import Streams
+from sim.engine.vans import Vans
 from sim.scenario.disruptions import PartNeed, SkillGap
 from sim.scenario.field import FieldService
 from sim.scenario.inventory import Parts
+from sim.scenario.products import Product
+from sim.scenario.training import Training
 from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 NAN = math.nan
@@ -72,6 +81,7 @@ class WorkOrder:
     spot_checked: bool = False
     caught: bool = False
     slot_end: float = NAN
+    product: str = ""
 
 
 @dataclass(slots=True, eq=False)
@@ -87,39 +97,7 @@ class Visit:
     end: float
     outcome: str
     untrained: bool = False
-
-
-class JobQueue:
-    """Released jobs by priority (rework first), then by due time or by release order."""
-
-    def __init__(self, earliest_due: bool) -> None:
-        self._heap: list[tuple[int, float, int, Any]] = []
-        self._earliest_due = earliest_due
-        self._seq = itertools.count()
-
-    def push(self, job: Any) -> None:
-        """Queue a released job (anything with ``priority`` and ``due``)."""
-        key = job.due if self._earliest_due else 0.0
-        heapq.heappush(self._heap, (job.priority, key, next(self._seq), job))
-
-    def pop(self, now: float, accept: Callable[[Any], bool] | None = None) -> Any:
-        """The most urgent job (that ``accept`` takes, when given), or None."""
-        heap = self._heap
-        if not heap:
-            return None
-        if accept is None or accept(heap[0][3]):
-            return heapq.heappop(heap)[3]
-        # Near a shift end: the most urgent job that still fits, if any (rare: once per
-        # person and shift end, so a sort of the queue is affordable).
-        for entry in sorted(heap):
-            if accept(entry[3]):
-                heap.remove(entry)
-                heapq.heapify(heap)
-                return entry[3]
-        return None
-
-    def __len__(self) -> int:
-        return len(self._heap)
+    technician: int = -1
 
 
 class Repairs:
@@ -129,8 +107,9 @@ class Repairs:
                  store: PartsStore | None, streams: Streams,
                  on_finished: Callable[[WorkOrder], None],
                  part_need: Sequence[PartNeed] = (), warranty_share: float = 0.0,
-                 skill_gaps: Sequence[SkillGap] = (), book: AppointmentBook | None = None
-                 ) -> None:
+                 skill_gaps: Sequence[SkillGap] = (), book: AppointmentBook | None = None,
+                 products: Sequence[Product] = (), vans: Vans | None = None,
+                 delivery_hours: float = 0.0, training: Training | None = None) -> None:
         self.env = env
         self.fs = fs
         self.store = store
@@ -142,12 +121,39 @@ class Repairs:
         self.visits: list[Visit] = []
         self.book = book
         earliest_due = fs.dispatch_rule == "earliest_due"
-        onsite_minutes = fs.onsite_minutes()
+        self.products = tuple(products)
+        self.vans = vans
+        self._delivery = delivery_hours * MINUTES_PER_HOUR
+        # Per product line ("" without lines): expected visit minutes, repair sampler, fix
+        # probability. A line's own repair time draws from a stream of its own.
+        base_repair = sampler(fs.repair_minutes, streams["repair"])
+        self._onsite_minutes = {"": fs.onsite_minutes()}
+        self._repair_of = {"": base_repair}
+        self._fix_of = {"": fs.fix_probability}
+        for line in self.products:
+            minutes = line.repair_minutes or fs.repair_minutes
+            self._onsite_minutes[line.name] = (fs.travel_minutes.mean_value()
+                                               + fs.diagnosis_minutes.mean_value()
+                                               + minutes.mean_value())
+            self._repair_of[line.name] = (
+                sampler(line.repair_minutes, streams[f"repair.{line.name}"])
+                if line.repair_minutes is not None else base_repair)
+            self._fix_of[line.name] = (line.fix_probability if line.fix_probability is not None
+                                       else fs.fix_probability)
+        onsite_minutes = self._onsite_minutes
         self.technicians: Crew[Any] = Crew(
-            env, "technicians", JobQueue(earliest_due), self._technician_work,
-            expected_minutes=lambda job: (onsite_minutes if isinstance(job, WorkOrder)
+            env, "technicians",
+            SkillQueue(earliest_due, [p.name for p in self.products]) if self.products
+            else JobQueue(earliest_due),
+            self._technician_work,
+            expected_minutes=lambda job: (onsite_minutes[job.product]
+                                          if isinstance(job, WorkOrder)
                                           else self.outbound_minutes),
             max_overtime_minutes=fs.max_overtime_minutes)
+        if self.products or vans is not None:
+            # Technicians differ (skills, a van each): the crew knows who takes what.
+            self.technicians.can = lambda job, tech: tech.can(job)
+            self.technicians.tagged_work = self._technician_work_by
         bench_minutes = fs.bench_minutes()
         self.bench: Crew[WorkOrder] = Crew(
             env, "depot_technicians", JobQueue(earliest_due), self._bench,
@@ -155,7 +161,6 @@ class Repairs:
             max_overtime_minutes=fs.max_overtime_minutes)
         self._travel = sampler(fs.travel_minutes, streams["travel"])
         self._diagnosis = sampler(fs.diagnosis_minutes, streams["diagnosis"])
-        self._repair = sampler(fs.repair_minutes, streams["repair"])
         self._fix = uniform_sampler(streams["fix"])
         self._quality = uniform_sampler(streams["quality"])
         self._spot = uniform_sampler(streams["spot_check"])
@@ -163,10 +168,7 @@ class Repairs:
         self._need = uniform_sampler(streams["part_need"])
         self._sku = uniform_sampler(streams["part_sku"])
         self._warranty = uniform_sampler(streams["warranty"])
-        self._untrained = uniform_sampler(streams["skill_gap"])
-        self._gaps = [(g.start_day * MINUTES_PER_DAY, (g.start_day + g.days) * MINUTES_PER_DAY,
-                       g.share, g.time_multiplier, g.fix_multiplier, frozenset(g.crews))
-                      for g in skill_gaps]
+        self.skill = Proficiency(fs, training, skill_gaps, streams)
         self._warranty_share = warranty_share
         if fs.depot is not None:
             self._transit = sampler(fs.depot.transit_hours, streams["depot_transit"],
@@ -176,6 +178,14 @@ class Repairs:
         if parts is not None:
             self._skus = [s.sku for s in parts.skus]
             self._shares = np.array([s.share for s in parts.skus])
+        # A product line's part need and the SKUs it uses (their shares, others 0).
+        self._line_need = {p.name: (p.need_probability if p.need_probability is not None
+                                    else self._need_probability) for p in self.products}
+        self._line_shares = {
+            p.name: np.array([s.share if s.products is None or p.name in s.products else 0.0
+                              for s in parts.skus]) for p in self.products} if parts else {}
+        self._line = uniform_sampler(streams["product"]) if self.products else None
+        self._line_cdf = np.cumsum([p.share for p in self.products])
         self._waves = [(w.start_day * MINUTES_PER_DAY, (w.start_day + w.days) * MINUTES_PER_DAY,
                         w.multiplier, frozenset(w.skus)) for w in part_need]
 
@@ -188,6 +198,14 @@ class Repairs:
         if rework_of is None:
             channel = "onsite" if self._route() < self.fs.onsite_share else "depot"
             need, shares = self._need_probability, getattr(self, "_shares", None)
+            product = ""
+            if self._line is not None:
+                # Only with product lines: a scenario without them keeps its numbers.
+                at = int(np.searchsorted(self._line_cdf, self._line() * self._line_cdf[-1],
+                                         side="right"))
+                product = self.products[min(at, len(self.products) - 1)].name
+                need = self._line_need[product]
+                shares = self._line_shares.get(product, shares)
             for start, end, multiplier, skus in self._waves:
                 if start <= now < end:
                     need = min(1.0, need * multiplier)
@@ -202,12 +220,12 @@ class Repairs:
             warranty = self._warranty() < self._warranty_share
         else:
             channel, sku, priority = rework_of.channel, "", REWORK
-            warranty = rework_of.warranty
+            warranty, product = rework_of.warranty, rework_of.product
         promised = (self.fs.promised_hours.onsite if channel == "onsite"
                     else self.fs.promised_hours.depot)
         job = WorkOrder(len(self.jobs), call_id, channel, now, now + promised * MINUTES_PER_HOUR,
                         priority, rework_of.id if rework_of is not None else -1, sku, call_wait,
-                        warranty=warranty)
+                        warranty=warranty, product=product)
         self.jobs.append(job)
         lead = (self.fs.booking.min_lead_hours * MINUTES_PER_HOUR
                 if self.fs.booking is not None else 0.0)
@@ -241,17 +259,34 @@ class Repairs:
 
     # --- the work -----------------------------------------------------------------------------
 
-    def _take_part(self, job: WorkOrder, crew: Crew[Any]) -> bool:
-        """Whether the job has its part now; if not, it waits for the backorder."""
+    def _take_part(self, job: WorkOrder, crew: Crew[Any], van: int = -1) -> bool:
+        """Whether the job has its part now; if not, it waits for the backorder.
+
+        With vans (``van`` >= 0), the need is looked up in the van first; a part from the
+        central store then takes ``delivery_hours`` to reach the job (0: it is handed over at
+        once, as without vans), and the job is revisited when it comes.
+        """
         if not job.sku or job.has_part:
             return True
         assert self.store is not None
         now = self.env.now
         if math.isnan(job.part_requested):
             job.part_requested = now
-            if self.store.request(job.sku, job.id, lambda: self._part_arrived(job, crew)):
+            if van >= 0 and self.vans is not None and self.vans.take(job.sku, van, job.id):
                 job.has_part = True
                 return True
+            delay = self._delivery if van >= 0 else 0.0
+            if delay > 0:
+                def ready() -> None:
+                    self._after(delay, lambda: self._part_arrived(job, crew))
+            else:
+                def ready() -> None:
+                    self._part_arrived(job, crew)
+            if self.store.request(job.sku, job.id, ready):
+                if delay <= 0:
+                    job.has_part = True
+                    return True
+                ready()  # shipped now, it reaches the job after the delivery time
         job.part_wait_start = now
         return False
 
@@ -268,34 +303,35 @@ class Repairs:
             assert self.outbound_work is not None
             yield from self.outbound_work(job)
 
-    def _skill(self, crew: str, now: float) -> tuple[bool, float, float]:
-        """(untrained, time factor, fix probability) of whoever starts a visit of ``crew`` now."""
-        if not self._gaps:
-            return False, 1.0, self.fs.fix_probability
-        u = self._untrained()  # one draw per visit, gap or not: later visits keep their numbers
-        for start, end, share, slower, fix, crews in self._gaps:
-            if crew in crews and start <= now < end and u < share:
-                return True, slower, self.fs.fix_probability * fix
-        return False, 1.0, self.fs.fix_probability
+    def _technician_work_by(self, job: Any, tech: Technician
+                            ) -> Generator[simpy.Event, Any, None]:
+        if isinstance(job, WorkOrder):
+            yield from self._visit(job, tech)
+        else:
+            assert self.outbound_work is not None
+            yield from self.outbound_work(job)
 
-    def _visit(self, job: WorkOrder) -> Generator[simpy.Event, Any, None]:
+    def _visit(self, job: WorkOrder, tech: Technician | None = None
+               ) -> Generator[simpy.Event, Any, None]:
         env = self.env
         start = env.now
         if job.visits == 0:
             job.first_start = start
         job.visits += 1
-        untrained, slower, fix_probability = self._skill("technicians", start)
+        skill = self.skill.visit("technicians", start, self._fix_of[job.product])
+        untrained, slower, fix_probability = skill.untrained, skill.slower, skill.fix_probability
         travel, diagnosis = self._travel(), self._diagnosis() * slower
         yield env.timeout(travel + diagnosis)
         repair = 0.0
-        if not self._take_part(job, self.technicians):
+        if not self._take_part(job, self.technicians, tech.van if tech is not None else -1):
             outcome = "no_part"
         else:
-            repair = self._repair() * slower
+            repair = self._repair_of[job.product]() * slower * skill.repair_factor
             yield env.timeout(repair)
             outcome = "fixed" if self._fix() < fix_probability else "not_fixed"
         self.visits.append(Visit(job.id, "technicians", start, travel, diagnosis, repair,
-                                 env.now, outcome, untrained))
+                                 env.now, outcome, untrained,
+                                 tech.person if tech is not None else -1))
         if outcome == "fixed":
             self._fixed(job)
         elif outcome == "not_fixed":
@@ -307,7 +343,8 @@ class Repairs:
         if job.visits == 0:
             job.first_start = start
         job.visits += 1
-        untrained, slower, fix_probability = self._skill("depot_technicians", start)
+        skill = self.skill.visit("depot_technicians", start, self._fix_of[job.product])
+        untrained, slower, fix_probability = skill.untrained, skill.slower, skill.fix_probability
         diagnosis = self._diagnosis() * slower
         yield env.timeout(diagnosis)
         repair = 0.0
@@ -326,7 +363,8 @@ class Repairs:
 
     def _fixed(self, job: WorkOrder) -> None:
         job.fixed_at = self.env.now
-        job.quality_pass = self._quality() < self.fs.quality_pass_probability
+        job.quality_pass = self._quality() < self.skill.quality(job.channel == "onsite",
+                                                                self.env.now)
         job.spot_checked = self._spot() < self.fs.spot_check_share
         if job.channel == "depot":
             self._after(self._transit(), lambda: self._finish(job))

@@ -16,7 +16,7 @@ import copy
 import itertools
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,14 +28,23 @@ from sim.engine.booking import AppointmentBook
 from sim.engine.call_center import Call, CallCenter, ComplaintCase, Opening
 from sim.engine.cohort import Cohort
 from sim.engine.crew import Crew
+from sim.engine.dispatch import technician_rosters
 from sim.engine.distributions import sample, sampler
 from sim.engine.field_service import Repairs, Visit, WorkOrder
 from sim.engine.followup import Attempt, FollowUp, FollowUps
-from sim.engine.parts import PartCount, PartLoss, PartOrder, PartRequest, PartsStore
+from sim.engine.parts import (
+    PartCount,
+    PartLoss,
+    PartOrder,
+    PartRequest,
+    PartsStore,
+    VanTransfer,
+)
 from sim.engine.records import frame, levels_frame
 from sim.engine.redial import Redials
 from sim.engine.rework import Comebacks
 from sim.engine.rng import Streams
+from sim.engine.vans import Vans, VanUse
 from sim.scenario.base import ContactType
 from sim.scenario.calendar import open_windows, planned_cut_windows, shift_windows
 from sim.scenario.disruptions import Absence, PartNeed, SkillGap, SupplierDelay, SystemOutage
@@ -53,6 +62,9 @@ class Replication:
     horizon's end); the records run on to ``run_end_minutes``, the end of the run-out, and
     ``cut`` counts the window's items of each kind (``calls``, ``work_orders``,
     ``complaint_cases``, ``followups``) still open then because the run-out hit its cap.
+    With ``parts.van_stock``: ``van_uses`` (each on-site need looked up in a van),
+    ``van_levels`` (units on all vans together, per SKU, as steps) and ``van_transfers`` (each
+    unit a van's refill asked of the central store); empty otherwise.
     """
 
     seed: int
@@ -73,6 +85,9 @@ class Replication:
     windows: dict[str, list[Window]]
     run_end_minutes: float
     cut: dict[str, int]
+    van_uses: pd.DataFrame = field(default_factory=lambda: frame([], VanUse))
+    van_levels: pd.DataFrame = field(default_factory=lambda: levels_frame({}))
+    van_transfers: pd.DataFrame = field(default_factory=lambda: frame([], VanTransfer))
 
 
 BLOCK_MINUTES = MINUTES_PER_WEEK
@@ -246,6 +261,16 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
     planned = {name: planned_cut_windows(shift_windows(staffing, limit, weekday),
                                          absences(scenario, name))
                for name, staffing in rosters.items()}
+    van_stock = scenario.parts.van_stock if scenario.parts is not None else None
+    people = None
+    if fs is not None and (scenario.demand.products or van_stock is not None
+                           or scenario.training is not None):
+        # Technicians who differ (skills, vans) are staffed pattern by pattern, each person
+        # carrying who they are; the crew's windows are all of them together.
+        people = technician_rosters(fs.technicians, limit, absences(scenario, "technicians"),
+                                    vans=van_stock is not None, training=scenario.training,
+                                    first_weekday=weekday)
+        planned["technicians"] = sorted(p for pieces, _ in people for p in pieces)
     windows: dict[str, list[Window]] = {name: [(s, e, c) for s, e, c, _ in pieces]
                                         for name, pieces in planned.items()}
 
@@ -259,6 +284,10 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
              else None)
     repairs: Repairs | None = None
     followups: FollowUps | None = None
+    vans = (Vans(env, van_stock, scenario.parts, store,
+                 sum(len(techs) for _, techs in people or ()))
+            if van_stock is not None and store is not None and scenario.parts is not None
+            else None)
     if fs is not None:
         booking = fs.booking
         book = (AppointmentBook(booking.slots, booking.capacity_per_technician,
@@ -269,7 +298,9 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
                           warranty_share=(scenario.revenue.warranty_share
                                           if scenario.revenue is not None else 0.0),
                           skill_gaps=[d for d in scenario.disruptions if isinstance(d, SkillGap)],
-                          book=book)
+                          book=book, products=scenario.demand.products, vans=vans,
+                          delivery_hours=van_stock.delivery_hours if van_stock else 0.0,
+                          training=scenario.training)
         crews["technicians"] = repairs.technicians
         if fs.depot is not None:
             crews["depot_technicians"] = repairs.bench
@@ -309,7 +340,12 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
     if cc.redial is not None:
         center.on_failed = Redials(env, cc, center, streams).failed
     for name, crew_windows in windows.items():
-        crews[name].staff(crew_windows, [p for _, _, _, p in planned[name]])
+        if name == "technicians" and people is not None:
+            for pieces, techs in people:
+                crews[name].staff([(s, e, c) for s, e, c, _ in pieces],
+                                  [p for _, _, _, p in pieces], techs)
+        else:
+            crews[name].staff(crew_windows, [p for _, _, _, p in planned[name]])
 
     total, weeks = draw_calls(scenario, streams, limit, center.opening)
     env.process(center.arrivals(itertools.chain.from_iterable(weeks), total))
@@ -341,4 +377,7 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         windows=windows,
         run_end_minutes=run_out.end_minutes,
         cut=run_out.cut,
+        van_uses=frame(vans.uses if vans else [], VanUse),
+        van_levels=levels_frame(vans.levels if vans else {}),
+        van_transfers=frame(store.transfers if store else [], VanTransfer),
     )

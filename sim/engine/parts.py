@@ -63,6 +63,21 @@ class PartRequest:
 
 
 @dataclass(slots=True, eq=False)
+class VanTransfer:
+    """One unit a van's refill asks of the central store; ``filled`` is NaN until allocated.
+
+    Not a part request: ``fill_rate`` counts the jobs' needs only, whoever else draws on the
+    store; but the store serves both first come first served, and its policy sees both.
+    """
+
+    sku: str
+    van: int
+    time: float
+    from_stock: bool
+    filled: float = NAN
+
+
+@dataclass(slots=True, eq=False)
 class PartOrder:
     """One replenishment order; ``received`` is NaN and the counts 0 until it arrives."""
 
@@ -129,7 +144,8 @@ class _Stock:
     on_hand: int
     booked: int  # what the books say is on the shelf; on_hand less unseen losses
     on_order: int = 0
-    waiting: deque[tuple[PartRequest, Callable[[], None]]] = field(default_factory=deque)
+    waiting: deque[tuple[PartRequest | VanTransfer, Callable[[], None]]] = field(
+        default_factory=deque)
     levels: list[tuple[float, int]] = field(default_factory=list)
 
     @property
@@ -161,6 +177,7 @@ class PartsStore:
         self._delays = [(d.start_day * MINUTES_PER_DAY, (d.start_day + d.days) * MINUTES_PER_DAY,
                          d.lead_time_multiplier, frozenset(d.skus)) for d in delays]
         self.requests: list[PartRequest] = []
+        self.transfers: list[VanTransfer] = []
         self.orders: list[PartOrder] = []
         self.losses: list[PartLoss] = []
         self.counts: list[PartCount] = []
@@ -245,6 +262,32 @@ class PartsStore:
         if not isinstance(stock.spec.policy, PeriodicPolicy):
             self._check(stock)
         return from_stock
+
+    def transfer(self, sku: str, units: int, van: int, on_unit: Callable[[], None]) -> None:
+        """A van's refill asks for ``units`` of ``sku``: what is on the shelf (with nobody
+        queued earlier) is handed over now, the rest as it arrives, first come first served
+        with the jobs' requests. ``on_unit`` is called once per unit, when it is allocated."""
+        stock = self._get(sku)
+        now = self.env.now
+        handed: list[Callable[[], None]] = []
+        for _ in range(units):
+            from_stock = stock.on_hand > 0 and not stock.waiting
+            unit = VanTransfer(sku, van, now, from_stock)
+            self.transfers.append(unit)
+            if from_stock:
+                stock.on_hand -= 1
+                stock.booked -= 1
+                unit.filled = now
+                handed.append(on_unit)
+            else:
+                if stock.booked > stock.on_hand:
+                    self._correct(stock, "empty_shelf")
+                stock.waiting.append((unit, on_unit))
+        stock.record(now)
+        if not isinstance(stock.spec.policy, PeriodicPolicy):
+            self._check(stock)
+        for call in handed:
+            call()
 
     # --- replenishment ---------------------------------------------------------------------
 

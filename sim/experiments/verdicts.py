@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from sim.measure.catalog import KPI_BY_NAME
+from sim.measure.products import split
 from sim.measure.stats import TargetJudgement, judge_target, summarize, t_interval
 
 
@@ -31,8 +32,10 @@ def judged(replications: pd.DataFrame, targets: Mapping[str, float]
         targets: KPI name -> threshold (the scenario's ``targets``).
     """
     kpis = kpi_columns(replications)
-    summary = summarize(replications, kpis,
-                        bounds={k: KPI_BY_NAME[k].bounds for k in kpis if k in KPI_BY_NAME})
+    # A product line's KPI takes the values of the KPI it breaks down.
+    bounds = {k: KPI_BY_NAME[base].bounds for k in kpis
+              if (base := (split(k) or (k, ""))[0]) in KPI_BY_NAME}
+    summary = summarize(replications, kpis, bounds=bounds)
     verdicts = {}
     for name, target in targets.items():
         interval = t_interval(replications[name].to_numpy(float)) if name in replications \

@@ -86,6 +86,12 @@ def _widget(lever: Lever, current: LeverValue) -> None:
     key = session.widget_key("lever", lever.path)
     if lever.kind == "text":
         st.text_input(lever.label, value=str(current), key=key, help=lever.help)
+    elif lever.kind == "choices":
+        chosen = list(current) if isinstance(current, tuple | list) else []
+        st.multiselect(lever.label, list(lever.options), default=chosen, key=key,
+                       help=lever.help)
+    elif isinstance(current, tuple):
+        raise TypeError(f"lever {lever.path}: a {lever.kind} lever holds a number")
     elif lever.kind == "int":
         st.number_input(lever.label, value=int(current), step=1, format="%d", key=key,
                         help=lever.help)
@@ -120,7 +126,9 @@ def _apply(levers: Sequence[Lever]) -> None:
     """Form callback: validate the edits through the loader; keep them only if they pass."""
     state = st.session_state
     keys = {lv.path: session.widget_key("lever", lv.path) for lv in levers}
-    values = {path: state[key] for path, key in keys.items() if key in state}
+    kinds = {lv.path: lv.kind for lv in levers}
+    values = {path: (tuple(state[key]) if kinds[path] == "choices" else state[key])
+              for path, key in keys.items() if key in state}
     event = None
 
     def ev(name: str) -> str:

@@ -42,6 +42,7 @@ def _nice(value: float) -> float:
 
 
 def _default_range(lever: Lever) -> tuple[float | int, float | int, float | int]:
+    assert not isinstance(lever.value, tuple), "a sweep varies numbers"
     if lever.kind == "int":
         whole = int(lever.value)
         return max(whole - 2, 0), whole + 2, 1
@@ -132,7 +133,8 @@ def render() -> None:
     st.title("Sweep")
     scenario = session.edited_or_stop()
     session.scenario_caption(scenario)
-    levers = [lv for lv in levers_for(scenario) if lv.kind != "text" and lv.group != "Run"]
+    levers = [lv for lv in levers_for(scenario)
+              if lv.kind in ("int", "float") and lv.group != "Run"]
     if not levers:
         st.info("This scenario has no levers to sweep.")
         return

@@ -22,6 +22,7 @@ from sim.measure.kinds import RATIO, SUM
 from sim.measure.parts import Stock, stock_value_by, unit_costs
 from sim.measure.registry import Row, kpi
 from sim.measure.window import Period, staffed_by, tally
+from sim.scenario.training import training_sessions
 from sim.units import MINUTES_PER_HOUR, MINUTES_PER_YEAR
 
 REVENUE, TOTAL, MARGIN = "revenue", "total", "margin"
@@ -29,7 +30,7 @@ REVENUE, TOTAL, MARGIN = "revenue", "total", "margin"
 SUMMARY_ROWS: tuple[str, ...] = (TOTAL, REVENUE, MARGIN)
 DEPARTMENTS: tuple[str, ...] = ("call_center", "tech_support", "complaints", "field_service",
                                 "depot", "parts_purchase", "holding", "ordering", "shrinkage",
-                                "penalties")
+                                "penalties", "training")
 """The budget's departments: each has the cost line ``cost_<department>``."""
 
 
@@ -48,6 +49,7 @@ def department_costs(period: Period) -> dict[str, np.ndarray]:
         "ordering": cost_ordering(stock),
         "shrinkage": cost_shrinkage(stock),
         "penalties": cost_penalties(period),
+        "training": cost_training(period),
     }
 
 
@@ -139,13 +141,15 @@ def cost_parts_purchase(stock: Stock) -> np.ndarray:
 
 
 @kpi("cost_holding", "currency", "at_most", "costs",
-     "holding_rate_per_year x time-average on-hand value", kind=SUM)
+     "holding_rate_per_year x time-average on-hand value (central store and vans)", kind=SUM)
 def cost_holding(stock: Stock) -> np.ndarray:
-    """The cost of the value on the shelf while it is there."""
+    """The cost of the value on the shelf and in the vans while it is there."""
     if stock.parts is None:
         return np.zeros(stock.grid.count)
-    return (stock.parts.holding_rate_per_year * stock_value_by(stock.parts, stock)
-            / MINUTES_PER_YEAR)
+    value = stock_value_by(stock.parts, stock)
+    if stock.parts.van_stock is not None:
+        value = value + stock_value_by(stock.parts, stock.on_vans())
+    return stock.parts.holding_rate_per_year * value / MINUTES_PER_YEAR
 
 
 @kpi("cost_ordering", "currency", "at_most", "costs", "order_cost per replenishment order",
@@ -184,6 +188,38 @@ def cost_penalties(period: Period) -> np.ndarray:
     created = jobs["created"].to_numpy(float)
     return period.scenario.costs.late_repair_penalty * tally(grid.index(created[late]),
                                                              grid.count)
+
+
+def training_hours_by(period: Period) -> np.ndarray:
+    """Mobile technicians' hours off the road for training in each interval of the grid (the
+    sessions the engine cuts from their rosters, ``sim.scenario.training``)."""
+    scenario, grid = period.scenario, period.grid
+    fs, training = scenario.field_service, scenario.training
+    if fs is None or training is None:
+        return np.zeros(grid.count)
+    patterns = [fs.technicians] if isinstance(fs.technicians, int) \
+        else [(shift,) for shift in fs.technicians]
+    sessions = [s for pattern in patterns
+                for s in training_sessions(pattern, training, period.rep.run_end_minutes,
+                                           scenario.first_weekday)]
+    if not sessions:
+        return np.zeros(grid.count)
+    start, end, _, people = (np.asarray(c, dtype=float) for c in zip(*sessions, strict=True))
+    return grid.overlap(start, end, people) / MINUTES_PER_HOUR
+
+
+@kpi("cost_training", "currency", "at_most", "costs",
+     "training hours x (training.cost_per_hour + technician_per_hour): the course and the "
+     "technicians' pay while off the road", kind=SUM, contract=False)
+def cost_training(period: Period) -> np.ndarray:
+    """Training sessions, booked as they are held: their hours at the course's rate plus the
+    technicians' own (those hours are not staffed time, so ``cost_field_service`` leaves them
+    out)."""
+    training = period.scenario.training
+    if training is None:
+        return np.zeros(period.grid.count)
+    rate = training.cost_per_hour + period.scenario.costs.technician_per_hour
+    return training_hours_by(period) * rate
 
 
 @kpi("revenue", "currency", "at_least", "finance",

@@ -22,7 +22,8 @@ from sim.measure.complaints import Cases
 from sim.measure.followups import FollowUps
 from sim.measure.lateness import late_drivers
 from sim.measure.ledger import Ledger, kpis_by_day, kpis_over, ledger_of
-from sim.measure.parts import PartRequests, Stock, on_hand_at, requests_by_sku
+from sim.measure.parts import PartRequests, Stock, VanUses, on_hand_at, requests_by_sku
+from sim.measure.products import by_product
 from sim.measure.repairs import Jobs, WorkOrders
 from sim.measure.series import (
     daily_calls,
@@ -70,6 +71,7 @@ def views(scenario: Scenario, rep: Replication, days: Grid) -> dict[type, object
         Jobs: jobs,
         PartRequests: PartRequests.measured(rep.part_requests, days),
         Stock: Stock.of(scenario.parts, rep, days),
+        VanUses: VanUses.measured(rep.van_uses, days),
         FollowUps: FollowUps.measured(rep, days),
         Period: Period(scenario, rep, days),
     }
@@ -90,8 +92,8 @@ def measure(scenario: Scenario, rep: Replication) -> Outcome:
         skus = [s.sku for s in scenario.parts.skus]
         daily = pd.concat([daily, on_hand_at(rep.part_levels, day_ends),
                            requests_by_sku(rep.part_requests, skus, days)], axis=1)
-    return Outcome(kpis=kpis_over(ledger), ledger=ledger, daily=daily,
-                   hourly=hourly_profile(scenario, rep),
+    return Outcome(kpis={**kpis_over(ledger), **by_product(scenario, rep)}, ledger=ledger,
+                   daily=daily, hourly=hourly_profile(scenario, rep),
                    wait_hist=wait_histogram(calls), turnaround_hist=turnaround_histogram(jobs),
                    late_drivers=late_drivers(rep), run_out=run_out(rep))
 

@@ -71,6 +71,8 @@ class Stock:
         levels: ``levels_frame(store.levels)``: on-hand units of each SKU as steps in time.
         losses: ``frame(store.losses, PartLoss)``: units lost from the shelf.
         grid: The intervals measured (the measured days; the budget's months).
+        van_levels: ``levels_frame(vans.levels)``: units on all vans together, per SKU, as
+            steps (None or empty: no van stock).
     """
 
     parts: Parts | None
@@ -78,11 +80,19 @@ class Stock:
     levels: pd.DataFrame
     losses: pd.DataFrame
     grid: Grid
+    van_levels: pd.DataFrame | None = None
 
     @classmethod
     def of(cls, parts: Parts | None, rep: Replication, grid: Grid) -> Stock:
         """A replication's stock tables over the intervals of ``grid``."""
-        return cls(parts, rep.part_orders, rep.part_levels, rep.part_losses, grid)
+        return cls(parts, rep.part_orders, rep.part_levels, rep.part_losses, grid,
+                   rep.van_levels)
+
+    def on_vans(self) -> Stock:
+        """The same grid seen through the vans' stock: ``levels`` are the units on all vans
+        together (empty without van stock), so the central store's value formulas apply."""
+        levels = self.van_levels if self.van_levels is not None else self.levels.iloc[:0]
+        return Stock(self.parts, self.orders.iloc[:0], levels, self.losses.iloc[:0], self.grid)
 
     def booked(self, table: pd.DataFrame, time: str, amounts: np.ndarray | None = None
                ) -> np.ndarray:
@@ -163,6 +173,45 @@ def parts_lost_units(stock: Stock) -> np.ndarray:
     if stock.parts is None:
         return np.zeros(stock.grid.count)
     return stock.booked(stock.losses, "time", stock.losses["units"].to_numpy(dtype=float))
+
+
+@dataclass(frozen=True, slots=True)
+class VanUses:
+    """The on-site part needs of the measured window, each looked up in the technician's van
+    (``sim.engine.vans.VanUse``); empty without van stock.
+
+    Attributes:
+        from_van: The van had the part.
+        cohort: The day of the need (-1: none).
+        cohorts: Number of cohorts.
+    """
+
+    from_van: np.ndarray
+    cohort: np.ndarray
+    cohorts: int
+
+    @classmethod
+    def measured(cls, uses: pd.DataFrame, days: Grid) -> VanUses:
+        """The van look-ups of ``frame(vans.uses, VanUse)`` made in the intervals of ``days``."""
+        time = uses["time"].to_numpy(dtype=float)
+        cohort = days.index(time)
+        return cls(_bool(uses["from_van"]), cohort, days.count)
+
+
+@kpi("van_fill_rate", "share", "at_least", "parts",
+     "on-site part needs met from the van / on-site part needs", kind=RATIO)
+def van_fill_rate(uses: VanUses) -> tuple[np.ndarray, np.ndarray]:
+    """Needs met from the van / needs looked up in a van, by day (NaN without van stock)."""
+    return tally(uses.cohort, uses.cohorts, uses.from_van), tally(uses.cohort, uses.cohorts)
+
+
+@kpi("van_inventory_value_mean", "currency", "at_most", "parts",
+     "time-average of van units x unit cost, all vans", kind=RATIO)
+def van_inventory_value_mean(stock: Stock) -> tuple[np.ndarray, np.ndarray]:
+    """Value on all vans x minutes / minutes (0 without van stock)."""
+    if stock.parts is None:
+        return np.zeros(stock.grid.count), stock.grid.widths
+    return stock_value_by(stock.parts, stock.on_vans()), stock.grid.widths
 
 
 def on_hand_at(levels: pd.DataFrame, times: np.ndarray) -> pd.DataFrame:

@@ -18,6 +18,7 @@ comes back as a rework job of its own, and the quality side is ``repeat_repair_r
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +94,7 @@ class Jobs(WorkOrders):
         released_minutes: When it could be worked on (a depot job: the device reached the bench).
         first_start_minutes: When the first visit or bench session started (NaN: none yet).
         slot_end_minutes: The end of the booked appointment slot (NaN: no slot booked).
+        product: The product line of each ("" without lines).
     """
 
     onsite: np.ndarray
@@ -104,6 +106,7 @@ class Jobs(WorkOrders):
     released_minutes: np.ndarray
     first_start_minutes: np.ndarray
     slot_end_minutes: np.ndarray
+    product: np.ndarray
 
     @classmethod
     def measured(cls, rep: Replication, days: Grid) -> Jobs:
@@ -129,7 +132,14 @@ class Jobs(WorkOrders):
             released_minutes=measured["released"].to_numpy(float),
             first_start_minutes=measured["first_start"].to_numpy(float),
             slot_end_minutes=measured["slot_end"].to_numpy(float),
+            product=measured["product"].astype(str).to_numpy(),
         )
+
+    def only(self, which: np.ndarray) -> Jobs:
+        """The work orders where ``which`` is True, with the same cohorts."""
+        return dataclasses.replace(self, **{
+            f.name: getattr(self, f.name)[which] for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)})
 
 
 @kpi("repairs_completed", "work orders", "at_least", "field service", "work orders finished",

@@ -16,17 +16,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.experiments.budget import TOTAL_REVENUE, month_lines
 from sim.experiments.replicate import RunResult
 from sim.experiments.windows import WindowSummary
+from sim.measure.products import split
 from sim.output.charts import lateness, management
 from sim.output.charts import run as charts
 from sim.output.folder import ResultsFolder, csv_text, json_text, manifest
 from sim.output.run_view import SCENARIO_FILE, SUMMARY_JSON, TABLE_FILES, RunView
 from sim.output.window import WINDOW_FILE, window_document, window_table
 from sim.scenario.loader import scenario_to_yaml
+
+BY_PRODUCT_FILE = "by_product.csv"
+"""With product lines: each line's KPIs (``by_product_table``)."""
 
 
 def summary_document(result: RunResult, window: WindowSummary | None = None) -> dict[str, Any]:
@@ -116,7 +121,21 @@ def run_files(result: RunResult, window: WindowSummary | None = None) -> dict[st
         files[name] = csv_text(tables[attr]).encode("utf-8")
     if window is not None:
         files[WINDOW_FILE] = csv_text(window_table(result, window)).encode("utf-8")
+    if result.scenario.demand.products:
+        files[BY_PRODUCT_FILE] = csv_text(by_product_table(result.summary)).encode("utf-8")
     return files
+
+
+def by_product_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary's per-product-line rows as a table: ``product``, ``kpi``, then the summary's
+    columns (mean, std, interval, n), lines in scenario order."""
+    rows = []
+    for record in summary.to_dict("records"):
+        parsed = split(str(record["kpi"]))
+        if parsed is not None:
+            rows.append({"product": parsed[1], **record, "kpi": parsed[0]})
+    columns = ["product", "kpi", *(c for c in summary.columns if c != "kpi")]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def write_run(result: RunResult, out_dir: Path, command: list[str], started: datetime,

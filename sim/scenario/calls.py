@@ -24,6 +24,7 @@ from sim.scenario.base import (
 )
 from sim.scenario.clock import OpenHours, Staffing
 from sim.scenario.dists import Distribution
+from sim.scenario.products import Product
 from sim.scenario.profiles import HourlyProfile, WeeklyProfile
 
 # --- demand ----------------------------------------------------------------------------------
@@ -66,6 +67,11 @@ class Demand(StrictModel):
         "flat", description="`flat` or `business_hours` (both: evenly over the open hours) or 24 "
                             "relative weights from 00:00, normalised over each day's open hours.")
     events: tuple[DemandEvent, ...] = Field((), description="Time-limited demand shocks.")
+    products: tuple[Product, ...] = Field(
+        (), description="Product lines with their share of repair demand, e.g. [{name: washer, "
+                        "share: 0.6}, {name: fridge, share: 0.4}]; each may override "
+                        "repair_minutes, fix_probability and need_probability. Absent = one "
+                        "line: every technician repairs every job.")
     closed_hours: Literal["queue", "lost"] = Field(
         "queue", description="Contacts on days the call center never opens (`call_center.hours."
                              "days`): `queue` (default) = they still arrive, spread over the day "
@@ -80,6 +86,14 @@ class Demand(StrictModel):
         check_sum(list(v.values()), "mix shares")
         # A missing type has share 0; filling it in here spares every reader a default.
         return {**dict.fromkeys(CONTACT_TYPES, 0.0), **v}
+
+    @field_validator("products")
+    @classmethod
+    def _products(cls, v: tuple[Product, ...]) -> tuple[Product, ...]:
+        if v:
+            check_unique(tuple(p.name for p in v), "product line name(s)")
+            check_sum([p.share for p in v], "product shares")
+        return v
 
     def share(self, contact_type: ContactType) -> float:
         """Return the share of a contact type in the mix (0 when absent from the file)."""

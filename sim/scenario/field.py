@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.scenario.base import NonNegFloat, PosFloat, PosInt, Probability, StrictModel, rule_error
 from sim.scenario.clock import EndTime, Staffing, StartTime, parse_hhmm
 from sim.scenario.dists import ConstantDist, Distribution
+from sim.scenario.products import TechnicianStaffing
 
 
 class PromisedHours(StrictModel):
@@ -95,7 +96,9 @@ class FieldService(StrictModel):
         default_factory=PromisedHours, description="Promised hours by repair route.")
     dispatch_rule: Literal["fifo", "earliest_due"] = Field(
         "fifo", description="Order of waiting work orders: `fifo` or `earliest_due`.")
-    technicians: Staffing = Field(description="Mobile technicians: a whole number or shifts.")
+    technicians: TechnicianStaffing = Field(
+        description="Mobile technicians: a whole number (around the clock, every skill) or "
+                    "shifts, each with the product lines it can repair (`skills`).")
     max_overtime_minutes: NonNegFloat = Field(
         30.0, description="A technician (on site or at the bench) starts a job only if its "
                           "expected duration (the means of travel, diagnosis and repair "
@@ -127,6 +130,21 @@ class FieldService(StrictModel):
         ConstantDist(value=72.0),
         description="Time from a failed repair until the customer reports it (a call; while "
                     "the call center is closed, a message it calls back when it opens).")
+    attrition_per_year: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.0, strict=True,
+        description="Share of the mobile technicians who leave in a year (0-10); each is "
+                    "replaced at once by a new hire who starts untrained and learns over "
+                    "`new_hire_ramp_months`. 0 = nobody leaves.")
+    new_hire_time_multiplier: Annotated[float, Field(ge=1, le=100)] = Field(
+        1.5, strict=True, description="A new hire's diagnosis and repair times are multiplied "
+                                      "by this on their first day, falling linearly to 1 over "
+                                      "the ramp (1-100).")
+    new_hire_fix_multiplier: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.8, strict=True, description="A new hire's chance of fixing the fault is the trained "
+                                      "one times this on their first day, rising linearly to 1 "
+                                      "over the ramp (0-1].")
+    new_hire_ramp_months: PosFloat = Field(
+        3.0, description="Months until a new hire works like the others (> 0).")
     booking: Booking | None = Field(
         None, description="Appointment booking; absent = first free technician.")
     depot: Depot | None = Field(None, description="Carry-in repair; absent = all on site.")

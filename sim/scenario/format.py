@@ -40,6 +40,8 @@ from sim.scenario.field import FieldService
 from sim.scenario.inventory import Parts
 from sim.scenario.kpi_names import KPI_NAMES
 from sim.scenario.money import Costs, Finance, Revenue
+from sim.scenario.products import product_problems
+from sim.scenario.training import Training
 from sim.scenario.workload import estimate
 
 # --- follow-up, satisfaction ----------------------------------------------------------------
@@ -154,6 +156,9 @@ class Scenario(StrictModel):
         None, description="Repairs; required when `repair` has a share in the mix.")
     parts: Parts | None = Field(None, description="Spare parts; absent = no parts needed.")
     followup: Followup | None = Field(None, description="Follow-ups; absent = none.")
+    training: Training | None = Field(
+        None, description="Training of the mobile technicians (time off the road, its cost "
+                          "and effect); absent = none.")
     satisfaction: Satisfaction = Field(default_factory=Satisfaction,
                                        description="Customer satisfaction score model.")
     costs: Costs = Field(default_factory=Costs, description="Cost rates; default all 0.")
@@ -204,6 +209,12 @@ class Scenario(StrictModel):
                     f"disruptions.{i}.skus",
                     f"unknown SKU {', '.join(unknown)}; the parts section has "
                     f"{', '.join(sorted(known)) or 'no SKUs'}"))
+        if self.training is not None and self.field_service is None:
+            problems.append(("training", "training is for the mobile technicians: it needs a "
+                                         "`field_service` section"))
+        problems += product_problems(
+            self.demand.products, fs.technicians if (fs := self.field_service) else None,
+            self.parts.skus if self.parts is not None else None)
         # The workload is part of validity: a file, a --set, a stress shock and an explorer
         # edit are all refused here, with the estimate, before anything is drawn.
         fs = self.field_service

@@ -18,6 +18,7 @@ from sim.scenario.base import (
     check_sum,
     check_tag,
     check_unique,
+    rule_error,
 )
 from sim.scenario.dists import Distribution
 
@@ -112,11 +113,49 @@ class Sku(StrictModel):
     lead_time_days: Distribution = Field(description="Days from order to receipt.")
     reject_rate: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.0, strict=True, description="Share of received units failing inspection (0 <= x < 1).")
+    products: tuple[str, ...] | None = Field(
+        None, min_length=1,
+        description="Product lines (demand.products) whose repairs use this part; absent = "
+                    "all. A job draws its part among the SKUs of its line, by `share`.")
     shrinkage_per_year: Annotated[float, Field(ge=0, le=10)] = Field(
         0.0, strict=True,
         description="Rate at which a unit on the shelf is lost (damage, theft, misplacement), "
                     "per year (0.05 = about 5% of the stock a year); the books see a loss only "
                     "at a count or when a technician finds the shelf empty (0-10).")
+
+
+class RefillDays(StrictModel):
+    """Vans refilled every few days instead of every night."""
+
+    refill_days: EveryDays = Field(description="Days between van refills (at least 1/24: an "
+                                               "hour).")
+
+
+class VanStock(StrictModel):
+    """The second echelon: what each technician's van carries, refilled from the central store.
+
+    Each van keeps a base stock per SKU: at every refill it asks the central store for what it
+    used since the last one (its deficit to the level, less what is still on its way). The
+    central store serves those refills like any demand, first come first served with the jobs'
+    requests, so its inventory position counts the vans' unfilled refills.
+    """
+
+    refill: Literal["nightly"] | RefillDays = Field(
+        "nightly", description="`nightly` (every midnight) or {refill_days: N}.")
+    delivery_hours: NonNegFloat = Field(
+        24.0, description="Hours for a part shipped from the central store to a job whose "
+                          "technician's van did not have it (the job is revisited when it "
+                          "comes); 0 with the part in the central store = the visit goes on, "
+                          "as without vans.")
+    skus: dict[str, Units] = Field(
+        default_factory=dict,
+        description="SKU -> units each van carries (its base-stock level); a SKU left out is "
+                    "not carried (level 0).")
+
+    @property
+    def refill_every_days(self) -> float:
+        """Days between refills (1 for nightly)."""
+        return 1.0 if self.refill == "nightly" else self.refill.refill_days
 
 
 class Parts(StrictModel):
@@ -133,9 +172,24 @@ class Parts(StrictModel):
                           "on the shelf (at least 1/24: an hour); absent = no scheduled counts "
                           "(a shelf found empty is still corrected on the spot).")
 
+    van_stock: VanStock | None = Field(
+        None, description="Stock in the technicians' vans (second echelon); absent = a part "
+                          "comes from the central store when the technician is on site.")
+
     @field_validator("skus")
     @classmethod
     def _skus(cls, v: tuple[Sku, ...]) -> tuple[Sku, ...]:
         check_unique(tuple(s.sku for s in v), "sku name(s)")
         check_sum([s.share for s in v], "sku shares")
         return v
+
+    @model_validator(mode="after")
+    def _van_skus(self) -> Parts:
+        if self.van_stock is not None:
+            known = {s.sku for s in self.skus}
+            unknown = [k for k in self.van_stock.skus if k not in known]
+            if unknown:
+                raise rule_error([("van_stock.skus",
+                                   f"unknown SKU {', '.join(unknown)}; the parts section has "
+                                   f"{', '.join(sorted(known))}")])
+        return self

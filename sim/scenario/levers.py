@@ -2,11 +2,12 @@
 
 This module owns which keys the explorer offers (run length, demand volume, agents, specialists,
 complaint handlers and technicians per shift, the redial probability, the technicians' fix and
-quality probabilities, the stock policy of each SKU, repair fees and the warranty share, one extra
-demand event), how edited values become ``dotted.path=value`` overrides, and the table of what
-changed against the file. The overrides are applied by ``sim.scenario.loader.load_scenario_text``
-exactly as the CLI's ``--set``, so every rule and every error message is the loader's: nothing is
-validated here. It knows nothing of Streamlit.
+quality probabilities, each shift's skills, training hours, the stock policy of each SKU and its
+level on each van, repair fees and the warranty share, one extra demand event), how edited
+values become ``dotted.path=value`` overrides, and the table of what changed against the file.
+The overrides are applied by ``sim.scenario.loader.load_scenario_text`` exactly as the CLI's
+``--set``, so every rule and every error message is the loader's: nothing is validated here.
+It knows nothing of Streamlit.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from sim.scenario.clock import Shift
 from sim.scenario.format import Scenario
 from sim.scenario.inventory import Sku
 
-LeverKind = Literal["int", "float", "text"]
+LeverKind = Literal["int", "float", "text", "choices"]
 Number = int | float
-LeverValue = int | float | str
+LeverValue = int | float | str | tuple[str, ...]
 
 GROUPS: tuple[str, ...] = ("Run", "Demand", "Call center", "Technical support", "Complaints",
                            "Field service", "Depot", "Parts", "Finance")
@@ -52,6 +53,7 @@ class Lever:
     kind: LeverKind
     help: str = ""
     step: float = 1.0
+    options: tuple[str, ...] = ()  # a "choices" lever's allowed values (several may be chosen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,19 @@ def _sku_levers(i: int, sku: Sku) -> list[Lever]:
     return out
 
 
+def _skill_levers(scenario: Scenario) -> list[Lever]:
+    """The product lines each technician shift can repair (with product lines and shifts)."""
+    fs = scenario.field_service
+    lines = tuple(p.name for p in scenario.demand.products)
+    if fs is None or not lines or isinstance(fs.technicians, int):
+        return []
+    return [Lever(f"field_service.technicians.{i}.skills", f"Skills: {shift.name}",
+                  "Field service", tuple(shift.skills) if shift.skills is not None else lines,
+                  "choices", f"`field_service.technicians.{i}.skills`: product lines shift "
+                             f"`{shift.name}` can repair", options=lines)
+            for i, shift in enumerate(fs.technicians)]
+
+
 def levers_for(scenario: Scenario) -> list[Lever]:
     """Every lever the explorer offers for ``scenario``, grouped, in reading order.
 
@@ -157,12 +172,25 @@ def levers_for(scenario: Scenario) -> list[Lever]:
                       "Field service", fs.quality_pass_probability, "float",
                       "`field_service.quality_pass_probability`: a repair holds (else it comes "
                       "back as rework)", step=0.01)]
+        out += _skill_levers(scenario)
+        if scenario.training is not None:
+            out.append(Lever("training.hours_per_technician_month",
+                             "Training hours per technician a month", "Field service",
+                             scenario.training.hours_per_technician_month, "float",
+                             "`training.hours_per_technician_month`: time off the road that "
+                             "raises fix and quality after the ramp", step=1.0))
         if fs.depot is not None:
             out += staffing_levers("field_service.depot.technicians", fs.depot.technicians,
                                    "Depot", "Bench technicians")
     if scenario.parts is not None:
         for i, sku in enumerate(scenario.parts.skus):
             out += _sku_levers(i, sku)
+        vans = scenario.parts.van_stock
+        if vans is not None:
+            out += [Lever(f"parts.van_stock.skus.{sku.sku}", f"{sku.sku}: units on each van",
+                          "Parts", vans.skus.get(sku.sku, 0), "int",
+                          f"`parts.van_stock.skus.{sku.sku}`: each van's base-stock level")
+                    for sku in scenario.parts.skus]
     if scenario.revenue is not None:
         fee = scenario.revenue.repair_fee
         out += [Lever(f"revenue.repair_fee.{route}", f"Repair fee, {label}", "Finance",
@@ -178,6 +206,9 @@ def levers_for(scenario: Scenario) -> list[Lever]:
 
 
 def _same(a: LeverValue, b: LeverValue) -> bool:
+    if isinstance(a, tuple | list) or isinstance(b, tuple | list):
+        return isinstance(a, tuple | list) and isinstance(b, tuple | list) and \
+            list(a) == list(b)
     if isinstance(a, str) or isinstance(b, str):
         return a == b
     return float(a) == float(b)
@@ -185,7 +216,7 @@ def _same(a: LeverValue, b: LeverValue) -> bool:
 
 def override(path: str, value: Any) -> str:
     """One ``dotted.path=value`` override; the value is written as JSON, which YAML reads."""
-    return f"{path}={json.dumps(value)}"
+    return f"{path}={json.dumps(list(value) if isinstance(value, tuple) else value)}"
 
 
 def overrides_for(levers: Sequence[Lever], values: Mapping[str, LeverValue]) -> list[str]:

@@ -55,8 +55,8 @@ class Revenue(StrictModel):
 LINE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED_BUDGET_LINES: tuple[str, ...] = (
     "call_center", "tech_support", "complaints", "field_service", "depot", "parts_purchase",
-    "holding", "ordering", "shrinkage", "penalties", "revenue", "total", "total_revenue",
-    "total_expense", "margin")
+    "holding", "ordering", "shrinkage", "penalties", "training", "revenue", "total",
+    "total_revenue", "total_expense", "margin")
 """Row names the budget already uses (the cost departments of ``sim.measure.costs``, repair
 revenue and the totals): a finance line may not take one (a test keeps the lists equal)."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import gammainc
 from scipy.stats import poisson
 
 
@@ -122,3 +123,25 @@ def base_stock_level_for_fill(
     while level > 0 and poisson.cdf(level - 2, mean) >= fill_target:
         level -= 1
     return level
+
+
+def periodic_van_stock(demand_per_period: float, level: int) -> BaseStockMetrics:
+    """A van refilled up to ``level`` at the start of every period, from an infinite store, for
+    Poisson need of mean ``demand_per_period`` spread evenly over the period; a need the van
+    cannot meet is met elsewhere (it does not wait for the van).
+
+    The van meets min(D, S) of the period's D needs, so the unit fill rate is
+    E[min(D, S)] / E[D] = (S - E[(S - D)^+]) / E[D]. Its units at time t of the period are
+    (S - N(t))^+ with N(t) ~ Poisson(lambda t), and
+    the integral over t in [0, 1] of P(N(t) = k) is P(Gamma(k + 1) <= lambda) / lambda, so the
+    time-average on-hand is the sum over k < S of (S - k) P(Gamma(k + 1) <= lambda) / lambda.
+    ``expected_backorders`` is 0 (nothing waits for a van).
+    """
+    check_nonneg(demand_per_period=demand_per_period, level=level)
+    if demand_per_period == 0:
+        return BaseStockMetrics(1.0, float(level), 0.0)
+    k = np.arange(level)
+    short = float(np.sum((level - k) * poisson.pmf(k, demand_per_period)))
+    fill = (level - short) / demand_per_period
+    on_hand = float(np.sum((level - k) * gammainc(k + 1, demand_per_period))) / demand_per_period
+    return BaseStockMetrics(fill, on_hand, 0.0)

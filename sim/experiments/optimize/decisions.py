@@ -11,6 +11,7 @@ Paths take ``*`` and SKU or shift names where the scenario has a list. Where the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -24,7 +25,7 @@ from sim.scenario.problems import Problem, ScenarioError
 from sim.units import HOURS_PER_WEEK
 
 Area = Literal["agents", "specialists", "complaint_handlers", "technicians", "depot", "stock",
-               "other"]
+               "vans", "training", "other"]
 
 # staffing path -> (area, cost rate key in `costs`)
 STAFFING: dict[str, tuple[Area, str]] = {
@@ -34,6 +35,10 @@ STAFFING: dict[str, tuple[Area, str]] = {
     "field_service.technicians": ("technicians", "technician_per_hour"),
     "field_service.depot.technicians": ("depot", "depot_technician_per_hour"),
 }
+VAN_LEVEL = re.compile(r"^parts\.van_stock\.(?:skus\.)?([^.]+)(?:\.level)?$")
+"""A van level: ``parts.van_stock.<sku>.level`` or ``parts.van_stock.skus.<sku>`` (``*``: every
+SKU of the parts section)."""
+TRAINING_HOURS = "training.hours_per_technician_month"
 # the policy key that one stock variable moves, per policy type (the others follow it)
 POLICY_LEVEL = {"base_stock": "level", "sS": "s", "rQ": "r", "periodic": "S"}
 KeyPath = tuple[str | int, ...]
@@ -179,6 +184,11 @@ def decision_variables(scenario: Scenario, specs: Sequence[str]) -> list[Variabl
     weeks = scenario.horizon_days / 7.0
     out: dict[str, Variable] = {}
     for spec in specs:
+        special = _van_variables(scenario, spec) or _training_variables(scenario, spec)
+        if special:
+            for var in special:
+                out.setdefault(var.path, var)
+            continue
         matches = _resolve(data, spec)
         if not matches:
             raise _problem(spec, "names nothing in the scenario; decide on a staffing ("
@@ -194,6 +204,56 @@ def decision_variables(scenario: Scenario, specs: Sequence[str]) -> list[Variabl
             for var in found:
                 out.setdefault(var.path, var)
     return list(out.values())
+
+
+def _vans(scenario: Scenario) -> int:
+    """How many vans: one per mobile technician on the roster."""
+    fs = scenario.field_service
+    if fs is None:
+        return 0
+    staffing = fs.technicians
+    return staffing if isinstance(staffing, int) else sum(s.count for s in staffing)
+
+
+def _van_variables(scenario: Scenario, spec: str) -> list[Variable]:
+    """The van level of each SKU a ``parts.van_stock`` path names (none for other paths).
+
+    One unit more on every van holds that many more units for the whole horizon, so the unit
+    cost is the holding cost of a unit times the vans."""
+    match = VAN_LEVEL.match(spec)
+    parts = scenario.parts
+    if match is None or spec in ("parts.van_stock.refill", "parts.van_stock.delivery_hours"):
+        return []
+    if parts is None or parts.van_stock is None:
+        raise _problem(spec, "the scenario has no `parts.van_stock` section to decide on")
+    name = match.group(1)
+    skus = [s for s in parts.skus if name in ("*", s.sku)]
+    if not skus:
+        raise _problem(spec, f"no SKU `{name}`; the parts section has "
+                             f"{', '.join(s.sku for s in parts.skus)}")
+    vans = _vans(scenario)
+    out = []
+    for sku in skus:
+        level = parts.van_stock.skus.get(sku.sku, 0)
+        unit = (sku.unit_cost * parts.holding_rate_per_year * scenario.horizon_days / 365.0
+                * vans)
+        out.append(Variable(f"parts.van_stock.skus.{sku.sku}", f"{sku.sku} van level", "vans",
+                            level, 0, level, unit))
+    return out
+
+
+def _training_variables(scenario: Scenario, spec: str) -> list[Variable]:
+    """Whole training hours per technician a month (none for other paths)."""
+    if spec != TRAINING_HOURS:
+        return []
+    training = scenario.training
+    if training is None:
+        raise _problem(spec, "the scenario has no `training` section to decide on")
+    months = scenario.horizon_days / 30.0
+    rate = training.cost_per_hour + scenario.costs.technician_per_hour
+    hours = round(training.hours_per_technician_month)
+    return [Variable(TRAINING_HOURS, "training hours per technician a month", "training",
+                     hours, 0, hours, rate * _vans(scenario) * months)]
 
 
 def _classify(scenario: Scenario, data: dict[str, Any], path: KeyPath, dotted: str, node: Any,

@@ -32,7 +32,7 @@ STEP_SHARE = 0.05
 RESOLUTION_SHARE = 0.01
 
 _CALLS: frozenset[Area] = frozenset({"agents"})
-_REPAIRS: frozenset[Area] = frozenset({"technicians", "depot", "stock"})
+_REPAIRS: frozenset[Area] = frozenset({"technicians", "depot", "stock", "vans", "training"})
 # Which crews or stocks can move a KPI; "other" variables may move anything.
 RELEVANT: dict[str, frozenset[Area]] = {
     **dict.fromkeys(("service_level", "asa_seconds", "response_seconds_p90", "abandon_rate",
@@ -44,8 +44,12 @@ RELEVANT: dict[str, frozenset[Area]] = {
                     _REPAIRS),
     "dispatch_wait_hours": frozenset({"technicians", "depot"}),
     "technician_utilization": frozenset({"technicians"}),
-    **dict.fromkeys(("fill_rate", "part_wait_hours", "first_time_fix_rate"),
-                    frozenset({"stock"})),
+    "fill_rate": frozenset({"stock", "vans"}),
+    "part_wait_hours": frozenset({"stock", "vans"}),
+    "first_time_fix_rate": frozenset({"stock", "vans", "training"}),
+    "van_fill_rate": frozenset({"vans"}),
+    **dict.fromkeys(("repeat_repair_rate", "right_first_time_rate", "repair_quality_pass_rate"),
+                    frozenset({"training"})),
     "followup_on_time_rate": frozenset({"agents", "technicians"}),
 }
 

@@ -177,6 +177,26 @@ def _staff_start(scenario: Scenario, staff: str, group: Sequence[Variable]) -> d
     return {f"{staff}.{j}.count": n for j, n in counts.items()}
 
 
+def _van_start(scenario: Scenario, var: Variable) -> int:
+    """The smallest van level whose periodic-review fill rate meets the van_fill_rate target,
+    for one van's share of the on-site part need of that SKU between refills."""
+    parts, fs = scenario.parts, scenario.field_service
+    assert parts is not None and parts.van_stock is not None and fs is not None
+    name = var.path.split(".")[-1]
+    sku = next(s for s in parts.skus if s.sku == name)
+    vans = fs.technicians if isinstance(fs.technicians, int) \
+        else sum(s.count for s in fs.technicians)
+    # First jobs only: a rework job needs no part.
+    calls = scenario.demand.contacts_per_day * scenario.demand.share("repair")
+    need = (calls * fs.onsite_share * parts.need_probability * sku.share
+            * parts.van_stock.refill_every_days / max(vans, 1))
+    target = min(scenario.targets["van_fill_rate"], 0.999)
+    level = 0
+    while theory_stock.periodic_van_stock(need, level).fill_rate < target and level < 10_000:
+        level += 1
+    return level
+
+
 def _stock_start(scenario: Scenario, var: Variable) -> int:
     parts = scenario.parts
     assert parts is not None
@@ -216,6 +236,8 @@ def analytic_start(scenario: Scenario, variables: Sequence[Variable]) -> dict[st
             staffs.setdefault(staff, []).append(v)
         elif v.area == "stock" and v.linked:  # a whole policy (a single key has no links)
             start[v.path] = _stock_start(scenario, v)
+        elif v.area == "vans" and "van_fill_rate" in scenario.targets:
+            start[v.path] = _van_start(scenario, v)
     for staff, group in staffs.items():
         start.update(_staff_start(scenario, staff, group))
     return start

@@ -1,0 +1,149 @@
+"""Waiting repair jobs and who may take them: the job queue, product lines and technicians.
+
+This module owns ``JobQueue`` (released jobs by priority, then due time or release order),
+``SkillQueue`` (one ``JobQueue`` per product line, so that a technician looks only at the lines
+they can repair) and ``Technician`` (what a mobile technician carries from job to job: their
+skills and their van). ``sim.engine.crew`` asks a queue for the next job a person may start;
+``sim.engine.field_service`` decides what a job is.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sim.scenario.calendar import planned_cut_windows, shift_windows
+from sim.scenario.products import TechnicianShift
+from sim.scenario.training import Training, training_sessions
+
+Entry = tuple[int, float, int, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Technician:
+    """A mobile technician on duty.
+
+    Attributes:
+        skills: The product lines they can repair (None: all).
+        van: Their van's number (-1: no vans are modelled).
+        person: A number unique to the shift pattern and position (the van's when vans are
+            modelled), recorded on each visit.
+    """
+
+    skills: frozenset[str] | None
+    van: int
+    person: int
+
+    def can(self, job: Any) -> bool:
+        """Whether they may take ``job`` (a task of another kind, a follow-up visit: always)."""
+        product = getattr(job, "product", "")
+        return self.skills is None or not product or product in self.skills
+
+
+class JobQueue:
+    """Released jobs by priority (rework first), then by due time or by release order."""
+
+    def __init__(self, earliest_due: bool, order: Iterator[int] | None = None) -> None:
+        self._heap: list[Entry] = []
+        self._earliest_due = earliest_due
+        # Queues of one crew share the release order, so their entries compare across them.
+        self._seq = order if order is not None else itertools.count()
+
+    def push(self, job: Any) -> None:
+        """Queue a released job (anything with ``priority`` and ``due``)."""
+        key = job.due if self._earliest_due else 0.0
+        heapq.heappush(self._heap, (job.priority, key, next(self._seq), job))
+
+    def peek(self, accept: Callable[[Any], bool] | None = None) -> Entry | None:
+        """The entry of the most urgent job (that ``accept`` takes, when given), or None."""
+        heap = self._heap
+        if not heap:
+            return None
+        if accept is None or accept(heap[0][3]):
+            return heap[0]
+        # Near a shift end: the most urgent job that still fits, if any (rare: once per
+        # person and shift end, so a sort of the queue is affordable).
+        for entry in sorted(heap):
+            if accept(entry[3]):
+                return entry
+        return None
+
+    def take(self, entry: Entry) -> Any:
+        """Remove an entry ``peek`` gave and return its job."""
+        heap = self._heap
+        if heap[0] is entry:
+            heapq.heappop(heap)
+        else:
+            heap.remove(entry)
+            heapq.heapify(heap)
+        return entry[3]
+
+    def pop(self, now: float, accept: Callable[[Any], bool] | None = None,
+            tag: Any = None) -> Any:
+        """The most urgent job (that ``accept`` takes, when given), or None."""
+        entry = self.peek(accept)
+        return None if entry is None else self.take(entry)
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+
+class SkillQueue:
+    """One ``JobQueue`` per product line (and one for tasks of no line): a technician pops the
+    most urgent job among the lines they can repair, in the order one queue would give."""
+
+    def __init__(self, earliest_due: bool, products: Iterable[str]) -> None:
+        order = itertools.count()
+        self._queues = {name: JobQueue(earliest_due, order) for name in ("", *products)}
+
+    def push(self, job: Any) -> None:
+        """Queue a job under its product line."""
+        self._queues[getattr(job, "product", "")].push(job)
+
+    def pop(self, now: float, accept: Callable[[Any], bool] | None = None,
+            tag: Any = None) -> Any:
+        """The most urgent job of the lines ``tag`` (a ``Technician``) can repair that
+        ``accept`` takes, or None."""
+        skills = tag.skills if isinstance(tag, Technician) else None
+        best: tuple[Entry, JobQueue] | None = None
+        for line, queue in self._queues.items():
+            if line and skills is not None and line not in skills:
+                continue
+            entry = queue.peek(accept)
+            if entry is not None and (best is None or entry[:3] < best[0][:3]):
+                best = (entry, queue)
+        return None if best is None else best[1].take(best[0])
+
+    def __len__(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+
+Piece = tuple[float, float, int, float]
+
+
+def technician_rosters(staffing: int | Sequence[TechnicianShift], limit: float,
+                       cuts: list[tuple[float, float, float]], vans: bool,
+                       training: Training | None = None, first_weekday: int = 0
+                       ) -> list[tuple[list[Piece], list[Technician]]]:
+    """Each shift pattern's on-duty windows (cut by absences and by its training sessions, with
+    their planned ends) and the technicians who work it: the k-th person of a pattern is the
+    same technician every day, with the pattern's skills and, with ``vans``, a van of their
+    own. Day 0 is weekday ``first_weekday`` (0 = Monday)."""
+    patterns: list[tuple[int | tuple[TechnicianShift, ...], frozenset[str] | None, int]] = (
+        [(staffing, None, staffing)] if isinstance(staffing, int)
+        else [((s,), frozenset(s.skills) if s.skills is not None else None, s.count)
+              for s in staffing])
+    out = []
+    first = 0
+    for pattern, skills, count in patterns:
+        sessions = [(a, b, share) for a, b, share, _ in
+                    training_sessions(pattern, training, limit, first_weekday)]
+        pieces = planned_cut_windows(shift_windows(pattern, limit, first_weekday),
+                                     cuts + sessions)
+        people = [Technician(skills, first + k if vans else -1, first + k) for k in range(count)]
+        out.append((pieces, people))
+        first += count
+    return out
