@@ -427,3 +427,18 @@ def test_targets_and_name_change_no_replication_so_they_share_the_store() -> Non
     pd.testing.assert_frame_equal(first.replications, second.replications)
     # each is judged against its own targets
     assert second.targets["service_level"].target == 0.9 != first.targets["service_level"].target
+
+
+def test_cli_store_lets_a_rerun_simulate_nothing(tmp_path: Path) -> None:
+    spec = write_case(tmp_path, {"base": "mmc.yaml", "decide": ["call_center.agents"],
+                                 "bounds": {"call_center.agents": [1, 30]},
+                                 "confirm_replications": 10})
+    used = []
+    for run in ("first", "again"):
+        out = tmp_path / run
+        assert main(["optimize", str(spec), "--seed", str(SEED), "--workers", "1", "--quiet",
+                     "--store", str(tmp_path / "kept"), "--out", str(out)]) == 0
+        used.append(json.loads((out / "decision.json").read_text()))
+    assert used[0]["replications_used"] > 0 and used[1]["replications_used"] == 0
+    assert used[1]["decision"] == used[0]["decision"]
+    assert any((tmp_path / "kept").glob("*.json"))
