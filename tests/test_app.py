@@ -26,7 +26,7 @@ from sim.scenario.yaml_io import MAX_BYTES
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "app" / "tiny.yaml"
 TIMEOUT = 300
-PAGES = ("scenario", "results", "compare", "sweep", "stress", "risks", "export")
+PAGES = ("scenario", "results", "compare", "sweep", "stress", "optimize", "risks", "export")
 
 
 @pytest.fixture(autouse=True)
@@ -366,3 +366,31 @@ def test_the_risks_page_offers_the_shipped_register_and_waits_for_a_click() -> N
     assert list(box.options) == ["risks.yaml"]
     assert any("7 risks on `baseline`" in c.value for c in at.caption)
     assert not at.dataframe  # nothing runs before the click
+
+
+def test_optimize_shows_the_decision_and_applies_it() -> None:
+    at = tiny()
+    goto(at, "optimize")
+    at.multiselect(key="optimize_decide").set_value(["call_center.agents"])
+    at.number_input(key="optimize_reps").set_value(3)
+    at.number_input(key="optimize_confirm").set_value(6)
+    at.number_input(key="optimize_max_evals").set_value(12)
+    submit(at, "Run optimizer")
+    assert not at.error
+    assert at.progress[0].value == 100  # the bar ended full
+    message = (at.success or at.warning)[0].value
+    assert "evaluations" in message and "EUR" in message
+    decision = at.dataframe[0].value
+    assert list(decision["variable"]) == ["call_center.agents[early]",
+                                          "call_center.agents[late]"]
+    assert list(decision["now"]) == [2, 2]
+    targets = at.dataframe[1].value
+    assert set(targets["KPI"]) == set(load_scenario(TINY).targets)
+    assert set(targets["status"]) <= {"met", "missed", "not significant", "no data"}
+    chosen = [int(v) for v in decision["chosen"]]
+    at.button(key="optimize_apply").click().run()
+    ok(at)
+    values = at.session_state["explorer_lever_values"]
+    assert [values["call_center.agents.0.count"], values["call_center.agents.1.count"]] == chosen
+    goto(at, "scenario")
+    assert at.number_input(key="lever:call_center.agents.0.count").value == chosen[0]

@@ -28,6 +28,7 @@ from sim.experiments.optimize.decisions import apply_decision, decision_variable
 from sim.experiments.optimize.evaluate import Evaluation, cheaper, shortfalls
 from sim.experiments.optimize.solve import optimize
 from sim.experiments.optimize.start import analytic_start, cover_shifts
+from sim.experiments.replicate import replicate, replicate_many
 from sim.scenario.clock import Shift
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario, scenario_to_yaml
@@ -100,11 +101,14 @@ def test_mmc_returns_the_erlang_c_staffing(agents: int, start: Any) -> None:
     assert result.feasible
     assert result.decision() == {"call_center.agents": best}
     assert result.best.replications == 12 and result.best.phase == "confirm"
-    visited = {e.values[0]: e for e in result.evaluations if e.replications == 6}
-    assert not visited[best - 1].feasible  # the optimum was proved: one fewer fails
+    search = {e.values[0]: e for e in result.evaluations if e.phase != "confirm"}
+    assert not search[best - 1].feasible  # the optimum was proved: one fewer fails
     if start == "analytic":
         assert result.start == (best,) and len(result.evaluations) == 3
-    assert result.replications_used == 6 * len({e.values for e in result.evaluations}) + 6
+    # every search evaluation ran its 6 replications, or the 4 of the screen that stopped it;
+    # the confirmation added 6 to the chosen one's
+    assert all(e.replications == (4 if e.screened else 6) for e in search.values())
+    assert result.replications_used == sum(e.replications for e in search.values()) + 6
 
 
 @pytest.mark.parametrize(("level", "start"), [(1, "analytic"), (2, "current")],
@@ -119,7 +123,9 @@ def test_base_stock_returns_the_theory_level(level: int, start: Any) -> None:
                                  "parts.skus.0.initial_on_hand": best}
     assert result.scenario.parts is not None
     assert result.scenario.parts.skus[0].policy.reorder_point == best - 1
-    costs = {e.values[0]: e.cost for e in result.evaluations if e.replications == 6}
+    # the same first 4 replications of each (a screened evaluation stopped there)
+    costs = {e.values[0]: e.result.replications["total_cost"].iloc[:4].mean()
+             for e in result.evaluations if e.phase != "confirm"}
     assert costs[best] > costs[best - 1]  # holding cost makes every extra unit dearer
 
 
@@ -256,7 +262,9 @@ def test_cli_writes_the_decision_contract(tmp_path: Path) -> None:
     assert doc["kpis"]["service_level"]["ci_low"] >= SL_TARGET
     table = pd.read_csv(out / "evaluations.csv")
     assert doc["evaluations"] == len(table) == 3
-    assert doc["replications_used"] == 6 + 6 + 4  # start, c - 1, and 4 more to confirm
+    # start, c - 1 (stopped by the screen after 4: it clearly misses), and 4 more to confirm
+    assert doc["replications_used"] == 6 + 4 + 4
+    assert table["screened"].tolist() == [False, True, False]
     assert table["chosen"].sum() == 1
     chosen = load_scenario(out / "best.yaml")
     assert chosen.call_center.agents == best
@@ -345,3 +353,92 @@ def test_cli_prices_the_targets(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert list(prices["target"]) == ["service_level"]
     assert prices.loc[0, "to"] == pytest.approx(SL_TARGET + 0.02)
     assert prices.loc[0, "extra_cost"] >= 0
+
+
+# --------------------------------------------------------------------------- screening, store
+
+
+def test_screening_takes_the_same_path_for_fewer_replications() -> None:
+    """From 20 agents the descent overshoots into infeasible staffings; the screen stops those
+    after 4 replications. The decisions visited, their verdicts and the answer are the same."""
+    runs = {screen: optimize(mmc_scenario(20), ["call_center.agents"], start="current",
+                             confirm_replications=12, seed=SEED, executor=SerialExecutor(),
+                             bounds={"call_center.agents": (1, 30)}, screen=screen)
+            for screen in (False, True)}
+    full, screened = runs[False], runs[True]
+    assert screened.decision() == full.decision() == {"call_center.agents": erlang_c_optimum()}
+    assert ([(e.values, e.feasible) for e in screened.evaluations]
+            == [(e.values, e.feasible) for e in full.evaluations])
+    assert any(e.screened for e in screened.evaluations)
+    assert not any(e.screened for e in full.evaluations)
+    assert screened.replications_used < full.replications_used
+    # the chosen decision's run is the same replications either way
+    pd.testing.assert_frame_equal(screened.best.result.replications,
+                                  full.best.result.replications)
+
+
+def test_clearly_missed_needs_the_one_sided_bound_beyond_the_target() -> None:
+    from sim.experiments.optimize.evaluate import clearly_missed
+
+    c = erlang_c_optimum()
+    far = replicate(mmc_scenario(c - 2), 4, SEED, executor=SerialExecutor())
+    near = replicate(mmc_scenario(c), 4, SEED, executor=SerialExecutor())
+    assert clearly_missed(far) == ["service_level"]
+    assert clearly_missed(near) == []
+    # a demand for certainty (error 0) never screens anything out
+    assert clearly_missed(far, error=1e-300) == []
+
+
+def test_a_lasting_store_answers_a_second_search_without_simulating() -> None:
+    from sim.experiments.store import MemoryStore
+
+    lasting = MemoryStore()
+    kwargs: dict[str, Any] = {"start": "analytic", "confirm_replications": 12, "seed": SEED,
+                              "executor": SerialExecutor(), "store": lasting}
+    first = optimize(mmc_scenario(3), ["call_center.agents"], **kwargs)
+    second = optimize(mmc_scenario(3), ["call_center.agents"], **kwargs)
+    assert first.replications_used == lasting.simulated > 0
+    assert second.replications_used == 0
+    assert second.decision() == first.decision()
+
+
+def test_evaluations_keep_a_slim_result_and_the_chosen_one_its_series() -> None:
+    result = optimize(mmc_scenario(3), ["call_center.agents"], confirm_replications=12,
+                      seed=SEED, executor=SerialExecutor())
+    assert all(e.result.daily.empty for e in result.evaluations)
+    assert len(result.best.result.daily) == 12 * 10  # 12 replications x 10 measured days
+    assert not result.best.result.ledger.parts.empty
+
+
+def test_targets_and_name_change_no_replication_so_they_share_the_store() -> None:
+    from sim.experiments.store import MemoryStore, replication_digest
+
+    base = mmc_scenario(7)
+    other = Scenario.model_validate(base.model_dump(mode="json")
+                                    | {"name": "renamed", "targets": {"service_level": 0.9}})
+    more = Scenario.model_validate(base.model_dump(mode="json") | {"horizon_days": 11.0})
+    assert (replication_digest(base.model_dump_json())
+            == replication_digest(other.model_dump_json())
+            != replication_digest(more.model_dump_json()))
+    store = MemoryStore()
+    first, second = replicate_many([base, other], 3, SEED, executor=SerialExecutor(),
+                                   store=store)
+    assert store.simulated == 3  # one set of runs for both
+    pd.testing.assert_frame_equal(first.replications, second.replications)
+    # each is judged against its own targets
+    assert second.targets["service_level"].target == 0.9 != first.targets["service_level"].target
+
+
+def test_cli_store_lets_a_rerun_simulate_nothing(tmp_path: Path) -> None:
+    spec = write_case(tmp_path, {"base": "mmc.yaml", "decide": ["call_center.agents"],
+                                 "bounds": {"call_center.agents": [1, 30]},
+                                 "confirm_replications": 10})
+    used = []
+    for run in ("first", "again"):
+        out = tmp_path / run
+        assert main(["optimize", str(spec), "--seed", str(SEED), "--workers", "1", "--quiet",
+                     "--store", str(tmp_path / "kept"), "--out", str(out)]) == 0
+        used.append(json.loads((out / "decision.json").read_text()))
+    assert used[0]["replications_used"] > 0 and used[1]["replications_used"] == 0
+    assert used[1]["decision"] == used[0]["decision"]
+    assert any((tmp_path / "kept").glob("*.json"))

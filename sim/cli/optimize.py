@@ -36,9 +36,11 @@ from sim.cli.common import (
 from sim.experiments.optimize.evaluate import Evaluation
 from sim.experiments.optimize.prices import price_targets
 from sim.experiments.optimize.solve import MIN_REPLICATIONS, OptimizeResult, optimize
+from sim.experiments.store import MemoryStore, Store
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts.optimize import cost_frontier
 from sim.output.folder import ResultsFolder, manifest
+from sim.output.store import ReplicationStore
 from sim.scenario.base import StrictModel
 from sim.scenario.loader import read_regular_file, scenario_to_yaml
 from sim.scenario.problems import Problem, ScenarioError
@@ -133,6 +135,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="then re-solve with each target one step tighter (0.02 for a share, "
                         "0.1 for a score, 5%% otherwise) and report the extra cost per step "
                         "(target_prices.csv): what each point of service costs")
+    p.add_argument("--store", type=Path, default=None, metavar="DIR",
+                   help="keep finished replications in DIR and read them back, keyed by "
+                        "scenario and seed: a rerun (another --bound, --price-targets) "
+                        "simulates only what it has not run before")
     p.add_argument("--start", choices=("analytic", "current"), default=None,
                    help="start from textbook estimates (default) or the scenario's values")
     add_run_options(p, out_help="results folder (default results/NAME-optimize)")
@@ -171,19 +177,22 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("results") / f"{scenario.name}-optimize"
     check_output(out, args.overwrite)
     started = datetime.now().astimezone()
+    # without a folder, replications are kept for this command: --price-targets re-solves
+    # read back what the first solve ran
+    store: Store = ReplicationStore(args.store) if args.store is not None else MemoryStore()
     try:
         result = optimize(
             scenario, decide, bounds=bounds, replications=reps, confirm_replications=confirm,
             seed=args.seed, executor=executor_for(args, 64), start=args.start or spec.start,
             max_evaluations=args.max_evals or spec.max_evaluations or 200,
-            on_evaluation=None if args.quiet else _log)
+            on_evaluation=None if args.quiet else _log, store=store)
     except ValueError as err:
         raise bad_input("optimize", str(err)) from None
     prices = None
     if args.price_targets and result.feasible:
         prices = price_targets(result, decide, bounds=bounds, executor=executor_for(args, 64),
                                max_evaluations=args.max_evals or spec.max_evaluations or 200,
-                               on_evaluation=None if args.quiet else _log)
+                               on_evaluation=None if args.quiet else _log, store=store)
     write_decision(result, out, args.argv, started, args.overwrite, prices)
     if not args.quiet:
         print(report(result))

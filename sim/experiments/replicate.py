@@ -25,7 +25,7 @@ from sim.engine.rng import replication_seed
 from sim.experiments.appraisal import appraisal_table
 from sim.experiments.budget import budget_table
 from sim.experiments.executors import Executor, make_executor
-from sim.experiments.store import Store, scenario_digest
+from sim.experiments.store import Store, replication_digest
 from sim.experiments.verdicts import judged, kpi_columns
 from sim.measure.ledger import Ledger
 from sim.measure.outcome import RUN_OUT_FIELDS, Outcome, measure
@@ -89,7 +89,7 @@ def run_replication(scenario_json: str, rep: int, root_seed: int, logs: LogWrite
     outcome = measure(scenario, replication)
     if logs is not None:
         outcome = dataclasses.replace(outcome, events=logs(scenario, replication))
-    return scenario_digest(scenario_json), rep, seed, outcome
+    return replication_digest(scenario_json), rep, seed, outcome
 
 
 def replicate(
@@ -130,10 +130,15 @@ def replicate_many(
     reps = scenarios[0].replications if replications is None else replications
     root = scenarios[0].seed if seed is None else seed
     payloads = [s.model_dump_json() for s in scenarios]
-    digests = [scenario_digest(p) for p in payloads]
+    digests = [replication_digest(p) for p in payloads]
     done: dict[str, dict[int, tuple[int, Outcome]]] = {d: {} for d in digests}
     tasks = []
-    for payload, digest in dict(zip(payloads, digests, strict=True)).items():
+    # one task per replication of what is simulated: scenarios that differ only in keys
+    # that change no replication (targets, name) share their runs
+    unique: dict[str, str] = {}
+    for payload, digest in zip(payloads, digests, strict=True):
+        unique.setdefault(digest, payload)
+    for digest, payload in unique.items():
         for r in range(reps):
             # Event logs are not kept in the store: a run that wants them recomputes.
             kept = store.get(digest, root, r) if store is not None and logs is None else None

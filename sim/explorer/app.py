@@ -19,6 +19,7 @@ PAGES = (("scenario", "Scenario", ":material/tune:"),
          ("compare", "Compare", ":material/compare_arrows:"),
          ("sweep", "Sweep", ":material/stacked_line_chart:"),
          ("stress", "Stress", ":material/bolt:"),
+         ("optimize", "Optimize", ":material/savings:"),
          ("risks", "Risks", ":material/warning:"),
          ("export", "Export", ":material/download:"))
 

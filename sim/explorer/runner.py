@@ -2,8 +2,9 @@
 
 This module owns the Streamlit caches in front of the experiment layer: `run_scenario`
 (`sim.experiments.replicate.replicate`), `run_compare` (`sim.experiments.compare.compare`),
-`run_sweep` (`sim.experiments.sweep.run_sweep`) and `run_stress`
-(`sim.experiments.stress.plan.run_stress`). Each is keyed on the canonical JSON of its scenarios
+`run_sweep` (`sim.experiments.sweep.run_sweep`), `run_stress`
+(`sim.experiments.stress.plan.run_stress`) and `run_optimize`
+(`sim.experiments.optimize.solve.optimize`). Each is keyed on the canonical JSON of its scenarios
 (`model_dump_json()`), the seed and the replication count, is bounded by `max_entries`, and shows a
 progress bar that the script thread updates from the experiment's own completion loop. Replications
 run in a process pool kept warm across runs (`worker_pool`, a started
@@ -24,6 +25,7 @@ import streamlit as st
 from sim.experiments.compare import CompareResult, compare
 from sim.experiments.design import Factor
 from sim.experiments.executors import Executor, PoolExecutor, SerialExecutor, default_workers
+from sim.experiments.optimize.solve import OptimizeResult, optimize
 from sim.experiments.replicate import RunResult, replicate
 from sim.experiments.risks.register import load_register
 from sim.experiments.risks.run import RegisterResult, run_register
@@ -158,3 +160,21 @@ def run_register_cached(path: str, replications: int, workers: int) -> RegisterR
         lambda ex: run_register(plan, replications, executor=ex, progress=bar),
         executor_for(workers))
 
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def run_optimize(scenario_json: str, decide: tuple[str, ...], replications: int,
+                 confirm_replications: int, max_evaluations: int, seed: int,
+                 _executor: Executor) -> OptimizeResult:
+    """`sim.experiments.optimize.solve.optimize` of the scenario, cached on its arguments.
+
+    The bar counts replications over every evaluation so far; its total grows as the search
+    asks for more, as the CLI's does.
+    """
+    scenario = Scenario.model_validate_json(scenario_json)
+    bar = _Bar("Optimizing")
+    return _retry_on_broken_pool(
+        lambda ex: optimize(scenario, decide, replications=replications,
+                            confirm_replications=confirm_replications, seed=seed, executor=ex,
+                            max_evaluations=max_evaluations, progress=bar),
+        _executor)

@@ -153,6 +153,7 @@ def _apply(levers: Sequence[Lever]) -> None:
 
 def _reset() -> None:
     st.session_state[session.VALUES] = {}
+    st.session_state[session.DECIDED] = {}
     st.session_state[session.EVENT] = None
     st.session_state[session.EDIT_PROBLEMS] = None
     session.clear_widgets()

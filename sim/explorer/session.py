@@ -32,6 +32,7 @@ from sim.scenario.problems import OVERRIDE_SOURCE, Problem, ScenarioError
 SOURCE = "explorer_source"
 VALUES = "explorer_lever_values"
 EVENT = "explorer_extra_event"
+DECIDED = "explorer_decided"  # keys an applied optimizer decision set that no lever shows
 SOURCE_PROBLEMS = "explorer_source_problems"
 EDIT_PROBLEMS = "explorer_edit_problems"
 RUNS = "explorer_runs"
@@ -69,6 +70,7 @@ def set_source(source: Source) -> None:
     st.session_state[SOURCE] = source
     st.session_state[VALUES] = {}
     st.session_state[EVENT] = None
+    st.session_state[DECIDED] = {}
     st.session_state[SOURCE_PROBLEMS] = None
     st.session_state[EDIT_PROBLEMS] = None
     clear_widgets()
@@ -122,7 +124,30 @@ def edit_overrides(file: Scenario, values: dict[str, LeverValue], event: ExtraEv
 
 def current_overrides() -> list[str]:
     """The session's overrides, in the order the CLI would take them."""
-    return edit_overrides(file_scenario(), lever_values(), extra_event())
+    decided = dict(st.session_state.get(DECIDED) or {})
+    return [*edit_overrides(file_scenario(), lever_values(), extra_event()),
+            *(override(path, value) for path, value in decided.items())]
+
+
+def apply_decision(decision: dict[str, int]) -> None:
+    """Make an optimizer's decision the edited scenario's values.
+
+    Keys a lever shows become lever values (so the Scenario page shows them); the others (a
+    SKU's initial stock, which follows its policy) are kept as overrides of their own. Other
+    edits stay.
+    """
+    paths = {lever.path for lever in levers_for(file_scenario())}
+    values = lever_values()
+    decided = dict(st.session_state.get(DECIDED) or {})
+    for path, value in decision.items():
+        if path in paths:
+            values[path] = value
+            decided.pop(path, None)
+        else:
+            decided[path] = value
+    st.session_state[VALUES] = values
+    st.session_state[DECIDED] = decided
+    clear_widgets()
 
 
 def edited_scenario() -> Scenario:

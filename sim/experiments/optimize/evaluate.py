@@ -6,20 +6,31 @@ runs' costs (``cheaper``). A decision is *feasible* when every target of the sce
 its whole 95% interval (``TargetJudgement.status == "met"``). Every evaluation uses the same seeds
 (common random numbers), so two decisions differ by their effect and not by their luck, and a
 decision is never simulated twice at the same number of replications (a cache; replications are
-also reused when a decision is confirmed with more of them). The moves between decisions are
-``sim.experiments.optimize.moves``; the search is ``sim.experiments.optimize.solve``.
+also reused when a decision is confirmed with more of them, and across commands through a lasting
+store). The descent's trials are first screened on a few replications: those already missing a
+target beyond doubt stop there (``clearly_missed``, with its error rate). Evaluations keep only
+what the search reads (``slim``); the store holds each replication's outcome once. The moves
+between decisions are ``sim.experiments.optimize.moves``; the search is
+``sim.experiments.optimize.solve``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+from scipy.stats import t as student_t
+
 from sim.experiments.executors import Executor
 from sim.experiments.optimize.decisions import Variable, apply_decision
 from sim.experiments.replicate import Progress, RunResult, replicate_many
-from sim.experiments.store import MemoryStore
+from sim.experiments.store import MemoryStore, Store
+from sim.measure.ledger import Ledger
+from sim.measure.outcome import Outcome
 from sim.measure.stats import paired_difference
 from sim.scenario.format import Scenario
 
@@ -37,6 +48,8 @@ class Evaluation:
     result: RunResult
     cost: float
     shortfalls: dict[str, float]
+    screened: bool = False
+    """Stopped after the screening replications: a target was clearly missed."""
 
     @property
     def feasible(self) -> bool:
@@ -83,17 +96,126 @@ def shortfalls(result: RunResult) -> dict[str, float]:
     return out
 
 
+SCREEN_REPLICATIONS = 4
+"""Replications of the screening stage: two full rounds of a 2-worker pool, and a t-quantile
+(3 degrees of freedom) that lets a clear miss show."""
+SCREENED_PHASES = frozenset({"descent", "swap"})
+"""Phases whose trials are screened: they only ask feasible or not. Repair weighs how much a
+step lowers the shortfall, which a short run's wide interval would distort; the confirmation
+must run in full."""
+SCREEN_ERROR = 0.05
+"""Chance at most that the screen drops a decision whose every target is truly met."""
+
+
+def clearly_missed(result: RunResult, error: float = SCREEN_ERROR) -> list[str]:
+    """The targets a short run already shows missed beyond doubt.
+
+    A target is clearly missed when the one-sided ``1 - error / T`` t-bound of its mean (T: the
+    number of measurable targets) lies on the wrong side: the lower bound of an at-most target
+    above it, the upper bound of an at-least one below it. For a decision whose every target's
+    true mean is on the good side, each target is called missed with probability at most
+    ``error / T``, so the decision is dropped with probability at most ``error`` (Bonferroni).
+    Feasibility asks more (the whole 95% interval on the good side), so a decision the screen
+    would wrongly drop is one whose full run would very likely fail too.
+
+    Args:
+        result: A run of at least two replications.
+        error: The chance allowed of dropping a decision that meets every target.
+
+    Returns:
+        The clearly missed KPIs (empty: the decision goes on to the full run).
+    """
+    judged = {k: j for k, j in result.targets.items() if j.status != "no data"}
+    if not judged:
+        return []
+    out = []
+    for name, j in judged.items():
+        values = result.replications[name].to_numpy(float)
+        values = values[~np.isnan(values)]
+        if values.size < 2:
+            continue
+        half = (float(student_t.ppf(1.0 - error / len(judged), values.size - 1))
+                * float(values.std(ddof=1)) / math.sqrt(values.size))
+        mean = float(values.mean())
+        if (mean + half < j.target) if j.direction == "at_least" else (mean - half > j.target):
+            out.append(name)
+    return out
+
+
+def slim(result: RunResult) -> RunResult:
+    """A result that keeps what the search reads (KPIs per replication, summary, verdicts).
+
+    The store already holds every replication's outcome, from which ``replicate_many`` rebuilds
+    the full result without simulating; keeping each evaluation's stacked series too held every
+    outcome twice (about 400 MB at 200 baseline evaluations).
+    """
+    empty = pd.DataFrame()
+    return dataclasses.replace(
+        result, daily=empty, hourly=empty, budget=empty, wait_hist=empty, turnaround_hist=empty,
+        ledger=Ledger(empty, {}), appraisal=empty, late_drivers=empty, run_out=empty, events=None)
+
+
+class Layered:
+    """The evaluator's store: replications in memory, optionally backed by a lasting store.
+
+    A replication found in the backing store (a disk store from an earlier command) is read
+    back and kept in memory; ``simulated`` counts only the replications actually run.
+    """
+
+    def __init__(self, backing: Store | None) -> None:
+        """Start with an empty memory over ``backing`` (None: memory only)."""
+        self.memory = MemoryStore()
+        self.backing = backing
+
+    @property
+    def simulated(self) -> int:
+        """Replications actually run (not read back)."""
+        return self.memory.simulated
+
+    def get(self, digest: str, root_seed: int, rep: int) -> tuple[int, Outcome] | None:
+        """From memory, else from the backing store (then kept in memory too)."""
+        kept = self.memory.get(digest, root_seed, rep)
+        if kept is None and self.backing is not None:
+            kept = self.backing.get(digest, root_seed, rep)
+            if kept is not None:
+                self.memory.keep(digest, root_seed, rep, *kept)
+        return kept
+
+    def put(self, digest: str, root_seed: int, rep: int, rep_seed: int, outcome: Outcome
+            ) -> None:
+        """Keep a replication just run, in memory and in the backing store."""
+        self.memory.put(digest, root_seed, rep, rep_seed, outcome)
+        if self.backing is not None:
+            self.backing.put(digest, root_seed, rep, rep_seed, outcome)
+
+    def reject(self, digest: str, root_seed: int, rep: int) -> None:
+        """Forget a replication that failed a check, everywhere."""
+        self.memory.reject(digest, root_seed, rep)
+        if self.backing is not None:
+            self.backing.reject(digest, root_seed, rep)
+
+
 class Evaluator:
-    """Runs decisions under common random numbers, each (decision, replications) once."""
+    """Runs decisions under common random numbers, each (decision, replications) once.
+
+    With ``screen`` (the default), a batch of the ``SCREENED_PHASES`` first runs
+    ``SCREEN_REPLICATIONS`` replications of each decision; those that already miss a target
+    beyond doubt (``clearly_missed``) stop there and are recorded as infeasible, the others go on
+    to the full number (the first replications are reused, not rerun). The descent only asks
+    whether a trial is feasible, so a decision so dropped is one it would (with probability at
+    least 1 - ``SCREEN_ERROR``) have rejected anyway: the same path for fewer replications.
+    """
 
     def __init__(self, base: Scenario, variables: Sequence[Variable], seed: int,
                  executor: Executor | None, progress: Progress | None, max_evaluations: int,
-                 on_evaluation: Callable[[Evaluation], None] | None) -> None:
+                 on_evaluation: Callable[[Evaluation], None] | None, *, screen: bool = True,
+                 store: Store | None = None) -> None:
         """Start with an empty cache and history; every run shares the root ``seed``."""
         self.base, self.variables, self.seed = base, list(variables), seed
         self.executor, self.progress = executor, progress
         self.max_evaluations, self.on_evaluation = max_evaluations, on_evaluation
-        self.store = MemoryStore()
+        self.screen = screen
+        self.store = Layered(store)
         self.cache: dict[tuple[Point, int], Evaluation] = {}
         self.history: list[Evaluation] = []
         self._shown = 0
@@ -114,29 +236,54 @@ class Evaluator:
             decided = apply_decision(self.base, self.variables, p)
             if decided is not None:
                 scenarios[p] = decided
+        if (scenarios and self.screen and phase in SCREENED_PHASES
+                and reps > SCREEN_REPLICATIONS):
+            first = self._run(scenarios, SCREEN_REPLICATIONS, len(scenarios) * reps)
+            for p, result in first.items():
+                if clearly_missed(result):
+                    self._record(p, reps, phase, result, screened=True)
+                    del scenarios[p]
+            # the dropped decisions' replications are done: the bar moves past them
+            self._shown += (reps - SCREEN_REPLICATIONS) * (len(first) - len(scenarios))
         if scenarios:
-            offset = self._shown
-
-            def shifted(done: int, total: int) -> None:
-                if self.progress is not None:
-                    self.progress(offset + done, offset + total)
-
-            results = replicate_many(list(scenarios.values()), reps, self.seed,
-                                     executor=self.executor, progress=shifted, store=self.store)
-            self._shown += reps * len(scenarios)
-            for p, result in zip(scenarios, results, strict=True):
-                cost = kpi_stats(result)["total_cost"]["mean"]
-                ev = Evaluation(len(self.history), p, reps, phase, result, cost,
-                                shortfalls(result))
-                self.cache[(p, reps)] = ev
-                self.history.append(ev)
-                if self.on_evaluation is not None:
-                    self.on_evaluation(ev)
+            for p, result in self._run(scenarios, reps, len(scenarios) * reps).items():
+                self._record(p, reps, phase, result, screened=False)
         return [self.cache.get((p, reps)) for p in points]
+
+    def _run(self, scenarios: dict[Point, Scenario], reps: int, planned: int
+             ) -> dict[Point, RunResult]:
+        """``reps`` replications of each scenario, in one pool; ``planned`` for the bar."""
+        offset = self._shown
+
+        def shifted(done: int, total: int) -> None:
+            if self.progress is not None:
+                self.progress(offset + done, offset + max(total, planned))
+
+        results = replicate_many(list(scenarios.values()), reps, self.seed,
+                                 executor=self.executor, progress=shifted, store=self.store)
+        self._shown += reps * len(scenarios)
+        return dict(zip(scenarios, results, strict=True))
+
+    def _record(self, p: Point, reps: int, phase: str, result: RunResult, screened: bool
+                ) -> None:
+        cost = kpi_stats(result)["total_cost"]["mean"]
+        ev = Evaluation(len(self.history), p, len(result.replications), phase, slim(result),
+                        cost, shortfalls(result), screened)
+        self.cache[(p, reps)] = ev
+        self.history.append(ev)
+        if self.on_evaluation is not None:
+            self.on_evaluation(ev)
 
     def one(self, point: Point, reps: int, phase: str) -> Evaluation | None:
         """Evaluate one point (see ``many``)."""
         return self.many([point], reps, phase)[0]
+
+    def full(self, evaluation: Evaluation) -> RunResult:
+        """An evaluation's whole result (series, ledger, budget), rebuilt from the store."""
+        decided = apply_decision(self.base, self.variables, evaluation.values)
+        assert decided is not None  # it was evaluated, so it is a valid scenario
+        return replicate_many([decided], evaluation.replications, self.seed,
+                              executor=self.executor, store=self.store)[0]
 
     def _inside(self, p: Point) -> bool:
         return all(v.lower <= x <= v.upper for v, x in zip(self.variables, p, strict=True))

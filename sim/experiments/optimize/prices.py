@@ -18,6 +18,7 @@ import pandas as pd
 from sim.experiments.executors import Executor
 from sim.experiments.optimize.evaluate import Evaluation
 from sim.experiments.optimize.solve import OptimizeResult, optimize
+from sim.experiments.store import Store
 from sim.measure.catalog import KPI_BY_NAME
 from sim.measure.stats import paired_difference
 from sim.scenario.format import Scenario
@@ -52,7 +53,8 @@ def price_targets(result: OptimizeResult, decide: Sequence[str], *,
                   bounds: dict[str, tuple[int, int]] | None = None,
                   executor: Executor | None = None, max_evaluations: int = 200,
                   on_evaluation: Callable[[Evaluation], None] | None = None,
-                  steps: dict[str, float] | None = None) -> pd.DataFrame:
+                  steps: dict[str, float] | None = None, store: Store | None = None
+                  ) -> pd.DataFrame:
     """Re-solve with each target moved one step tighter; the extra cost per step.
 
     Args:
@@ -63,6 +65,8 @@ def price_targets(result: OptimizeResult, decide: Sequence[str], *,
         max_evaluations: Budget of evaluations per re-solve.
         on_evaluation: Called after each evaluation (for a log).
         steps: KPI -> step, replacing ``target_step``.
+        store: Replications kept from the first solve: targets change no replication, so the
+            re-solves read back every decision already run (``replication_digest``).
 
     Returns:
         Columns ``COLUMNS``, one row per target: ``extra_cost`` is the paired mean difference
@@ -82,7 +86,7 @@ def price_targets(result: OptimizeResult, decide: Sequence[str], *,
                          replications=result.search_replications,
                          confirm_replications=before.replications, seed=result.seed,
                          executor=executor, start="current", max_evaluations=max_evaluations,
-                         on_evaluation=on_evaluation)
+                         on_evaluation=on_evaluation, store=store)
         after = again.best
         a = before.result.replications.sort_values("rep")["total_cost"].to_numpy(float)
         b = after.result.replications.sort_values("rep")["total_cost"].to_numpy(float)

@@ -12,13 +12,16 @@ The search starts at the analytic estimate (``sim.experiments.optimize.start``) 
 1. repairs: while infeasible, increase the variable that lowers the total shortfall of the
    targets most per unit of cost;
 2. descends: decrease each variable, then swap people between shifts, while the decision stays
-   feasible and gets cheaper (the rules are ``sim.experiments.optimize.moves``);
+   feasible and gets cheaper (the rules are ``sim.experiments.optimize.moves``); each of its
+   trials is screened on a few replications first, and one that clearly misses a target stops
+   there (``sim.experiments.optimize.evaluate.clearly_missed``);
 3. confirms the result with more replications; if it no longer passes, the search continues at
    that number of replications (at most ``MAX_ROUNDS`` times).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +40,7 @@ from sim.experiments.optimize.evaluate import Evaluation, Evaluator, Point, kpi_
 from sim.experiments.optimize.moves import Search
 from sim.experiments.optimize.start import analytic_start
 from sim.experiments.replicate import Progress
+from sim.experiments.store import Store
 from sim.scenario.format import Scenario
 
 MAX_ROUNDS = 3
@@ -127,7 +131,8 @@ class OptimizeResult:
                     "total_cost_ci_low": stats["total_cost"]["ci_low"],
                     "total_cost_ci_high": stats["total_cost"]["ci_high"],
                     "feasible": ev.feasible, "violation": ev.violation,
-                    "chosen": ev is self.best}
+                    "chosen": ev.index == self.best.index,
+                    "screened": ev.screened}
             for k in dict.fromkeys(kpis):
                 if k in stats:
                     row |= {k: stats[k]["mean"], f"{k}_ci_low": stats[k]["ci_low"],
@@ -149,6 +154,8 @@ def optimize(
     max_evaluations: int = 200,
     progress: Progress | None = None,
     on_evaluation: Callable[[Evaluation], None] | None = None,
+    screen: bool = True,
+    store: Store | None = None,
 ) -> OptimizeResult:
     """Find the cheapest decision that meets every target of ``scenario`` with confidence.
 
@@ -165,6 +172,11 @@ def optimize(
         max_evaluations: Budget of evaluations.
         progress: Called with (finished, requested) replications, cumulated over evaluations.
         on_evaluation: Called after each evaluation (for a log).
+        screen: Screen the descent's trials on ``SCREEN_REPLICATIONS`` replications first and
+            stop those that clearly miss a target (``sim.experiments.optimize.evaluate``);
+            False runs every evaluation in full (the method before screening).
+        store: A lasting store of replications (e.g. on disk) to read from and add to, so that
+            a second command on the same scenarios and seed reruns nothing.
 
     Returns:
         The OptimizeResult; ``feasible`` is False when no evaluated decision met every target,
@@ -189,7 +201,7 @@ def optimize(
     x0 = tuple(min(max(initial[v.path], v.lower), v.upper) for v in variables)
     with kept(executor) as runner:
         ev = Evaluator(scenario, variables, root, runner, progress, max_evaluations,
-                        on_evaluation)
+                       on_evaluation, screen=screen, store=store)
         search = Search(ev)
         point, phase, confirmed = x0, "start", None
         for _ in range(MAX_ROUNDS):
@@ -202,7 +214,9 @@ def optimize(
                 break
             # narrower intervals rejected it: search on with the confirmation's replications
             point, phase, reps, confirm = confirmed.values, "repair", confirm, 2 * confirm
-    best = _final(ev.history, confirmed)
+        best = _final(ev.history, confirmed)
+        # evaluations keep a slim result; the chosen one gets its series back from the store
+        best = dataclasses.replace(best, result=ev.full(best))
     decided = apply_decision(scenario, variables, best.values)
     assert decided is not None  # every evaluated decision was a valid scenario
     return OptimizeResult(scenario, tuple(variables), x0, best, decided,

@@ -1,0 +1,161 @@
+"""The Optimize page: the cheapest decision meeting every target, and applying it.
+
+The search is `sim.experiments.optimize.solve.optimize` (as `aftersales-sim optimize`), run behind
+the cache of `sim.explorer.runner.run_optimize` with a progress bar. The page shows the decision
+against the start, its cost with its 95% interval, its KPIs against the targets, and the cost
+frontier (`sim.output.charts.optimize.cost_frontier`, the chart of the CLI's folder); **Apply**
+makes the decision the edited scenario (`sim.explorer.session.apply_decision`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sim.experiments.optimize.decisions import STAFFING
+from sim.experiments.optimize.evaluate import kpi_stats
+from sim.experiments.optimize.solve import MIN_REPLICATIONS, OptimizeResult
+from sim.experiments.store import scenario_digest
+from sim.explorer import runner, session
+from sim.explorer.widgets import png, table_download, today
+from sim.measure.catalog import KPI_BY_NAME
+from sim.output.charts.optimize import cost_frontier
+from sim.output.numbers import format_value
+from sim.output.report import dated
+from sim.scenario.format import Scenario
+
+KIND = "optimize"
+SPEC = "explorer_optimize_spec"
+STOCK = "parts.skus.*.policy"
+DEFAULT_MAX_EVALUATIONS = 60
+
+
+def choices(scenario: Scenario) -> list[str]:
+    """The ``--decide`` paths this scenario has: its crews, and its stock policies."""
+    data = scenario.model_dump(mode="json")
+    out = []
+    for path in STAFFING:
+        node: object = data
+        for key in path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            out.append(path)
+    if scenario.parts is not None:
+        out.append(STOCK)
+    return out
+
+
+def _form(scenario: Scenario) -> None:
+    options = choices(scenario)
+    default = [p for p in ("call_center.agents", "field_service.technicians", STOCK)
+               if p in options]
+    reps = max(scenario.replications, MIN_REPLICATIONS)
+    with st.form("optimize_form"):
+        st.multiselect("Decide", options, default=default, key="optimize_decide",
+                       help="Crews (each shift's count) and stock policies the search may move")
+        cols = st.columns(3)
+        cols[0].number_input("Replications per evaluation", min_value=MIN_REPLICATIONS,
+                             value=reps, step=1, key="optimize_reps")
+        cols[1].number_input("Replications of the final check", min_value=MIN_REPLICATIONS,
+                             value=max(2 * reps, 20), step=1, key="optimize_confirm")
+        cols[2].number_input("Most evaluations", min_value=1, value=DEFAULT_MAX_EVALUATIONS,
+                             step=1, key="optimize_max_evals")
+        submitted = st.form_submit_button("Run optimizer", type="primary")
+    if submitted:
+        state = st.session_state
+        st.session_state[SPEC] = {
+            "decide": tuple(state["optimize_decide"]), "reps": int(state["optimize_reps"]),
+            "confirm": max(int(state["optimize_confirm"]), int(state["optimize_reps"])),
+            "max_evals": int(state["optimize_max_evals"]), "run": True}
+
+
+def decision_table(result: OptimizeResult) -> pd.DataFrame:
+    """One row per decided variable: where the search started and what it chose."""
+    return pd.DataFrame({"variable": [v.label for v in result.variables],
+                         "now": [v.current for v in result.variables],
+                         "start": list(result.start), "chosen": list(result.best.values)})
+
+
+def targets_table(result: OptimizeResult) -> pd.DataFrame:
+    """The chosen decision's targeted KPIs: mean, 95% interval, target and verdict."""
+    stats = kpi_stats(result.best.result)
+    rows = []
+    for kpi, judged in result.best.result.targets.items():
+        unit = KPI_BY_NAME[kpi].unit if kpi in KPI_BY_NAME else ""
+
+        def show(value: float, unit: str = unit) -> str:
+            return format_value(value, unit, result.base.currency)
+
+        rows.append({"KPI": kpi, "mean": show(stats[kpi]["mean"]),
+                     "95% CI": f"{show(stats[kpi]['ci_low'])} to {show(stats[kpi]['ci_high'])}",
+                     "target": f"{'≥' if judged.direction == 'at_least' else '≤'} "
+                               f"{show(judged.target)}",
+                     "status": judged.status})
+    return pd.DataFrame(rows)
+
+
+def _results(result: OptimizeResult) -> None:
+    currency = result.base.currency
+    doc = result.document()
+    cost = format_value(result.best.cost, "currency", currency)
+    low, high = (format_value(v, "currency", currency) for v in doc["cost_ci"])
+    effort = (f"{len(result.evaluations)} evaluations, {result.replications_used} replications "
+              f"simulated")
+    if result.feasible:
+        st.success(f"Cheapest decision meeting every target with confidence: total cost "
+                   f"**{cost}** (95% CI {low} to {high}, {result.best.replications} "
+                   f"replications). {effort}.")
+    else:
+        st.warning(f"No evaluated decision meets every target with confidence; the closest "
+                   f"costs {cost}. Raise the evaluations or decide on more. {effort}.")
+    st.dataframe(decision_table(result), hide_index=True, width="stretch")
+    st.subheader("KPIs against targets")
+    st.dataframe(targets_table(result), hide_index=True, width="stretch")
+    if st.button("Apply this decision as the edited scenario", key="optimize_apply"):
+        session.apply_decision(result.decision())
+        st.success("Applied: the Scenario page and every run now use this decision.")
+    table = result.table()
+    kpi = result.binding_kpi
+    if kpi in table.columns:
+        info = KPI_BY_NAME.get(kpi)
+        st.subheader(f"Cost against {kpi} (the tightest target)")
+        fig = dated(cost_frontier(table, kpi, result.base.targets.get(kpi),
+                                  info is None or info.direction == "at_least",
+                                  info is not None and info.unit == "share", currency,
+                                  result.base.name), today())
+        st.image(png(fig), width="stretch")
+    table_download("Every evaluation (`evaluations.csv`)", table,
+                   f"{result.base.name}_evaluations", "optimize_evaluations")
+
+
+def render() -> None:
+    """The Optimize page."""
+    st.title("Optimize")
+    scenario = session.edited_or_stop()
+    session.scenario_caption(scenario)
+    if not scenario.targets:
+        st.info("This scenario has no targets: without them the cheapest decision is to staff "
+                "and stock nothing.")
+        return
+    if not choices(scenario):
+        st.info("This scenario has no crews or stock to decide on.")
+        return
+    st.caption("The cheapest decision whose KPIs meet every target by their whole 95% interval, "
+               "searched from textbook estimates under common random numbers "
+               "(`aftersales-sim optimize`).")
+    _form(scenario)
+    spec = st.session_state.get(SPEC)
+    if not spec or not spec["decide"]:
+        st.info("Choose what to decide and press **Run optimizer**.")
+        return
+    payload = scenario.model_dump_json()
+    run_key = scenario_digest("\n".join([payload, *spec["decide"], str(spec["reps"]),
+                                         str(spec["confirm"]), str(spec["max_evals"])]))
+    if not spec.pop("run", False) and run_key not in session.requested(KIND):
+        st.info("Press **Run optimizer** to search for the edited scenario.")
+        return
+    result = runner.run_optimize(payload, spec["decide"], spec["reps"], spec["confirm"],
+                                 spec["max_evals"], scenario.seed,
+                                 runner.executor_for(session.workers()))
+    session.requested(KIND).add(run_key)
+    _results(result)
