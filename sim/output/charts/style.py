@@ -27,6 +27,11 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
 from matplotlib.ticker import Formatter
 
+from sim.output.charts.fonts import install_fonts
+
+# Chinese names and labels draw from a CJK font behind the house font (see `fonts`).
+install_fonts()
+
 DPI = 120
 WIDTH_IN = 8.0
 HEIGHT_IN = 4.5
