@@ -21,6 +21,7 @@ from sim.cli.common import (
 )
 from sim.experiments.precision import replicate_to_precision
 from sim.experiments.replicate import replicate
+from sim.i18n.messages import tr
 from sim.output.atomic import atomic_write_text
 from sim.output.export import write_run
 from sim.output.target import OutputRefused, check_file_target
@@ -34,9 +35,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_for_run(args.scenario, args.overrides)
     sections = [k for k in ("complaints", "field_service", "parts", "followup")
                 if getattr(scenario, k) is not None]
-    print(f"{args.scenario}: valid scenario '{scenario.name}' "
-          f"({scenario.warmup_days:g} warm-up + {scenario.horizon_days:g} days; "
-          f"sections on: call_center{''.join(', ' + s for s in sections)})")
+    print(tr("{file}: valid scenario '{name}' ({warmup} warm-up + {horizon} days; sections on: "
+             "{sections})", file=args.scenario, name=scenario.name,
+             warmup=f"{scenario.warmup_days:g}", horizon=f"{scenario.horizon_days:g}",
+             sections=", ".join(["call_center", *sections])))
     print(weekly_volume(scenario))
     return 0
 
@@ -48,14 +50,14 @@ def weekly_volume(scenario: Scenario) -> str:
         demand.contacts_per_day, demand.weekly_profile, demand.hourly_profile,
         scenario.call_center.hours, demand.closed_hours)
     if closed <= 0:
-        return f"expected contacts per week: {week:,.0f} (demand events aside)"
+        return tr("expected contacts per week: {week} (demand events aside)", week=f"{week:,.0f}")
     if demand.closed_hours == "queue":
-        return (f"expected contacts per week: {week:,.0f} (demand events aside), of which "
-                f"{closed:,.0f} arrive on days the call center is closed and are called back "
-                "when it opens (demand.closed_hours: queue)")
-    return (f"expected contacts per week: {week - closed:,.0f} (demand events aside); "
-            f"{closed:,.0f} more fall on days the call center is closed and are not modelled "
-            "(demand.closed_hours: lost)")
+        return tr("expected contacts per week: {week} (demand events aside), of which {closed} "
+                  "arrive on days the call center is closed and are called back when it opens "
+                  "(demand.closed_hours: queue)", week=f"{week:,.0f}", closed=f"{closed:,.0f}")
+    return tr("expected contacts per week: {week} (demand events aside); {closed} more fall on "
+              "days the call center is closed and are not modelled (demand.closed_hours: lost)",
+              week=f"{week - closed:,.0f}", closed=f"{closed:,.0f}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -95,7 +97,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     write_run(result, out, args.argv, started, extra=extra, overwrite=args.overwrite)
     if not args.quiet:
         print(kpi_table(result))
-        print(f"\nresults: {out}/")
+        print(tr("\nresults: {folder}/", folder=out))
     return 0
 
 

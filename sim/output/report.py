@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from sim.i18n.messages import kpi_name, tr
 from sim.output.charts import style as cs
 from sim.output.charts.management import risk_matrix
 from sim.output.export import run_figures
@@ -74,7 +75,7 @@ _CHARS_PER_INCH = 15  # 8 pt DejaVu Sans averages ~16 characters per inch
 
 def stamp_text(created: date) -> str:
     """The date line of every chart and page."""
-    return f"Date: {created.isoformat()}"
+    return tr("Date: {date}", date=created.isoformat())
 
 
 def dated(fig: Figure, created: date) -> Figure:
@@ -174,22 +175,32 @@ def _plain(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
+def _weekday(day: date) -> str:
+    """The day's weekday in the reader's language (every name a literal, so extraction finds
+    it)."""
+    return (tr("Monday"), tr("Tuesday"), tr("Wednesday"), tr("Thursday"), tr("Friday"),
+            tr("Saturday"), tr("Sunday"))[day.weekday()]
+
+
 def assumption_lines(result: RunView, created: date) -> list[str]:
     """The report's first pages: the run, then every section of the resolved scenario."""
     scn = result.scenario
     doc = scn.model_dump(mode="json")
     lines = [
-        f"Scenario: {scn.name}" + (f" - {scn.description}" if scn.description else ""),
-        f"Report date: {created.isoformat()}",
-        f"Run: {len(result.replications)} replications, root seed {result.seed}; day 0 is "
-        f"{scn.start_date.isoformat()} ({scn.start_date.strftime('%A')}); warm-up "
-        f"{scn.warmup_days:g} days (not measured), horizon {scn.horizon_days:g} days measured; "
-        "costs count the horizon only; months and quarters are calendar ones.",
-        "Intervals: 95% Student-t over replications. A target is 'met' when the whole interval "
-        "is on the good side, 'missed' when it is wholly on the wrong side, otherwise 'not "
-        "significant'.",
-        "Reproduce: aftersales-sim run scenario.yaml (the file in this pack; same seed, same "
-        "numbers).",
+        tr("Scenario: {name}", name=scn.name)
+        + (f" - {scn.description}" if scn.description else ""),
+        tr("Report date: {date}", date=created.isoformat()),
+        tr("Run: {reps} replications, root seed {seed}; day 0 is {day0} ({weekday}); warm-up "
+           "{warmup} days (not measured), horizon {horizon} days measured; costs count the "
+           "horizon only; months and quarters are calendar ones.",
+           reps=len(result.replications), seed=result.seed, day0=scn.start_date.isoformat(),
+           weekday=_weekday(scn.start_date), warmup=f"{scn.warmup_days:g}",
+           horizon=f"{scn.horizon_days:g}"),
+        tr("Intervals: 95% Student-t over replications. A target is 'met' when the whole "
+           "interval is on the good side, 'missed' when it is wholly on the wrong side, "
+           "otherwise 'not significant'."),
+        tr("Reproduce: aftersales-sim run scenario.yaml (the file in this pack; same seed, "
+           "same numbers)."),
         "",
     ]
     for section in _SECTIONS:
@@ -217,12 +228,12 @@ def _kpi_rows(result: RunView) -> list[list[str]]:
     rows = []
     for r in kpi_table(result).to_dict("records"):
         unit = str(r["unit"])
-        ci = (f"{format_value(r['ci_low'], unit, currency)} to "
-              f"{format_value(r['ci_high'], unit, currency)}") if r["n"] >= 2 else "n/a"
+        ci = tr("{low} to {high}", low=format_value(r['ci_low'], unit, currency),
+                high=format_value(r['ci_high'], unit, currency)) if r["n"] >= 2 else "n/a"
         target = (format_target(r["target"], str(r["direction"]), unit, currency)
                   if r["direction"] else "")
-        rows.append([str(r["kpi"]), format_value(r["mean"], unit, currency), ci, str(r["n"]),
-                     target, str(r["status"])])
+        rows.append([kpi_name(str(r["kpi"])), format_value(r["mean"], unit, currency), ci,
+                     str(r["n"]), target, tr(str(r["status"])) if r["status"] else ""])
     # Targeted KPIs first: they are what the budget is judged on.
     return sorted(rows, key=lambda row: row[4] == "")
 
@@ -237,12 +248,14 @@ def report_pages(result: RunView, created: date, register: pd.DataFrame | None =
         register: A risk register (``risk_register.csv``) to add: its matrix and ranked table.
     """
     scn = result.scenario
-    pages = text_pages(f"Budget pack: {scn.name} - assumptions", assumption_lines(result, created))
+    pages = text_pages(tr("Budget pack: {name} - assumptions", name=scn.name),
+                       assumption_lines(result, created))
     pages += table_pages(
-        "Key figures with 95% confidence intervals and targets",
-        f"{len(result.replications)} replications; horizon {scn.horizon_days:g} days; "
-        "targeted KPIs first.",
-        ["KPI", "mean", "95% CI", "n", "target", "status"], _kpi_rows(result),
+        tr("Key figures with 95% confidence intervals and targets"),
+        tr("{reps} replications; horizon {horizon} days; targeted KPIs first.",
+           reps=len(result.replications), horizon=f"{scn.horizon_days:g}"),
+        [tr("KPI"), tr("mean"), tr("95% CI"), tr("n"), tr("target"), tr("status")],
+        _kpi_rows(result),
         [0.26, 0.16, 0.28, 0.05, 0.13, 0.12])
     pages += budget_pages(result.budget, scn.currency, scn.name)
     pages += appraisal_pages(result.appraisal, scn.currency, scn.name)
@@ -251,7 +264,8 @@ def report_pages(result: RunView, created: date, register: pd.DataFrame | None =
     pages += [fig for stem, fig in explorer_figures(result, created).items()
               if stem not in _REPORT_SKIPS]
     for i, fig in enumerate(pages, start=1):
-        fig.text(0.99, 0.99, f"{scn.name} | {stamp_text(created)} | page {i} of {len(pages)}",
+        fig.text(0.99, 0.99, tr("{name} | {date} | page {page} of {pages}", name=scn.name,
+                                date=stamp_text(created), page=i, pages=len(pages)),
                  fontsize=cs.FOOTNOTE_SIZE, ha="right", va="top")
     return pages
 
