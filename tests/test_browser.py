@@ -3,8 +3,9 @@ Debian's Chromium (no browser download).
 
 It edits the baseline's run length in the UI, runs it (30 days, 5 replications: the interactive
 response time is printed and written next to the screenshots), downloads a chart and the budget
-pack and checks the files, then runs Compare, Sweep and Stress on a shorter horizon. A
-screenshot of every page goes to `results/screenshots/`. Skipped only without /usr/bin/chromium.
+pack and checks the files, then runs Compare, Sweep and Stress on a shorter horizon; then switches
+the sidebar to Chinese. A screenshot of every page, in English and in zh-CN (`zh_*.png`), goes to
+`results/screenshots/`. Skipped only without /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -200,3 +201,25 @@ def test_baseline_runs_exports_and_every_page_works(page: Any, tmp_path: Path) -
     assert "Which targets break first" in main.inner_text()
     shot(page, "stress")
     assert page.get_by_test_id("stException").count() == 0
+
+
+ZH_PAGES = {"scenario": "情景", "results": "结果", "compare": "对比", "sweep": "参数扫描",
+            "stress": "压力测试", "risks": "风险", "export": "导出"}
+
+
+def test_every_page_in_chinese(page: Any) -> None:
+    """After the English tour (same session, its edited scenario and results kept): switch the
+    sidebar to 中文, run the edited scenario once more on 结果 (a run already made answers from
+    the cache) and save a screenshot of every page as `zh_<page>.png`."""
+    page.get_by_test_id("stSidebar").get_by_text("中文", exact=True).click()
+    idle(page)
+    for stem, title in ZH_PAGES.items():
+        open_page(page, title)
+        if stem == "results":
+            page.get_by_role("button", name="运行", exact=True).click()
+            page.get_by_test_id("stMetric").first.wait_for()
+            page.get_by_test_id("stImage").first.wait_for()
+            idle(page)
+            assert "服务水平" in page.get_by_test_id("stMetric").first.inner_text()
+        shot(page, f"zh_{stem}")
+        assert page.get_by_test_id("stException").count() == 0

@@ -17,6 +17,7 @@ import streamlit as st
 from matplotlib.figure import Figure
 
 from sim.experiments.replicate import RunResult
+from sim.i18n.messages import current_language, kpi_name, tr
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts.style import ImageFormat, figure_bytes
 from sim.output.numbers import format_interval, format_target, format_value, kpi_unit
@@ -35,7 +36,10 @@ LABELS = {"asa_seconds": "Average speed of answer", "csat_mean": "Satisfaction (
 
 
 def kpi_label(kpi: str) -> str:
-    """A KPI name for a card: ``service_level`` -> ``Service level``."""
+    """A KPI name for a card: ``service_level`` -> ``Service level`` (in Chinese the manual's
+    term, ``服务水平``)."""
+    if current_language() != "en":
+        return kpi_name(kpi)
     text = LABELS.get(kpi, kpi.replace("_", " "))
     return text[:1].upper() + text[1:]
 
@@ -45,24 +49,26 @@ def kpi_card(result: RunResult, kpi: str) -> None:
     row = result.summary.set_index("kpi").to_dict("index")[kpi]
     unit, currency = kpi_unit(kpi), result.scenario.currency
     n = int(row["n"])
-    ci = (f"95% CI {format_interval(float(row['ci_low']), float(row['ci_high']), unit, currency)}"
-          if n >= 2 else "no CI with one replication")
+    interval = format_interval(float(row["ci_low"]), float(row["ci_high"]), unit, currency)
+    ci = (tr("95% CI {interval}", interval=interval) if n >= 2
+          else tr("no CI with one replication"))
     info = KPI_BY_NAME.get(kpi)
     about = f"`{kpi}`: {info.definition}" if info is not None else f"`{kpi}`"
     judged = result.targets.get(kpi)
     if judged is None:
         st.metric(kpi_label(kpi), format_value(float(row["mean"]), unit, currency),
-                  delta="no target", delta_color="gray", delta_arrow="off",
-                  delta_description=ci, help=f"{about}; mean of {n} replications", border=True)
+                  delta=tr("no target"), delta_color="gray", delta_arrow="off",
+                  delta_description=ci, help=tr("{about}; mean of {n} replications", about=about,
+                                                n=n), border=True)
         return
     target = format_target(judged.target, judged.direction, unit, currency)
     st.metric(kpi_label(kpi), format_value(float(row["mean"]), unit, currency),
-              delta=f"{judged.status} (target {target})",
+              delta=tr("{status} (target {target})", status=tr(judged.status), target=target),
               delta_color=STATUS_COLOR.get(judged.status, "gray"), delta_arrow="off",
               delta_description=ci,
-              help=f"{about}; mean of {n} replications. Met: the whole 95% CI is on the good "
-                   "side of the target; missed: wholly on the wrong side; otherwise not "
-                   "significant.", border=True)
+              help=tr("{about}; mean of {n} replications. Met: the whole 95% CI is on the "
+                      "good side of the target; missed: wholly on the wrong side; otherwise not "
+                      "significant.", about=about, n=n), border=True)
 
 
 def kpi_cards(result: RunResult, kpis: list[str]) -> None:
