@@ -216,3 +216,30 @@ def test_the_shipped_register_covers_the_five_categories() -> None:
     assert {r.risk.category for r in plan.risks} == set(CATEGORIES)
     assert plan.base.name == "baseline"
     assert any(r.response_base is not None for r in plan.risks)
+
+
+def test_the_shipped_responses_add_what_they_say_to_the_base() -> None:
+    """Each shipped response adds staff or stock: every number it sets is above the base's.
+    (When the baseline was retuned to 50 day technicians, "two more technicians" still set 42:
+    the response cut eight and read as significantly worse.)"""
+    plan = load_register(ROOT / "scenarios" / "risks.yaml")
+    base = plan.base.model_dump()
+
+    def at(doc: object, path: str) -> object:
+        for part in path.split("."):
+            doc = doc[int(part)] if isinstance(doc, list | tuple) else doc[part]  # type: ignore[index]
+        return doc
+
+    checked = 0
+    for planned in plan.risks:
+        if planned.risk.response is None:
+            continue
+        for path, value in planned.risk.response.set.items():
+            numbers = value.items() if isinstance(value, dict) else [("", value)]
+            for key, number in numbers:
+                if isinstance(number, int | float):
+                    before = at(base, f"{path}.{key}" if key else path)
+                    assert isinstance(before, int | float) and number > before, (
+                        planned.risk.name, path, key, before, number)
+                    checked += 1
+    assert checked >= 3
