@@ -3,8 +3,9 @@ Debian's Chromium (no browser download).
 
 It edits the baseline's run length in the UI, runs it (30 days, 5 replications: the interactive
 response time is printed and written next to the screenshots), downloads a chart and the budget
-pack and checks the files, then runs Compare, Sweep and Stress on a shorter horizon. A
-screenshot of every page goes to `results/screenshots/`. Skipped only without /usr/bin/chromium.
+pack and checks the files, then runs Compare, Sweep and Stress on a shorter horizon; then switches
+the sidebar to Chinese. A screenshot of every page, in English and in zh-CN (`zh_*.png`), goes to
+`results/screenshots/`. Skipped only without /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -230,3 +231,25 @@ def test_the_peak_season_question_on_one_results_page(page: Any) -> None:
     assert "In days 35–76 (42 days), these bind:" in text
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "results_peak_season_window")
+
+
+ZH_PAGES = {"scenario": "情景", "results": "结果", "compare": "对比", "sweep": "参数扫描",
+            "stress": "压力测试", "risks": "风险", "export": "导出"}
+
+
+def test_every_page_in_chinese(page: Any) -> None:
+    """After the English tour (same session, its edited scenario and results kept): switch the
+    sidebar to 中文, run the edited scenario once more on 结果 (a run already made answers from
+    the cache) and save a screenshot of every page as `zh_<page>.png`."""
+    page.get_by_test_id("stSidebar").get_by_text("中文", exact=True).click()
+    idle(page)
+    for stem, title in ZH_PAGES.items():
+        open_page(page, title)
+        if stem == "results":
+            page.get_by_role("button", name="运行", exact=True).click()
+            page.get_by_test_id("stMetric").first.wait_for()
+            page.get_by_test_id("stImage").first.wait_for()
+            idle(page)
+            assert "服务水平" in page.get_by_test_id("stMetric").first.inner_text()
+        shot(page, f"zh_{stem}")
+        assert page.get_by_test_id("stException").count() == 0

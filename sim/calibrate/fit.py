@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from sim.calibrate.builder import Builder, Fit, dotted
 from sim.calibrate.calls import fit_calls, fit_complaints, fit_demand
+from sim.calibrate.columns import ColumnMap
 from sim.calibrate.measures import kpi_samples, sample_unit
 from sim.calibrate.read import Logs, read_logs
 from sim.calibrate.service import fit_field_service, fit_followup, fit_parts
@@ -153,9 +154,11 @@ def _missing_sections(b: Builder) -> list[Problem]:
 
 
 def fit_files(paths: Mapping[str, Path | str], base: Path | str | None = None,
-              name: str = "fitted", confidence: float = 0.95) -> Fit:
-    """``read_logs`` and ``load_scenario(base)``, then ``fit_logs``; every problem of the logs
-    and of the base is raised together."""
+              name: str = "fitted", confidence: float = 0.95,
+              columns: ColumnMap | None = None) -> Fit:
+    """``read_logs`` (through the column map ``columns`` when given) and
+    ``load_scenario(base)``, then ``fit_logs``; every problem of the logs and of the base is
+    raised together."""
     problems: list[Problem] = []
     scenario = None
     if base is not None:
@@ -164,7 +167,7 @@ def fit_files(paths: Mapping[str, Path | str], base: Path | str | None = None,
         except ScenarioError as err:
             problems += err.problems
     try:
-        logs = read_logs(paths)
+        logs = read_logs(paths, columns)
     except ScenarioError as err:
         raise ScenarioError([*problems, *err.problems]) from None
     if problems:

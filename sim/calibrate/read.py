@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
+from sim.calibrate.columns import ColumnMap, KindMap, apply_map, in_export_words, wanted_columns
 from sim.calibrate.scan import MAX_COLUMNS, check_rows, header_of
 from sim.calibrate.schema import KEYS, KINDS, ORDER, REP, SCHEMA, Column
 from sim.scenario.format import MAX_DAYS
@@ -296,12 +297,14 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), "").astype(str)
 
 
-def read_logs(paths: Mapping[str, Path | str]) -> Logs:
+def read_logs(paths: Mapping[str, Path | str], columns: ColumnMap | None = None) -> Logs:
     """Read and validate event logs.
 
     Args:
         paths: File per kind (``calls`` required; see ``sim.calibrate.logs.KINDS``); ``.parquet``
             files are read as Parquet, anything else as CSV.
+        columns: A column map (``sim.calibrate.columns``): the files of the kinds it names are a
+            company's export, read through it; problems then name the export's columns.
 
     Returns:
         The validated logs.
@@ -316,13 +319,29 @@ def read_logs(paths: Mapping[str, Path | str]) -> Logs:
     problems: list[Problem] = []
     raw: dict[str, pd.DataFrame] = {}
     sources = {kind: str(path) for kind, path in paths.items()}
+    mapped: dict[str, tuple[str, KindMap]] = {}
     for kind, path in paths.items():
-        wanted = frozenset(c.name for c in (REP, *SCHEMA[kind]))
+        kind_map = columns.kinds.get(kind) if columns is not None else None
         try:
-            raw[kind] = _read_frame(Path(path), sources[kind], wanted)
+            raw[kind] = _read_frame(Path(path), sources[kind], wanted_columns(kind, kind_map))
         except ScenarioError as err:
             problems += err.problems
-    return check_logs(raw, sources, problems)
+            continue
+        if kind_map is not None:
+            mapped[sources[kind]] = (kind, kind_map)
+            raw[kind], found = apply_map(raw[kind], kind, kind_map, sources[kind])
+            problems += found
+    if not mapped:
+        return check_logs(raw, sources, problems)
+    # A time no format of the map could read is reported once, in the map's words, not again
+    # by the log reader (which only knows ISO 8601).
+    said = {(p.file, p.line, p.path) for p in problems}
+    try:
+        return check_logs(raw, sources)
+    except ScenarioError as err:
+        again = in_export_words(err.problems, mapped)
+        raise ScenarioError([*problems, *(p for p in again
+                                          if (p.file, p.line, p.path) not in said)]) from None
 
 
 def check_logs(raw: Mapping[str, pd.DataFrame], sources: Mapping[str, str],

@@ -17,8 +17,15 @@ from collections.abc import Sequence
 from types import FrameType
 
 from sim.cli import budget, compare, fit, optimize, pack, risks, run, stress, sweep, warmup
-from sim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, Command
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    Command,
+    add_language_option,
+    choose_language,
+)
 from sim.experiments.executors import ClusterError
+from sim.i18n.messages import speaking, tr
 from sim.output.target import OutputError, OutputRefused
 from sim.scenario.problems import ScenarioError
 
@@ -32,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     for module in COMMANDS:
         module.register(sub)
+    for command in sub.choices.values():  # every command prints, and most draw
+        add_language_option(command)
     return p
 
 
@@ -53,6 +62,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = ["aftersales-sim", *argv]
+    # The command's language lasts as long as the command (main may be called again in-process).
+    with speaking(choose_language(args.lang)):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command, mapping failures to exit codes and one-line messages."""
     command: Command = args.func
     previous = None
     if threading.current_thread() is threading.main_thread():  # signals go to the main thread
@@ -60,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args)
     except ScenarioError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(tr("error: {message}", message=err), file=sys.stderr)
         return EXIT_BAD_INPUT
     except OutputRefused as err:  # found only when publishing: the folder changed meanwhile
         print(f"error: {err}", file=sys.stderr)

@@ -24,7 +24,18 @@ from sim.experiments.executors import (
     make_executor,
 )
 from sim.experiments.replicate import Progress, RunResult
+from sim.i18n.formats import pad
+from sim.i18n.formats import width as text_width
+from sim.i18n.messages import (
+    LANGUAGES,
+    Language,
+    kpi_name,
+    language_from_env,
+    tr,
+    unit_name,
+)
 from sim.measure.catalog import KPI_BY_NAME
+from sim.output.charts.fonts import cjk_family
 from sim.output.target import OutputRefused, check_target
 from sim.scenario.base import MAX_REPLICATIONS, MAX_SEED
 from sim.scenario.capacity import capacity_warnings
@@ -53,6 +64,27 @@ def add_run_options(p: argparse.ArgumentParser, out_help: str = "results folder"
                    help="replace a finished results folder that holds files the run did not "
                         "write (or that changed since); only the run's own files are removed, "
                         "yours are kept")
+
+
+def add_language_option(p: argparse.ArgumentParser) -> None:
+    """``--lang zh|en``: the language of what the command prints and draws."""
+    p.add_argument("--lang", choices=LANGUAGES, default=None,
+                   help="language of tables, messages, charts and the PDF: zh (Simplified "
+                        "Chinese) or en (default: from LC_ALL or LANG, else en)")
+
+
+def choose_language(lang: str | None) -> Language:
+    """The language to speak: ``--lang``, else what ``LC_ALL``/``LANG`` ask for.
+
+    Chinese needs a CJK font to draw charts and the PDF; without one the command says so once
+    (on stderr) and speaks English, rather than draw boxes for every Chinese character.
+    """
+    chosen: Language = "zh" if lang == "zh" else "en" if lang == "en" else language_from_env()
+    if chosen == "zh" and cjk_family() is None:
+        print("warning: no CJK font found (install fonts-noto-cjk): tables, charts and the PDF "
+              "are in English / 未找到中文字体，改用英文", file=sys.stderr)
+        chosen = "en"
+    return chosen
 
 
 def bad_input(source: str, message: str) -> ScenarioError:
@@ -151,9 +183,16 @@ def fmt(value: float | None) -> str:
 
 
 def kpi_table(result: RunResult) -> str:
-    """The KPI table printed after a run: mean, 95% CI, target and verdict."""
-    width = max([26, *(len(str(k)) for k in result.summary["kpi"])])
-    lines = [f"{'KPI':<{width}} {'mean':>12} {'95% CI':>27} {'target':>10}  status"]
+    """The KPI table printed after a run: mean, 95% CI, target and verdict.
+
+    KPI names, headings, verdicts and units are in the language of the moment (in English the
+    KPIs keep the names of the files); columns are aligned by display width, a Chinese
+    character taking two.
+    """
+    names = {str(k): kpi_name(str(k)) for k in result.summary["kpi"]}
+    width = max([26, *(text_width(n) for n in names.values())])
+    lines = [f"{pad(tr('KPI'), width)} {pad(tr('mean'), 12, '>')} {pad(tr('95% CI'), 27, '>')} "
+             f"{pad(tr('target'), 10, '>')}  {tr('status')}"]
     for row in result.summary.to_dict("records"):
         name = str(row["kpi"])
         judged = result.targets.get(name)
@@ -161,13 +200,12 @@ def kpi_table(result: RunResult) -> str:
         if judged is not None:
             sign = ">=" if judged.direction == "at_least" else "<="
             target = f"{sign} {fmt(judged.target)}"
-            status = judged.status
+            status = tr(judged.status)
         ci = f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
         info = KPI_BY_NAME.get(name)
-        unit = info.unit if info is not None else ""
-        unit = result.scenario.currency if unit == "currency" else unit
-        lines.append(f"{name:<{width}} {fmt(row['mean']):>12} {ci:>27} {target:>10}  "
-                     f"{status:<16}{unit}".rstrip())
+        unit = unit_name(info.unit, result.scenario.currency) if info is not None else ""
+        lines.append(f"{pad(names[name], width)} {fmt(row['mean']):>12} {ci:>27} {target:>10}  "
+                     f"{pad(status, 16)}{unit}".rstrip())
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@
 [--followups ...] [--complaints ...] [--base scenario.yaml] --out scenarios/fitted.yaml`` writes
 the fitted scenario and, next to it, ``fitted.fit/`` (``report.md``, charts, manifest) or
 ``--report DIR``. ``--events DIR`` takes every log found in a folder (e.g. a run's ``events/``).
+``--columns MAP.yaml`` reads the logs as a company's own export (``sim.calibrate.columns``).
 ``--backtest N`` simulates the fitted scenario N times and compares its KPIs with the records'
 (exit code 1 when one differs: the fit missed something).
 Bad logs exit with code 2 and ``FILE:ROW: column: message`` lines, and nothing is written. The
@@ -18,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sim.calibrate.backtest import BackTest, backtest
+from sim.calibrate.columns import load_column_map
 from sim.calibrate.fit import fit_files
 from sim.calibrate.measures import LOG_KPIS, kpi_summary
 from sim.calibrate.report import fitted_yaml, write_report
@@ -105,6 +107,8 @@ def input_paths(args: argparse.Namespace, logs: dict[str, Path]) -> dict[str, Pa
         inputs = {"--events": args.events, **inputs}
     if args.base is not None:
         inputs["--base"] = args.base
+    if args.columns is not None:
+        inputs["--columns"] = args.columns
     return inputs
 
 
@@ -116,7 +120,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if args.backtest is not None and args.backtest < 2:
         raise bad_input("--backtest", f"needs at least 2 replications, got {args.backtest}")
     check_run_options(args)
-    fit = fit_files(paths, args.base, args.name or args.out.stem)
+    columns = load_column_map(args.columns) if args.columns is not None else None
+    fit = fit_files(paths, args.base, args.name or args.out.stem, columns=columns)
     text = fitted_yaml(fit)
     load_scenario_text(text, str(args.out))  # the file must load as it is written
     checked = None
@@ -173,6 +178,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     for kind, option in OPTIONS.items():
         p.add_argument(option, dest=kind, type=Path, default=None, metavar="FILE",
                        help=f"the {kind.replace('_', ' ')} log (CSV or .parquet)")
+    p.add_argument("--columns", type=Path, default=None, metavar="MAP.yaml",
+                   help="a column map: the logs are a company's export whose column names, "
+                        "values and time formats the map translates (see "
+                        "tests/data/crm_columns.yaml)")
     p.add_argument("--base", type=Path, default=None, metavar="SCENARIO",
                    help="scenario for everything the logs cannot tell: staffing, costs, "
                         "targets, policies (default: a minimal scenario)")

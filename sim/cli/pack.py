@@ -15,6 +15,7 @@ import datetime as dt
 from pathlib import Path
 
 from sim.cli.common import bad_input
+from sim.i18n.messages import tr
 from sim.output.atomic import atomic_write_bytes
 from sim.output.report import budget_pack
 from sim.output.saved import manifest_date, read_saved_run
@@ -45,8 +46,11 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out, data)
     if not args.quiet:
-        extra = " with the risk register" if saved.risk_register is not None else ""
-        print(f"budget pack{extra}, dated {created.isoformat()}: {out}")
+        if saved.risk_register is not None:
+            print(tr("budget pack with the risk register, dated {date}: {file}",
+                     date=created.isoformat(), file=out))
+        else:
+            print(tr("budget pack, dated {date}: {file}", date=created.isoformat(), file=out))
     return 0
 
 

@@ -31,6 +31,7 @@ from sim.experiments.windows import (
     window_problem,
     window_summary,
 )
+from sim.i18n.messages import tr
 from sim.output.atomic import atomic_write_text
 from sim.output.export import write_run
 from sim.output.target import OutputRefused, check_file_target
@@ -44,9 +45,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_for_run(args.scenario, args.overrides)
     sections = [k for k in ("complaints", "field_service", "parts", "followup", "training")
                 if getattr(scenario, k) is not None]
-    print(f"{args.scenario}: valid scenario '{scenario.name}' "
-          f"({scenario.warmup_days:g} warm-up + {scenario.horizon_days:g} days; "
-          f"sections on: call_center{''.join(', ' + s for s in sections)})")
+    print(tr("{file}: valid scenario '{name}' ({warmup} warm-up + {horizon} days; sections on: "
+             "{sections})", file=args.scenario, name=scenario.name,
+             warmup=f"{scenario.warmup_days:g}", horizon=f"{scenario.horizon_days:g}",
+             sections=", ".join(["call_center", *sections])))
     print(weekly_volume(scenario))
     return 0
 
@@ -116,14 +118,14 @@ def weekly_volume(scenario: Scenario) -> str:
         demand.contacts_per_day, demand.weekly_profile, demand.hourly_profile,
         scenario.call_center.hours, demand.closed_hours)
     if closed <= 0:
-        return f"expected contacts per week: {week:,.0f} (demand events aside)"
+        return tr("expected contacts per week: {week} (demand events aside)", week=f"{week:,.0f}")
     if demand.closed_hours == "queue":
-        return (f"expected contacts per week: {week:,.0f} (demand events aside), of which "
-                f"{closed:,.0f} arrive on days the call center is closed and are called back "
-                "when it opens (demand.closed_hours: queue)")
-    return (f"expected contacts per week: {week - closed:,.0f} (demand events aside); "
-            f"{closed:,.0f} more fall on days the call center is closed and are not modelled "
-            "(demand.closed_hours: lost)")
+        return tr("expected contacts per week: {week} (demand events aside), of which {closed} "
+                  "arrive on days the call center is closed and are called back when it opens "
+                  "(demand.closed_hours: queue)", week=f"{week:,.0f}", closed=f"{closed:,.0f}")
+    return tr("expected contacts per week: {week} (demand events aside); {closed} more fall on "
+              "days the call center is closed and are not modelled (demand.closed_hours: lost)",
+              week=f"{week - closed:,.0f}", closed=f"{closed:,.0f}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -168,7 +170,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(kpi_table(result))
         if window is not None:
             print(window_kpi_table(result, window))
-        print(f"\nresults: {out}/")
+        print(tr("\nresults: {folder}/", folder=out))
     return 0
 
 

@@ -16,6 +16,7 @@ from sim.experiments.compare import CompareResult
 from sim.experiments.store import scenario_digest
 from sim.explorer import runner, session
 from sim.explorer.widgets import figure_downloads, png, table_download, today
+from sim.i18n.messages import tr
 from sim.output.charts.experiments import compare_differences_chart
 from sim.output.labels import kpi_label
 from sim.output.numbers import format_difference, format_value, kpi_unit
@@ -69,7 +70,7 @@ def _view(result: CompareResult, kpis: list[str]) -> pd.DataFrame:
 
 def render() -> None:
     """The Compare page."""
-    st.title("Compare")
+    st.title(tr("Compare"))
     reference, edited = _pair()
     session.scenario_caption(edited)
     src = session.source()

@@ -20,6 +20,7 @@ from sim.experiments.replicate import RunResult
 from sim.explorer import session
 from sim.explorer.results_page import run_button
 from sim.explorer.widgets import MIME, download_row, table_download, today
+from sim.i18n.messages import tr
 from sim.output.charts.style import ImageFormat
 from sim.output.export import run_files
 from sim.output.report import budget_pack, chart_bytes, chart_stems, report_pdf, result_tables
@@ -114,7 +115,7 @@ def _pack(result: RunResult, created: date, name: str) -> None:
 
 def render() -> None:
     """The Export page."""
-    st.title("Export")
+    st.title(tr("Export"))
     scenario = session.edited_or_stop()
     session.scenario_caption(scenario)
     result = session.scenario_run(scenario, start=False)

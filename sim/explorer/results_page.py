@@ -18,48 +18,59 @@ from sim.experiments.replicate import RunResult
 from sim.explorer import session
 from sim.explorer.judge_panel import judged_section
 from sim.explorer.widgets import percent, today
+from sim.i18n.messages import Language, current_language, speaking, tr
 from sim.output.report import chart_bytes, chart_stems
 from sim.output.theory_panel import erlang_c_by_hour_of_week, simulated_daily_mean
 
-TABS = {"Service level per day": "service_level_per_day", "Backlog": "backlog_per_day",
-        "Why repairs are late": "late_drivers", "Stock per SKU": "stock_per_sku",
-        "Appraisal by month": "appraisal_by_month", "Budget by month": "budget_by_month",
-        "Cost per month": "cost_per_department",
-        "Theory: Erlang C": "service_level_by_hour_of_week",
-        "Calls and staffing": "offered_vs_staffed", "Waits": "wait_distribution",
-        "Turnaround": "turnaround_distribution"}
+
+def tabs_by_label() -> dict[str, str]:
+    """The chart tabs, label (in the reader's language) -> chart stem, in the order shown."""
+    return {tr("Service level per day"): "service_level_per_day",
+            tr("Backlog"): "backlog_per_day", tr("Why repairs are late"): "late_drivers",
+            tr("Stock per SKU"): "stock_per_sku",
+            tr("Appraisal by month"): "appraisal_by_month",
+            tr("Budget by month"): "budget_by_month", tr("Cost per month"): "cost_per_department",
+            tr("Theory: Erlang C"): "service_level_by_hour_of_week",
+            tr("Calls and staffing"): "offered_vs_staffed", tr("Waits"): "wait_distribution",
+            tr("Turnaround"): "turnaround_distribution"}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def chart_png(run_key: str, stem: str, created: date, _result: RunResult) -> bytes:
-    """One chart of a run as PNG, cached on the run's key, the chart and the date."""
-    return chart_bytes(_result, stem, "png", created)
+def chart_png(run_key: str, stem: str, created: date, language: Language,
+              _result: RunResult) -> bytes:
+    """One chart of a run as PNG, cached on the run's key, the chart, the date and the language
+    (drawn in it: the cache runs this in the caller's thread, but a cached chart keeps the
+    language it was drawn in)."""
+    with speaking(language):
+        return chart_bytes(_result, stem, "png", created)
 
 
-def run_button(label: str = "Run") -> bool:
-    """The run button every result page shares."""
-    return st.button(label, type="primary", key="run_button",
-                     help="Runs the edited scenario; a run already made answers from the cache")
+def run_button(label: str | None = None) -> bool:
+    """The run button every result page shares (``Run`` in the reader's language)."""
+    return st.button(tr("Run") if label is None else label, type="primary", key="run_button",
+                     help=tr("Runs the edited scenario; a run already made answers from the "
+                             "cache"))
 
 
 def _charts(result: RunResult, key: str, created: date) -> None:
     available = chart_stems(result.scenario)
-    tabs = {label: stem for label, stem in TABS.items() if stem in available}
+    tabs = {label: stem for label, stem in tabs_by_label().items() if stem in available}
     containers = st.tabs(list(tabs), key="results_tab", on_change="rerun")
     for container, stem in zip(containers, tabs.values(), strict=True):
         if container.open is False:
             continue
         with container:
-            st.image(chart_png(key, stem, created, result), width="stretch")
+            st.image(chart_png(key, stem, created, current_language(), result),
+                     width="stretch")
             if stem == "budget_by_month":
-                st.caption("Revenue, cost and expense budgets by calendar month (mean and 95% "
-                           "CI over replications; `month` = total for the whole horizon): "
-                           "budget.csv of the results folder.")
+                st.caption(tr("Revenue, cost and expense budgets by calendar month (mean and "
+                              "95% CI over replications; `month` = total for the whole "
+                              "horizon): budget.csv of the results folder."))
                 st.dataframe(result.budget, hide_index=True, width="stretch")
             if stem == "appraisal_by_month":
-                st.caption("Each targeted KPI per calendar month and quarter: mean, 95% CI and "
-                           "the share of replications in which the period met its target "
-                           "(appraisal.csv).")
+                st.caption(tr("Each targeted KPI per calendar month and quarter: mean, 95% CI "
+                              "and the share of replications in which the period met its "
+                              "target (appraisal.csv)."))
                 st.dataframe(result.appraisal, hide_index=True, width="stretch")
             if stem == "service_level_by_hour_of_week":
                 _theory_note(result)
@@ -111,16 +122,16 @@ def _theory_note(result: RunResult) -> None:
 
 def render() -> None:
     """The Results page."""
-    st.title("Results")
+    st.title(tr("Results"))
     scenario = session.edited_or_stop()
     session.scenario_caption(scenario)
     start = run_button()
     result = session.scenario_run(scenario, start)
     if result is None:
-        st.info("Press **Run** to simulate the edited scenario.")
+        st.info(tr("Press **Run** to simulate the edited scenario."))
         return
     key = session.run_key(scenario)
     created = today()
     judged_section(result, key, created)
-    st.subheader("Charts")
+    st.subheader(tr("Charts"))
     _charts(result, key, created)

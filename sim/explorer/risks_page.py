@@ -18,6 +18,7 @@ from sim.experiments.risks.register import load_register
 from sim.explorer import runner, session
 from sim.explorer.source import scenario_dir
 from sim.explorer.widgets import figure_downloads, png, table_download, today
+from sim.i18n.messages import tr
 from sim.output.charts.management import risk_matrix
 from sim.output.report import dated
 from sim.scenario.problems import ScenarioError
@@ -48,7 +49,7 @@ def register_files(folder: Path) -> list[Path]:
 
 def render() -> None:
     """The Risks page."""
-    st.title("Risks")
+    st.title(tr("Risks"))
     st.markdown("Each risk of the register is a stress shock played on its base company with "
                 "the same random numbers; its impact per occurrence is the extra cost, the lost "
                 "revenue and the breach-day costs against the base, and the expected yearly "

@@ -14,6 +14,7 @@ import streamlit as st
 
 from sim.explorer import session
 from sim.explorer.source import display_path, read_file, read_upload, scenario_dir, scenario_files
+from sim.i18n.messages import tr
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.capacity import capacity_warnings
 from sim.scenario.format import Scenario
@@ -207,7 +208,7 @@ def _changes(file: Scenario, edited: Scenario) -> None:
 
 def render() -> None:
     """The Scenario page."""
-    st.title("Scenario")
+    st.title(tr("Scenario"))
     _pick_source()
     try:
         file = session.file_scenario()

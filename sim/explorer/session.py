@@ -37,6 +37,7 @@ SOURCE_PROBLEMS = "explorer_source_problems"
 EDIT_PROBLEMS = "explorer_edit_problems"
 RUNS = "explorer_runs"
 WORKERS = "workers"
+LANGUAGE = "explorer_language"  # "en" or "zh": the sidebar's language switch
 WIDGET_PREFIXES = ("lever:", "event:")
 GENERATION = "explorer_widget_generation"
 RUN_GROUP_KEYS = ("replications", "seed", "warmup_days", "horizon_days")

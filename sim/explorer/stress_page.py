@@ -21,6 +21,7 @@ from sim.experiments.stress.plan import StressResult
 from sim.experiments.stress.shocks import SHOCK_ADAPTER, AnyShock, crews_of
 from sim.explorer import runner, session
 from sim.explorer.widgets import figure_downloads, png, table_download, today
+from sim.i18n.messages import tr
 from sim.output.experiments import stress_figures
 from sim.output.labels import column_label, kpi_label, label, shock_label
 from sim.output.report import dated
@@ -159,7 +160,7 @@ def _results(result: StressResult) -> None:
 
 def render() -> None:
     """The Stress page."""
-    st.title("Stress")
+    st.title(tr("Stress"))
     scenario = session.edited_or_stop()
     session.scenario_caption(scenario)
     st.caption("Each shock is applied alone to the edited scenario and run on the same seeds as "

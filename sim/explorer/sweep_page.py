@@ -21,6 +21,7 @@ from sim.experiments.sweep import SweepResult, moved_most
 from sim.explorer import runner, session
 from sim.explorer.figures import frontier_figure
 from sim.explorer.widgets import figure_downloads, png, table_download, today
+from sim.i18n.messages import tr
 from sim.output.charts.experiments import sweep_kpi_chart
 from sim.output.labels import kpi_label
 from sim.output.numbers import kpi_unit
@@ -130,7 +131,7 @@ def _results(result: SweepResult, scenario: Scenario, key: str, lever: str) -> N
 
 def render() -> None:
     """The Sweep page."""
-    st.title("Sweep")
+    st.title(tr("Sweep"))
     scenario = session.edited_or_stop()
     session.scenario_caption(scenario)
     levers = [lv for lv in levers_for(scenario)

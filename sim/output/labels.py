@@ -5,8 +5,9 @@ This module owns the words of the explorer, the charts and the report, so that a
 
 - ``label(text, **values)``: the hook every user-facing message goes through. ``text`` is the
   English message (the gettext msgid, ``{placeholders}`` included); the values are filled in
-  after the lookup. Today it returns the English text; issue 17 plugs the catalogs in here and
-  nowhere else, and ``xgettext --keyword=label`` finds every message;
+  after the lookup. In Chinese it gives the catalog's entry where there is one and the English
+  text where there is not yet (``sim.i18n.messages.tr_if_known``); ``pybabel extract -k label``
+  finds every message;
 - ``kpi_label(name)``: the catalogue's KPIs by the names a manager uses;
 - ``unit_label(unit, currency)``: a catalogue unit as printed (``share`` is ``%``,
   ``currency`` the scenario's currency);
@@ -19,6 +20,7 @@ No Streamlit, no matplotlib: pages, charts and the report all import from here.
 
 from __future__ import annotations
 
+from sim.i18n.messages import current_language, kpi_name, tr, tr_if_known
 from sim.measure.catalog import KPI_BY_NAME
 
 # The catalogue's KPIs (``sim.measure.catalog``) as a manager names them. A KPI added to the
@@ -123,11 +125,14 @@ def label(text: str, **values: object) -> str:
     The one translation hook: ``text`` is the English message as written in the code (the
     msgid); translation comes first, formatting second, so a catalog may move the placeholders.
     """
-    return text.format(**values) if values else text
+    return tr_if_known(text, **values)
 
 
 def kpi_label(name: str) -> str:
-    """A KPI by the name a manager uses: ``repair_on_time_rate`` -> ``Repairs on time``."""
+    """A KPI by the name a manager uses: ``repair_on_time_rate`` -> ``Repairs on time``; in
+    Chinese the manual's term (``kpi_name``)."""
+    if current_language() != "en":
+        return kpi_name(name)
     known = KPI_LABELS.get(name)
     if known is not None:
         return label(known)
@@ -170,6 +175,8 @@ def shock_label(kind: str) -> str:
 
 def status_label(status: str) -> str:
     """A target verdict (met, missed, not significant, no data) in the reader's language."""
+    if current_language() != "en":
+        return tr(status)
     return label(STATUS_LABELS.get(status, status))
 
 

@@ -11,6 +11,7 @@ import math
 
 import pandas as pd
 
+from sim.i18n.formats import SYMBOL_CURRENCIES, money
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.run_view import RunView
 
@@ -36,7 +37,7 @@ def format_value(value: float, unit: str, currency: str) -> str:
     if unit == "share":
         return f"{value:.1%}"
     if unit == "currency":
-        return f"{value:,.0f} {currency}"
+        return money(value, currency)
     if unit in ("s", "min", "h"):
         return f"{value:,.1f} {unit}"
     if unit.startswith("score"):
@@ -52,6 +53,8 @@ def format_interval(low: float, high: float, unit: str, currency: str) -> str:
     sep = " to " if low < 0 or high < 0 else "–"
     if unit == "share":
         return f"{low * 100:.1f}{sep}{high * 100:.1f}%"
+    if unit == "currency" and currency in SYMBOL_CURRENCIES:
+        return f"{money(low, currency)}{sep}{money(high, currency)}"
     if unit == "currency":
         return f"{low:,.0f}{sep}{high:,.0f} {currency}"
     if unit in ("s", "min", "h"):

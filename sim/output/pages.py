@@ -18,6 +18,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+from sim.i18n.formats import SYMBOL_CURRENCIES, money, month
+from sim.i18n.messages import kpi_name, line_name, tr
 from sim.output.charts import management
 from sim.output.charts import style as cs
 from sim.output.numbers import format_value, kpi_unit
@@ -116,10 +118,14 @@ _BUDGET_TITLES = {"revenue": "Revenue budget", "cost": "Cost budget",
 _TOTAL_LINES = ("total", "total_revenue", "total_expense", "margin")
 
 
-def _money(row: pd.Series | None) -> str:
+def _money(row: pd.Series | None, currency: str) -> str:
     if row is None or math.isnan(float(row["mean"])):
         return ""
     half = (float(row["ci_high"]) - float(row["ci_low"])) / 2.0
+    # A symbol currency (CNY: ¥) is written on every amount; a code is said once, in the note.
+    if currency in SYMBOL_CURRENCIES:
+        return money(float(row["mean"]), currency) + (
+            f" ± {money(half, currency)}" if math.isfinite(half) else "")
     return f"{float(row['mean']):,.0f}" + (f" ± {half:,.0f}" if math.isfinite(half) else "")
 
 
@@ -145,9 +151,10 @@ def budget_pages(budget: pd.DataFrame, currency: str, scenario: str) -> list[Fig
     cut = [str(m) for m, a, b in zip(partial["month"], partial["measured_days"],
                                      partial["month_days"], strict=True)
            if not math.isclose(float(a), float(b))]
-    note = (f"{currency}; mean over replications ± half-width of the 95% CI. Months are calendar "
-            "months; fixed lines (finance) are amounts per month")
-    note += (f", prorated by measured days in {', '.join(cut)}." if cut else ".")
+    note = tr("{currency}; mean over replications ± half-width of the 95% CI. Months are "
+              "calendar months; fixed lines (finance) are amounts per month", currency=currency)
+    note += (tr(", prorated by measured days in {months}.",
+                months=", ".join(month(m) for m in cut)) if cut else tr("."))
     pages = []
     for start in range(0, len(months), MONTHS_PER_PAGE):
         chunk = months[start:start + MONTHS_PER_PAGE]
@@ -156,12 +163,14 @@ def budget_pages(budget: pd.DataFrame, currency: str, scenario: str) -> list[Fig
         for kind, line in lines:
             if line in _TOTAL_LINES:
                 bold.append(len(rows))
-            label = f"{_BUDGET_TITLES.get(kind, kind)}: {line}"
-            rows.append([label, *[_money(cells.get((m, kind, line))) for m in chunk]])
+            title = tr(_BUDGET_TITLES[kind]) if kind in _BUDGET_TITLES else kind
+            label = f"{title}: {line_name(line)}"
+            rows.append([label, *[_money(cells.get((m, kind, line)), currency) for m in chunk]])
         first = 0.25
         rest = (1.0 - first) / max(len(chunk), 1)
-        headings = ["line", *[("horizon total" if m == "total" else m) for m in chunk]]
-        pages += table_pages("Budget by calendar month: revenue, cost and expense", note,
+        headings = [tr("line"), *[(tr("horizon total") if m == "total" else month(m))
+                                  for m in chunk]]
+        pages += table_pages(tr("Budget by calendar month: revenue, cost and expense"), note,
                              headings, rows, [first, *[rest] * len(chunk)], bold_rows=bold)
     pages.append(management.budget_by_month(budget, currency, scenario))
     return pages
@@ -181,17 +190,20 @@ def appraisal_pages(appraisal: pd.DataFrame, currency: str, scenario: str) -> li
     for r in quarters.to_dict("records"):
         unit = kpi_unit(str(r["kpi"]))
         ci = ("n/a" if math.isnan(float(r["ci_low"])) else
-              f"{format_value(r['ci_low'], unit, currency)} to "
-              f"{format_value(r['ci_high'], unit, currency)}")
-        rows.append([str(r["period"]), str(r["kpi"]), format_value(r["mean"], unit, currency),
+              tr("{low} to {high}", low=format_value(r['ci_low'], unit, currency),
+                 high=format_value(r['ci_high'], unit, currency)))
+        rows.append([str(r["period"]), kpi_name(str(r["kpi"])),
+                     format_value(r["mean"], unit, currency),
                      ci, f"{'≥' if r['direction'] == 'at_least' else '≤'} "
                      f"{format_value(r['target'], unit, currency)}",
                      "n/a" if math.isnan(float(r["met_share"])) else f"{r['met_share']:.0%}",
-                     str(r["status"])])
+                     tr(str(r["status"]))])
     pages += table_pages(
-        "KPI appraisal by calendar quarter", "Mean and 95% CI over replications; met share = "
-        "share of replications in which the quarter met its target.",
-        ["quarter", "KPI", "mean", "95% CI", "target", "met share", "status"], rows,
+        tr("KPI appraisal by calendar quarter"), tr("Mean and 95% CI over replications; met "
+                                                    "share = share of replications in which the "
+                                                    "quarter met its target."),
+        [tr("quarter"), tr("KPI"), tr("mean"), tr("95% CI"), tr("target"), tr("met share"),
+         tr("status")], rows,
         [0.09, 0.25, 0.12, 0.22, 0.11, 0.09, 0.12])
     return pages
 

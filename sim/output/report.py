@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from sim.i18n.messages import tr
 from sim.output.charts import style as cs
 from sim.output.charts.management import risk_matrix
 from sim.output.export import run_figures
@@ -78,7 +79,7 @@ _CHARS_PER_INCH = 15  # 8 pt DejaVu Sans averages ~16 characters per inch
 
 def stamp_text(created: date) -> str:
     """The date line of every chart and page."""
-    return f"Date: {created.isoformat()}"
+    return tr("Date: {date}", date=created.isoformat())
 
 
 def dated(fig: Figure, created: date) -> Figure:
@@ -178,22 +179,32 @@ def _plain(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
+def _weekday(day: date) -> str:
+    """The day's weekday in the reader's language (every name a literal, so extraction finds
+    it)."""
+    return (tr("Monday"), tr("Tuesday"), tr("Wednesday"), tr("Thursday"), tr("Friday"),
+            tr("Saturday"), tr("Sunday"))[day.weekday()]
+
+
 def assumption_lines(result: RunView, created: date) -> list[str]:
     """The report's first pages: the run, then every section of the resolved scenario."""
     scn = result.scenario
     doc = scn.model_dump(mode="json")
     lines = [
-        f"Scenario: {scn.name}" + (f" - {scn.description}" if scn.description else ""),
-        f"Report date: {created.isoformat()}",
-        f"Run: {len(result.replications)} replications, root seed {result.seed}; day 0 is "
-        f"{scn.start_date.isoformat()} ({scn.start_date.strftime('%A')}); warm-up "
-        f"{scn.warmup_days:g} days (not measured), horizon {scn.horizon_days:g} days measured; "
-        "costs count the horizon only; months and quarters are calendar ones.",
-        "Intervals: 95% Student-t over replications. A target is 'met' when the whole interval "
-        "is on the good side, 'missed' when it is wholly on the wrong side, otherwise 'not "
-        "significant'.",
-        "Reproduce: aftersales-sim run scenario.yaml (the file in this pack; same seed, same "
-        "numbers).",
+        tr("Scenario: {name}", name=scn.name)
+        + (f" - {scn.description}" if scn.description else ""),
+        tr("Report date: {date}", date=created.isoformat()),
+        tr("Run: {reps} replications, root seed {seed}; day 0 is {day0} ({weekday}); warm-up "
+           "{warmup} days (not measured), horizon {horizon} days measured; costs count the "
+           "horizon only; months and quarters are calendar ones.",
+           reps=len(result.replications), seed=result.seed, day0=scn.start_date.isoformat(),
+           weekday=_weekday(scn.start_date), warmup=f"{scn.warmup_days:g}",
+           horizon=f"{scn.horizon_days:g}"),
+        tr("Intervals: 95% Student-t over replications. A target is 'met' when the whole "
+           "interval is on the good side, 'missed' when it is wholly on the wrong side, "
+           "otherwise 'not significant'."),
+        tr("Reproduce: aftersales-sim run scenario.yaml (the file in this pack; same seed, "
+           "same numbers)."),
         "",
     ]
     for section in _SECTIONS:
@@ -225,8 +236,8 @@ def _kpi_rows(result: RunView) -> list[list[str]]:
         if int(r["n"]) == 0:
             continue
         unit = str(r["unit"])
-        ci = (f"{format_value(r['ci_low'], unit, currency)} to "
-              f"{format_value(r['ci_high'], unit, currency)}") if r["n"] >= 2 else "n/a"
+        ci = tr("{low} to {high}", low=format_value(r['ci_low'], unit, currency),
+                high=format_value(r['ci_high'], unit, currency)) if r["n"] >= 2 else "n/a"
         target = (format_target(r["target"], str(r["direction"]), unit, currency)
                   if r["direction"] else "")
         rows.append([kpi_label(str(r["kpi"])), format_value(r["mean"], unit, currency), ci,
@@ -267,7 +278,8 @@ def report_pages(result: RunView, created: date, register: pd.DataFrame | None =
         pages += [chart_page(fig) for fig in risk_pages(register, scn.currency, scn.name)]
     pages += text_pages(f"Assumptions: {scn.name}", assumption_lines(result, created))
     for i, fig in enumerate(pages, start=1):
-        fig.text(0.99, 0.99, f"{scn.name} | {stamp_text(created)} | page {i} of {len(pages)}",
+        fig.text(0.99, 0.99, tr("{name} | {date} | page {page} of {pages}", name=scn.name,
+                                date=stamp_text(created), page=i, pages=len(pages)),
                  fontsize=cs.FOOTNOTE_SIZE, ha="right", va="top")
     return pages
 

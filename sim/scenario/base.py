@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 from pydantic_core import PydanticCustomError
 
+from sim.i18n.messages import tr
+
 # --- base model and number types -------------------------------------------------------------
 
 
@@ -37,12 +39,13 @@ class StrictModel(BaseModel):
         parts = []
         for key in unknown:
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
-            parts.append(f"unknown key `{key}`{hint}")
+            hint = tr("; did you mean `{name}`?", name=close[0]) if close else ""
+            parts.append(tr("unknown key `{value}`", value=key) + hint)
         raise PydanticCustomError(
             "unknown_keys",
             "{summary}",
-            {"summary": "; ".join(parts) + f" (allowed keys: {', '.join(allowed)})",
+            {"summary": "; ".join(parts) + tr(" (allowed keys: {names})",
+                                              names=", ".join(allowed)),
              "keys": [str(k) for k in unknown], "allowed": allowed},
         )
 

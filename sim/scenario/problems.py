@@ -19,6 +19,8 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from sim.i18n.messages import tr
+
 OVERRIDE_SOURCE = "--set"
 
 PathItem = str | int
@@ -148,49 +150,55 @@ def _ctx(err: Any) -> dict[str, Any]:
 def _message(err: Any, about_key: bool) -> str:
     """A human message for one pydantic error: what was wrong and what is allowed."""
     kind, ctx, value = err["type"], _ctx(err), err["input"]
-    got = f" (got {_show(value)})"
-    bounds = {"greater_than": ("greater than", "gt"),
-              "greater_than_equal": ("at least", "ge"),
-              "less_than": ("less than", "lt"),
-              "less_than_equal": ("at most", "le")}
-    if kind in bounds:
-        words, key = bounds[kind]
-        return f"must be {words} {number_text(ctx[key])}{got}"
+    # The key path stays English (keys are the contract); the explanation is translated.
+    got = tr(" (got {value})", value=_show(value))
+    if kind == "greater_than":
+        return tr("must be greater than {bound}", bound=number_text(ctx["gt"])) + got
+    if kind == "greater_than_equal":
+        return tr("must be at least {bound}", bound=number_text(ctx["ge"])) + got
+    if kind == "less_than":
+        return tr("must be less than {bound}", bound=number_text(ctx["lt"])) + got
+    if kind == "less_than_equal":
+        return tr("must be at most {bound}", bound=number_text(ctx["le"])) + got
     if kind == "missing":
-        return "required key is missing"
+        return tr("required key is missing")
     if kind == "literal_error":
         allowed = _quoted_names(ctx["expected"])
         close = difflib.get_close_matches(str(value), allowed, n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
-        what = "key" if about_key else "value"
-        return f"unknown {what} `{value}`{hint} (allowed: {', '.join(allowed)})"
+        hint = tr("; did you mean `{name}`?", name=close[0]) if close else ""
+        what = (tr("unknown key `{value}`", value=value) if about_key
+                else tr("unknown value `{value}`", value=value))
+        return what + hint + tr(" (allowed: {names})", names=", ".join(allowed))
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"expected a whole number{got}"
+        return tr("expected a whole number") + got
     if kind in ("float_type", "float_parsing"):
-        return f"expected a number{got}"
+        return tr("expected a number") + got
     if kind == "finite_number":
-        return f"expected a finite number{got}"
+        return tr("expected a finite number") + got
     if kind in ("string_type", "str_type"):
-        return f"expected text{got}"
+        return tr("expected text") + got
     if kind == "string_pattern_mismatch":
-        return f"does not match the pattern {ctx['pattern']}{got}"
+        return tr("does not match the pattern {pattern}", pattern=ctx["pattern"]) + got
     if kind in ("string_too_short", "string_too_long"):
         return str(err["msg"]).replace("String", "text") + got
     if kind in ("too_short", "too_long"):
-        words, key = ("at least", "min_length") if kind == "too_short" else ("at most",
-                                                                                 "max_length")
-        return f"needs {words} {ctx[key]} item(s) (got {ctx['actual_length']})"
+        key = "min_length" if kind == "too_short" else "max_length"
+        if kind == "too_short":
+            return tr("needs at least {n} item(s) (got {got})", n=ctx[key],
+                      got=ctx["actual_length"])
+        return tr("needs at most {n} item(s) (got {got})", n=ctx[key], got=ctx["actual_length"])
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected a mapping of keys{got}"
+        return tr("expected a mapping of keys") + got
     if kind in ("tuple_type", "list_type"):
-        return f"expected a list{got}"
+        return tr("expected a list") + got
     if kind.startswith("date"):
-        return f"expected a date YYYY-MM-DD{got}"
+        return tr("expected a date YYYY-MM-DD") + got
     if kind == "union_tag_invalid":
-        return (f"unknown {ctx['discriminator'].strip(chr(39))} `{ctx['tag']}` "
-                f"(allowed: {', '.join(_quoted_names(ctx['expected_tags']))})")
+        return (tr("unknown {what} `{tag}`", what=ctx["discriminator"].strip(chr(39)),
+                   tag=ctx["tag"])
+                + tr(" (allowed: {names})", names=", ".join(_quoted_names(ctx["expected_tags"]))))
     if kind == "extra_forbidden":
-        return "unknown key"
+        return tr("unknown key")
     message = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
@@ -232,9 +240,9 @@ def validation_problems(exc: ValidationError, data: Any, tree: Any, source: str,
         if err["type"] == "unknown_keys":
             for key in ctx["keys"]:
                 close = difflib.get_close_matches(key, ctx["allowed"], n=1, cutoff=0.6)
-                hint = f"; did you mean `{close[0]}`?" if close else ""
-                found.append(([*path, key], f"unknown key `{key}`{hint} "
-                                            f"(allowed keys: {', '.join(ctx['allowed'])})"))
+                hint = tr("; did you mean `{name}`?", name=close[0]) if close else ""
+                found.append(([*path, key], tr("unknown key `{value}`", value=key) + hint
+                              + tr(" (allowed keys: {names})", names=", ".join(ctx["allowed"]))))
         elif err["type"] == "scenario_rule":
             for rel, message in ctx["problems"]:
                 found.append(([*path, *(int(p) if p.isdigit() else p for p in rel.split("."))]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.i18n.messages import tr
 from sim.output.charts import style as cs
 
 
@@ -39,7 +40,7 @@ def late_drivers(drivers: pd.DataFrame, scenario: str, *, stamp: str | None = No
     weights = late.to_numpy(float)
     mean = (table.to_numpy(float) * weights[:, None]).sum(axis=0) / weights.sum() \
         if weights.sum() > 0 else np.zeros(len(causes))
-    labels = [f"rep {r}" for r in table.index] + ["all"]
+    labels = [tr("rep {rep}", rep=r) for r in table.index] + [tr("all")]
     values = np.vstack((table.to_numpy(float), mean[None, :])) if len(causes) else \
         np.zeros((len(labels), 0))
     fig, (ax,) = cs.new_figure(width=max(8.0, 0.55 * len(labels) + 5.0))
@@ -48,18 +49,19 @@ def late_drivers(drivers: pd.DataFrame, scenario: str, *, stamp: str | None = No
     for i, cause in enumerate(causes):
         style = cs.series_style(i)
         ax.bar(x, values[:, i], bottom=bottom, width=0.7, color=style.fill, hatch=style.hatch,
-               edgecolor=cs.EDGE_COLOR, linewidth=0.5, label=cause)
+               edgecolor=cs.EDGE_COLOR, linewidth=0.5, label=tr(cause))
         bottom = bottom + values[:, i]
     for xi, total, n in zip(x, bottom, [*late.tolist(), int(weights.sum())], strict=True):
-        ax.annotate(f"{total:,.0f} h\n{int(n):,} late", (float(xi), float(total)),
+        ax.annotate(tr("{hours} h\n{late} late", hours=f"{total:,.0f}", late=f"{int(n):,}"),
+                    (float(xi), float(total)),
                     xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
                     fontsize=cs.TICK_SIZE)
     ax.set_xticks(x, labels)
     ax.set_ylim(0.0, float(bottom.max(initial=0.0)) * 1.18 or 1.0)
-    cs.style_axes(ax, "Replication", "Hours per late work order, call to finish")
+    cs.style_axes(ax, tr("Replication"), tr("Hours per late work order, call to finish"))
     cs.legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    note = ("Late: finished after the promise, or still open at the run-out's cap; 'all' is "
-            "the mean over every late work order")
+    note = tr("Late: finished after the promise, or still open at the run-out's cap; 'all' is "
+              "the mean over every late work order")
     if weights.sum() == 0:
-        note = "No repair was late in any replication"
-    return cs.finish_figure(fig, "Why repairs are late", scenario, note, stamp)
+        note = tr("No repair was late in any replication")
+    return cs.finish_figure(fig, tr("Why repairs are late"), scenario, note, stamp)

@@ -15,6 +15,8 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
+from sim.i18n.formats import month
+from sim.i18n.messages import kpi_name, line_name, tr
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
@@ -70,21 +72,26 @@ def appraisal_heatmap(appraisal: pd.DataFrame, scenario: str, *, stamp: str | No
         is_share = info is not None and info.unit == "share"
         for j, _ in enumerate(periods):
             text = (f"{_cell_text(mean.iat[i, j], is_share)}\n"
-                    f"met {_cell_text(grid[i, j], True)}")
+                    + tr("met {share}", share=_cell_text(grid[i, j], True)))
             ax.text(j, i, text, ha="center", va="center", fontsize=cs.FOOTNOTE_SIZE)
-    ax.set_xticks(np.arange(len(periods)), periods,
+    ax.set_xticks(np.arange(len(periods)), [month(p) for p in periods],
                   rotation=45 if len(periods) > 8 else 0,
                   ha="right" if len(periods) > 8 else "center")
     ax.set_yticks(np.arange(len(kpis)),
-                  [f"{k} (target {targets[k]:g})" for k in kpis])
+                  [tr("{kpi} (target {target})", kpi=kpi_name(k), target=f"{targets[k]:g}")
+                   for k in kpis])
     ax.tick_params(labelsize=cs.TICK_SIZE, length=0)
-    ax.set_xlabel("Calendar " + kind, fontsize=cs.LABEL_SIZE)
+    ax.set_xlabel(tr("Calendar month") if kind == "month" else tr("Calendar quarter"),
+                  fontsize=cs.LABEL_SIZE)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
-    bar.set_label("Share of replications meeting the target", fontsize=cs.LABEL_SIZE)
+    bar.set_label(tr("Share of replications meeting the target"), fontsize=cs.LABEL_SIZE)
     ticks.share_axis(bar.ax, "y")
     bar.ax.tick_params(labelsize=cs.TICK_SIZE)
-    note = "Cell: mean over replications, and the share of them in which the period met its target"
-    return cs.finish_figure(fig, f"KPI appraisal by calendar {kind}", scenario, note, stamp)
+    note = tr("Cell: mean over replications, and the share of them in which the period met its "
+              "target")
+    title = (tr("KPI appraisal by calendar month") if kind == "month"
+             else tr("KPI appraisal by calendar quarter"))
+    return cs.finish_figure(fig, title, scenario, note, stamp)
 
 
 def budget_by_month(budget: pd.DataFrame, currency: str, scenario: str, *,
@@ -120,26 +127,27 @@ def budget_by_month(budget: pd.DataFrame, currency: str, scenario: str, *,
         ax.bar(x + (i - (len(present) - 1) / 2) * width, mean, width=width * 0.95,
                color=style.fill, hatch=style.hatch, edgecolor=cs.EDGE_COLOR, linewidth=0.5,
                yerr=[low, high], capsize=3, error_kw={"linewidth": 1.0},
-               label=BUDGET_LABELS[kind])
+               label=tr(BUDGET_LABELS[kind]))
     margin = budget[(budget["department"] == "margin") & (budget["month"] != "total")]
     if not margin.empty:
         m = margin.assign(month=margin["month"].astype(str)).set_index("month").reindex(months)
         ax.plot(x, m["mean"].to_numpy(float), color=cs.EDGE_COLOR, marker="D", markersize=5,
-                linewidth=1.5, label="margin")
+                linewidth=1.5, label=line_name("margin"))
         ax.axhline(0.0, color=cs.TARGET_COLOR, linewidth=0.8)
     ax.set_xticks(x, ticks.month_ticks(budget, months), rotation=45 if len(months) > 6 else 0,
                   ha="right" if len(months) > 6 else "center")
-    cs.style_axes(ax, "Calendar month", f"{currency} per month")
+    cs.style_axes(ax, tr("Calendar month"), tr("{currency} per month", currency=currency))
     ticks.thousands_axis(ax)
     cs.legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     partial = budget[(budget["month"] != "total")]
     cut = any(not math.isclose(a, b) for a, b in zip(partial["measured_days"],
                                                        partial["month_days"], strict=True)) \
         if {"measured_days", "month_days"} <= set(budget.columns) else False
-    note = ("Bars: mean over replications with 95% CI; fixed lines are prorated by days in a "
-            "partly measured month" if cut else "Bars: mean over replications with 95% CI")
-    return cs.finish_figure(fig, "Revenue, cost and expense budgets by month", scenario, note,
-                            stamp)
+    note = (tr("Bars: mean over replications with 95% CI; fixed lines are prorated by days in a "
+               "partly measured month") if cut
+            else tr("Bars: mean over replications with 95% CI"))
+    return cs.finish_figure(fig, tr("Revenue, cost and expense budgets by month"), scenario,
+                            note, stamp)
 
 
 def risk_matrix(register: pd.DataFrame, currency: str, scenario: str, *,
@@ -180,17 +188,17 @@ def risk_matrix(register: pd.DataFrame, currency: str, scenario: str, *,
                     yerr=[np.nan_to_num(mean - mine["impact_ci_low"].to_numpy(float)),
                           np.nan_to_num(mine["impact_ci_high"].to_numpy(float) - mean)],
                     color=style.color, marker=style.marker, markersize=7, linestyle="none",
-                    capsize=3, label=category)
+                    capsize=3, label=tr(category))
         for row in mine.to_dict("records"):
             ax.annotate(f"{row['rank']}. {row['risk']}",
                         (row["likelihood_per_year"], row["impact"]), xytext=(6, 4),
                         textcoords="offset points", fontsize=cs.FOOTNOTE_SIZE)
     ax.set_xlim(0.0, x_top)
     ax.set_ylim(y_bottom, y_top)
-    cs.style_axes(ax, "Likelihood (occurrences per year)",
-                  f"Impact per occurrence ({currency}, 95% CI)")
+    cs.style_axes(ax, tr("Likelihood (occurrences per year)"),
+                  tr("Impact per occurrence ({currency}, 95% CI)", currency=currency))
     ticks.thousands_axis(ax)
     cs.legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    note = ("Shading: expected yearly impact = likelihood x impact, darker is worse; labels: "
-            "rank by expected yearly impact")
-    return cs.finish_figure(fig, "Risk matrix: likelihood x impact", scenario, note, stamp)
+    note = tr("Shading: expected yearly impact = likelihood x impact, darker is worse; labels: "
+              "rank by expected yearly impact")
+    return cs.finish_figure(fig, tr("Risk matrix: likelihood x impact"), scenario, note, stamp)

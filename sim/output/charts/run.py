@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.i18n.messages import line_name, tr
 from sim.measure.stats import mean_ci
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
@@ -45,8 +46,8 @@ def _bands_figure(
         cs.plot_band(ax, ci["day"], ci, cs.series_style(i), label)
     if target is not None:
         value = f"{target:.0%}" if share else f"{target:g}"
-        cs.target_hline(ax, target, target_label or f"Target {value}")
-    cs.style_axes(ax, "Simulated day (day number)", ylabel)
+        cs.target_hline(ax, target, target_label or tr("Target {value}", value=value))
+    cs.style_axes(ax, tr("Simulated day (day number)"), ylabel)
     if share:
         ticks.share_axis(ax)
         ax.set_ylim(0.0, 1.02)
@@ -115,8 +116,8 @@ def service_level_per_day(
     return daily_kpi_band(
         daily,
         "service_level",
-        f"Service level (% of calls answered within {seconds} s)",
-        f"Service level per day (answered within {seconds} s)",
+        tr("Service level (% of calls answered within {seconds} s)", seconds=seconds),
+        tr("Service level per day (answered within {seconds} s)", seconds=seconds),
         scenario,
         target,
         share=True,
@@ -138,11 +139,12 @@ def backlog_per_day(daily: pd.DataFrame, scenario: str, *, stamp: str | None = N
         The figure.
     """
     series = [
-        ("open_work_orders", "Open work orders"),
-        ("jobs_waiting_parts", "Jobs waiting for parts"),
+        ("open_work_orders", tr("Open work orders")),
+        ("jobs_waiting_parts", tr("Jobs waiting for parts")),
     ]
     return _bands_figure(
-        daily, series, "Jobs (count)", "Field-service backlog per day", scenario, stamp=stamp
+        daily, series, tr("Jobs (count)"), tr("Field-service backlog per day"), scenario,
+        stamp=stamp
     )
 
 
@@ -176,16 +178,18 @@ def offered_vs_staffed(hourly: pd.DataFrame, scenario: str, *, stamp: str | None
         color=cs.BAR_FACE,
         edgecolor="#777777",
         linewidth=0.3,
-        label="Offered calls (mean)",
+        label=tr("Offered calls (mean)"),
     )
     right = ax.twinx()
     staffed = means["staffed_agents"].to_numpy(dtype=float)
-    right.stairs(staffed, np.arange(169), color=cs.COLORS[0], linewidth=1.6, label="Staffed agents")
-    right.set_ylabel("Staffed agents (agents)", fontsize=cs.LABEL_SIZE)
+    right.stairs(staffed, np.arange(169), color=cs.COLORS[0], linewidth=1.6,
+                label=tr("Staffed agents"))
+    right.set_ylabel(tr("Staffed agents (agents)"), fontsize=cs.LABEL_SIZE)
     right.tick_params(labelsize=cs.TICK_SIZE)
     right.set_ylim(bottom=0.0)
     ax.set_ylim(bottom=0.0)
-    cs.style_axes(ax, "Hour of week (h; gridlines at midnight)", "Offered calls (calls per hour)")
+    cs.style_axes(ax, tr("Hour of week (h; gridlines at midnight)"),
+                  tr("Offered calls (calls per hour)"))
     # Day names sit between the midnight gridlines, where the day actually is.
     ax.set_xlim(0, 168)
     ax.set_xticks(np.arange(0, 169, 24))
@@ -197,11 +201,11 @@ def offered_vs_staffed(hourly: pd.DataFrame, scenario: str, *, stamp: str | None
         *ax.get_legend_handles_labels()[0],
         Line2D([], [], color=cs.COLORS[0], linewidth=1.6),
     ]
-    ax.legend(handles, ["Offered calls (mean)", "Staffed agents (mean)"],
+    ax.legend(handles, [tr("Offered calls (mean)"), tr("Staffed agents (mean)")],
               fontsize=cs.LEGEND_SIZE, frameon=False, loc="upper right")
     n_reps = int(hourly["rep"].nunique())
-    note = f"Mean over {n_reps} replication(s) and all simulated weeks"
-    title = "Offered calls vs staffed agents over a week"
+    note = tr("Mean over {n} replication(s) and all simulated weeks", n=n_reps)
+    title = tr("Offered calls vs staffed agents over a week")
     return cs.finish_figure(fig, title, scenario, note, stamp)
 
 
@@ -231,11 +235,13 @@ def wait_distribution(
     fig, (ax,) = cs.new_figure()
     cs.histogram_shares(ax, hist, "bin_low_seconds", "bin_high_seconds", "s")
     ax.axvline(answer_target_seconds, color=cs.TARGET_COLOR, linestyle=cs.TARGET_LINESTYLE,
-               linewidth=1.3, label=f"Answer target {answer_target_seconds:g} s")
-    cs.style_axes(ax, "Wait before answer (seconds)", "Share of answered calls (%)")
+               linewidth=1.3,
+               label=tr("Answer target {seconds} s", seconds=f"{answer_target_seconds:g}"))
+    cs.style_axes(ax, tr("Wait before answer (seconds)"),
+                  tr("Share of answered calls (%)"))
     cs.legend(ax, loc="upper right")
-    note = "Pooled over all replications"
-    return cs.finish_figure(fig, "Waiting time of answered calls", scenario, note, stamp)
+    note = tr("Pooled over all replications")
+    return cs.finish_figure(fig, tr("Waiting time of answered calls"), scenario, note, stamp)
 
 
 def turnaround_distribution(
@@ -268,11 +274,13 @@ def turnaround_distribution(
         # Start at style 1 so every promise line is broken and stands out from the bar edges.
         style = cs.series_style(i + 1)
         ax.axvline(hours, color=style.color, linestyle=style.linestyle, linewidth=1.4,
-                   label=f"Promised {channel}: {hours:g} h")
-    cs.style_axes(ax, "Turnaround from call to final fix (hours)", "Share of finished repairs (%)")
+                   label=tr("Promised {channel}: {hours} h", channel=tr(channel),
+                             hours=f"{hours:g}"))
+    cs.style_axes(ax, tr("Turnaround from call to final fix (hours)"),
+                  tr("Share of finished repairs (%)"))
     cs.legend(ax, loc="upper right")
-    note = "Pooled over all replications"
-    return cs.finish_figure(fig, "Repair turnaround time", scenario, note, stamp)
+    note = tr("Pooled over all replications")
+    return cs.finish_figure(fig, tr("Repair turnaround time"), scenario, note, stamp)
 
 
 def stock_per_sku(
@@ -309,20 +317,21 @@ def stock_per_sku(
     fig, axes = cs.new_figure(nrows, ncols, width=4.0 * ncols + 1.0, height=2.6 * nrows + 1.0)
     for k, (ax, sku) in enumerate(zip(axes, skus, strict=False)):
         ci = mean_ci(daily, "day", prefix + sku)
-        cs.plot_band(ax, ci["day"], ci, cs.series_style(0), "On hand (mean)")
+        cs.plot_band(ax, ci["day"], ci, cs.series_style(0), tr("On hand (mean)"))
         reorder = reorder_points.get(sku)
         if reorder is not None:
-            cs.target_hline(ax, reorder, f"Reorder point {reorder:g}")
+            cs.target_hline(ax, reorder, tr("Reorder point {level}", level=f"{reorder:g}"))
         ax.set_title(sku, fontsize=cs.LABEL_SIZE)
         ax.set_ylim(bottom=0.0)
         # Only the lowest panel of each column carries the x label; the days are the same.
-        xlabel = "Simulated day (day number)" if k + ncols >= len(skus) else ""
-        cs.style_axes(ax, xlabel, "On hand (units)")
+        xlabel = tr("Simulated day (day number)") if k + ncols >= len(skus) else ""
+        cs.style_axes(ax, xlabel, tr("On hand (units)"))
         cs.legend(ax, loc="best")
     for ax in axes[len(skus):]:
         ax.set_visible(False)
     n_reps = int(daily["rep"].nunique())
-    return cs.finish_figure(fig, "Stock on hand per SKU", scenario, cs.band_note(n_reps), stamp)
+    return cs.finish_figure(fig, tr("Stock on hand per SKU"), scenario, cs.band_note(n_reps),
+                            stamp)
 
 
 def cost_per_department(
@@ -365,7 +374,7 @@ def cost_per_department(
         values = table[dept].to_numpy(dtype=float)
         style = cs.series_style(i)
         ax.bar(x, values, bottom=bottom, width=0.7, color=style.fill,
-               hatch=style.hatch, edgecolor=cs.EDGE_COLOR, linewidth=0.5, label=dept)
+               hatch=style.hatch, edgecolor=cs.EDGE_COLOR, linewidth=0.5, label=line_name(dept))
         bottom = bottom + values
     for at, total in zip(x, bottom, strict=True):
         ax.annotate(f"{total:,.0f}", (float(at), float(total)), xytext=(0, 3),
@@ -378,17 +387,20 @@ def cost_per_department(
         ax.errorbar(x, mean,
                     yerr=[mean - r["ci_low"].to_numpy(float), r["ci_high"].to_numpy(float) - mean],
                     color=cs.EDGE_COLOR, marker="D", markersize=5, linewidth=1.5, capsize=4,
-                    label="revenue (95% CI)")
+                    label=tr("revenue (95% CI)"))
         top = max(top, float(np.nanmax(r["ci_high"].to_numpy(float), initial=0.0)))
     ax.set_xticks(x, ticks.month_ticks(budget, labels), rotation=45 if len(labels) > 6 else 0,
                   ha="right" if len(labels) > 6 else "center")
     ax.set_ylim(0.0, top * 1.12 or 1.0)
-    ylabel = f"{'Cost and revenue' if revenue is not None else 'Cost'} ({currency} per month)"
-    cs.style_axes(ax, "Calendar month", ylabel)
+    ylabel = (tr("Cost and revenue ({currency} per month)", currency=currency)
+              if revenue is not None else tr("Cost ({currency} per month)", currency=currency))
+    cs.style_axes(ax, tr("Calendar month"), ylabel)
     ticks.thousands_axis(ax)
     _outside_legend(ax)
-    note = f"Bars: mean over replications; labels: total {currency}; CIs in the budget table"
-    title = "Monthly cost per department" + (" and revenue" if revenue is not None else "")
+    note = tr("Bars: mean over replications; labels: total {currency}; CIs in the budget table",
+              currency=currency)
+    title = (tr("Monthly cost per department and revenue") if revenue is not None
+             else tr("Monthly cost per department"))
     return cs.finish_figure(fig, title, scenario, note, stamp)
 
 

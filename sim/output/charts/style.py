@@ -27,7 +27,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
 
+from sim.i18n.messages import tr
+from sim.output.charts.fonts import install_fonts
 from sim.output.charts.ticks import share_axis
+
+# Chinese names and labels draw from a CJK font behind the house font (see `fonts`).
+install_fonts()
 
 DPI = 120
 WIDTH_IN = 8.0
@@ -167,7 +172,7 @@ def finish_figure(
         The same figure, for chaining.
     """
     fig.suptitle(title, fontsize=TITLE_SIZE, fontweight="bold")
-    parts = [f"Scenario: {scenario}"]
+    parts = [tr("Scenario: {name}", name=scenario)]
     if note:
         parts.append(note)
     if stamp:
@@ -186,8 +191,9 @@ def band_note(n_reps: int) -> str:
         A short sentence; it says when the band is missing because n < 2.
     """
     if n_reps < 2:
-        return f"Mean of {n_reps} replication (no CI with fewer than 2)"
-    return f"Line: mean of {n_reps} replications; band: {CONFIDENCE:.0%} t confidence interval"
+        return tr("Mean of {n} replication (no CI with fewer than 2)", n=n_reps)
+    return tr("Line: mean of {n} replications; band: {level} t confidence interval", n=n_reps,
+              level=f"{CONFIDENCE:.0%}")
 
 
 def plot_band(ax: Axes, x: npt.ArrayLike, ci: pd.DataFrame, style: SeriesStyle, label: str) -> None:
@@ -260,7 +266,7 @@ def histogram_shares(ax: Axes, hist: pd.DataFrame, low_col: str, high_col: str, 
     overflow_width = float(np.median(widths[finite])) if finite.any() else 1.0
     widths = np.where(finite, widths, overflow_width)
     ax.bar(lows[finite], shares[finite], width=widths[finite], align="edge", color=BAR_FACE,
-           edgecolor=EDGE_COLOR, linewidth=0.5, label="Share per bin")
+           edgecolor=EDGE_COLOR, linewidth=0.5, label=tr("Share per bin"))
     for low, width, share in zip(lows[~finite], widths[~finite], shares[~finite], strict=True):
         ax.bar(low, share, width=width, align="edge", color="white", edgecolor=EDGE_COLOR,
                hatch=HATCHES[1], linewidth=0.5)

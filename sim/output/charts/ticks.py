@@ -16,6 +16,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import Formatter, MaxNLocator
 
+from sim.i18n.formats import month as month_label
+from sim.i18n.messages import tr
+
 
 class UniqueFormatter(Formatter):
     """Tick labels with as few decimals as keep them apart: ``0% 0.5% 1% 1.5%``, never
@@ -57,17 +60,18 @@ def month_ticks(table: pd.DataFrame, months: Sequence[str]) -> list[str]:
     (``2027-04`` then ``10 of 30 days``): a partial month's low bar is fewer days, not a
     collapse. Months without ``measured_days`` and ``month_days`` columns keep their name."""
     if not {"month", "measured_days", "month_days"} <= set(table.columns):
-        return [str(m) for m in months]
+        return [month_label(str(m)) for m in months]
     days = (table.assign(month=table["month"].astype(str)).drop_duplicates("month")
             .set_index("month")[["measured_days", "month_days"]].to_dict("index"))
     out = []
     for month in months:
-        label = str(month)
+        label = month_label(str(month))
         row = days.get(str(month))
         if row is not None:
             measured, whole = float(row["measured_days"]), float(row["month_days"])
             if measured < whole - 1e-9:
-                label += f"\n{measured:g} of {whole:g} days"
+                label += "\n" + tr("{measured:g} of {whole:g} days", measured=measured,
+                                   whole=whole)
         out.append(label)
     return out
 

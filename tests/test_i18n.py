@@ -1,0 +1,174 @@
+"""Chinese and English: the catalogs are complete, the language is chosen as documented, money
+and months follow the reader, and bad input keeps its key path in English."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+from typing import get_args
+
+import pytest
+from babel.messages.extract import extract_from_dir
+
+from sim.cli import common, main
+from sim.experiments.risks.register import CATEGORIES
+from sim.i18n import messages
+from sim.i18n.formats import money, month, pad, width
+from sim.i18n.messages import (
+    KPI_CONTEXT,
+    LINE_CONTEXT,
+    UNIT_CONTEXT,
+    catalog,
+    kpi_name,
+    language_from_env,
+    speaking,
+    tr,
+)
+from sim.measure.catalog import KPI_BY_NAME
+from sim.measure.costs import DEPARTMENTS, MARGIN, REVENUE, TOTAL
+from sim.measure.lateness import CAUSES
+from sim.measure.stats import Status
+from sim.output.charts.management import BUDGET_LABELS
+from sim.scenario.loader import load_scenario_text
+from sim.scenario.problems import ScenarioError
+
+ROOT = Path(__file__).parents[1]
+ZH = catalog("zh")
+
+
+def _code_messages() -> set[str]:
+    """Every literal ``tr("...")`` of the package, found as ``pybabel extract -k tr`` finds it."""
+    found = extract_from_dir(str(ROOT / "sim"), method_map=[("**.py", "python")],
+                             keywords={"tr": None})
+    return {str(message) for _, _, message, _, _ in found}
+
+
+def test_every_message_in_the_code_has_a_chinese_entry() -> None:
+    shown = _code_messages()
+    assert len(shown) > 100  # the extraction found the messages (not an empty scan)
+    assert sorted(m for m in shown if (None, m) not in ZH) == []
+
+
+def test_words_shown_from_data_have_chinese_entries() -> None:
+    # Statuses, causes, channels, budgets and risk categories come from data, not literals.
+    words = [*get_args(Status), *CAUSES, "onsite", "depot", *BUDGET_LABELS.values(),
+             "Result", *CATEGORIES]
+    assert [w for w in words if (None, w) not in ZH] == []
+    assert [k for k in KPI_BY_NAME if (KPI_CONTEXT, k) not in ZH] == []
+    units = {info.unit for info in KPI_BY_NAME.values()} - {"currency"}
+    assert [u for u in units if (UNIT_CONTEXT, u) not in ZH] == []
+    lines = [*DEPARTMENTS, TOTAL, REVENUE, MARGIN, "total_revenue", "total_expense"]
+    assert [x for x in lines if (LINE_CONTEXT, x) not in ZH] == []
+
+
+def test_translations_keep_their_placeholders() -> None:
+    def fields(text: str) -> list[str]:
+        return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f)
+
+    wrong = [(k, v) for (_, k), v in ZH.items() if fields(k) != fields(v)]
+    assert wrong == []
+
+
+def test_the_manuals_kpi_terms() -> None:
+    with speaking("zh"):
+        assert [kpi_name(k) for k in ("csat_mean", "repair_on_time_rate",
+                                      "repair_quality_pass_rate", "complaint_on_time_rate",
+                                      "asa_seconds")] == \
+            ["客户满意度", "维修及时率", "维修质量合格率", "投诉处理及时率", "服务响应时间"]
+    assert kpi_name("csat_mean") == "csat_mean"  # English keeps the files' names
+
+
+def test_glossary_lists_every_kpi_term() -> None:
+    text = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    with speaking("zh"):
+        missing = [k for k in KPI_BY_NAME if f"`{k}`" not in text or kpi_name(k) not in text]
+    assert missing == []
+
+
+def test_a_missing_entry_is_recorded_and_shown_in_english() -> None:
+    text = "a message nobody translated {n}"
+    with speaking("zh"):
+        assert tr(text, n=3) == "a message nobody translated 3"
+    assert (None, text) in messages.MISSING
+    messages.MISSING.discard((None, text))
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"LANG": "zh_CN.UTF-8"}, "zh"), ({"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
+    ({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, "en"), ({"LANG": "en_GB.UTF-8"}, "en"), ({}, "en"),
+])
+def test_language_from_the_environment(env: dict[str, str], expected: str) -> None:
+    assert language_from_env(env) == expected
+
+
+def test_money_and_months() -> None:
+    assert money(1234567.6, "CNY") == "¥1,234,568"
+    assert money(-2500.0, "CNY") == "-¥2,500"
+    assert money(1234567.6, "EUR") == "1,234,568 EUR"
+    assert month("2027-01") == "2027-01"
+    with speaking("zh"):
+        assert [month(m) for m in ("2027-01", "2027-12", "total")] == \
+            ["2027年1月", "2027年12月", "total"]
+        assert money(1234567.6, "CNY") == "¥1,234,568"
+
+
+def test_terminal_columns_count_wide_characters_twice() -> None:
+    assert width("维修及时率") == 10 and width("fill_rate") == 9
+    assert pad("维修", 6) == "维修  " and pad("ab", 4, ">") == "  ab"
+
+
+BAD = "name: bad\ndemand:\n  contacts_per_day: -5\n  mix: {inquiry: 1.0}\ncall_center:\n" \
+      "  agents: 3\n  handle_minutes: {inquiry: 5}\n  pationce_minutes: 3\n"
+
+
+def test_bad_input_keeps_the_key_path_in_english() -> None:
+    with speaking("zh"), pytest.raises(ScenarioError) as err:
+        load_scenario_text(BAD, "bad.yaml")
+    text = str(err.value)
+    assert "bad.yaml:3: demand.contacts_per_day: 必须大于 0（实际为 -5）" in text
+    assert "call_center.pationce_minutes" in text and "未知的键" in text
+
+
+def test_cli_error_in_chinese_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                      ) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD, encoding="utf-8")
+    assert main(["validate", str(bad), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "demand.contacts_per_day" in err
+    assert "Traceback" not in err
+    assert main(["validate", str(bad), "--lang", "en"]) == 2
+    assert "must be greater than 0 (got -5)" in capsys.readouterr().err
+
+
+def test_lang_defaults_to_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = str(ROOT / "scenarios" / "baseline_zh.yaml")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    assert main(["validate", scenario]) == 0
+    assert "有效" in capsys.readouterr().out
+    assert main(["validate", scenario, "--lang", "en"]) == 0
+    assert "valid scenario" in capsys.readouterr().out
+    assert messages.current_language() == "en"  # a command's language ends with it
+
+
+def test_without_a_cjk_font_it_says_so_once_and_speaks_english(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(common, "cjk_family", lambda: None)
+    assert main(["validate", str(ROOT / "scenarios" / "baseline_zh.yaml"), "--lang", "zh"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("no CJK font") == 1
+    assert "valid scenario" in captured.out
+
+
+def test_every_command_takes_lang() -> None:
+    from sim.cli.commands import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    commands = sub.choices  # type: ignore[attr-defined]
+    assert [name for name, p in commands.items()
+            if not any("--lang" in a.option_strings for a in p._actions)] == []
+    assert re.search(r"zh", commands["run"].format_help())
