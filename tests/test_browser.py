@@ -225,6 +225,10 @@ def test_the_peak_season_question_on_one_results_page(page: Any) -> None:
     shot(page, "results_peak_season_horizon")
     page.get_by_role("button", name=re.compile(r"^heat wave repairs: days 35–76")).click()
     idle(page)
+    # The cards and the panel stream in after the caption: wait for them, not for a fixed time.
+    page.get_by_text("whole horizon:").first.wait_for()
+    page.get_by_text("In days 35–76 (42 days), these bind:").first.wait_for()
+    idle(page)
     text = main.inner_text()
     assert "Judged over days 35–76 (42 days) only" in text
     assert "whole horizon:" in text
