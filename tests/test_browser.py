@@ -238,7 +238,7 @@ def test_the_peak_season_question_on_one_results_page(page: Any) -> None:
 
 
 ZH_PAGES = {"scenario": "情景", "results": "结果", "compare": "对比", "sweep": "参数扫描",
-            "stress": "压力测试", "risks": "风险", "export": "导出"}
+            "stress": "压力测试", "optimize": "优化", "risks": "风险", "export": "导出"}
 
 
 def test_every_page_in_chinese(page: Any) -> None:

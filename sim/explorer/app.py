@@ -30,8 +30,8 @@ PAGES = (("scenario", "Scenario", ":material/tune:"),
 
 def _page_title(stem: str) -> str:
     return {"scenario": tr("Scenario"), "results": tr("Results"), "compare": tr("Compare"),
-            "sweep": tr("Sweep"), "stress": tr("Stress"), "risks": tr("Risks"),
-            "export": tr("Export")}[stem]
+            "sweep": tr("Sweep"), "stress": tr("Stress"), "optimize": tr("Optimize"),
+            "risks": tr("Risks"), "export": tr("Export")}[stem]
 
 
 def _language() -> Language:

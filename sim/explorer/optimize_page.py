@@ -18,6 +18,7 @@ from sim.experiments.optimize.solve import MIN_REPLICATIONS, OptimizeResult
 from sim.experiments.store import scenario_digest
 from sim.explorer import runner, session
 from sim.explorer.widgets import png, table_download, today
+from sim.i18n.messages import tr
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts.optimize import cost_frontier
 from sim.output.numbers import format_value
@@ -130,7 +131,7 @@ def _results(result: OptimizeResult) -> None:
 
 def render() -> None:
     """The Optimize page."""
-    st.title("Optimize")
+    st.title(tr("Optimize"))
     scenario = session.edited_or_stop()
     session.scenario_caption(scenario)
     if not scenario.targets:
