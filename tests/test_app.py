@@ -393,4 +393,4 @@ def test_optimize_shows_the_decision_and_applies_it() -> None:
     values = at.session_state["explorer_lever_values"]
     assert [values["call_center.agents.0.count"], values["call_center.agents.1.count"]] == chosen
     goto(at, "scenario")
-    assert at.number_input(key="lever:call_center.agents.0.count").value == chosen[0]
+    assert at.number_input(key=lever_key(at, "call_center.agents.0.count")).value == chosen[0]

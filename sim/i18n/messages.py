@@ -138,11 +138,11 @@ UNIT_CONTEXT = "unit"
 
 
 def unit_name(unit: str, currency: str = "") -> str:
-    """A KPI catalogue unit in the reader's language (msgctxt ``unit``): English prints the
-    catalogue's word (``share``, ``s``, ``currency``) unchanged; Chinese its term, and the
-    scenario's currency for ``currency``."""
+    """A KPI catalogue unit in the reader's language (msgctxt ``unit``): the scenario's currency
+    for ``currency`` (issue 16: the table says EUR, not "currency"); otherwise English prints the
+    catalogue's word (``share``, ``s``) unchanged and Chinese its term."""
+    if unit == "currency":
+        return currency or unit
     if current_language() == "en" or not unit:
         return unit
-    if unit == "currency":
-        return currency
     return _lookup(UNIT_CONTEXT, unit)
