@@ -110,6 +110,16 @@ def first_monday_of_next_year(today: dt.date | None = None) -> dt.date:
 MAX_DAYS = 3660  # ten years: enough for any plan, and a bound on the cost of a run
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
+
+def folder_name(value: str, what: str) -> str:
+    """``value`` if it can name a results folder (scenario, stress test, risk register), else a
+    ValueError saying what is allowed: friendlier than the regular expression itself."""
+    if not (1 <= len(value) <= 64 and NAME_PATTERN.match(value)):
+        raise ValueError(f"`{value}` cannot be a {what} name: use 1-64 letters, digits, `_`, "
+                         "`.` or `-`, starting with a letter or digit (it names the results "
+                         "folder)")
+    return value
+
 KpiName = Annotated[str, AfterValidator(_kpi_name), Field(json_schema_extra={"enum": KPI_NAMES})]
 """A KPI name from `sim.scenario.kpi_names.KPI_NAMES`."""
 
@@ -179,12 +189,7 @@ class Scenario(StrictModel):
     @field_validator("name")
     @classmethod
     def _folder_name(cls, v: str) -> str:
-        # A friendlier message than a regular expression: the name becomes a folder name.
-        if not (1 <= len(v) <= 64 and NAME_PATTERN.match(v)):
-            raise ValueError(f"`{v}` cannot be a scenario name: use 1-64 letters, digits, `_`, "
-                             "`.` or `-`, starting with a letter or digit (it names the results "
-                             "folder)")
-        return v
+        return folder_name(v, "scenario")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:

@@ -45,7 +45,7 @@ from sim.experiments.stress.shocks import (
     shock_problems,
 )
 from sim.scenario.base import Float, Seed, StrictModel, check_unique
-from sim.scenario.format import NAME_PATTERN, KpiName, Scenario
+from sim.scenario.format import KpiName, Scenario, folder_name
 from sim.scenario.loader import load_scenario, read_text_file
 from sim.scenario.problems import Problem, ScenarioError
 from sim.scenario.yaml_io import YamlDocument, load_document, parse_yaml, to_yaml
@@ -73,11 +73,7 @@ class StressFile(StrictModel):
     @field_validator("name")
     @classmethod
     def _folder_name(cls, v: str | None) -> str | None:
-        if v is not None and not (len(v) <= 64 and NAME_PATTERN.match(v)):
-            raise ValueError(f"`{v}` cannot be a stress test name: use 1-64 letters, digits, "
-                             "`_`, `.` or `-`, starting with a letter or digit (it names the "
-                             "results folder)")
-        return v
+        return v if v is None else folder_name(v, "stress test")
 
     @field_validator("daily_limits")
     @classmethod
