@@ -30,6 +30,18 @@ from sim.measure.costs import DEPARTMENTS, MARGIN, REVENUE, TOTAL
 from sim.measure.lateness import CAUSES
 from sim.measure.stats import Status
 from sim.output.charts.management import BUDGET_LABELS
+from sim.output.labels import (
+    COLUMN_LABELS,
+    RESOURCE_LABELS,
+    SHOCK_LABELS,
+    STATUS_LABELS,
+    column_label,
+    kpi_label,
+    label,
+    resource_label,
+    shock_label,
+    unit_label,
+)
 from sim.scenario.loader import load_scenario_text
 from sim.scenario.problems import ScenarioError
 
@@ -37,17 +49,45 @@ ROOT = Path(__file__).parents[1]
 ZH = catalog("zh")
 
 
-def _code_messages() -> set[str]:
-    """Every literal ``tr("...")`` of the package, found as ``pybabel extract -k tr`` finds it."""
+def _code_messages(keyword: str) -> set[str]:
+    """Every literal ``keyword("...")`` of the package, found as ``pybabel extract -k tr -k
+    label`` finds it."""
     found = extract_from_dir(str(ROOT / "sim"), method_map=[("**.py", "python")],
-                             keywords={"tr": None})
+                             keywords={keyword: None})
     return {str(message) for _, _, message, _, _ in found}
 
 
-def test_every_message_in_the_code_has_a_chinese_entry() -> None:
-    shown = _code_messages()
-    assert len(shown) > 100  # the extraction found the messages (not an empty scan)
+@pytest.mark.parametrize(("keyword", "at_least"), [("tr", 100), ("label", 60)])
+def test_every_message_in_the_code_has_a_chinese_entry(keyword: str, at_least: int) -> None:
+    shown = _code_messages(keyword)
+    assert len(shown) > at_least  # the extraction found the messages (not an empty scan)
     assert sorted(m for m in shown if (None, m) not in ZH) == []
+
+
+@pytest.mark.parametrize("words", [COLUMN_LABELS, RESOURCE_LABELS, SHOCK_LABELS, STATUS_LABELS],
+                         ids=["columns", "resources", "shocks", "statuses"])
+def test_every_label_of_the_dictionaries_has_a_chinese_entry(words: dict[str, str]) -> None:
+    # These go through `label` as values, not literals: the extraction cannot see them.
+    assert [w for w in words.values() if (None, w) not in ZH] == []
+
+
+def test_the_labels_speak_chinese() -> None:
+    with speaking("zh"):
+        assert column_label("first_break_day") == "首次未达标日"
+        assert resource_label("technicians") == "上门技师"
+        assert shock_label("system_outage") == "电话系统故障"
+        assert kpi_label("repair_on_time_rate") == "维修及时率"
+        assert [unit_label(u) for u in ("share", "h", "s")] == ["%", "小时", "秒"]
+    assert column_label("first_break_day") == "First day broken"
+    assert [unit_label(u) for u in ("share", "h", "s")] == ["%", "h", "s"]
+
+
+def test_a_label_without_an_entry_is_recorded() -> None:
+    text = "a label nobody translated {n}"
+    with speaking("zh"):
+        assert label(text, n=2) == "a label nobody translated 2"
+    assert (None, text) in messages.MISSING
+    messages.MISSING.discard((None, text))
 
 
 def test_words_shown_from_data_have_chinese_entries() -> None:

@@ -35,7 +35,9 @@ from sim.output.numbers import headline_kpis
 from sim.output.report import dated
 
 WINDOW = "results_window"
-HIGHLIGHT = {label(BINDS): "background-color: #F6C9A6", label(PRESSED): "background-color: #FBE8C8"}
+# Keyed by the status word, looked up in the reader's language when the table is styled (a
+# module constant translated at import would only ever match English).
+HIGHLIGHT = {BINDS: "background-color: #F6C9A6", PRESSED: "background-color: #FBE8C8"}
 
 
 def _slider_key(first: int, last: int) -> str:
@@ -92,8 +94,9 @@ def window_control(result: RunResult) -> tuple[int, int]:
 
 def _style(rows: pd.DataFrame) -> pd.io.formats.style.Styler:
     status = column_label("status")
+    colours = {label(word): colour for word, colour in HIGHLIGHT.items()}
     return rows.style.apply(
-        lambda row: [HIGHLIGHT.get(str(row[status]), "")] * len(row), axis=1)
+        lambda row: [colours.get(str(row[status]), "")] * len(row), axis=1)
 
 
 def judged_section(result: RunResult, key: str, created: date) -> None:

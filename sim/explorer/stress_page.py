@@ -25,7 +25,7 @@ from sim.i18n.messages import tr
 from sim.output.experiments import stress_figures
 from sim.output.labels import column_label, kpi_label, label, shock_label
 from sim.output.report import dated
-from sim.output.stress_view import DAMAGE, already_missed_notes, ranking_rows, summary_rows
+from sim.output.stress_view import already_missed_notes, damage_note, ranking_rows, summary_rows
 from sim.scenario.format import Scenario
 from sim.scenario.problems import ScenarioError
 
@@ -135,7 +135,7 @@ def _results(result: StressResult) -> None:
     for note in already_missed_notes(result.summary, currency):
         st.warning(note)
     st.dataframe(ranking_rows(ranking, currency), hide_index=True, width="stretch")
-    st.caption(DAMAGE)
+    st.caption(damage_note())
     st.markdown("Per shock and target: the first day it breaks, the worst day, and the days it "
                 "takes after the window to recover (–: it does not recover within the run).")
     st.dataframe(summary_rows(result.summary, currency), hide_index=True, width="stretch")

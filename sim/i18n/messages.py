@@ -107,15 +107,6 @@ def tr(text: str, **values: object) -> str:
     return found.format(**values) if values else found
 
 
-def tr_if_known(text: str, **values: object) -> str:
-    """Like ``tr``, but a message without an entry is shown in English without being recorded
-    in ``MISSING``: for the words of ``sim.output.labels`` (issue 16), whose Chinese entries are
-    not all written yet (issue 17 lists them); ``tr`` stays strict for every other message."""
-    language = current_language()
-    found = text if language == "en" else catalog(language).get((None, text), text)
-    return found.format(**values) if values else found
-
-
 def kpi_name(name: str) -> str:
     """A KPI by its name in the reader's language: ``csat_mean`` in English, ``客户满意度`` in
     Chinese (the manual's terms; see docs/glossary.md)."""

@@ -5,8 +5,8 @@ This module owns the words of the explorer, the charts and the report, so that a
 
 - ``label(text, **values)``: the hook every user-facing message goes through. ``text`` is the
   English message (the gettext msgid, ``{placeholders}`` included); the values are filled in
-  after the lookup. In Chinese it gives the catalog's entry where there is one and the English
-  text where there is not yet (``sim.i18n.messages.tr_if_known``); ``pybabel extract -k label``
+  after the lookup. It is ``sim.i18n.messages.tr``: a message without a Chinese entry shows in
+  English and is recorded as missing (tests fail on it); ``pybabel extract -k tr -k label``
   finds every message;
 - ``kpi_label(name)``: the catalogue's KPIs by the names a manager uses;
 - ``unit_label(unit, currency)``: a catalogue unit as printed (``share`` is ``%``,
@@ -20,7 +20,7 @@ No Streamlit, no matplotlib: pages, charts and the report all import from here.
 
 from __future__ import annotations
 
-from sim.i18n.messages import current_language, kpi_name, tr, tr_if_known
+from sim.i18n.messages import current_language, kpi_name, tr, unit_name
 from sim.measure.catalog import KPI_BY_NAME
 
 # The catalogue's KPIs (``sim.measure.catalog``) as a manager names them. A KPI added to the
@@ -128,7 +128,7 @@ def label(text: str, **values: object) -> str:
     The one translation hook: ``text`` is the English message as written in the code (the
     msgid); translation comes first, formatting second, so a catalog may move the placeholders.
     """
-    return tr_if_known(text, **values)
+    return tr(text, **values)
 
 
 def kpi_label(name: str) -> str:
@@ -144,10 +144,15 @@ def kpi_label(name: str) -> str:
 
 
 def unit_label(unit: str, currency: str = "") -> str:
-    """A catalogue unit as printed: ``share`` -> ``%``, ``currency`` -> the currency."""
+    """A catalogue unit as printed: ``share`` -> ``%``, ``currency`` -> the currency; in Chinese
+    the catalog's unit term (msgctxt ``unit``: ``h`` -> ``小时``), ``%`` staying ``%``."""
     if unit == "currency":
         return currency or label("currency")
-    return label(UNIT_LABELS[unit]) if unit in UNIT_LABELS else unit
+    if unit not in UNIT_LABELS:
+        return unit
+    if current_language() == "en" or unit == "share":
+        return UNIT_LABELS[unit]
+    return unit_name(unit)
 
 
 def kpi_unit_label(name: str, currency: str = "") -> str:
@@ -178,8 +183,6 @@ def shock_label(kind: str) -> str:
 
 def status_label(status: str) -> str:
     """A target verdict (met, missed, not significant, no data) in the reader's language."""
-    if current_language() != "en":
-        return tr(status)
     return label(STATUS_LABELS.get(status, status))
 
 

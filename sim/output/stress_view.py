@@ -16,10 +16,13 @@ from sim.experiments.stress.analysis import already_missed
 from sim.output.labels import column_label, kpi_label, label, shock_label
 from sim.output.numbers import format_difference, format_interval, format_value, kpi_unit
 
-DAMAGE = label("Damage is the number of days a target is on the wrong side of its target while "
-               "the unshocked baseline is not, summed over the targets judged per day: the "
-               "ranking puts the shock with the most such days first (ties: more targets "
-               "broken, then the larger extra cost).")
+
+def damage_note() -> str:
+    """What the ranking's damage is, in the reader's language."""
+    return label("Damage is the number of days a target is on the wrong side of its target "
+                 "while the unshocked baseline is not, summed over the targets judged per day: "
+                 "the ranking puts the shock with the most such days first (ties: more targets "
+                 "broken, then the larger extra cost).")
 
 
 def _day(value: Any) -> str:
