@@ -19,6 +19,7 @@ from sim.explorer.export_page import file_stem
 from sim.explorer.runner import WORKERS_ENV
 from sim.explorer.session import GENERATION
 from sim.explorer.source import ENV_DIR, Source
+from sim.output.labels import kpi_label
 from sim.output.report import TABLE_STEMS, chart_stems
 from sim.scenario.loader import load_scenario
 from sim.scenario.yaml_io import MAX_BYTES
@@ -385,8 +386,8 @@ def test_optimize_shows_the_decision_and_applies_it() -> None:
                                           "call_center.agents[late]"]
     assert list(decision["now"]) == [2, 2]
     targets = at.dataframe[1].value
-    assert set(targets["KPI"]) == set(load_scenario(TINY).targets)
-    assert set(targets["status"]) <= {"met", "missed", "not significant", "no data"}
+    assert set(targets["KPI"]) == {kpi_label(k) for k in load_scenario(TINY).targets}
+    assert set(targets["Status"]) <= {"met", "missed", "not significant", "no data"}
     chosen = [int(v) for v in decision["chosen"]]
     at.button(key="optimize_apply").click().run()
     ok(at)

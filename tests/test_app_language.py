@@ -3,6 +3,7 @@ session's results kept across a switch, and a Chinese label for every one the pa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from streamlit.testing.v1 import AppTest
 from sim.explorer.runner import WORKERS_ENV
 from sim.explorer.session import LANGUAGE
 from sim.i18n import messages
+from sim.i18n.messages import catalog, speaking
 from sim.output.charts.fonts import cjk_family
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "app" / "tiny.yaml"
@@ -88,3 +91,104 @@ def test_the_language_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatc
     ok(at)
     assert at.radio(key=LANGUAGE).value == "zh"
     assert [t.value for t in at.title] == ["情景"]
+
+
+PAGES = ("scenario", "results", "compare", "sweep", "stress", "optimize", "risks", "export")
+# Text a Chinese page may show without Chinese characters: numbers, formats, file and key names.
+LATIN_OK = re.compile(r"^[\W\d_]*$|^(PNG|SVG|PDF|CSV|English|中文)$")
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def shown_texts(at: AppTest) -> list[str]:
+    """The page's prose and labels (not the sidebar's language switch, not data cells)."""
+    texts = [e.value for kind in ("title", "header", "subheader", "caption", "markdown", "info",
+                                  "warning", "success", "error")
+             for e in at.get(kind)]
+    texts += [w.label for kind in ("button", "number_input", "selectbox", "multiselect",
+                                   "text_input", "checkbox", "slider", "tabs", "expander",
+                                   "metric")
+              for w in at.get(kind)]
+    texts += [b.label for b in at.get("download_button")]
+    return [t for t in texts if t]
+
+
+def english_left(at: AppTest) -> list[str]:
+    """Shown texts with Latin words and no Chinese character: a string not translated (names of
+    the scenario, its shifts and SKUs are data and appear inside translated sentences; the
+    scenario's description is the file's own words)."""
+    data = {load_scenario(TINY).description}
+    return [t for t in shown_texts(at) if not _has_cjk(t) and not LATIN_OK.match(t.strip())
+            and t not in data]
+
+
+def _act(at: AppTest, page: str) -> None:
+    """Press the page's own button with the smallest settings, so its results show too."""
+    if page == "results":
+        at.button(key="run_button").click().run()
+    elif page == "compare":
+        at.button(key="compare_button").click().run()
+    elif page == "sweep":
+        path = "call_center.agents.0.count"
+        at.selectbox(key="sweep_lever").select(path).run()
+        at.number_input(key=f"sweep_from:{path}").set_value(2)
+        at.number_input(key=f"sweep_to:{path}").set_value(3)
+        at.button(key="FormSubmitter:sweep_form-运行参数扫描").click().run()
+    elif page == "stress":
+        at.button(key="FormSubmitter:stress_form-运行压力测试").click().run()
+    elif page == "optimize":
+        at.multiselect(key="optimize_decide").set_value(["call_center.agents"])
+        at.number_input(key="optimize_reps").set_value(3)
+        at.number_input(key="optimize_confirm").set_value(3)
+        at.number_input(key="optimize_max_evals").set_value(4)
+        at.button(key="FormSubmitter:optimize_form-运行优化").click().run()
+
+
+def test_the_explorers_own_words_have_chinese_entries() -> None:
+    # Labels the pages keep in dictionaries (values, not literals: extraction cannot see them).
+    from sim.explorer.export_page import CHART_LABELS, TABLE_LABELS
+    from sim.explorer.risks_page import HEADINGS
+    from sim.explorer.stress_page import SHOCKS
+    from sim.output.report import CHART_ORDER, TABLE_STEMS
+
+    assert set(CHART_ORDER) - set(CHART_LABELS) == set()  # every download row has a label
+    assert set(TABLE_STEMS) - set(TABLE_LABELS) == set()
+    words = [*CHART_LABELS.values(), *TABLE_LABELS.values(), *HEADINGS.values(),
+             *(text for _, text, _, _ in SHOCKS.values())]
+    assert [w for w in words if (None, w) not in catalog("zh")] == []
+
+
+@pytest.fixture(scope="module")
+def chinese() -> AppTest:
+    """The tiny scenario in a session switched to Chinese."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.file_uploader(key="explorer_upload").set_value(
+        ("tiny.yaml", TINY.read_bytes(), "application/x-yaml"))
+    at.run()
+    at.radio(key=LANGUAGE).set_value("zh").run()
+    ok(at)
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_in_chinese_has_every_entry(chinese: AppTest, page: str) -> None:
+    at = chinese
+    messages.MISSING.clear()
+    # AppTest calls a widget's format_func (kpi_label) in this thread, not the script's: it
+    # must speak the session's language here too.
+    with speaking("zh"):
+        at.switch_page(f"sim/explorer/pages/{page}.py").run()
+        ok(at)
+        _act(at, page)
+        ok(at)
+    assert _has_cjk(at.title[0].value)
+    assert len(shown_texts(at)) > 3  # the page drew its body, not only a title
+    if page in ("compare", "sweep", "stress", "optimize"):
+        assert at.dataframe, "the page's results are shown, not only its form"
+    if page == "results":
+        assert at.metric
+    assert sorted(messages.MISSING, key=str) == []
+    assert english_left(at) == []

@@ -35,6 +35,7 @@ from sim.output.labels import (
     RESOURCE_LABELS,
     SHOCK_LABELS,
     STATUS_LABELS,
+    UNIT_LABELS,
     column_label,
     kpi_label,
     label,
@@ -42,6 +43,7 @@ from sim.output.labels import (
     shock_label,
     unit_label,
 )
+from sim.scenario.levers import GROUPS, POLICY_FIELDS
 from sim.scenario.loader import load_scenario_text
 from sim.scenario.problems import ScenarioError
 
@@ -69,6 +71,13 @@ def test_every_message_in_the_code_has_a_chinese_entry(keyword: str, at_least: i
 def test_every_label_of_the_dictionaries_has_a_chinese_entry(words: dict[str, str]) -> None:
     # These go through `label` as values, not literals: the extraction cannot see them.
     assert [w for w in words.values() if (None, w) not in ZH] == []
+
+
+def test_every_unit_and_lever_word_has_a_chinese_entry() -> None:
+    units = set(UNIT_LABELS) - {"share"}
+    assert sorted(u for u in units if (UNIT_CONTEXT, u) not in ZH) == []
+    words = [*GROUPS, *(text for fields in POLICY_FIELDS.values() for _, _, text in fields)]
+    assert [w for w in words if (None, w) not in ZH] == []
 
 
 def test_the_labels_speak_chinese() -> None:

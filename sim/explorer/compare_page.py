@@ -39,9 +39,9 @@ def _pair() -> tuple[Scenario, Scenario]:
 def _crn(value: float) -> str:
     """Variance removed by common random numbers, with what a negative share means."""
     if pd.isna(value):
-        return "n/a"
+        return tr("n/a")
     if value < 0:
-        return f"{value:.0%} (pairing did not help here)"
+        return tr("{share} (pairing did not help here)", share=f"{value:.0%}")
     return f"{value:.0%}"
 
 
@@ -58,13 +58,13 @@ def _view(result: CompareResult, kpis: list[str]) -> pd.DataFrame:
         low, high = (format_difference(float(r[c]), unit, currency)
                      for c in ("diff_ci_low", "diff_ci_high"))
         rows.append({
-            "KPI": kpi_label(kpi),
+            tr("KPI"): kpi_label(kpi),
             ref: format_value(float(base.get(kpi, float("nan"))), unit, currency),
             alt: format_value(float(r["mean"]), unit, currency),
-            "Difference": format_difference(float(r["diff"]), unit, currency),
-            "95% CI of the difference": f"{low} to {high}",
-            "Significant": "yes" if bool(r["significant"]) else "no",
-            "Variance removed by CRN": _crn(float(r["variance_reduction"]))})
+            tr("Difference"): format_difference(float(r["diff"]), unit, currency),
+            tr("95% CI of the difference"): tr("{low} to {high}", low=low, high=high),
+            tr("Significant"): tr("yes") if bool(r["significant"]) else tr("no"),
+            tr("Variance removed by CRN"): _crn(float(r["variance_reduction"]))})
     return pd.DataFrame(rows)
 
 
@@ -74,26 +74,27 @@ def render() -> None:
     reference, edited = _pair()
     session.scenario_caption(edited)
     src = session.source()
-    st.markdown(f"**{reference.name}** is `{src.label}` as it is (with the edited run settings); "
-                f"**{edited.name}** is the edited scenario. Both run on the same seeds, so each "
-                "replication of one is paired with the same replication of the other.")
+    st.markdown(tr("**{reference}** is `{file}` as it is (with the edited run settings); "
+                   "**{edited}** is the edited scenario. Both run on the same seeds, so each "
+                   "replication of one is paired with the same replication of the other.",
+                   reference=reference.name, file=src.label, edited=edited.name))
     if set(scenario_diff(reference, edited)["key_path"]) <= {"name"}:
-        st.info("The edited scenario equals the file: edit a lever on the Scenario page to see "
-                "differences.")
+        st.info(tr("The edited scenario equals the file: edit a lever on the Scenario page to "
+                   "see differences."))
     payload = (reference.model_dump_json(), edited.model_dump_json())
     key = scenario_digest("\n".join(payload))
-    start = st.button("Compare", type="primary", key="compare_button")
+    start = st.button(tr("Compare"), type="primary", key="compare_button")
     if not start and key not in session.requested(KIND):
-        st.info("Press **Compare** to run both scenarios.")
+        st.info(tr("Press **Compare** to run both scenarios."))
         return
     result = runner.run_compare(payload, edited.replications, edited.seed,
                                 runner.executor_for(session.workers()))
     session.requested(KIND).add(key)
     options = list(dict.fromkeys(result.table["kpi"]))
-    kpis = st.multiselect("KPIs", options, default=result.targeted_kpis, key="compare_kpis",
+    kpis = st.multiselect(tr("KPIs"), options, default=result.targeted_kpis, key="compare_kpis",
                           format_func=kpi_label)
     if not kpis:
-        st.warning("Choose at least one KPI.")
+        st.warning(tr("Choose at least one KPI."))
         return
     st.dataframe(_view(result, kpis), hide_index=True, width="stretch")
     currency = edited.currency
@@ -102,17 +103,17 @@ def render() -> None:
         return dated(compare_differences_chart(result.table, kpis, currency=currency), today())
 
     st.image(png(chart()), width="stretch")
-    st.caption("Filled marker: the 95% paired interval excludes 0 (a real difference); hollow: "
-               "the difference may be noise. Differences of shares are in percentage points "
-               "(pp: 80% to 82% is +2 pp). Variance removed by CRN compares the paired "
-               "difference with independent runs: 50% means pairing halved the variance; a "
-               "negative share means pairing did not help for that KPI (the two scenarios "
-               "react differently to the same random numbers), and its interval is as wide "
-               "as it says.")
-    st.subheader("Downloads")
+    st.caption(tr("Filled marker: the 95% paired interval excludes 0 (a real difference); "
+                  "hollow: the difference may be noise. Differences of shares are in "
+                  "percentage points (pp: 80% to 82% is +2 pp). Variance removed by CRN "
+                  "compares the paired difference with independent runs: 50% means pairing "
+                  "halved the variance; a negative share means pairing did not help for that "
+                  "KPI (the two scenarios react differently to the same random numbers), and "
+                  "its interval is as wide as it says."))
+    st.subheader(tr("Downloads"))
     stem = f"{reference.name}_vs_{edited.name}"
-    figure_downloads("Differences chart", chart, f"{stem}_differences", "compare_chart")
-    table_download("Comparison table (`compare.csv`)", result.table, f"{stem}_compare",
+    figure_downloads(tr("Differences chart"), chart, f"{stem}_differences", "compare_chart")
+    table_download(tr("Comparison table (`compare.csv`)"), result.table, f"{stem}_compare",
                    "compare_table")
-    table_download("Every replication of both", result.replications_table(),
+    table_download(tr("Every replication of both"), result.replications_table(),
                    f"{stem}_replications", "compare_reps")

@@ -33,9 +33,11 @@ EDITED_SUFFIX = "-edited"
 NAME_KEY = "export_name"
 # Characters a file name keeps on every system; anything else becomes "_".
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# Labels of the download rows: msgids, shown through `tr`.
 CHART_LABELS = {"service_level_per_day": "Service level per day",
                 "backlog_per_day": "Field-service backlog per day",
                 "stock_per_sku": "Stock on hand per SKU",
+                "late_drivers": "Why repairs are late",
                 "cost_per_department": "Monthly cost per department",
                 "budget_by_month": "Revenue, cost and expense budgets by month",
                 "appraisal_by_month": "KPI appraisal by calendar month (heat map)",
@@ -49,6 +51,7 @@ TABLE_LABELS = {"kpis": "KPIs with 95% CI and targets",
                 "replications": "One row per replication", "daily": "Daily series",
                 "hourly": "Hour-of-week profile", "wait_histogram": "Wait histogram",
                 "turnaround_histogram": "Turnaround histogram",
+                "late_drivers": "Hours per late work order by cause and replication",
                 "theory_by_hour_of_week": "Erlang C per hour of the week"}
 
 
@@ -80,34 +83,34 @@ def _name_field(scenario: Scenario) -> str:
     default = default_name(scenario, bool(edits))
     # One field per scenario content: an edit resets the name to the new default.
     key = f"{NAME_KEY}:{session.run_key(scenario)}"
-    text = st.text_input("Name of the files", value=default, key=key, max_chars=80,
-                         help="The start of every file name on this page")
+    text = st.text_input(tr("Name of the files"), value=default, key=key, max_chars=80,
+                         help=tr("The start of every file name on this page"))
     stem = file_stem(text, default)
     if edits:
-        st.caption(f"This is `{scenario.name}` with {len(edits)} edit(s); the files are named "
-                   f"`{stem}_...`.")
+        st.caption(tr("This is `{name}` with {n} edit(s); the files are named `{stem}_...`.",
+                      name=scenario.name, n=len(edits), stem=stem))
     return stem
 
 
 def _pack(result: RunResult, created: date, name: str) -> None:
     # The report's first page lists what the edits change against the file.
     base = session.file_scenario() if session.current_overrides() else None
-    st.subheader("Budget pack")
-    st.markdown("A zip with the PDF report (first page: does the plan meet its targets, what "
-                "it costs and what the edits change; then every KPI with its 95% CI and target, "
-                "the charts, the revenue, cost and expense budgets by calendar month, the "
-                "monthly and quarterly appraisal, the assumptions), every table as CSV, the "
-                "charts and the scenario file "
-                "that reproduces the numbers with `aftersales-sim run scenario.yaml`; "
-                "`aftersales-sim pack RESULTS_DIR` writes the same zip from a results folder.")
+    st.subheader(tr("Budget pack"))
+    st.markdown(tr("A zip with the PDF report (first page: does the plan meet its targets, what "
+                   "it costs and what the edits change; then every KPI with its 95% CI and "
+                   "target, the charts, the revenue, cost and expense budgets by calendar "
+                   "month, the monthly and quarterly appraisal, the assumptions), every table "
+                   "as CSV, the charts and the scenario file that reproduces the numbers with "
+                   "`aftersales-sim run scenario.yaml`; `aftersales-sim pack RESULTS_DIR` "
+                   "writes the same zip from a results folder."))
     left, right = st.columns(2)
     with left:
-        st.download_button("Download the budget pack (zip)",
+        st.download_button(tr("Download the budget pack (zip)"),
                            data=lambda: budget_pack(saved_view(result), created, base),
                            file_name=f"{name}_budget_pack.zip", mime=MIME["zip"],
                            on_click="ignore", type="primary", key="download_pack")
     with right:
-        st.download_button("Report only (PDF)",
+        st.download_button(tr("Report only (PDF)"),
                            data=lambda: report_pdf(saved_view(result), created, base=base),
                            file_name=f"{name}_report.pdf", mime=MIME["pdf"], on_click="ignore",
                            key="download_report")
@@ -120,7 +123,8 @@ def render() -> None:
     session.scenario_caption(scenario)
     result = session.scenario_run(scenario, start=False)
     if result is None:
-        st.info("Nothing to export yet: run the edited scenario (here or on the Results page).")
+        st.info(tr("Nothing to export yet: run the edited scenario (here or on the Results "
+                   "page)."))
         if not run_button():
             return
         result = session.scenario_run(scenario, start=True)
@@ -129,18 +133,19 @@ def render() -> None:
     created = today()
     name = _name_field(scenario)
     _pack(result, created, name)
-    st.subheader("Charts")
-    st.caption(f"Each chart names the scenario and is dated {created.isoformat()}; files are "
-               "built when you click.")
+    st.subheader(tr("Charts"))
+    st.caption(tr("Each chart names the scenario and is dated {date}; files are built when you "
+                  "click.", date=created.isoformat()))
     for stem in chart_stems(scenario):
-        download_row(CHART_LABELS.get(stem, stem),
+        download_row(tr(CHART_LABELS[stem]) if stem in CHART_LABELS else stem,
                      {fmt: _chart_builder(result, stem, fmt, created) for fmt in FORMATS},
                      f"{name}_{stem}", f"chart:{stem}")
-    st.subheader("Tables (CSV)")
+    st.subheader(tr("Tables (CSV)"))
     for stem, table in result_tables(result).items():
-        table_download(TABLE_LABELS.get(stem, stem), table, f"{name}_{stem}", f"table:{stem}")
-    st.subheader("Scenario")
-    st.download_button("The scenario of this run (YAML)",
+        table_download(tr(TABLE_LABELS[stem]) if stem in TABLE_LABELS else stem, table,
+                       f"{name}_{stem}", f"table:{stem}")
+    st.subheader(tr("Scenario"))
+    st.download_button(tr("The scenario of this run (YAML)"),
                        data=lambda: scenario_to_yaml(scenario).encode("utf-8"),
                        file_name=f"{name}.yaml", mime="application/x-yaml", on_click="ignore",
                        key="download_run_scenario")

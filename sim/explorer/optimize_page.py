@@ -21,6 +21,7 @@ from sim.explorer.widgets import png, table_download, today
 from sim.i18n.messages import tr
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts.optimize import cost_frontier
+from sim.output.labels import column_label, kpi_label, status_label
 from sim.output.numbers import format_value
 from sim.output.report import dated
 from sim.scenario.format import Scenario
@@ -52,16 +53,17 @@ def _form(scenario: Scenario) -> None:
                if p in options]
     reps = max(scenario.replications, MIN_REPLICATIONS)
     with st.form("optimize_form"):
-        st.multiselect("Decide", options, default=default, key="optimize_decide",
-                       help="Crews (each shift's count) and stock policies the search may move")
+        st.multiselect(tr("Decide"), options, default=default, key="optimize_decide",
+                       help=tr("Crews (each shift's count) and stock policies the search may "
+                               "move"))
         cols = st.columns(3)
-        cols[0].number_input("Replications per evaluation", min_value=MIN_REPLICATIONS,
+        cols[0].number_input(tr("Replications per evaluation"), min_value=MIN_REPLICATIONS,
                              value=reps, step=1, key="optimize_reps")
-        cols[1].number_input("Replications of the final check", min_value=MIN_REPLICATIONS,
+        cols[1].number_input(tr("Replications of the final check"), min_value=MIN_REPLICATIONS,
                              value=max(2 * reps, 20), step=1, key="optimize_confirm")
-        cols[2].number_input("Most evaluations", min_value=1, value=DEFAULT_MAX_EVALUATIONS,
+        cols[2].number_input(tr("Most evaluations"), min_value=1, value=DEFAULT_MAX_EVALUATIONS,
                              step=1, key="optimize_max_evals")
-        submitted = st.form_submit_button("Run optimizer", type="primary")
+        submitted = st.form_submit_button(tr("Run optimizer"), type="primary")
     if submitted:
         state = st.session_state
         st.session_state[SPEC] = {
@@ -72,9 +74,10 @@ def _form(scenario: Scenario) -> None:
 
 def decision_table(result: OptimizeResult) -> pd.DataFrame:
     """One row per decided variable: where the search started and what it chose."""
-    return pd.DataFrame({"variable": [v.label for v in result.variables],
-                         "now": [v.current for v in result.variables],
-                         "start": list(result.start), "chosen": list(result.best.values)})
+    return pd.DataFrame({tr("variable"): [v.label for v in result.variables],
+                         tr("now"): [v.current for v in result.variables],
+                         tr("start"): list(result.start),
+                         tr("chosen"): list(result.best.values)})
 
 
 def targets_table(result: OptimizeResult) -> pd.DataFrame:
@@ -87,11 +90,13 @@ def targets_table(result: OptimizeResult) -> pd.DataFrame:
         def show(value: float, unit: str = unit) -> str:
             return format_value(value, unit, result.base.currency)
 
-        rows.append({"KPI": kpi, "mean": show(stats[kpi]["mean"]),
-                     "95% CI": f"{show(stats[kpi]['ci_low'])} to {show(stats[kpi]['ci_high'])}",
-                     "target": f"{'≥' if judged.direction == 'at_least' else '≤'} "
-                               f"{show(judged.target)}",
-                     "status": judged.status})
+        rows.append({column_label("kpi"): kpi_label(kpi),
+                     column_label("mean"): show(stats[kpi]["mean"]),
+                     column_label("ci"): tr("{low} to {high}", low=show(stats[kpi]["ci_low"]),
+                                            high=show(stats[kpi]["ci_high"])),
+                     column_label("target"): f"{'≥' if judged.direction == 'at_least' else '≤'} "
+                                             f"{show(judged.target)}",
+                     column_label("status"): status_label(judged.status)})
     return pd.DataFrame(rows)
 
 
@@ -100,32 +105,34 @@ def _results(result: OptimizeResult) -> None:
     doc = result.document()
     cost = format_value(result.best.cost, "currency", currency)
     low, high = (format_value(v, "currency", currency) for v in doc["cost_ci"])
-    effort = (f"{len(result.evaluations)} evaluations, {result.replications_used} replications "
-              f"simulated")
+    effort = tr("{n} evaluations, {reps} replications simulated", n=len(result.evaluations),
+                reps=result.replications_used)
     if result.feasible:
-        st.success(f"Cheapest decision meeting every target with confidence: total cost "
-                   f"**{cost}** (95% CI {low} to {high}, {result.best.replications} "
-                   f"replications). {effort}.")
+        st.success(tr("Cheapest decision meeting every target with confidence: total cost "
+                      "**{cost}** (95% CI {low} to {high}, {reps} replications). {effort}.",
+                      cost=cost, low=low, high=high, reps=result.best.replications,
+                      effort=effort))
     else:
-        st.warning(f"No evaluated decision meets every target with confidence; the closest "
-                   f"costs {cost}. Raise the evaluations or decide on more. {effort}.")
+        st.warning(tr("No evaluated decision meets every target with confidence; the closest "
+                      "costs {cost}. Raise the evaluations or decide on more. {effort}.",
+                      cost=cost, effort=effort))
     st.dataframe(decision_table(result), hide_index=True, width="stretch")
-    st.subheader("KPIs against targets")
+    st.subheader(tr("KPIs against targets"))
     st.dataframe(targets_table(result), hide_index=True, width="stretch")
-    if st.button("Apply this decision as the edited scenario", key="optimize_apply"):
+    if st.button(tr("Apply this decision as the edited scenario"), key="optimize_apply"):
         session.apply_decision(result.decision())
-        st.success("Applied: the Scenario page and every run now use this decision.")
+        st.success(tr("Applied: the Scenario page and every run now use this decision."))
     table = result.table()
     kpi = result.binding_kpi
     if kpi in table.columns:
         info = KPI_BY_NAME.get(kpi)
-        st.subheader(f"Cost against {kpi} (the tightest target)")
+        st.subheader(tr("Cost against {name} (the tightest target)", name=kpi_label(kpi)))
         fig = dated(cost_frontier(table, kpi, result.base.targets.get(kpi),
                                   info is None or info.direction == "at_least",
                                   info is not None and info.unit == "share", currency,
                                   result.base.name), today())
         st.image(png(fig), width="stretch")
-    table_download("Every evaluation (`evaluations.csv`)", table,
+    table_download(tr("Every evaluation (`evaluations.csv`)"), table,
                    f"{result.base.name}_evaluations", "optimize_evaluations")
 
 
@@ -135,25 +142,25 @@ def render() -> None:
     scenario = session.edited_or_stop()
     session.scenario_caption(scenario)
     if not scenario.targets:
-        st.info("This scenario has no targets: without them the cheapest decision is to staff "
-                "and stock nothing.")
+        st.info(tr("This scenario has no targets: without them the cheapest decision is to "
+                   "staff and stock nothing."))
         return
     if not choices(scenario):
-        st.info("This scenario has no crews or stock to decide on.")
+        st.info(tr("This scenario has no crews or stock to decide on."))
         return
-    st.caption("The cheapest decision whose KPIs meet every target by their whole 95% interval, "
-               "searched from textbook estimates under common random numbers "
-               "(`aftersales-sim optimize`).")
+    st.caption(tr("The cheapest decision whose KPIs meet every target by their whole 95% "
+                  "interval, searched from textbook estimates under common random numbers "
+                  "(`aftersales-sim optimize`)."))
     _form(scenario)
     spec = st.session_state.get(SPEC)
     if not spec or not spec["decide"]:
-        st.info("Choose what to decide and press **Run optimizer**.")
+        st.info(tr("Choose what to decide and press **Run optimizer**."))
         return
     payload = scenario.model_dump_json()
     run_key = scenario_digest("\n".join([payload, *spec["decide"], str(spec["reps"]),
                                          str(spec["confirm"]), str(spec["max_evals"])]))
     if not spec.pop("run", False) and run_key not in session.requested(KIND):
-        st.info("Press **Run optimizer** to search for the edited scenario.")
+        st.info(tr("Press **Run optimizer** to search for the edited scenario."))
         return
     result = runner.run_optimize(payload, spec["decide"], spec["reps"], spec["confirm"],
                                  spec["max_evals"], scenario.seed,

@@ -82,24 +82,26 @@ def _late_note(result: RunResult) -> None:
     drivers = result.late_drivers
     late = drivers.groupby("rep")["late_jobs"].first()
     if late.sum() == 0:
-        st.markdown("No repair was late in any replication.")
+        st.markdown(tr("No repair was late in any replication."))
         return
     weights = drivers["late_jobs"].to_numpy(float)
     shares = (drivers.assign(weighted=drivers["hours"] * weights).groupby("cause", sort=False)
               ["weighted"].sum())
     shares = shares / shares.sum()
     top = str(shares.idxmax())
-    lever = {"dispatch": "more technicians (or shifts where the queue builds)",
-             "parts": "stock (reorder points, lead times)",
-             "rework": "quality (fix and quality probabilities, training, spot checks)",
-             "booking": "the booking rules (lead time, slots and their capacity)",
-             "travel": "routing and territories", "depot": "depot transit",
-             "work": "hands-on time (training, tools)"}.get(top, top)
-    st.markdown(
-        f"On average **{late.mean():,.0f}** work orders a replication were late (finished "
-        f"after the promise or open at the run-out's cap). Most of their time went to "
-        f"**{top}** ({percent(float(shares[top]))}): the lever is {lever}.")
-    with st.expander("Hours per late work order by cause and replication (late_drivers.csv)"):
+    lever = {"dispatch": tr("more technicians (or shifts where the queue builds)"),
+             "parts": tr("stock (reorder points, lead times)"),
+             "rework": tr("quality (fix and quality probabilities, training, spot checks)"),
+             "booking": tr("the booking rules (lead time, slots and their capacity)"),
+             "travel": tr("routing and territories"), "depot": tr("depot transit"),
+             "work": tr("hands-on time (training, tools)")}.get(top, top)
+    st.markdown(tr(
+        "On average **{late}** work orders a replication were late (finished after the promise "
+        "or open at the run-out's cap). Most of their time went to **{cause}** ({share}): the "
+        "lever is {lever}.", late=f"{late.mean():,.0f}", cause=tr(top),
+        share=percent(float(shares[top])), lever=lever))
+    with st.expander(tr("Hours per late work order by cause and replication "
+                        "(late_drivers.csv)")):
         st.dataframe(drivers, hide_index=True, width="stretch")
 
 
@@ -110,13 +112,13 @@ def _theory_note(result: RunResult) -> None:
     weighted = float((open_hours["erlang_c_service_level"] * weights).sum() / weights.sum()) \
         if len(open_hours) else float("nan")
     simulated = simulated_daily_mean(result)
-    st.markdown(
-        f"Erlang C for the staffed agents, weighted by calls: **{percent(weighted)}**; simulated "
-        f"mean daily service level: **{percent(simulated.mean)}**. Erlang C treats each hour "
-        "as its own steady state and leaves out abandonment, busy signals, escalation holds, "
-        "follow-up calls and demand events; a gap between the lines shows how much those "
-        "matter.")
-    with st.expander("Erlang C per hour of the week (table)"):
+    st.markdown(tr(
+        "Erlang C for the staffed agents, weighted by calls: **{theory}**; simulated mean daily "
+        "service level: **{simulated}**. Erlang C treats each hour as its own steady state and "
+        "leaves out abandonment, busy signals, escalation holds, follow-up calls and demand "
+        "events; a gap between the lines shows how much those matter.",
+        theory=percent(weighted), simulated=percent(simulated.mean)))
+    with st.expander(tr("Erlang C per hour of the week (table)")):
         st.dataframe(theory, hide_index=True, width="stretch")
 
 

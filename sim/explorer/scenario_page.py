@@ -45,7 +45,8 @@ def _load_picked() -> None:
     try:
         loaded, _ = read_file(path)
     except ScenarioError as err:
-        st.session_state[session.SOURCE_PROBLEMS] = (f"`{name}` was not loaded", err.problems)
+        st.session_state[session.SOURCE_PROBLEMS] = (tr("`{name}` was not loaded", name=name),
+                                                     err.problems)
         return
     session.set_source(loaded)
 
@@ -57,8 +58,9 @@ def _load_upload() -> None:
     try:
         loaded, _ = read_upload(upload.getvalue(), upload.name)
     except ScenarioError as err:
-        label = err.problems[0].file if err.problems else "the upload"
-        st.session_state[session.SOURCE_PROBLEMS] = (f"`{label}` was not loaded", err.problems)
+        label = err.problems[0].file if err.problems else tr("the upload")
+        st.session_state[session.SOURCE_PROBLEMS] = (tr("`{name}` was not loaded", name=label),
+                                                     err.problems)
         return
     session.set_source(loaded)
 
@@ -70,17 +72,19 @@ def _pick_source() -> None:
     here = Path(current.label).name if current.kind == "file" else None
     left, right = st.columns(2)
     with left:
-        st.selectbox(f"Scenario file (`{display_path(scenario_dir())}/`)", names,
-                     index=names.index(here) if here in names else None,
-                     placeholder="Choose a file", key=PICK, on_change=_load_picked)
+        st.selectbox(tr("Scenario file (`{folder}/`)", folder=display_path(scenario_dir())),
+                     names, index=names.index(here) if here in names else None,
+                     placeholder=tr("Choose a file"), key=PICK, on_change=_load_picked)
     with right:
-        st.file_uploader(f"... or upload a scenario (YAML, at most {MAX_UPLOAD_MB} MB)",
+        st.file_uploader(tr("... or upload a scenario (YAML, at most {mb} MB)",
+                            mb=MAX_UPLOAD_MB),
                          type=["yaml", "yml"], max_upload_size=MAX_UPLOAD_MB, key=UPLOAD,
                          on_change=_load_upload)
     failed = st.session_state.get(session.SOURCE_PROBLEMS)
     if failed:
         heading, problems = failed
-        session.show_problems(problems, f"{heading}; still using `{current.label}`")
+        session.show_problems(problems, tr("{heading}; still using `{name}`", heading=heading,
+                                           name=current.label))
 
 
 def _widget(lever: Lever, current: LeverValue) -> None:
@@ -107,19 +111,21 @@ def _event_widgets(file: Scenario, event: ExtraEvent | None) -> None:
     def key(name: str) -> str:
         return session.widget_key("event", name)
 
-    st.checkbox("Add an extra demand event", value=event is not None, key=key("on"),
-                help="Appended to `demand.events`; its days count from day 0, the start of the "
-                     "warm-up")
+    st.checkbox(tr("Add an extra demand event"), value=event is not None, key=key("on"),
+                help=tr("Appended to `demand.events`; its days count from day 0, the start of "
+                        "the warm-up"))
     cols = st.columns(4)
-    cols[0].text_input("Name", value=event.name if event else "extra demand", key=key("name"))
-    cols[1].number_input("Start day", value=float(event.start_day if event else
-                                                  file.warmup_days), step=1.0, format="%g",
+    # The default name stays English: it goes into the scenario file (names are data).
+    cols[0].text_input(tr("Name"), value=event.name if event else "extra demand",
+                       key=key("name"))
+    cols[1].number_input(tr("Start day"), value=float(event.start_day if event else
+                                                      file.warmup_days), step=1.0, format="%g",
                          key=key("start_day"))
-    cols[2].number_input("Days", value=float(event.days if event else 7.0), step=1.0,
+    cols[2].number_input(tr("Days"), value=float(event.days if event else 7.0), step=1.0,
                          format="%g", key=key("days"))
-    cols[3].number_input("Multiplier", value=float(event.multiplier if event else 1.5),
+    cols[3].number_input(tr("Multiplier"), value=float(event.multiplier if event else 1.5),
                          step=0.1, format="%g", key=key("multiplier"))
-    st.multiselect("Contact types hit", list(CONTACT_TYPES),
+    st.multiselect(tr("Contact types hit"), list(CONTACT_TYPES),
                    default=list(event.types) if event else types, key=key("types"))
 
 
@@ -164,41 +170,45 @@ def _lever_form(file: Scenario) -> None:
     levers = levers_for(file)
     values = session.lever_values()
     with st.form("levers"):
-        st.markdown("**Levers** (the file's values until you apply an edit)")
+        st.markdown(tr("**Levers** (the file's values until you apply an edit)"))
         for group in GROUPS:
             mine = [lv for lv in levers if lv.group == group]
             if not mine:
                 continue
-            st.markdown(f"*{group}*")
+            st.markdown(f"*{tr(group)}*")
             cols = st.columns(COLUMNS)
             for i, lever in enumerate(mine):
                 with cols[i % COLUMNS]:
                     _widget(lever, values.get(lever.path, lever.value))
-        st.markdown("*Extra demand event*")
+        st.markdown(f"*{tr('Extra demand event')}*")
         _event_widgets(file, session.extra_event())
         left, right = st.columns([1, 5])
-        left.form_submit_button("Apply edits", type="primary", on_click=_apply, args=(levers,))
-        right.form_submit_button("Reset to the file", on_click=_reset)
+        left.form_submit_button(tr("Apply edits"), type="primary", on_click=_apply,
+                                args=(levers,))
+        right.form_submit_button(tr("Reset to the file"), on_click=_reset)
     problems = st.session_state.get(session.EDIT_PROBLEMS)
     if problems:
-        session.show_problems(problems, "These edits were not applied")
+        session.show_problems(problems, tr("These edits were not applied"))
 
 
 def _changes(file: Scenario, edited: Scenario) -> None:
     src = session.source()
     overrides = session.current_overrides()
-    st.subheader("What changed")
+    st.subheader(tr("What changed"))
     diff = scenario_diff(file, edited)
     if diff.empty:
-        st.caption("No edits: the scenario is the file as it is.")
+        st.caption(tr("No edits: the scenario is the file as it is."))
     else:
         st.dataframe(diff, hide_index=True, width="stretch",
-                     column_config={"key_path": "key path", "file_value": "file value",
-                                    "edited_value": "edited value"})
-    where = "" if src.kind == "file" else f", next to the uploaded file saved as `{src.label}`"
-    st.markdown(f"The same scenario from the command line{where}:")
+                     column_config={"key_path": tr("key path"), "file_value": tr("file value"),
+                                    "edited_value": tr("edited value")})
+    if src.kind == "file":
+        st.markdown(tr("The same scenario from the command line:"))
+    else:
+        st.markdown(tr("The same scenario from the command line, next to the uploaded file "
+                       "saved as `{name}`:", name=src.label))
     st.code(cli_command(src.label, overrides), language="bash", wrap_lines=True)
-    st.download_button("Download the edited scenario (YAML)",
+    st.download_button(tr("Download the edited scenario (YAML)"),
                        data=lambda: scenario_to_yaml(edited).encode("utf-8"),
                        file_name=f"{edited.name}.yaml", mime="application/x-yaml",
                        on_click="ignore", key="download_scenario")
@@ -213,7 +223,7 @@ def render() -> None:
     try:
         file = session.file_scenario()
     except ScenarioError as err:  # only if the loader's rules changed since it was loaded
-        session.show_problems(err, "The scenario no longer validates")
+        session.show_problems(err, tr("The scenario no longer validates"))
         return
     if file.description:
         st.caption(file.description)

@@ -17,6 +17,7 @@ from sim.experiments.replicate import RunResult
 from sim.experiments.store import scenario_digest
 from sim.explorer import runner
 from sim.explorer.source import Source, read_file, scenario_dir, scenario_files
+from sim.i18n.messages import tr
 from sim.scenario.format import Scenario
 from sim.scenario.levers import (
     ExtraEvent,
@@ -85,13 +86,14 @@ def source() -> Source:
         return current
     files = scenario_files(scenario_dir())
     if not files:
-        st.error(f"No scenario files in `{scenario_dir()}`: upload one on the Scenario page.")
+        st.error(tr("No scenario files in `{folder}`: upload one on the Scenario page.",
+                    folder=scenario_dir()))
         st.stop()
     default = next((p for p in files if p.name == DEFAULT_FILE), files[0])
     try:
         loaded, _ = read_file(default)
     except ScenarioError as err:
-        show_problems(err, f"`{default.name}` does not load")
+        show_problems(err, tr("`{name}` does not load", name=default.name))
         st.stop()
     set_source(loaded)
     return loaded
@@ -181,7 +183,7 @@ def edited_or_stop() -> Scenario:
     try:
         return edited_scenario()
     except ScenarioError as err:
-        show_problems(err, "The edited scenario does not validate")
+        show_problems(err, tr("The edited scenario does not validate"))
         st.stop()
         raise  # unreachable: st.stop() raises
 
@@ -219,9 +221,9 @@ def problem_lines(problems: Sequence[Problem]) -> list[str]:
     lines = []
     for p in problems:
         if p.file == OVERRIDE_SOURCE:
-            where = "edited value"
+            where = tr("edited value")
         elif p.line is not None:
-            where = f"{p.file}, line {p.line}"
+            where = tr("{file}, line {line}", file=p.file, line=p.line)
         else:
             where = p.file
         path = f" `{p.path}`" if p.path else ""
@@ -239,7 +241,9 @@ def scenario_caption(scenario: Scenario) -> None:
     """One line naming the scenario, its source and how long it runs."""
     src = source()
     edits = len(current_overrides())
-    st.caption(f"Scenario `{scenario.name}` from `{src.label}`"
-               f"{f' with {edits} edit(s)' if edits else ''}: {scenario.replications} "
-               f"replications, seed {scenario.seed}, warm-up {scenario.warmup_days:g} days, "
-               f"horizon {scenario.horizon_days:g} days. Change these on the Scenario page.")
+    edited = tr(" with {n} edit(s)", n=edits) if edits else ""
+    st.caption(tr("Scenario `{name}` from `{file}`{edited}: {reps} replications, seed {seed}, "
+                  "warm-up {warmup:g} days, horizon {horizon:g} days. Change these on the "
+                  "Scenario page.", name=scenario.name, file=src.label, edited=edited,
+                  reps=scenario.replications, seed=scenario.seed, warmup=scenario.warmup_days,
+                  horizon=scenario.horizon_days))

@@ -57,10 +57,10 @@ def _range_form(lever: Lever) -> None:
     number = {"step": 1, "format": "%d"} if lever.kind == "int" else {"format": "%g"}
     with st.form("sweep_form"):
         cols = st.columns(3)
-        cols[0].number_input("From", value=low, key=f"sweep_from:{lever.path}", **number)
-        cols[1].number_input("To", value=high, key=f"sweep_to:{lever.path}", **number)
-        cols[2].number_input("Step", value=step, key=f"sweep_step:{lever.path}", **number)
-        submitted = st.form_submit_button("Run sweep", type="primary")
+        cols[0].number_input(tr("From"), value=low, key=f"sweep_from:{lever.path}", **number)
+        cols[1].number_input(tr("To"), value=high, key=f"sweep_to:{lever.path}", **number)
+        cols[2].number_input(tr("Step"), value=step, key=f"sweep_step:{lever.path}", **number)
+        submitted = st.form_submit_button(tr("Run sweep"), type="primary")
     if submitted:
         state = st.session_state
         st.session_state[SPEC] = {"key": lever.path, "from": state[f"sweep_from:{lever.path}"],
@@ -74,7 +74,7 @@ def _factor(spec: dict[str, object]) -> Factor | None:
     except ValidationError as exc:
         lines = [f"- {'.'.join(str(p) for p in e['loc']) or 'range'}: "
                  f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors()]
-        st.error("\n".join(["**This range cannot be swept:**", *lines]))
+        st.error("\n".join([f"**{tr('This range cannot be swept:')}**", *lines]))
         return None
 
 
@@ -87,7 +87,7 @@ def _results(result: SweepResult, scenario: Scenario, key: str, lever: str) -> N
     st.dataframe(overview_rows(result, {key: lever}, currency), hide_index=True,
                  width="stretch")
     options = list(dict.fromkeys(result.summary["kpi"]))
-    kpis = st.multiselect("KPI curves", options, default=list(result.kpis), key="sweep_kpis",
+    kpis = st.multiselect(tr("KPI curves"), options, default=list(result.kpis), key="sweep_kpis",
                           format_func=kpi_label)
     def curve(kpi: str) -> Callable[[], Figure]:
         return lambda: dated(sweep_kpi_chart(result.summary, [key], kpi,
@@ -98,7 +98,7 @@ def _results(result: SweepResult, scenario: Scenario, key: str, lever: str) -> N
     # Cost against the targeted share the lever moves most: a technicians' sweep against the
     # call center's service level would show a flat cloud that no technician moves.
     services = [k for k in scenario.targets if kpi_unit(k) == "share"] or ["service_level"]
-    x_kpi = st.selectbox("Cost against", services, format_func=kpi_label,
+    x_kpi = st.selectbox(tr("Cost against"), services, format_func=kpi_label,
                          index=services.index(moved_most(result, services) or services[0]),
                          key=f"sweep_frontier:{key}")
 
@@ -111,21 +111,21 @@ def _results(result: SweepResult, scenario: Scenario, key: str, lever: str) -> N
     charts = {kpi: curve(kpi) for kpi in kpis}
     charts[f"cost_vs_{x_kpi}"] = frontier
     titles = {stem: kpi_label(stem) for stem in kpis}
-    titles[f"cost_vs_{x_kpi}"] = f"Total cost against {kpi_label(x_kpi).lower()}"
+    titles[f"cost_vs_{x_kpi}"] = tr("Total cost against {name}", name=kpi_label(x_kpi).lower())
     tabs = st.tabs([titles[stem] for stem in charts], key="sweep_tab", on_change="rerun")
     for tab, make in zip(tabs, charts.values(), strict=True):
         if tab.open is not False:
             with tab:
                 st.image(png(make()), width="stretch")
-    st.subheader("Downloads")
+    st.subheader(tr("Downloads"))
     for stem, make in charts.items():
-        figure_downloads(f"Chart: {titles[stem]}", make, f"{result.name}_{stem}",
-                         f"sweep:{stem}")
-    table_download("Summary per point and KPI (`sweep_summary.csv`)", result.summary,
+        figure_downloads(tr("Chart: {title}", title=titles[stem]), make,
+                         f"{result.name}_{stem}", f"sweep:{stem}")
+    table_download(tr("Summary per point and KPI (`sweep_summary.csv`)"), result.summary,
                    f"{result.name}_summary", "sweep_summary")
-    table_download("One row per point (`sweep_points.csv`)", result.overview,
+    table_download(tr("One row per point (`sweep_points.csv`)"), result.overview,
                    f"{result.name}_points", "sweep_points")
-    table_download("Every replication (`sweep.csv`)", result.table, f"{result.name}_table",
+    table_download(tr("Every replication (`sweep.csv`)"), result.table, f"{result.name}_table",
                    "sweep_table")
 
 
@@ -137,20 +137,22 @@ def render() -> None:
     levers = [lv for lv in levers_for(scenario)
               if lv.kind in ("int", "float") and lv.group != "Run"]
     if not levers:
-        st.info("This scenario has no levers to sweep.")
+        st.info(tr("This scenario has no levers to sweep."))
         return
-    labels = {lv.path: f"{lv.group}: {lv.label}" for lv in levers}
+    labels = {lv.path: f"{tr(lv.group)}: {lv.label}" for lv in levers}
     # Staffing first: the usual question is how many people the targets need.
     first = next((i for i, lv in enumerate(levers) if lv.group == "Call center"), 0)
-    path = st.selectbox("Lever", list(labels), index=first, format_func=labels.__getitem__,
+    path = st.selectbox(tr("Lever"), list(labels), index=first, format_func=labels.__getitem__,
                         key="sweep_lever")
     lever = next(lv for lv in levers if lv.path == path)
-    st.caption(f"{labels[lever.path]} is {lever.value} in the edited scenario (`{lever.path}`). "
-               f"Every point runs {scenario.replications} replications on seed {scenario.seed}.")
+    st.caption(tr("{lever} is {value} in the edited scenario (`{path}`). Every point runs "
+                  "{reps} replications on seed {seed}.", lever=labels[lever.path],
+                  value=lever.value, path=lever.path, reps=scenario.replications,
+                  seed=scenario.seed))
     _range_form(lever)
     spec = st.session_state.get(SPEC)
     if not spec or spec["key"] != lever.path:
-        st.info("Choose a range and press **Run sweep**.")
+        st.info(tr("Choose a range and press **Run sweep**."))
         return
     factor = _factor(spec)
     if factor is None:
@@ -158,13 +160,13 @@ def render() -> None:
     payload = (scenario.model_dump_json(), (factor.model_dump_json(by_alias=True),))
     run_key = scenario_digest("\n".join([payload[0], *payload[1]]))
     if not spec.pop("run", False) and run_key not in session.requested(KIND):
-        st.info("Press **Run sweep** to run this range for the edited scenario.")
+        st.info(tr("Press **Run sweep** to run this range for the edited scenario."))
         return
     try:
         result = runner.run_sweep_cached(payload[0], payload[1], scenario.replications,
                                          scenario.seed, runner.executor_for(session.workers()))
     except ScenarioError as err:
-        session.show_problems(err, "Some points of this range are not valid scenarios")
+        session.show_problems(err, tr("Some points of this range are not valid scenarios"))
         return
     session.requested(KIND).add(run_key)
     _results(result, scenario, lever.path, labels[lever.path])

@@ -128,4 +128,4 @@ def today() -> date:
 
 def percent(value: float) -> str:
     """A share as a percentage, or n/a."""
-    return "n/a" if value is None or math.isnan(value) else f"{value:.1%}"
+    return label("n/a") if value is None or math.isnan(value) else f"{value:.1%}"

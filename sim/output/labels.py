@@ -81,7 +81,7 @@ KPI_LABELS: dict[str, str] = {
 UNIT_LABELS: dict[str, str] = {"share": "%", "s": "s", "min": "min", "h": "h",
                                "score 1-5": "score 1–5", "calls": "calls",
                                "work orders": "work orders", "units": "units",
-                               "contacts": "contacts"}
+                               "contacts": "contacts", "jobs": "jobs", "callers": "callers"}
 
 # Headings of the tables the explorer shows (the CSV downloads keep the file's names).
 COLUMN_LABELS: dict[str, str] = {
@@ -97,6 +97,9 @@ COLUMN_LABELS: dict[str, str] = {
     "baseline_already": "Baseline alone", "horizon": "Whole horizon", "window": "Window",
     "resource": "Resource", "measure": "Measure", "value": "Value",
     "threshold": "Binds at", "binding": "Binding", "drives": "Targets missed it drives",
+    # Daily series a stress test charts beside the KPIs (as their names read before).
+    "open_work_orders": "Open work orders", "jobs_waiting_parts": "Jobs waiting parts",
+    "peak_queue": "Peak queue",
 }
 
 # The crews (their utilisation KPI) and the stock of the bottleneck panel.

@@ -23,8 +23,10 @@ def _joined(names: list[str], word: str) -> str:
     """``a, b and c`` (or ``or``)."""
     if len(names) <= 1:
         return "".join(names)
-    text = "{first} and {last}" if word == "and" else "{first} or {last}"
-    return label(text, first=", ".join(names[:-1]), last=names[-1])
+    first, last = ", ".join(names[:-1]), names[-1]
+    if word == "and":
+        return label("{first} and {last}", first=first, last=last)
+    return label("{first} or {last}", first=first, last=last)
 
 
 def _names(kpis: list[str]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.i18n.messages import tr
 from sim.scenario.base import CONTACT_TYPES, DAYS
 from sim.scenario.calendar import hourly_shares, staffed_by_hour_of_week, weekly_weights
 from sim.scenario.format import Scenario
@@ -56,10 +57,11 @@ def capacity_warnings(scenario: Scenario) -> list[str]:
             while end < 24 and over[day, end]:
                 end += 1
             peak = hour + int(np.argmax(load[day, hour:end] - staffed[day, hour:end]))
-            warnings.append(
-                f"call center {DAYS[day]} {hour:02d}:00-{end:02d}:00: offered load up to "
-                f"{load[day, hour:end].max():.1f} Erlangs exceeds the agents on duty (at "
-                f"{peak:02d}:00: {load[day, peak]:.1f} Erlangs, {staffed[day, peak]:g} agents); "
-                "queues will grow")
+            warnings.append(tr(
+                "call center {day} {start:02d}:00-{end:02d}:00: offered load up to {most:.1f} "
+                "Erlangs exceeds the agents on duty (at {peak:02d}:00: {load:.1f} Erlangs, "
+                "{agents:g} agents); queues will grow", day=DAYS[day], start=hour, end=end,
+                most=load[day, hour:end].max(), peak=peak, load=load[day, peak],
+                agents=staffed[day, peak]))
             hour = end
     return warnings

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from sim.i18n.messages import tr
 from sim.scenario.base import CONTACT_TYPES, DAYS
 from sim.scenario.clock import Shift
 from sim.scenario.format import Scenario
@@ -29,6 +30,8 @@ LeverKind = Literal["int", "float", "text", "choices"]
 Number = int | float
 LeverValue = int | float | str | tuple[str, ...]
 
+# Group names are also the grouping keys, so they stay English here and are shown through `tr`
+# (their Chinese entries are checked in tests/test_i18n.py), as are the policy fields' labels.
 GROUPS: tuple[str, ...] = ("Run", "Demand", "Call center", "Technical support", "Complaints",
                            "Field service", "Depot", "Parts", "Finance")
 # Policy parameters in the order a planner reads them, with their value kind.
@@ -74,7 +77,7 @@ class ExtraEvent:
 
 def _days(days: Sequence[str]) -> str:
     if tuple(days) == DAYS:
-        return "every day"
+        return tr("every day")
     index = [DAYS.index(d) for d in days]
     if len(index) > 2 and index == list(range(index[0], index[-1] + 1)):
         return f"{days[0]}-{days[-1]}"
@@ -82,7 +85,8 @@ def _days(days: Sequence[str]) -> str:
 
 
 def _shift_label(noun: str, shift: Shift) -> str:
-    return f"{noun}: {shift.name} ({shift.start}-{shift.end}, {_days(shift.days)})"
+    return tr("{noun}: {shift} ({start}-{end}, {days})", noun=noun, shift=shift.name,
+              start=shift.start, end=shift.end, days=_days(shift.days))
 
 
 def staffing_levers(path: str, staffing: int | tuple[Shift, ...], group: str, noun: str
@@ -96,10 +100,10 @@ def staffing_levers(path: str, staffing: int | tuple[Shift, ...], group: str, no
         noun: What the people are, e.g. ``Agents``.
     """
     if isinstance(staffing, int):
-        return [Lever(path, f"{noun} (around the clock)", group, staffing, "int",
-                      f"`{path}`: people on duty at every hour")]
+        return [Lever(path, tr("{noun} (around the clock)", noun=noun), group, staffing, "int",
+                      f"`{path}`: " + tr("people on duty at every hour"))]
     return [Lever(f"{path}.{i}.count", _shift_label(noun, shift), group, shift.count, "int",
-                  f"`{path}.{i}.count`: people on shift `{shift.name}`")
+                  f"`{path}.{i}.count`: " + tr("people on shift `{shift}`", shift=shift.name))
             for i, shift in enumerate(staffing)]
 
 
@@ -108,8 +112,8 @@ def _sku_levers(i: int, sku: Sku) -> list[Lever]:
     out = []
     for field, kind, label in POLICY_FIELDS[policy.type]:
         path = f"parts.skus.{i}.policy.{field}"
-        out.append(Lever(path, f"{sku.sku}: {label}", "Parts", getattr(policy, field), kind,
-                         f"`{path}` ({policy.type} policy)"))
+        out.append(Lever(path, f"{sku.sku}: {tr(label)}", "Parts", getattr(policy, field), kind,
+                         f"`{path}` " + tr("({policy} policy)", policy=policy.type)))
     return out
 
 
@@ -119,10 +123,12 @@ def _skill_levers(scenario: Scenario) -> list[Lever]:
     lines = tuple(p.name for p in scenario.demand.products)
     if fs is None or not lines or isinstance(fs.technicians, int):
         return []
-    return [Lever(f"field_service.technicians.{i}.skills", f"Skills: {shift.name}",
-                  "Field service", tuple(shift.skills) if shift.skills is not None else lines,
-                  "choices", f"`field_service.technicians.{i}.skills`: product lines shift "
-                             f"`{shift.name}` can repair", options=lines)
+    return [Lever(f"field_service.technicians.{i}.skills",
+                  tr("Skills: {shift}", shift=shift.name), "Field service",
+                  tuple(shift.skills) if shift.skills is not None else lines, "choices",
+                  f"`field_service.technicians.{i}.skills`: "
+                  + tr("product lines shift `{shift}` can repair", shift=shift.name),
+                  options=lines)
             for i, shift in enumerate(fs.technicians)]
 
 
@@ -133,75 +139,81 @@ def levers_for(scenario: Scenario) -> list[Lever]:
     levers: switching a process on needs more keys than a lever can give.
     """
     out = [
-        Lever("name", "Scenario name", "Run", scenario.name, "text",
-              "`name`: also the results folder of `aftersales-sim run`"),
-        Lever("replications", "Replications", "Run", scenario.replications, "int",
-              "`replications`: independent runs behind every mean and interval"),
-        Lever("seed", "Seed", "Run", scenario.seed, "int",
-              "`seed`: root seed; the same seed gives the same numbers"),
-        Lever("warmup_days", "Warm-up (days)", "Run", scenario.warmup_days, "float",
-              "`warmup_days`: simulated before statistics start"),
-        Lever("horizon_days", "Horizon (days)", "Run", scenario.horizon_days, "float",
-              "`horizon_days`: measured days after the warm-up"),
-        Lever("demand.contacts_per_day", "Contacts per day", "Demand",
+        Lever("name", tr("Scenario name"), "Run", scenario.name, "text",
+              "`name`: " + tr("also the results folder of `aftersales-sim run`")),
+        Lever("replications", tr("Replications"), "Run", scenario.replications, "int",
+              "`replications`: " + tr("independent runs behind every mean and interval")),
+        Lever("seed", tr("Seed"), "Run", scenario.seed, "int",
+              "`seed`: " + tr("root seed; the same seed gives the same numbers")),
+        Lever("warmup_days", tr("Warm-up (days)"), "Run", scenario.warmup_days, "float",
+              "`warmup_days`: " + tr("simulated before statistics start")),
+        Lever("horizon_days", tr("Horizon (days)"), "Run", scenario.horizon_days, "float",
+              "`horizon_days`: " + tr("measured days after the warm-up")),
+        Lever("demand.contacts_per_day", tr("Contacts per day"), "Demand",
               scenario.demand.contacts_per_day, "float",
-              "`demand.contacts_per_day`: mean over a week, all contact types"),
+              "`demand.contacts_per_day`: " + tr("mean over a week, all contact types")),
     ]
     cc = scenario.call_center
-    out += staffing_levers("call_center.agents", cc.agents, "Call center", "Agents")
+    out += staffing_levers("call_center.agents", cc.agents, "Call center", tr("Agents"))
     if cc.redial is not None:
-        out.append(Lever("call_center.redial.probability", "Redial probability", "Call center",
-                         cc.redial.probability, "float",
-                         "`call_center.redial.probability`: share of failed callers (hung up "
-                         "or busy signal) who try again", step=0.05))
+        out.append(Lever("call_center.redial.probability", tr("Redial probability"),
+                         "Call center", cc.redial.probability, "float",
+                         "`call_center.redial.probability`: "
+                         + tr("share of failed callers (hung up or busy signal) who try again"),
+                         step=0.05))
     if cc.escalation is not None:
         out += staffing_levers("call_center.escalation.specialists", cc.escalation.specialists,
-                               "Technical support", "Specialists")
+                               "Technical support", tr("Specialists"))
     if scenario.complaints is not None:
         out += staffing_levers("complaints.handlers", scenario.complaints.handlers, "Complaints",
-                               "Handlers")
+                               tr("Handlers"))
     fs = scenario.field_service
     if fs is not None:
         out += staffing_levers("field_service.technicians", fs.technicians, "Field service",
-                               "Technicians")
-        out += [Lever("field_service.fix_probability", "Fix probability per visit",
+                               tr("Technicians"))
+        out += [Lever("field_service.fix_probability", tr("Fix probability per visit"),
                       "Field service", fs.fix_probability, "float",
-                      "`field_service.fix_probability`: a visit with its part fixes the fault "
-                      "(training raises it)", step=0.01),
-                Lever("field_service.quality_pass_probability", "Quality pass probability",
+                      "`field_service.fix_probability`: "
+                      + tr("a visit with its part fixes the fault (training raises it)"),
+                      step=0.01),
+                Lever("field_service.quality_pass_probability", tr("Quality pass probability"),
                       "Field service", fs.quality_pass_probability, "float",
-                      "`field_service.quality_pass_probability`: a repair holds (else it comes "
-                      "back as rework)", step=0.01)]
+                      "`field_service.quality_pass_probability`: "
+                      + tr("a repair holds (else it comes back as rework)"), step=0.01)]
         out += _skill_levers(scenario)
         if scenario.training is not None:
             out.append(Lever("training.hours_per_technician_month",
-                             "Training hours per technician a month", "Field service",
+                             tr("Training hours per technician a month"), "Field service",
                              scenario.training.hours_per_technician_month, "float",
-                             "`training.hours_per_technician_month`: time off the road that "
-                             "raises fix and quality after the ramp", step=1.0))
+                             "`training.hours_per_technician_month`: "
+                             + tr("time off the road that raises fix and quality after the "
+                                  "ramp"), step=1.0))
         if fs.depot is not None:
             out += staffing_levers("field_service.depot.technicians", fs.depot.technicians,
-                                   "Depot", "Bench technicians")
+                                   "Depot", tr("Bench technicians"))
     if scenario.parts is not None:
         for i, sku in enumerate(scenario.parts.skus):
             out += _sku_levers(i, sku)
         vans = scenario.parts.van_stock
         if vans is not None:
-            out += [Lever(f"parts.van_stock.skus.{sku.sku}", f"{sku.sku}: units on each van",
-                          "Parts", vans.skus.get(sku.sku, 0), "int",
-                          f"`parts.van_stock.skus.{sku.sku}`: each van's base-stock level")
+            out += [Lever(f"parts.van_stock.skus.{sku.sku}",
+                          tr("{sku}: units on each van", sku=sku.sku), "Parts",
+                          vans.skus.get(sku.sku, 0), "int",
+                          f"`parts.van_stock.skus.{sku.sku}`: "
+                          + tr("each van's base-stock level"))
                     for sku in scenario.parts.skus]
     if scenario.revenue is not None:
         fee = scenario.revenue.repair_fee
-        out += [Lever(f"revenue.repair_fee.{route}", f"Repair fee, {label}", "Finance",
-                      getattr(fee, route), "float",
-                      f"`revenue.repair_fee.{route}`: paid per repair ({scenario.currency})",
+        out += [Lever(f"revenue.repair_fee.{route}", label, "Finance", getattr(fee, route),
+                      "float", f"`revenue.repair_fee.{route}`: "
+                      + tr("paid per repair ({currency})", currency=scenario.currency),
                       step=10.0)
-                for route, label in (("onsite", "on site"), ("depot", "depot"))]
-        out.append(Lever("revenue.warranty_share", "Warranty share", "Finance",
+                for route, label in (("onsite", tr("Repair fee, on site")),
+                                     ("depot", tr("Repair fee, depot")))]
+        out.append(Lever("revenue.warranty_share", tr("Warranty share"), "Finance",
                          scenario.revenue.warranty_share, "float",
-                         "`revenue.warranty_share`: repairs the customer does not pay for",
-                         step=0.05))
+                         "`revenue.warranty_share`: "
+                         + tr("repairs the customer does not pay for"), step=0.05))
     return out
 
 
