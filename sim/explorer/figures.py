@@ -80,7 +80,7 @@ def frontier_figure(summary: pd.DataFrame, factor: str, cheapest: str | None, sc
     if cheapest in points:
         ax.plot([xs[points.index(cheapest)]], [ys[points.index(cheapest)]], linestyle="none",
                 marker="*", markersize=16, color=cs.COLORS[5], markeredgecolor=cs.EDGE_COLOR,
-                zorder=5, label=f"{CHEAPEST_LABEL} ({cheapest})")
+                zorder=5, label=f"{label(CHEAPEST_LABEL)} ({cheapest})")
     name = kpi_label(x_kpi)
     if target is not None:
         ax.axvline(target, color=cs.TARGET_COLOR, linestyle=cs.TARGET_LINESTYLE, linewidth=1.3,

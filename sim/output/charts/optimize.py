@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.i18n.messages import kpi_name, tr
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
 
@@ -85,10 +86,11 @@ def cost_frontier(
         fx, fy = x[ok][front], y[ok][front]
         order = np.argsort(fx)
         ax.step(fx[order], fy[order], where="post" if at_least else "pre",
-                color=cs.COLORS[6], linewidth=1.2, label="Cost frontier of evaluated decisions")
+                color=cs.COLORS[6], linewidth=1.2,
+                label=tr("Cost frontier of evaluated decisions"))
     for mask, style, label, face in (
-        (ok & ~feasible, cs.series_style(2), "Misses a target (95% CI)", "white"),
-        (ok & feasible, cs.series_style(1), "Meets every target (95% CI)", None),
+        (ok & ~feasible, cs.series_style(2), tr("Misses a target (95% CI)"), "white"),
+        (ok & feasible, cs.series_style(1), tr("Meets every target (95% CI)"), None),
     ):
         if mask.any():
             ax.errorbar(x[mask], y[mask], xerr=err[:, mask], fmt=style.marker, color=style.color,
@@ -96,20 +98,22 @@ def cost_frontier(
                         capsize=2, linestyle="none", label=label)
     if (ok & chosen).any():
         ax.plot(x[ok & chosen], y[ok & chosen], marker="*", markersize=17, linestyle="none",
-                color=cs.COLORS[5], markeredgecolor=cs.EDGE_COLOR, label="Chosen decision")
+                color=cs.COLORS[5], markeredgecolor=cs.EDGE_COLOR, label=tr("Chosen decision"))
     if target is not None:
-        label = f"Target {target:.0%}" if share else f"Target {target:g}"
+        label = tr("Target {value}", value=f"{target:.0%}" if share else f"{target:g}")
         ax.axvline(target, color=cs.TARGET_COLOR, linestyle=cs.TARGET_LINESTYLE, linewidth=1.3,
                    label=label)
-    cs.style_axes(ax, kpi.replace("_", " ").capitalize(), f"Total cost ({currency}, horizon)")
+    # kpi_name is the key itself in English, so the English axis reads as it always did.
+    name = kpi_name(kpi).replace("_", " ")
+    cs.style_axes(ax, name.capitalize(), tr("Total cost ({currency}, horizon)", currency=currency))
     if share:
         ticks.share_axis(ax, "x")
     ticks.thousands_axis(ax)
     cs.legend(ax, loc="best")
     reps = sorted({int(r) for r in table.get("replications", pd.Series([], dtype=int))})
-    note = (f"{len(table)} evaluations under common random numbers; replications "
-            f"{', '.join(map(str, reps))}")
-    return cs.finish_figure(fig, f"Cost against {kpi.replace('_', ' ')}", scenario, note, stamp)
+    note = tr("{n} evaluations under common random numbers; replications {reps}", n=len(table),
+              reps=", ".join(map(str, reps)))
+    return cs.finish_figure(fig, tr("Cost against {name}", name=name), scenario, note, stamp)
 
 
 def warmup_series(
@@ -152,21 +156,22 @@ def warmup_series(
     for k, (ax, name) in enumerate(zip(axes, names, strict=False)):
         style = cs.series_style(0)
         ax.plot(day, series[name].to_numpy(float), color=style.color, linewidth=1.2,
-                label="Mean over replications")
+                label=tr("Mean over replications"))
         cut = truncation_days[name]
         if cut > 0:
             ax.axvspan(first, first + cut, color=cs.FILLS[7], alpha=0.5,
-                       label=f"MSER-5 deletes {cut} d")
+                       label=tr("MSER-5 deletes {days} d", days=cut))
         ax.axvline(first + suggested_days, color=cs.TARGET_COLOR, linestyle=cs.TARGET_LINESTYLE,
-                   linewidth=1.3, label=f"Suggested warm-up {suggested_days} d")
-        ax.set_title(name.replace("_", " "), fontsize=cs.LABEL_SIZE)
-        xlabel = "Simulated day (day number)" if k + ncols >= len(names) else ""
+                   linewidth=1.3, label=tr("Suggested warm-up {days} d", days=suggested_days))
+        ax.set_title(kpi_name(name).replace("_", " "), fontsize=cs.LABEL_SIZE)
+        xlabel = tr("Simulated day (day number)") if k + ncols >= len(names) else ""
         cs.style_axes(ax, xlabel, "")
         if name == "service_level":
             ticks.share_axis(ax)
         cs.legend(ax, loc="best")
     for ax in axes[len(names):]:
         ax.set_visible(False)
-    note = f"Run without warm-up; line: mean of {replications} replications per day"
-    return cs.finish_figure(fig, f"Warm-up: MSER-5 suggests {suggested_days} days", scenario,
+    note = tr("Run without warm-up; line: mean of {n} replications per day", n=replications)
+    return cs.finish_figure(fig, tr("Warm-up: MSER-5 suggests {days} days", days=suggested_days),
+                            scenario,
                             note, stamp)
