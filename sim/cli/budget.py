@@ -19,6 +19,8 @@ import pandas as pd
 from sim.cli.common import bad_input, fmt
 from sim.experiments.budget import ALL_MONTHS
 from sim.experiments.variance import ACTUAL_COLUMNS, budget_variance
+from sim.i18n.formats import month, pad
+from sim.i18n.messages import line_name, tr
 from sim.output.atomic import atomic_write_text
 from sim.output.folder import csv_text
 from sim.output.saved import read_saved_run
@@ -79,15 +81,17 @@ def read_actual(path: Path, budget: pd.DataFrame) -> pd.DataFrame:
 
 def variance_text(variance: pd.DataFrame) -> str:
     """The terminal table: each line's actual against the simulated interval, flagged."""
-    lines = [f"{'month':<9}{'line':<22}{'actual':>12}{'simulated [95% CI]':>34}"
-             f"{'variance':>12}  flag"]
+    lines = [f"{pad(tr('month'), 9)}{pad(tr('line'), 22)}{pad(tr('actual'), 12, '>')}"
+             f"{pad(tr('simulated [95% CI]'), 34, '>')}{pad(tr('variance'), 12, '>')}  "
+             f"{tr('flag')}"]
     for r in variance.to_dict("records"):
         ci = f"{fmt(r['simulated_mean'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]"
-        flag = f"OUTSIDE ({r['side']})" if r["outside"] else ""
-        lines.append(f"{r['month']:<9}{r['line'][:21]:<22}{fmt(r['actual']):>12}{ci:>34}"
-                     f"{fmt(r['variance']):>12}  {flag}")
+        flag = tr("OUTSIDE ({side})", side=tr(str(r["side"]))) if r["outside"] else ""
+        lines.append(f"{pad(month(str(r['month'])), 9)}{pad(line_name(str(r['line']))[:21], 22)}"
+                     f"{fmt(r['actual']):>12}{ci:>34}{fmt(r['variance']):>12}  {flag}")
     outside = int(variance["outside"].sum())
-    lines.append(f"\n{outside} of {len(variance)} lines outside the simulated 95% interval")
+    lines.append(tr("\n{outside} of {n} lines outside the simulated 95% interval",
+                    outside=outside, n=len(variance)))
     return "\n".join(lines)
 
 
@@ -104,7 +108,7 @@ def _cmd_budget(args: argparse.Namespace) -> int:
     atomic_write_text(out, csv_text(variance))
     if not args.quiet:
         print(variance_text(variance))
-        print(f"\nwritten: {out}")
+        print(tr("\nwritten: {file}", file=out))
     return 0
 
 

@@ -23,6 +23,8 @@ from sim.cli.common import (
     progress_bar,
 )
 from sim.experiments.compare import CompareResult, compare
+from sim.i18n.formats import pad
+from sim.i18n.messages import kpi_name, tr
 from sim.measure.catalog import COST_KPIS
 from sim.output.experiments import write_compare
 from sim.scenario.loader import load_scenario
@@ -36,23 +38,29 @@ def compare_text(result: CompareResult) -> str:
     table = result.table.set_index(["scenario", "kpi"])
     first = result.labels[0]
     targeted = set(result.targeted_kpis)
+    names = {str(k): kpi_name(str(k)) for k in result.table["kpi"]}
     lines = []
     for label in result.labels[1:]:
-        lines.append(f"\n{label} vs {first} ({result.replications} replications, common random "
-                     "numbers; * = significant at 95%)")
-        lines.append(f"{'KPI':<26} {first[:12]:>12} {label[:12]:>12} {'diff':>12} "
-                     f"{'95% CI of diff':>27}   {'var. red.':>9}  target verdicts "
-                     f"({first[:10]} / {label[:10]})")
+        lines.append(tr("\n{alternative} vs {reference} ({n} replications, common random "
+                        "numbers; * = significant at 95%)", alternative=label, reference=first,
+                        n=result.replications))
+        lines.append(f"{pad(tr('KPI'), 26)} {first[:12]:>12} {label[:12]:>12} "
+                     f"{pad(tr('diff'), 12, '>')} {pad(tr('95% CI of diff'), 27, '>')}   "
+                     f"{pad(tr('var. red.'), 9, '>')}  "
+                     + tr("target verdicts ({reference} / {alternative})",
+                          reference=first[:10], alternative=label[:10]))
         for kpi in dict.fromkeys(result.table["kpi"]):
             row, ref = table.loc[(label, kpi)], table.loc[(first, kpi)]
             if kpi in _HIDDEN or (math.isnan(row["mean"]) and math.isnan(ref["mean"])):
                 continue
             ci = f"[{fmt(row['diff_ci_low'])}, {fmt(row['diff_ci_high'])}]"
             star = "*" if row["significant"] else " "
-            name = f"{kpi} (target)" if kpi in targeted and kpi != "total_cost" else kpi
-            verdicts = (f"{ref['status'] or '-'} / {row['status'] or '-'}"
+            name = (tr("{kpi} (target)", kpi=names[kpi]) if kpi in targeted
+                    and kpi != "total_cost" else names[kpi])
+            verdicts = (f"{tr(ref['status']) if ref['status'] else '-'} / "
+                        f"{tr(row['status']) if row['status'] else '-'}"
                         if ref["status"] or row["status"] else "")
-            lines.append(f"{name:<26} {fmt(ref['mean']):>12} {fmt(row['mean']):>12} "
+            lines.append(f"{pad(name, 26)} {fmt(ref['mean']):>12} {fmt(row['mean']):>12} "
                          f"{fmt(row['diff']):>12} {ci:>27} {star} "
                          f"{fmt(row['variance_reduction'] + 0.0):>9}  "  # + 0.0: no "-0.000"
                          f"{verdicts}".rstrip())
@@ -104,7 +112,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     write_compare(result, out, args.argv, started, overwrite=args.overwrite)
     if not args.quiet:
         print(compare_text(result))
-        print(f"\nresults: {out}/")
+        print(tr("\nresults: {folder}/", folder=out))
     return 0
 
 

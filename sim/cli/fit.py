@@ -25,6 +25,8 @@ from sim.calibrate.measures import LOG_KPIS, kpi_summary
 from sim.calibrate.report import fitted_yaml, write_report
 from sim.calibrate.schema import KINDS
 from sim.cli.common import bad_input, check_output, check_run_options, executor_for, fmt
+from sim.i18n.formats import pad
+from sim.i18n.messages import kpi_name, tr
 from sim.output.atomic import atomic_write_text
 from sim.output.target import (
     OutputRefused,
@@ -133,35 +135,46 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     atomic_write_text(args.out, text)
     if not args.quiet:
         kpis = kpi_summary(fit.kpis, fit.confidence)
-        print(f"fitted {len(fit.dists)} distributions and {len(fit.params)} numbers from "
-              f"{', '.join(paths)} ({fit.logs.days:g} days); {len(fit.from_base)} keys from "
-              f"{'the base' if args.base else 'the minimal scenario'}")
+        print(tr("fitted {dists} distributions and {params} numbers from {files} ({days:g} "
+                 "days); {keys} keys from {source}", dists=len(fit.dists),
+                 params=len(fit.params), files=", ".join(paths), days=fit.logs.days,
+                 keys=len(fit.from_base),
+                 source=tr("the base") if args.base else tr("the minimal scenario")))
+        # The notes name scenario keys and numbers; their sentences are the calibrate layer's
+        # (English, see docs/glossary.md).
         for note in fit.notes:
-            print(f"note: {note}")
-        print(f"\n{'KPI on the records':<26} {'mean':>8} {'95% CI':>22}")
+            print(tr("note: {note}", note=note))
+        print(f"\n{pad(tr('KPI on the records'), 26)} {pad(tr('mean'), 8, '>')} "
+              f"{pad(tr('95% CI'), 22, '>')}")
         for name in LOG_KPIS:
             if name in kpis:
                 est = kpis[name]
-                print(f"{name:<26} {fmt(est.value):>8} {f'[{fmt(est.low)}, {fmt(est.high)}]':>22}")
+                print(f"{pad(kpi_name(name), 26)} {fmt(est.value):>8} "
+                      f"{f'[{fmt(est.low)}, {fmt(est.high)}]':>22}")
         if checked is not None:
             _print_backtest(checked)
-        print(f"\nscenario: {args.out}\nreport:   {report}/report.md")
+        print(tr("\nscenario: {scenario}\nreport:   {folder}/report.md", scenario=args.out,
+                 folder=report))
     if checked is not None and not checked.agrees:
-        print("the fitted scenario does not reproduce the records on "
-              + ", ".join(c.kpi for c in checked.checks if not c.agrees)
-              + " (see the report's back-test)", file=sys.stderr)
+        print(tr("the fitted scenario does not reproduce the records on {names} (see the "
+                 "report's back-test)",
+                 names=", ".join(kpi_name(c.kpi) for c in checked.checks if not c.agrees)),
+              file=sys.stderr)
         return 1
     return 0
 
 
 def _print_backtest(bt: BackTest) -> None:
     """The back-test as a table: both means and the interval of their difference."""
-    print(f"\nback-test: {bt.replications} replications of the fitted scenario (seed {bt.seed}), "
-          f"one value per {bt.unit}; difference intervals at {bt.each_level:.2%} each")
-    print(f"{'KPI':<22} {'records':>8} {'fitted':>8} {'difference interval':>22}  agrees")
+    print(tr("\nback-test: {reps} replications of the fitted scenario (seed {seed}), one value "
+             "per {unit}; difference intervals at {level} each", reps=bt.replications,
+             seed=bt.seed, unit=tr(bt.unit), level=f"{bt.each_level:.2%}"))
+    print(f"{pad(tr('KPI'), 22)} {pad(tr('records'), 8, '>')} {pad(tr('fitted'), 8, '>')} "
+          f"{pad(tr('difference interval'), 22, '>')}  {tr('agrees')}")
     for c in bt.checks:
-        print(f"{c.kpi:<22} {fmt(c.records.value):>8} {fmt(c.fitted.value):>8} "
-              f"{f'[{c.diff_low:+.4f}, {c.diff_high:+.4f}]':>22}  {'yes' if c.agrees else 'NO'}")
+        print(f"{pad(kpi_name(c.kpi), 22)} {fmt(c.records.value):>8} {fmt(c.fitted.value):>8} "
+              f"{f'[{c.diff_low:+.4f}, {c.diff_high:+.4f}]':>22}  "
+              f"{tr('yes') if c.agrees else tr('NO')}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

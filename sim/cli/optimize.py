@@ -37,6 +37,8 @@ from sim.experiments.optimize.evaluate import Evaluation
 from sim.experiments.optimize.prices import price_targets
 from sim.experiments.optimize.solve import MIN_REPLICATIONS, OptimizeResult, optimize
 from sim.experiments.store import MemoryStore, Store
+from sim.i18n.formats import pad
+from sim.i18n.messages import kpi_name, tr
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts.optimize import cost_frontier
 from sim.output.folder import ResultsFolder, manifest
@@ -146,9 +148,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _log(ev: Evaluation) -> None:
-    verdict = "meets targets" if ev.feasible else f"misses (shortfall {ev.violation:.3f})"
+    verdict = tr("meets targets") if ev.feasible else \
+        tr("misses (shortfall {shortfall:.3f})", shortfall=ev.violation)
     print(f"  #{ev.index:<3} {ev.phase:<8} {list(ev.values)}  n={ev.replications}  "
-          f"cost {fmt(ev.cost)}  {verdict}", file=sys.stderr)
+          + tr("cost {cost}", cost=fmt(ev.cost)) + f"  {verdict}", file=sys.stderr)
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
@@ -198,10 +201,10 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         print(report(result))
         if prices is not None:
             print("\n" + prices_text(prices, result.base.currency))
-        print(f"\nresults: {out}/")
+        print(tr("\nresults: {folder}/", folder=out))
     if not result.feasible:
-        print("warning: no evaluated decision meets every target with confidence; the folder "
-              "holds the closest (widen --bound or raise --max-evals)", file=sys.stderr)
+        print(tr("warning: no evaluated decision meets every target with confidence; the folder "
+                 "holds the closest (widen --bound or raise --max-evals)"), file=sys.stderr)
         return EXIT_NOT_FOUND
     return 0
 
@@ -209,31 +212,36 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
 def report(result: OptimizeResult) -> str:
     """The terminal summary: the decision against the start, its cost and KPIs, the effort."""
     best = result.best
-    lines = [f"{'decision':<44} {'start':>8} {'chosen':>8}"]
+    lines = [f"{pad(tr('decision'), 44)} {pad(tr('start'), 8, '>')} "
+             f"{pad(tr('chosen'), 8, '>')}"]
     for var, x0, x in zip(result.variables, result.start, best.values, strict=True):
-        lines.append(f"{var.label:<44} {x0:>8} {x:>8}")
+        lines.append(f"{pad(var.label, 44)} {x0:>8} {x:>8}")
     ci = result.document()["cost_ci"]
-    lines.append(f"\ntotal cost {fmt(best.cost)} {result.base.currency} "
-                 f"[{fmt(ci[0])}, {fmt(ci[1])}] over {best.replications} replications; "
-                 f"{'meets' if result.feasible else 'MISSES'} every target with confidence")
-    lines.append(f"{len(result.evaluations)} evaluations, {result.replications_used} "
-                 f"replications simulated\n")
+    lines.append(tr("\ntotal cost {cost} {currency} [{low}, {high}] over {reps} replications; "
+                    "{verdict} every target with confidence", cost=fmt(best.cost),
+                    currency=result.base.currency, low=fmt(ci[0]), high=fmt(ci[1]),
+                    reps=best.replications,
+                    verdict=tr("meets") if result.feasible else tr("MISSES")))
+    lines.append(tr("{n} evaluations, {reps} replications simulated",
+                    n=len(result.evaluations), reps=result.replications_used) + "\n")
     lines.append(kpi_table(best.result))
     return "\n".join(lines)
 
 
 def prices_text(prices: pd.DataFrame, currency: str) -> str:
     """The price of each target: the extra cost of one step tighter, with its 95% CI."""
-    lines = [f"The price of a target (one step tighter, re-solved; {currency}):",
-             f"{'target':<26}{'from':>9}{'to':>9}{'extra cost [95% CI]':>36}{'per point':>12}"
-             "  decision"]
+    lines = [tr("The price of a target (one step tighter, re-solved; {currency}):",
+                currency=currency),
+             f"{pad(tr('target'), 26)}{pad(tr('from'), 9, '>')}{pad(tr('to'), 9, '>')}"
+             f"{pad(tr('extra cost [95% CI]'), 36, '>')}{pad(tr('per point'), 12, '>')}"
+             f"  {tr('decision')}"]
     for r in prices.to_dict("records"):
         ci = f"{fmt(r['extra_cost'])} [{fmt(r['extra_cost_ci_low'])}, " \
              f"{fmt(r['extra_cost_ci_high'])}]"
-        changes = r["decision_changes"] or "unchanged"
+        changes = r["decision_changes"] or tr("unchanged")
         if not r["feasible"]:
-            changes = "no decision in the bounds meets it"
-        lines.append(f"{r['target']:<26}{r['from']:>9g}{r['to']:>9g}{ci:>36}"
+            changes = tr("no decision in the bounds meets it")
+        lines.append(f"{pad(kpi_name(str(r['target'])), 26)}{r['from']:>9g}{r['to']:>9g}{ci:>36}"
                      f"{fmt(r['extra_cost_per_point']):>12}  {changes}")
     return "\n".join(lines)
 

@@ -26,6 +26,8 @@ from sim.cli.common import (
 )
 from sim.experiments.risks.register import load_register
 from sim.experiments.risks.run import RegisterResult, run_register
+from sim.i18n.formats import pad
+from sim.i18n.messages import tr
 from sim.output.risks import write_register
 from sim.scenario.capacity import capacity_warnings
 
@@ -38,28 +40,32 @@ def _money(row: pd.Series, column: str) -> str:
 def register_text(result: RegisterResult) -> str:
     """The terminal table: risks from the largest expected yearly impact down."""
     currency = result.plan.base.currency
-    lines = [f"Risk register {result.plan.name}: {result.replications} replications, common "
-             f"random numbers; impact per occurrence in {currency} with 95% CI",
-             f"{'rank':<5}{'risk':<22}{'category':<11}{'per yr':>7}  {'impact [95% CI]':<34}"
-             f"{'expected/yr':>12}{'breach days':>12}"]
+    lines = [tr("Risk register {name}: {reps} replications, common random numbers; impact per "
+                "occurrence in {currency} with 95% CI", name=result.plan.name,
+                reps=result.replications, currency=currency),
+             f"{pad(tr('rank'), 5)}{pad(tr('risk'), 22)}{pad(tr('category'), 11)}"
+             f"{pad(tr('per yr'), 7, '>')}  {pad(tr('impact [95% CI]'), 34)}"
+             f"{pad(tr('expected/yr'), 12, '>')}{pad(tr('breach days'), 12, '>')}"]
     for _, row in result.table.iterrows():
-        lines.append(f"{row['rank']:<5}{str(row['risk'])[:21]:<22}{row['category']:<11}"
+        lines.append(f"{row['rank']:<5}{pad(str(row['risk'])[:21], 22)}"
+                     f"{pad(tr(str(row['category'])), 11)}"
                      f"{row['likelihood_per_year']:>7g}  {_money(row, 'impact'):<34}"
                      f"{fmt(row['expected_yearly_impact']):>12}{fmt(row['breach_days']):>12}")
     responses = result.table[result.table["response"].astype(str) != ""]
     for _, row in responses.iterrows():
         if isinstance(row["response_pays"], float) and math.isnan(row["response_pays"]):
             continue
-        verdict = ("pays for itself" if row["response_pays_surely"] else
-                   "pays for itself on the mean" if row["response_pays"] else
-                   "does not pay for itself")
-        gain = ("a significant gain" if row["response_gain_significant"] else
-                "significantly worse" if row["response_reduction_ci_high"] < 0 else
-                "not significant")
-        lines.append(f"\n{row['risk']}: response `{row['response']}` cuts the impact by "
-                     f"{_money(row, 'response_reduction')} ({gain}); saves "
-                     f"{fmt(row['response_yearly_saving'])} a year for "
-                     f"{fmt(row['response_cost_per_year'])}: {verdict}")
+        verdict = (tr("pays for itself") if row["response_pays_surely"] else
+                   tr("pays for itself on the mean") if row["response_pays"] else
+                   tr("does not pay for itself"))
+        gain = (tr("a significant gain") if row["response_gain_significant"] else
+                tr("significantly worse") if row["response_reduction_ci_high"] < 0 else
+                tr("not significant"))
+        lines.append(tr("\n{risk}: response `{response}` cuts the impact by {cut} ({gain}); "
+                        "saves {saving} a year for {cost}: {verdict}", risk=row["risk"],
+                        response=row["response"], cut=_money(row, "response_reduction"),
+                        gain=gain, saving=fmt(row["response_yearly_saving"]),
+                        cost=fmt(row["response_cost_per_year"]), verdict=verdict))
     return "\n".join(lines)
 
 
@@ -69,7 +75,7 @@ def _cmd_risks(args: argparse.Namespace) -> int:
         raise bad_input("--reps", "a risk register needs at least 2 replications (intervals)")
     plan = load_register(args.file, args.overrides)
     for warning in capacity_warnings(plan.base):
-        print(f"warning: {warning}", file=sys.stderr)
+        print(tr("warning: {message}", message=warning), file=sys.stderr)
     out = args.out if args.out is not None else Path("results") / f"risks-{plan.name}"
     check_output(out, args.overwrite)
     reps = args.reps or plan.replications or plan.base.replications
@@ -82,8 +88,9 @@ def _cmd_risks(args: argparse.Namespace) -> int:
     write_register(result, out, args.argv, started, overwrite=args.overwrite)
     if not args.quiet:
         print(register_text(result))
-        print(f"\nresults: {out}/ (risk_register.csv, risk_breaches.csv, charts/risk_matrix.png;"
-              f" `aftersales-sim pack {out}` makes the budget pack with the risk matrix)")
+        print(tr("\nresults: {folder}/ (risk_register.csv, risk_breaches.csv, "
+                 "charts/risk_matrix.png; `aftersales-sim pack {folder}` makes the budget pack "
+                 "with the risk matrix)", folder=out))
     return 0
 
 

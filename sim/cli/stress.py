@@ -39,6 +39,8 @@ from sim.experiments.stress.shocks import (
     applicable_types,
     shock_from_mapping,
 )
+from sim.i18n.formats import pad
+from sim.i18n.messages import kpi_name, tr
 from sim.output.experiments import write_stress
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.capacity import capacity_warnings
@@ -98,7 +100,7 @@ def _plan(args: argparse.Namespace) -> tuple[StressPlan, bool]:
     if is_stress_file(args.file):
         plan = load_stress(args.file, args.overrides)
         for warning in capacity_warnings(plan.base):
-            print(f"warning: {warning}", file=sys.stderr)
+            print(tr("warning: {message}", message=warning), file=sys.stderr)
         return plan, True
     base = load_for_run(args.file, args.overrides)
     return StressPlan(name=base.name, base=base, shocks=()), False
@@ -158,17 +160,20 @@ def _member_data(text: str, plan: StressPlan, by_name: dict[str, AnyShock], from
 def ranking_table(result: StressResult) -> str:
     """The terminal table: shocks from most to least damaging and what broke first."""
     cost = "total_cost_diff"
-    lines = [f"{'rank':<5}{'shock':<22}{'type':<16}{'broken days':>12}{'targets':>9}  "
-             f"{'first break':<32}{'cost change':>12}"]
+    lines = [f"{pad(tr('rank'), 5)}{pad(tr('shock'), 22)}{pad(tr('type'), 16)}"
+             f"{pad(tr('broken days'), 12, '>')}{pad(tr('targets'), 9, '>')}  "
+             f"{pad(tr('first break'), 32)}{pad(tr('cost change'), 12, '>')}"]
     for row in result.ranking.to_dict("records"):
-        first = (f"{row['first_broken_target']} (day {row['first_break_day']})"
+        first = (tr("{kpi} (day {day})", kpi=kpi_name(str(row["first_broken_target"])),
+                    day=row["first_break_day"])
                  if row["first_broken_target"] else "-")
-        lines.append(f"{row['rank']:<5}{row['shock']:<22}{row['type']:<16}"
-                     f"{row['broken_days']:>12}{row['targets_broken']:>9}  {first:<32}"
+        lines.append(f"{row['rank']:<5}{pad(str(row['shock']), 22)}{row['type']:<16}"
+                     f"{row['broken_days']:>12}{row['targets_broken']:>9}  {pad(first, 32)}"
                      f"{fmt(row[cost]):>12}")
     broken = result.summary[result.summary["breaks"]]
     for shock, group in broken.groupby("shock", sort=False):
-        lines.append(f"\n{shock}: breaks {', '.join(group['target'])}")
+        lines.append(tr("\n{shock}: breaks {names}", shock=shock,
+                        names=", ".join(kpi_name(str(k)) for k in group["target"])))
     return "\n".join(lines)
 
 
@@ -188,7 +193,8 @@ def _cmd_stress(args: argparse.Namespace) -> int:
     write_stress(result, out, args.argv, started, overwrite=args.overwrite)
     if not args.quiet:
         print(ranking_table(result))
-        print(f"\nresults: {out}/ (stress_summary.csv, stress_ranking.csv, charts/)")
+        print(tr("\nresults: {folder}/ (stress_summary.csv, stress_ranking.csv, charts/)",
+                 folder=out))
     return 0
 
 

@@ -31,6 +31,8 @@ from sim.cli.common import (
 from sim.experiments.design import Factor, load_experiment
 from sim.experiments.executors import ClusterError
 from sim.experiments.sweep import SweepResult, expand_points, missed_everywhere, run_sweep
+from sim.i18n.formats import pad
+from sim.i18n.messages import kpi_name, tr
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.experiments import write_sweep
 from sim.output.store import ReplicationStore
@@ -81,21 +83,24 @@ def overview_table(result: SweepResult) -> str:
     keys = [f.key for f in result.factors]
     widths = [max(len(k), *(len(str(v)) for v in result.overview[k])) for k in keys]
     head = "  ".join(f"{k:>{w}}" for k, w in zip(keys, widths, strict=True))
-    lines = [f"{'point':<6} {head}  {'total_cost':>12}  targets"]
+    lines = [f"{pad(tr('point'), 6)} {head}  {pad(tr('total_cost'), 12, '>')}  {tr('targets')}"]
     for row in result.overview.to_dict("records"):
         cells = "  ".join(f"{row[k]!s:>{w}}" for k, w in zip(keys, widths, strict=True))
-        verdict = "all met" if row["meets_targets"] else f"not met: {row['targets_not_met']}"
-        mark = "  <- cheapest meeting every target" if row["point"] == result.cheapest_feasible \
-            else ""
+        # The file's `;`-joined keys; kpi_name keeps them as they are in English.
+        missed = ";".join(kpi_name(k) for k in str(row["targets_not_met"]).split(";") if k)
+        verdict = tr("all met") if row["meets_targets"] else tr("not met: {names}", names=missed)
+        mark = tr("  <- cheapest meeting every target") \
+            if row["point"] == result.cheapest_feasible else ""
         lines.append(f"{row['point']:<6} {cells}  {fmt(row['total_cost']):>12}  {verdict}{mark}")
     if result.cheapest_feasible is None:
-        lines.append("no point meets every target (each CI must clear its target)")
-        for missed in missed_everywhere(result):
-            why = ("moves with the factors: widen the range" if missed.moves else
-                   "the factors do not move it (change across the sweep within noise): "
-                   "another lever drives it")
-            lines.append(f"  missed at every point: {missed.kpi} ({fmt(missed.lowest)} to "
-                         f"{fmt(missed.highest)}), {why}")
+        lines.append(tr("no point meets every target (each CI must clear its target)"))
+        for missed_kpi in missed_everywhere(result):
+            why = (tr("moves with the factors: widen the range") if missed_kpi.moves else
+                   tr("the factors do not move it (change across the sweep within noise): "
+                      "another lever drives it"))
+            lines.append(tr("  missed at every point: {kpi} ({low} to {high}), {why}",
+                            kpi=kpi_name(missed_kpi.kpi), low=fmt(missed_kpi.lowest),
+                            high=fmt(missed_kpi.highest), why=why))
     return "\n".join(lines)
 
 
@@ -131,19 +136,19 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                                progress=progress, store=kept,
                                kpis=args.kpis or kpis, name=name, points=points)
     except (KeyboardInterrupt, ClusterError):
-        print(f"finished replications are kept in {store}/; add --resume to complete the sweep",
-              file=sys.stderr)
+        print(tr("finished replications are kept in {folder}/; add --resume to complete the "
+                 "sweep", folder=store), file=sys.stderr)
         raise
     if kept.rejected:
-        print(f"warning: {len(kept.rejected)} stored replication(s) in {store}/ were damaged or "
-              "not this sweep's (scenario, seed or replication did not match) and were run "
-              "again", file=sys.stderr)
+        print(tr("warning: {n} stored replication(s) in {folder}/ were damaged or not this "
+                 "sweep's (scenario, seed or replication did not match) and were run again",
+                 n=len(kept.rejected), folder=store), file=sys.stderr)
     write_sweep(result, out, args.argv, started, overwrite=args.overwrite)
     if not args.keep_store:
         shutil.rmtree(store, ignore_errors=True)
     if not args.quiet:
         print(overview_table(result))
-        print(f"\nresults: {out}/")
+        print(tr("\nresults: {folder}/", folder=out))
     return 0
 
 

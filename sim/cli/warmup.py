@@ -21,7 +21,9 @@ from sim.cli.common import (
     progress_bar,
 )
 from sim.experiments.warmup import WarmupResult, suggest_warmup
-from sim.output.charts.optimize import warmup_series
+from sim.i18n.formats import pad
+from sim.i18n.messages import tr
+from sim.output.charts.optimize import series_name, warmup_series
 from sim.output.folder import ResultsFolder, manifest
 
 
@@ -49,16 +51,19 @@ def _cmd_warmup(args: argparse.Namespace) -> int:
     write_warmup(result, out, args.argv, started, args.overwrite)
     if not args.quiet:
         print(report(result, scenario.warmup_days))
-        print(f"\nresults: {out}/")
+        print(tr("\nresults: {folder}/", folder=out))
     return 0
 
 
 def report(result: WarmupResult, current_days: float) -> str:
     """The terminal summary: truncation per series and the suggestion."""
-    lines = [f"{'series':<28} {'MSER-5 truncation (days)':>26}"]
-    lines += [f"{name:<28} {days:>26}" for name, days in result.truncation_days.items()]
-    lines.append(f"\nsuggested warmup_days: {result.suggested_days} (set by "
-                 f"{result.binding_series or 'no series'}; the scenario has {current_days:g})")
+    lines = [f"{pad(tr('series'), 28)} {pad(tr('MSER-5 truncation (days)'), 26, '>')}"]
+    lines += [f"{pad(series_name(name), 28)} {days:>26}"
+              for name, days in result.truncation_days.items()]
+    lines.append(tr("\nsuggested warmup_days: {days} (set by {series}; the scenario has "
+                    "{current:g})", days=result.suggested_days,
+                    series=series_name(result.binding_series) if result.binding_series
+                    else tr("no series"), current=current_days))
     return "\n".join(lines)
 
 

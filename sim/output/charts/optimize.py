@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.experiments.warmup import STOCK_PREFIX
 from sim.i18n.messages import kpi_name, tr
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
@@ -116,6 +117,14 @@ def cost_frontier(
     return cs.finish_figure(fig, tr("Cost against {name}", name=name), scenario, note, stamp)
 
 
+def series_name(name: str) -> str:
+    """A warm-up series in the reader's language: in English its column name as it always
+    printed (``on_hand_compressor``), in Chinese the KPI's term or the SKU's stock."""
+    if name.startswith(STOCK_PREFIX):
+        return tr("on_hand_{sku}", sku=name.removeprefix(STOCK_PREFIX))
+    return kpi_name(name)
+
+
 def warmup_series(
     series: pd.DataFrame,
     truncation_days: Mapping[str, int],
@@ -163,7 +172,7 @@ def warmup_series(
                        label=tr("MSER-5 deletes {days} d", days=cut))
         ax.axvline(first + suggested_days, color=cs.TARGET_COLOR, linestyle=cs.TARGET_LINESTYLE,
                    linewidth=1.3, label=tr("Suggested warm-up {days} d", days=suggested_days))
-        ax.set_title(kpi_name(name).replace("_", " "), fontsize=cs.LABEL_SIZE)
+        ax.set_title(series_name(name).replace("_", " "), fontsize=cs.LABEL_SIZE)
         xlabel = tr("Simulated day (day number)") if k + ncols >= len(names) else ""
         cs.style_axes(ax, xlabel, "")
         if name == "service_level":
