@@ -79,6 +79,29 @@ def test_messages_inside_f_strings_have_chinese_entries() -> None:
     assert sorted(m for m in found if (None, m) not in ZH) == []
 
 
+# The nouns the shared validators put into their messages (``what``): the last literal of
+# check_sum, check_unique, check_tag and folder_name calls.
+_WHAT = re.compile(r"\b(?:check_sum|check_unique|check_tag|folder_name)\(.*, \"([^\"]+)\"\)")
+
+
+def test_validator_nouns_have_chinese_entries() -> None:
+    found = {m for path in (ROOT / "sim").rglob("*.py")
+             for m in _WHAT.findall(path.read_text(encoding="utf-8"))}
+    assert {"mix shares", "a distribution", "scenario"} <= found  # the scan sees the calls
+    assert sorted(w for w in found if (None, w) not in ZH) == []
+
+
+def test_a_validators_message_in_chinese_keeps_the_key_path() -> None:
+    text = BAD.replace("contacts_per_day: -5", "contacts_per_day: 5").replace(
+        "mix: {inquiry: 1.0}", "mix: {inquiry: 0.9}")
+    with speaking("zh"), pytest.raises(ScenarioError) as err:
+        load_scenario_text(text, "bad.yaml")
+    assert "demand.mix: 来电构成占比之和必须为 1（实际为 0.9）" in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario_text(text, "bad.yaml")
+    assert "demand.mix: mix shares must sum to 1 (got 0.9)" in str(err.value)
+
+
 @pytest.mark.parametrize("words", [COLUMN_LABELS, RESOURCE_LABELS, SHOCK_LABELS, STATUS_LABELS],
                          ids=["columns", "resources", "shocks", "statuses"])
 def test_every_label_of_the_dictionaries_has_a_chinese_entry(words: dict[str, str]) -> None:

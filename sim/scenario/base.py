@@ -97,12 +97,14 @@ def is_number(value: object) -> bool:
 def check_tag(value: Any, key: str, names: tuple[str, ...], what: str) -> None:
     """Raise a readable error when a tagged mapping lacks its tag or names an unknown one."""
     if key not in value:
-        raise ValueError(f"{what} mapping needs `{key}`: one of {', '.join(names)}")
+        raise ValueError(tr("{what} mapping needs `{key}`: one of {names}", what=tr(what),
+                            key=key, names=", ".join(names)))
     tag = value[key]
     if tag not in names:
         close = difflib.get_close_matches(str(tag), names, n=1)
-        hint = f"did you mean `{close[0]}`? " if close else ""
-        raise ValueError(f"unknown {key} `{tag}`; {hint}allowed: {', '.join(names)}")
+        hint = tr("did you mean `{name}`? ", name=close[0]) if close else ""
+        raise ValueError(tr("unknown {key} `{tag}`; {hint}allowed: {names}", key=key, tag=tag,
+                            hint=hint, names=", ".join(names)))
 
 
 SUM_TOLERANCE = 1e-6
@@ -112,14 +114,14 @@ def check_sum(shares: list[float], what: str) -> None:
     """Raise ValueError unless `shares` sum to 1 within SUM_TOLERANCE, showing the sum."""
     total = math.fsum(shares)
     if abs(total - 1.0) > SUM_TOLERANCE:
-        raise ValueError(f"{what} must sum to 1 (got {total:.6g})")
+        raise ValueError(tr("{what} must sum to 1 (got {total:.6g})", what=tr(what), total=total))
 
 
 def check_unique(items: tuple[str, ...], what: str) -> tuple[str, ...]:
     """Raise ValueError naming the items listed more than once."""
     twice = sorted({x for x in items if items.count(x) > 1})
     if twice:
-        raise ValueError(f"{what} listed twice: {', '.join(twice)}")
+        raise ValueError(tr("{what} listed twice: {names}", what=tr(what), names=", ".join(twice)))
     return items
 
 

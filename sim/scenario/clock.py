@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
+from sim.i18n.messages import tr
 from sim.scenario.base import DAYS, MAX_PEOPLE, Day, People, StrictModel
 from sim.units import MINUTES_PER_DAY
 
@@ -35,7 +36,8 @@ def parse_hhmm(value: object, *, allow_24: bool) -> int:
         if m:
             return int(m.group(1)) * 60 + int(m.group(2))
     allowed = "00:00 to 24:00" if allow_24 else "00:00 to 23:59"
-    raise ValueError(f'expected a time "HH:MM" from {allowed}, in quotes (got {value!r})')
+    raise ValueError(tr('expected a time "HH:MM" from {allowed}, in quotes (got {value})',
+                        allowed=allowed, value=repr(value)))
 
 
 def _start_time(value: object) -> str:
@@ -55,7 +57,7 @@ EndTime = Annotated[str, BeforeValidator(_end_time)]
 def _unique_days(days: tuple[Day, ...]) -> tuple[Day, ...]:
     twice = sorted({d for d in days if days.count(d) > 1}, key=DAYS.index)
     if twice:
-        raise ValueError(f"day(s) listed twice: {', '.join(twice)}")
+        raise ValueError(tr("day(s) listed twice: {days}", days=", ".join(twice)))
     return days
 
 
@@ -95,8 +97,9 @@ class Shift(_Window):
     @model_validator(mode="after")
     def _length(self) -> Shift:
         if self.start_minute == self.end_minute:
-            raise ValueError(f"shift `{self.name}` starts and ends at {self.start}: a shift needs "
-                             "a length (an end earlier than the start runs past midnight)")
+            raise ValueError(tr("shift `{name}` starts and ends at {start}: a shift needs a "
+                                "length (an end earlier than the start runs past midnight)",
+                                name=self.name, start=self.start))
         return self
 
     @property
@@ -121,8 +124,8 @@ class OpenHours(_Window):
     @model_validator(mode="after")
     def _length(self) -> OpenHours:
         if self.open_minute == self.close_minute:
-            raise ValueError(f"open and close are both {self.open}: use 00:00 to 24:00 for a "
-                             "whole day, or leave out `hours` for 24/7")
+            raise ValueError(tr("open and close are both {time}: use 00:00 to 24:00 for a whole "
+                                "day, or leave out `hours` for 24/7", time=self.open))
         return self
 
     @property
@@ -148,8 +151,9 @@ def _staffing_tag(value: Any) -> str | None:
 
 def _check_staffing(value: Any) -> Any:
     if _staffing_tag(value) is None:
-        raise ValueError("staffing is a whole number (people on duty around the clock) or a "
-                         f"list of shifts {{name, start, end, days, count}} (got {value!r})")
+        raise ValueError(tr("staffing is a whole number (people on duty around the clock) or a "
+                            "list of shifts {{name, start, end, days, count}} (got {value})",
+                            value=repr(value)))
     return value
 
 

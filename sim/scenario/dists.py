@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, Field, GetJsonSchemaHandler, mo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from sim.i18n.messages import tr
 from sim.scenario.base import (
     MAX_CV,
     MAX_DURATION,
@@ -112,8 +113,8 @@ class UniformDist(StrictModel):
     @model_validator(mode="after")
     def _order(self) -> UniformDist:
         if not self.high > self.low:
-            raise ValueError(f"uniform needs high > low (got low {_fmt(self.low)}, "
-                             f"high {_fmt(self.high)})")
+            raise ValueError(tr("uniform needs high > low (got low {low}, high {high})",
+                                low=_fmt(self.low), high=_fmt(self.high)))
         return self
 
     def mean_value(self) -> float:
@@ -136,9 +137,10 @@ class TriangularDist(StrictModel):
     @model_validator(mode="after")
     def _order(self) -> TriangularDist:
         if not (self.low <= self.mode <= self.high and self.low < self.high):
-            raise ValueError(
-                "triangular needs low <= mode <= high and low < high (got low "
-                f"{_fmt(self.low)}, mode {_fmt(self.mode)}, high {_fmt(self.high)})")
+            raise ValueError(tr(
+                "triangular needs low <= mode <= high and low < high (got low {low}, mode "
+                "{mode}, high {high})", low=_fmt(self.low), mode=_fmt(self.mode),
+                high=_fmt(self.high)))
         return self
 
     def mean_value(self) -> float:
@@ -163,8 +165,9 @@ class NormalDist(StrictModel):
     @model_validator(mode="after")
     def _degenerate(self) -> NormalDist:
         if self.sd == 0 and self.mean < 0:
-            raise ValueError(f"a normal with sd 0 is the constant {_fmt(self.mean)}, and a "
-                             "duration cannot be negative; use mean >= 0 or sd > 0")
+            raise ValueError(tr("a normal with sd 0 is the constant {mean}, and a duration "
+                                "cannot be negative; use mean >= 0 or sd > 0",
+                                mean=_fmt(self.mean)))
         return self
 
     def _truncated(self) -> Any:
@@ -195,10 +198,11 @@ class EmpiricalDist(StrictModel):
     def _weights(self) -> EmpiricalDist:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
-                raise ValueError(f"empirical needs one weight per value (got {len(self.values)} "
-                                 f"values and {len(self.weights)} weights)")
+                raise ValueError(tr("empirical needs one weight per value (got {values} values "
+                                    "and {weights} weights)", values=len(self.values),
+                                    weights=len(self.weights)))
             if sum(self.weights) <= 0:
-                raise ValueError("empirical weights must have a positive sum")
+                raise ValueError(tr("empirical weights must have a positive sum"))
         return self
 
     def probabilities(self) -> tuple[float, ...]:
@@ -224,19 +228,20 @@ DIST_NAMES: tuple[str, ...] = ("constant", "exponential", "lognormal", "gamma", 
 
 def _to_distribution(value: Any) -> Any:
     if isinstance(value, bool):
-        raise ValueError(f"expected a number or a distribution mapping, got {value}")
+        raise ValueError(tr("expected a number or a distribution mapping, got {value}",
+                            value=value))
     if is_number(value):
         if value < 0:
-            raise ValueError(f"a duration cannot be negative (got {value}); use 0 or more, "
-                             "or a distribution mapping with `dist`")
+            raise ValueError(tr("a duration cannot be negative (got {value}); use 0 or more, or "
+                                "a distribution mapping with `dist`", value=value))
         return {"dist": "constant", "value": value}  # float() could overflow on a huge int
     if isinstance(value, dict):
         check_tag(value, "dist", DIST_NAMES, "a distribution")
         return value
     if isinstance(value, BaseModel):
         return value
-    raise ValueError("expected a number (a constant) or a mapping with `dist`: one of "
-                     + ", ".join(DIST_NAMES))
+    raise ValueError(tr("expected a number (a constant) or a mapping with `dist`: one of "
+                        "{names}", names=", ".join(DIST_NAMES)))
 
 
 class _BareNumberInSchema:

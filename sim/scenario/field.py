@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.i18n.messages import tr
 from sim.scenario.base import NonNegFloat, PosFloat, PosInt, Probability, StrictModel, rule_error
 from sim.scenario.clock import EndTime, Staffing, StartTime, parse_hhmm
 from sim.scenario.dists import ConstantDist, Distribution
@@ -35,8 +36,8 @@ class Slot(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> Slot:
         if self.end_minute <= self.start_minute:
-            raise ValueError(f"slot {self.start}-{self.end}: the end must come after the start "
-                             "on the same day")
+            raise ValueError(tr("slot {start}-{end}: the end must come after the start on the "
+                                "same day", start=self.start, end=self.end))
         return self
 
     @property
@@ -73,7 +74,8 @@ class Booking(StrictModel):
         ordered = sorted(slots, key=lambda s: s.start_minute)
         for a, b in itertools.pairwise(ordered):
             if b.start_minute < a.end_minute:
-                raise ValueError(f"slots {a.start}-{a.end} and {b.start}-{b.end} overlap")
+                raise ValueError(tr("slots {a}-{b} and {c}-{d} overlap", a=a.start, b=a.end,
+                                    c=b.start, d=b.end))
         return tuple(ordered)
 
 
@@ -154,9 +156,9 @@ class FieldService(StrictModel):
         if self.onsite_share < 1 and self.depot is None:
             raise rule_error([(
                 "depot",
-                f"onsite_share is {self.onsite_share:g}, so {1 - self.onsite_share:.3g} of "
-                "repairs go to the depot: add a `depot` section {technicians, repair_minutes} "
-                "or set onsite_share to 1")])
+                tr("onsite_share is {share:g}, so {rest:.3g} of repairs go to the depot: add a "
+                   "`depot` section {{technicians, repair_minutes}} or set onsite_share to 1",
+                   share=self.onsite_share, rest=1 - self.onsite_share))])
         return self
 
     def onsite_minutes(self) -> float:

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from sim.i18n.messages import tr
 from sim.scenario.base import (
     CONTACT_TYPES,
     MAX_DURATION,
@@ -91,8 +92,9 @@ class Satisfaction(StrictModel):
 def _kpi_name(name: str) -> str:
     if name not in KPI_NAMES:
         close = difflib.get_close_matches(name, KPI_NAMES, n=1)
-        hint = f"did you mean `{close[0]}`? " if close else ""
-        raise ValueError(f"unknown KPI `{name}`; {hint}allowed: {', '.join(KPI_NAMES)}")
+        hint = tr("did you mean `{name}`? ", name=close[0]) if close else ""
+        raise ValueError(tr("unknown KPI `{name}`; {hint}allowed: {names}", name=name, hint=hint,
+                            names=", ".join(KPI_NAMES)))
     return name
 
 
@@ -115,9 +117,9 @@ def folder_name(value: str, what: str) -> str:
     """``value`` if it can name a results folder (scenario, stress test, risk register), else a
     ValueError saying what is allowed: friendlier than the regular expression itself."""
     if not (1 <= len(value) <= 64 and NAME_PATTERN.match(value)):
-        raise ValueError(f"`{value}` cannot be a {what} name: use 1-64 letters, digits, `_`, "
-                         "`.` or `-`, starting with a letter or digit (it names the results "
-                         "folder)")
+        raise ValueError(tr("`{value}` cannot be a {what} name: use 1-64 letters, digits, `_`, "
+                            "`.` or `-`, starting with a letter or digit (it names the results "
+                            "folder)", value=value, what=tr(what)))
     return value
 
 KpiName = Annotated[str, AfterValidator(_kpi_name), Field(json_schema_extra={"enum": KPI_NAMES})]
@@ -198,25 +200,28 @@ class Scenario(StrictModel):
         if repair_share > 0 and self.field_service is None:
             problems.append((
                 "field_service",
-                f"repair has a share of {repair_share:g} in demand.mix, so a `field_service` "
-                "section {technicians, repair_minutes, ...} is required (or set repair to 0)"))
+                tr("repair has a share of {share:g} in demand.mix, so a `field_service` section "
+                   "{{technicians, repair_minutes, ...}} is required (or set repair to 0)",
+                   share=repair_share)))
         for t in CONTACT_TYPES:
             if self.demand.share(t) > 0 and t not in self.call_center.handle_minutes:
                 problems.append((
                     f"call_center.handle_minutes.{t}",
-                    f"{t} has a share of {self.demand.share(t):g} in demand.mix, so its handle "
-                    "time is required (a number of minutes or a distribution)"))
+                    tr("{type} has a share of {share:g} in demand.mix, so its handle time is "
+                       "required (a number of minutes or a distribution)", type=t,
+                       share=self.demand.share(t))))
         known = {s.sku for s in self.parts.skus} if self.parts is not None else set()
         for i, d in enumerate(self.disruptions):
             unknown = [k for k in getattr(d, "skus", ()) if k not in known]
             if unknown:
                 problems.append((
                     f"disruptions.{i}.skus",
-                    f"unknown SKU {', '.join(unknown)}; the parts section has "
-                    f"{', '.join(sorted(known)) or 'no SKUs'}"))
+                    tr("unknown SKU {names}; the parts section has {known}",
+                       names=", ".join(unknown),
+                       known=", ".join(sorted(known)) or tr("no SKUs"))))
         if self.training is not None and self.field_service is None:
-            problems.append(("training", "training is for the mobile technicians: it needs a "
-                                         "`field_service` section"))
+            problems.append(("training", tr("training is for the mobile technicians: it needs a "
+                                            "`field_service` section")))
         problems += product_problems(
             self.demand.products, fs.technicians if (fs := self.field_service) else None,
             self.parts.skus if self.parts is not None else None)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from sim.i18n.messages import tr
 from sim.scenario.base import (
     MAX_UNITS,
     EveryDays,
@@ -47,7 +48,7 @@ class SSPolicy(StrictModel):
     @model_validator(mode="after")
     def _order(self) -> SSPolicy:
         if not self.s < self.S:
-            raise ValueError(f"sS needs s < S (got s {self.s}, S {self.S})")
+            raise ValueError(tr("sS needs s < S (got s {s}, S {S})", s=self.s, S=self.S))
         return self
 
     @property
@@ -190,6 +191,7 @@ class Parts(StrictModel):
             unknown = [k for k in self.van_stock.skus if k not in known]
             if unknown:
                 raise rule_error([("van_stock.skus",
-                                   f"unknown SKU {', '.join(unknown)}; the parts section has "
-                                   f"{', '.join(sorted(known))}")])
+                                   tr("unknown SKU {names}; the parts section has {known}",
+                                      names=", ".join(unknown),
+                                      known=", ".join(sorted(known))))])
         return self

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
+from sim.i18n.messages import tr
 from sim.scenario.base import NonNegFloat, Probability, StrictModel, rule_error
 
 
@@ -64,11 +65,12 @@ revenue and the totals): a finance line may not take one (a test keeps the lists
 def _budget_lines(lines: dict[str, float]) -> dict[str, float]:
     for name in lines:
         if not LINE_PATTERN.match(name):
-            raise ValueError(f"`{name}` cannot be a budget line: use lower-case letters, digits "
-                             "and `_`, starting with a letter (e.g. `rent`)")
+            raise ValueError(tr("`{name}` cannot be a budget line: use lower-case letters, "
+                                "digits and `_`, starting with a letter (e.g. `rent`)",
+                                name=name))
         if name in RESERVED_BUDGET_LINES:
-            raise ValueError(f"`{name}` is already a line of the budget; reserved names: "
-                             f"{', '.join(RESERVED_BUDGET_LINES)}")
+            raise ValueError(tr("`{name}` is already a line of the budget; reserved names: "
+                                "{names}", name=name, names=", ".join(RESERVED_BUDGET_LINES)))
     return lines
 
 
@@ -92,6 +94,6 @@ class Finance(StrictModel):
     def _distinct(self) -> Finance:
         both = sorted(set(self.monthly_expenses) & set(self.monthly_revenue))
         if both:
-            raise rule_error([("", f"line {', '.join(both)} is both an expense and a revenue; "
-                                   "give them different names")])
+            raise rule_error([("", tr("line {names} is both an expense and a revenue; give them "
+                                      "different names", names=", ".join(both)))])
         return self

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator
 
+from sim.i18n.messages import tr
 from sim.scenario.base import People, Probability, StrictModel, check_unique
 from sim.scenario.clock import Shift, _check_staffing, _staffing_tag
 from sim.scenario.dists import Distribution
@@ -23,8 +24,8 @@ PRODUCT_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 def _product_name(name: str) -> str:
     # A product line names result columns (`repair_on_time_rate_by_product.<name>`) and skills.
     if not PRODUCT_PATTERN.match(name) or len(name) > 40:
-        raise ValueError(f"`{name}` cannot be a product line name: use 1-40 lower-case letters, "
-                         "digits and `_`, starting with a letter")
+        raise ValueError(tr("`{name}` cannot be a product line name: use 1-40 lower-case "
+                            "letters, digits and `_`, starting with a letter", name=name))
     return name
 
 
@@ -96,14 +97,16 @@ def product_problems(products: tuple[Product, ...], technicians: Any, skus: Any
         for skill in shift.skills or ():
             if skill not in names:
                 problems.append((f"field_service.technicians.{i}.skills",
-                                 f"unknown product line `{skill}`; demand.products has "
-                                 f"{', '.join(names) or 'none'}"))
+                                 tr("unknown product line `{name}`; demand.products has "
+                                    "{names}", name=skill,
+                                    names=", ".join(names) or tr("none"))))
     for i, sku in enumerate(skus or ()):
         for line in sku.products or ():
             if line not in names:
                 problems.append((f"parts.skus.{i}.products",
-                                 f"unknown product line `{line}`; demand.products has "
-                                 f"{', '.join(names) or 'none'}"))
+                                 tr("unknown product line `{name}`; demand.products has "
+                                    "{names}", name=line,
+                                    names=", ".join(names) or tr("none"))))
     if problems or not products or technicians is None:
         return problems
     if shifts:
@@ -113,13 +116,15 @@ def product_problems(products: tuple[Product, ...], technicians: Any, skus: Any
         for line in names:
             if line not in able:
                 problems.append(("field_service.technicians",
-                                 f"no shift with people has the skill `{line}`: its repairs "
-                                 "would never be done (add it to a shift's skills)"))
+                                 tr("no shift with people has the skill `{name}`: its repairs "
+                                    "would never be done (add it to a shift's skills)",
+                                    name=line)))
     if skus:
         for p in products:
             if not any(s.share > 0 and (s.products is None or p.name in s.products)
                        for s in skus):
                 problems.append(("parts.skus",
-                                 f"product line `{p.name}` uses no SKU with a share: list it "
-                                 "in some SKU's `products` (or leave `products` out)"))
+                                 tr("product line `{name}` uses no SKU with a share: list it in "
+                                    "some SKU's `products` (or leave `products` out)",
+                                    name=p.name)))
     return problems

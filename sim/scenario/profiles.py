@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag
 
+from sim.i18n.messages import tr
 from sim.scenario.base import Weight, is_number
 
 # --- demand profiles -------------------------------------------------------------------------
@@ -25,16 +26,19 @@ def _profile_tag(value: Any) -> str | None:
 def _weights_checker(n: int, what: str, names: tuple[str, ...]) -> Any:
     def check(value: Any) -> Any:
         if isinstance(value, str) and value not in names:
-            raise ValueError(f"unknown {what} `{value}`; allowed: {', '.join(names)} "
-                             f"or a list of {n} weights")
+            raise ValueError(tr("unknown {what} `{value}`; allowed: {names} or a list of {n} "
+                                "weights", what=what, value=value, names=", ".join(names),
+                                n=n))
         if isinstance(value, list | tuple):
             if len(value) != n:
-                raise ValueError(f"{what} needs exactly {n} weights (got {len(value)})")
+                raise ValueError(tr("{what} needs exactly {n} weights (got {got})", what=what,
+                                    n=n, got=len(value)))
             if all(is_number(x) for x in value) and not any(x > 0 for x in value):
-                raise ValueError(f"{what} weights cannot all be zero")
+                raise ValueError(tr("{what} weights cannot all be zero", what=what))
         elif not isinstance(value, str):
-            raise ValueError(f"{what} is one of {', '.join(names)} or a list of {n} weights "
-                             f"(got {value!r})")
+            raise ValueError(tr("{what} is one of {names} or a list of {n} weights (got {value})",
+                                what=what, names=", ".join(names), n=n,
+                                value=repr(value)))
         return value
 
     return check

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.i18n.messages import tr
 from sim.scenario.base import CONTACT_TYPES, ContactType
 from sim.scenario.calendar import arrival_shares, weekly_weights
 from sim.scenario.calls import Demand
@@ -69,19 +70,21 @@ class Workload:
     def problems(self) -> list[tuple[str, str]]:
         """(key path, message) for each limit the estimate is beyond; empty when it fits."""
         found = []
-        fix = ("lower demand.contacts_per_day, horizon_days or warmup_days, or the demand "
-               "events' multipliers")
+        fix = tr("lower demand.contacts_per_day, horizon_days or warmup_days, or the demand "
+                 "events' multipliers")
         if self.contacts > MAX_CONTACTS:
             gib = self.contacts * BYTES_PER_CONTACT / 2**30
-            found.append(("demand.contacts_per_day", (
-                f"one replication would simulate about {self.contacts:,.0f} contacts over "
-                f"{self.days:g} days (about {gib:,.1f} GiB of memory); the limit is "
-                f"{MAX_CONTACTS:,} contacts per replication: {fix}")))
+            found.append(("demand.contacts_per_day", tr(
+                "one replication would simulate about {contacts:,.0f} contacts over {days:g} "
+                "days (about {gib:,.1f} GiB of memory); the limit is {limit:,} contacts per "
+                "replication: {fix}", contacts=self.contacts, days=self.days, gib=gib,
+                limit=MAX_CONTACTS, fix=fix)))
         elif self.work_orders > MAX_WORK_ORDERS:
-            found.append(("demand.mix.repair", (
-                f"one replication would create about {self.work_orders:,.0f} work orders over "
-                f"{self.days:g} days; the limit is {MAX_WORK_ORDERS:,} work orders per "
-                f"replication: {fix}, or the repair share")))
+            found.append(("demand.mix.repair", tr(
+                "one replication would create about {orders:,.0f} work orders over {days:g} "
+                "days; the limit is {limit:,} work orders per replication: {fix}, or the repair "
+                "share", orders=self.work_orders, days=self.days, limit=MAX_WORK_ORDERS,
+                fix=fix)))
         return found
 
 
