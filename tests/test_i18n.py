@@ -4,6 +4,7 @@ and months follow the reader, and bad input keeps its key path in English."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import re
 import string
 from pathlib import Path
@@ -15,7 +16,7 @@ from babel.messages.extract import extract_from_dir
 from sim.cli import common, main
 from sim.experiments.risks.register import CATEGORIES
 from sim.i18n import messages
-from sim.i18n.formats import money, month, pad, width
+from sim.i18n.formats import day, money, month, pad, width
 from sim.i18n.messages import (
     KPI_CONTEXT,
     LINE_CONTEXT,
@@ -31,6 +32,7 @@ from sim.measure.costs import DEPARTMENTS, MARGIN, REVENUE, TOTAL
 from sim.measure.lateness import CAUSES
 from sim.measure.stats import Status
 from sim.output.charts.management import BUDGET_LABELS
+from sim.output.charts.run import DAY_NAMES
 from sim.output.labels import (
     COLUMN_LABELS,
     RESOURCE_LABELS,
@@ -138,7 +140,7 @@ def test_a_label_without_an_entry_is_recorded() -> None:
 def test_words_shown_from_data_have_chinese_entries() -> None:
     # Statuses, causes, channels, budgets and risk categories come from data, not literals.
     words = [*get_args(Status), *CAUSES, "onsite", "depot", *BUDGET_LABELS.values(),
-             "Result", *CATEGORIES]
+             "Result", *CATEGORIES, *DAY_NAMES]
     assert [w for w in words if (None, w) not in ZH] == []
     assert [k for k in KPI_BY_NAME if (KPI_CONTEXT, k) not in ZH] == []
     units = {info.unit for info in KPI_BY_NAME.values()} - {"currency"}
@@ -196,6 +198,8 @@ def test_money_and_months() -> None:
         assert [month(m) for m in ("2027-01", "2027-12", "total")] == \
             ["2027年1月", "2027年12月", "total"]
         assert money(1234567.6, "CNY") == "¥1,234,568"
+        assert day(dt.date(2027, 1, 4)) == "2027年1月4日周一"
+    assert day(dt.date(2027, 1, 4)) == "Mon 04 Jan 2027"
 
 
 def test_terminal_columns_count_wide_characters_twice() -> None:

@@ -9,16 +9,26 @@ the numbers.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 import warnings
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from pypdf import PdfReader
 
 from sim.cli import main
+from sim.experiments.replicate import replicate
 from sim.i18n import messages
+from sim.i18n.messages import speaking
 from sim.output.charts.fonts import cjk_family
+from sim.output.report import chart_stems, explorer_figures
+from sim.scenario.loader import load_scenario_text
 
 ROOT = Path(__file__).parents[1]
 TINY = ROOT / "tests" / "data" / "app" / "tiny.yaml"
@@ -86,3 +96,49 @@ def test_english_headings_stay(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert printed.startswith(f"{'rank':<5}{'shock':<22}{'type':<16}{'broken days':>12}"
                               f"{'targets':>9}  {'first break':<32}{'cost change':>12}\n")
     assert "results: " in printed and not re.search(r"[\u4e00-\u9fff]", printed)
+
+
+def test_the_register_pack_speaks_chinese(tmp_path: Path) -> None:
+    """The PDF's risk table: headings, categories and the note in Chinese (its text read back)."""
+    argv = _commands(tmp_path)["risks"]
+    folder, pack = tmp_path / "out", tmp_path / "pack.zip"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r".*[Gg]lyph.*missing")
+        assert main([*argv, "--lang", "zh", "--quiet", "--out", str(folder)]) == 0
+        assert main(["pack", str(folder), "--lang", "zh", "--date", "2026-12-01", "--out",
+                     str(pack), "--quiet"]) == 0
+    with zipfile.ZipFile(pack) as zf:
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+            zf.read("report.pdf"))).pages)
+    compact = re.sub(r"\s+", "", text)  # extraction may break a line inside a word
+    assert "风险登记册，按预期年度影响排序" in compact
+    assert "市场" in compact and "年度预期" in compact  # the category and a heading
+    assert "Risk register" not in text and "expected / yr" not in text
+    assert sorted(messages.MISSING, key=str) == []
+
+
+# Words a Chinese chart may keep in Latin letters: the tiny scenario's own names, the model's
+# name (Erlang C), units and the file's scenario name.
+CHART_LATIN_OK = re.compile(r"^(tiny|pump|valve|Erlang C|MSER-5|EUR|pp|CI)$")
+
+
+def chart_words(fig: Figure) -> list[str]:
+    """Every text a figure draws, split at what is not a Latin word; the Latin runs of a text
+    with no Chinese character."""
+    texts = [t.get_text() for t in fig.findobj(Text) if t.get_text().strip()]
+    return [run for text in texts if not re.search(r"[\u4e00-\u9fff]", text)
+            for run in re.findall(r"[A-Za-z][A-Za-z -]*[A-Za-z]", text)
+            if not CHART_LATIN_OK.match(run)]
+
+
+def test_every_chart_of_a_run_speaks_chinese() -> None:
+    scenario = load_scenario_text(TINY.read_text(encoding="utf-8"), "tiny.yaml",
+                                  ("horizon_days=3",))
+    result = replicate(scenario, 2, workers=1)
+    with speaking("zh"), warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r".*[Gg]lyph.*missing")
+        figures = explorer_figures(result, dt.date(2026, 12, 1))
+        left = {stem: chart_words(fig) for stem, fig in figures.items()}
+    assert set(figures) == set(chart_stems(scenario))
+    assert {stem: words for stem, words in left.items() if words} == {}
+    assert sorted(messages.MISSING, key=str) == []

@@ -26,6 +26,7 @@ from sim.experiments.windows import (
     window_summary,
 )
 from sim.explorer.widgets import Judged, kpi_cards
+from sim.i18n.formats import day
 from sim.output.bottleneck_view import BINDS, PRESSED, bottleneck_rows, bottleneck_sentence
 from sim.output.charts.bottlenecks import bottleneck_chart
 from sim.output.charts.style import figure_bytes
@@ -106,8 +107,8 @@ def judged_section(result: RunResult, key: str, created: date) -> None:
     first, last = window_control(result)
     window, found = judged_window(key, first, last, result)
     view: Judged = result if window is None else window
-    dates = label("{start} to {end}", start=date_of(scn, first).strftime("%a %d %b %Y"),
-                  end=date_of(scn, last).strftime("%a %d %b %Y"))
+    dates = label("{start} to {end}", start=day(date_of(scn, first)),
+                  end=day(date_of(scn, last)))
     if window is None:
         st.caption(label("Judged over the whole horizon, {days}, {dates}: pick a demand event "
                          "or drag the slider to judge a peak.", days=days_label(first, last),

@@ -2,7 +2,8 @@
 
 ``money`` writes CNY as ``¥1,234,568`` in either language (the symbol a Chinese reader expects,
 thousands separators); other currencies keep the code after the number, as before. ``month``
-writes ``2027-01`` as ``2027年1月`` in Chinese and leaves it as it is in English. ``pad`` aligns
+writes ``2027-01`` as ``2027年1月`` in Chinese and leaves it as it is in English; ``day`` a date
+with its weekday. ``pad`` aligns
 terminal columns by display width (a Chinese character takes two columns).
 """
 
@@ -42,6 +43,14 @@ def month(period: str) -> str:
     except ValueError:
         return period
     return format_skeleton("yMMM", first, locale="zh_CN")
+
+
+def day(date: dt.date) -> str:
+    """A calendar day as the reader writes it: ``Mon 04 Jan 2027`` in English,
+    ``2027年1月4日周一`` in Chinese."""
+    if current_language() != "zh":
+        return date.strftime("%a %d %b %Y")
+    return format_skeleton("yMMMdEEE", date, locale="zh_CN")
 
 
 def width(text: str) -> int:

@@ -45,7 +45,7 @@ def text_pages(title: str, lines: Sequence[str]) -> list[Figure]:
     """Lines of text (already wrapped to the page), ``LINES_PER_PAGE`` a page."""
     pages = []
     for start in range(0, max(len(lines), 1), LINES_PER_PAGE):
-        fig = page(title if start == 0 else f"{title} (continued)")
+        fig = page(title if start == 0 else tr("{title} (continued)", title=title))
         for i, line in enumerate(lines[start:start + LINES_PER_PAGE]):
             fig.text(0.04, 0.87 - i * 0.0235, line, fontsize=9.0, va="top")
         pages.append(fig)
@@ -67,7 +67,7 @@ def table_pages(title: str, note: str, columns: Sequence[str], rows: Sequence[Se
     pages = []
     bold = set(bold_rows)
     for start in range(0, max(len(rows), 1), ROWS_PER_PAGE):
-        fig = page(title if start == 0 else f"{title} (continued)")
+        fig = page(title if start == 0 else tr("{title} (continued)", title=title))
         lines = textwrap.wrap(note, NOTE_CHARS) or [""]
         fig.text(0.04, 0.895, "\n".join(lines), fontsize=9.0, va="top", linespacing=1.3)
         chunk = [list(r) for r in rows[start:start + ROWS_PER_PAGE]] or [[""] * len(columns)]
@@ -189,14 +189,14 @@ def appraisal_pages(appraisal: pd.DataFrame, currency: str, scenario: str) -> li
     rows = []
     for r in quarters.to_dict("records"):
         unit = kpi_unit(str(r["kpi"]))
-        ci = ("n/a" if math.isnan(float(r["ci_low"])) else
+        ci = (tr("n/a") if math.isnan(float(r["ci_low"])) else
               tr("{low} to {high}", low=format_value(r['ci_low'], unit, currency),
                  high=format_value(r['ci_high'], unit, currency)))
         rows.append([str(r["period"]), kpi_name(str(r["kpi"])),
                      format_value(r["mean"], unit, currency),
                      ci, f"{'≥' if r['direction'] == 'at_least' else '≤'} "
                      f"{format_value(r['target'], unit, currency)}",
-                     "n/a" if math.isnan(float(r["met_share"])) else f"{r['met_share']:.0%}",
+                     tr("n/a") if math.isnan(float(r["met_share"])) else f"{r['met_share']:.0%}",
                      tr(str(r["status"]))])
     pages += table_pages(
         tr("KPI appraisal by calendar quarter"), tr("Mean and 95% CI over replications; met "
@@ -217,22 +217,24 @@ def risk_pages(register: pd.DataFrame, currency: str, scenario: str) -> list[Fig
     rows = []
     for r in register.sort_values("rank").to_dict("records"):
         pays = r.get("response_pays")
-        rows.append([str(r["rank"]), str(r["risk"]), str(r["category"]),
+        rows.append([str(r["rank"]), str(r["risk"]), tr(str(r["category"])),
                      f"{r['likelihood_per_year']:g}",
-                     f"{r['impact']:,.0f} ({r['impact_ci_low']:,.0f} to "
-                     f"{r['impact_ci_high']:,.0f})",
+                     tr("{value} ({low} to {high})", value=f"{r['impact']:,.0f}",
+                        low=f"{r['impact_ci_low']:,.0f}", high=f"{r['impact_ci_high']:,.0f}"),
                      f"{r['expected_yearly_impact']:,.0f}",
                      f"{r['breach_days']:,.1f}",
                      "" if not isinstance(r.get("response"), str) or not r["response"] else
-                     f"{r['response']}: saves {r['response_yearly_saving']:,.0f}/yr "
-                     f"for {r['response_cost_per_year']:,.0f}/yr"
-                     + (" (pays)" if pays is True else " (does not pay)" if pays is False
-                        else "")])
+                     tr("{response}: saves {saving}/yr for {cost}/yr", response=r["response"],
+                        saving=f"{r['response_yearly_saving']:,.0f}",
+                        cost=f"{r['response_cost_per_year']:,.0f}")
+                     + (tr(" (pays)") if pays is True else tr(" (does not pay)")
+                        if pays is False else "")])
     pages += table_pages(
-        "Risk register, ranked by expected yearly impact",
-        f"{currency}; impact per occurrence = extra cost + lost revenue (+ breach-day costs) "
-        "against the base under common random numbers, 95% CI; expected = likelihood x impact.",
-        ["rank", "risk", "category", "per year", "impact (95% CI)", "expected / yr",
-         "breach days", "response"], rows,
+        tr("Risk register, ranked by expected yearly impact"),
+        tr("{currency}; impact per occurrence = extra cost + lost revenue (+ breach-day costs) "
+           "against the base under common random numbers, 95% CI; expected = likelihood x "
+           "impact.", currency=currency),
+        [tr("rank"), tr("risk"), tr("category"), tr("per year"), tr("impact (95% CI)"),
+         tr("expected / yr"), tr("breach days"), tr("response")], rows,
         [0.05, 0.15, 0.09, 0.07, 0.2, 0.1, 0.08, 0.26])
     return pages

@@ -263,10 +263,11 @@ def report_pages(result: RunView, created: date, register: pd.DataFrame | None =
     scn = result.scenario
     pages = [summary_page(result, base)]
     pages += table_pages(
-        "Every KPI with its 95% confidence interval and target",
-        f"{len(result.replications)} replications; horizon {scn.horizon_days:g} days; "
-        "targeted KPIs first.",
-        ["KPI", "mean", "95% CI", "n", "target", "status"], _kpi_rows(result),
+        tr("Every KPI with its 95% confidence interval and target"),
+        tr("{reps} replications; horizon {horizon} days; targeted KPIs first.",
+           reps=len(result.replications), horizon=f"{scn.horizon_days:g}"),
+        [tr("KPI"), tr("mean"), tr("95% CI"), tr("n"), tr("target"), tr("status")],
+        _kpi_rows(result),
         [0.26, 0.16, 0.28, 0.05, 0.13, 0.12])
     pages += [chart_page(fig) for stem, fig in explorer_figures(result, created).items()
               if stem not in _REPORT_SKIPS]
@@ -276,7 +277,8 @@ def report_pages(result: RunView, created: date, register: pd.DataFrame | None =
               for fig in appraisal_pages(result.appraisal, scn.currency, scn.name)]
     if register is not None and not register.empty:
         pages += [chart_page(fig) for fig in risk_pages(register, scn.currency, scn.name)]
-    pages += text_pages(f"Assumptions: {scn.name}", assumption_lines(result, created))
+    pages += text_pages(tr("Assumptions: {name}", name=scn.name),
+                        assumption_lines(result, created))
     for i, fig in enumerate(pages, start=1):
         fig.text(0.99, 0.99, tr("{name} | {date} | page {page} of {pages}", name=scn.name,
                                 date=stamp_text(created), page=i, pages=len(pages)),

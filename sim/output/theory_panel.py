@@ -17,10 +17,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.i18n.messages import tr
 from sim.measure.stats import Interval, mean_ci, t_interval
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
-from sim.output.charts.run import DAY_NAMES
+from sim.output.charts.run import day_names
 from sim.output.run_view import RunView
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.calendar import staffed_by_hour_of_week
@@ -83,7 +84,7 @@ def _weekly_axis(ax: Axes) -> None:
     ax.set_xticks(np.arange(0, HOURS_PER_WEEK + 1, 24))
     ax.set_xticklabels([])
     ax.set_xticks(np.arange(12, HOURS_PER_WEEK, 24), minor=True)
-    ax.set_xticklabels(DAY_NAMES, minor=True)
+    ax.set_xticklabels(day_names(), minor=True)
     ax.tick_params(axis="x", which="minor", length=0, labelsize=cs.TICK_SIZE)
 
 
@@ -110,28 +111,31 @@ def theory_figure(theory: pd.DataFrame, scenario: str, answer_target_seconds: fl
     theory_style, sim_style = cs.series_style(0), cs.series_style(1)
     ax.plot(hours + 0.5, theory["erlang_c_service_level"].to_numpy(float),
             color=theory_style.color, linestyle=theory_style.linestyle, linewidth=1.6,
-            marker=theory_style.marker, markersize=3, label="Erlang C (staffed agents)")
+            marker=theory_style.marker, markersize=3, label=tr("Erlang C (staffed agents)"))
     if simulated_hourly is not None:
         cs.plot_band(ax, simulated_hourly["hour_of_week"].to_numpy(float) + 0.5,
-                     simulated_hourly, sim_style, "Simulated (mean per hour)")
-        note = "Simulated: mean per hour of week, 95% CI band"
+                     simulated_hourly, sim_style, tr("Simulated (mean per hour)"))
+        note = tr("Simulated: mean per hour of week, 95% CI band")
     elif simulated_mean is not None and not math.isnan(simulated_mean.mean):
         ax.axhline(simulated_mean.mean, color=sim_style.color, linestyle=sim_style.linestyle,
-                   linewidth=1.6, label=f"Simulated daily mean {simulated_mean.mean:.1%}")
+                   linewidth=1.6, label=tr("Simulated daily mean {share}",
+                                           share=f"{simulated_mean.mean:.1%}"))
         if simulated_mean.n >= 2:
             ax.axhspan(simulated_mean.ci_low, simulated_mean.ci_high, color=sim_style.color,
                        alpha=cs.BAND_ALPHA, linewidth=0)
-        note = "Simulated: mean daily service level with 95% CI (no hourly series yet)"
+        note = tr("Simulated: mean daily service level with 95% CI (no hourly series yet)")
     else:
-        note = "No simulated series"
+        note = tr("No simulated series")
     if target is not None:
-        cs.target_hline(ax, target, f"Target {target:.0%}")
-    cs.style_axes(ax, "Hour of week (h; gridlines at midnight)",
-                  f"Service level (% answered within {answer_target_seconds:g} s)")
+        cs.target_hline(ax, target, tr("Target {value}", value=f"{target:.0%}"))
+    cs.style_axes(ax, tr("Hour of week (h; gridlines at midnight)"),
+                  tr("Service level (% answered within {seconds} s)",
+                     seconds=f"{answer_target_seconds:g}"))
     ticks.share_axis(ax)
     ax.set_ylim(0.0, 1.02)
     _weekly_axis(ax)
     cs.legend(ax, loc="lower left")
-    note += "; Erlang C: each hour in steady state, no abandonment, escalation or events"
-    return cs.finish_figure(fig, "Service level per hour of the week: Erlang C and simulation",
+    note += tr("; Erlang C: each hour in steady state, no abandonment, escalation or events")
+    return cs.finish_figure(fig, tr("Service level per hour of the week: Erlang C and "
+                                    "simulation"),
                             scenario, note, stamp)
