@@ -281,7 +281,7 @@ def test_sweep_finds_the_cheapest_point_meeting_every_target() -> None:
     at = tiny()
     edit(at, {"call_center.agents.1.count": 4})
     goto(at, "sweep")
-    at.selectbox(key="sweep_lever").select("call_center.agents.0.count").run()
+    at.selectbox(key="sweep_lever:en").select("call_center.agents.0.count").run()
     path = "call_center.agents.0.count"
     at.number_input(key=f"sweep_from:{path}").set_value(2)
     at.number_input(key=f"sweep_to:{path}").set_value(5)
@@ -307,7 +307,7 @@ def test_sweep_says_when_the_lever_cannot_move_the_missed_targets() -> None:
     at = tiny()
     goto(at, "sweep")
     path = "field_service.technicians.0.count"
-    at.selectbox(key="sweep_lever").select(path).run()
+    at.selectbox(key="sweep_lever:en").select(path).run()
     at.number_input(key=f"sweep_from:{path}").set_value(3)
     at.number_input(key=f"sweep_to:{path}").set_value(5)
     submit(at, "Run sweep")
@@ -320,7 +320,7 @@ def test_sweep_says_when_the_lever_cannot_move_the_missed_targets() -> None:
     overview = at.dataframe[0].value
     assert "Service level, Abandon rate" in set(overview["Targets not met with confidence"])
     # Cost is drawn against what technicians move, not the call center's service level.
-    assert at.selectbox(key=f"sweep_frontier:{path}").value == "repair_on_time_rate"
+    assert at.selectbox(key=f"sweep_frontier:{path}:en").value == "repair_on_time_rate"
     assert "Total cost against repairs on time" in [t.label for t in at.tabs]
 
 

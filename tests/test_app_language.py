@@ -132,7 +132,7 @@ def _act(at: AppTest, page: str) -> None:
         at.button(key="compare_button").click().run()
     elif page == "sweep":
         path = "call_center.agents.0.count"
-        at.selectbox(key="sweep_lever").select(path).run()
+        at.selectbox(key="sweep_lever:zh").select(path).run()
         at.number_input(key=f"sweep_from:{path}").set_value(2)
         at.number_input(key=f"sweep_to:{path}").set_value(3)
         at.button(key="FormSubmitter:sweep_form-运行参数扫描").click().run()
@@ -192,3 +192,60 @@ def test_every_page_in_chinese_has_every_entry(chinese: AppTest, page: str) -> N
         assert at.metric
     assert sorted(messages.MISSING, key=str) == []
     assert english_left(at) == []
+
+
+def test_compare_page_labels_in_both_languages() -> None:
+    """The Compare page's table and texts in English, then in Chinese, on the same run."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.file_uploader(key="explorer_upload").set_value(
+        ("tiny.yaml", TINY.read_bytes(), "application/x-yaml"))
+    at.run()
+    at.switch_page("sim/explorer/pages/compare.py").run()
+    at.button(key="compare_button").click().run()
+    ok(at)
+    english = at.dataframe[0].value
+    assert list(english.columns) == ["KPI", "tiny", "tiny-edited", "Difference",
+                                     "95% CI of the difference", "Significant",
+                                     "Variance removed by CRN"]
+    assert "Service level" in set(english["KPI"])
+    assert [s.value for s in at.subheader] == ["Downloads"]
+
+    messages.MISSING.clear()
+    at.radio(key=LANGUAGE).set_value("zh").run()
+    ok(at)
+    chinese = at.dataframe[0].value
+    assert list(chinese.columns) == ["指标", "tiny", "tiny-edited", "差值", "差值的 95% 置信区间",
+                                     "是否显著", "公共随机数消除的方差"]
+    assert "服务水平" in set(chinese["指标"]) and set(chinese["是否显著"]) <= {"是", "否"}
+    assert list(chinese["tiny"]) == list(english["tiny"])  # the same run, not a new one
+    assert [s.value for s in at.subheader] == ["下载"]
+    assert [t.value for t in at.title] == ["对比"]
+    assert sorted(messages.MISSING, key=str) == []
+
+
+def test_a_switch_on_the_sweep_page_keeps_the_lever_and_the_results() -> None:
+    """A picker's value is its label's text: after a switch the lever must still be the one
+    chosen (not the first, and no missing lever), with the sweep's results still shown."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.file_uploader(key="explorer_upload").set_value(
+        ("tiny.yaml", TINY.read_bytes(), "application/x-yaml"))
+    at.run()
+    at.switch_page("sim/explorer/pages/sweep.py").run()
+    path = "call_center.agents.1.count"
+    at.selectbox(key="sweep_lever:en").select(path).run()
+    at.number_input(key=f"sweep_from:{path}").set_value(2)
+    at.number_input(key=f"sweep_to:{path}").set_value(3)
+    at.button(key="FormSubmitter:sweep_form-Run sweep").click().run()
+    ok(at)
+    points = at.dataframe[0].value
+    # AppTest formats the widgets of the page it leaves in this thread: English, then Chinese.
+    at.radio(key=LANGUAGE).set_value("zh").run()
+    ok(at)
+    with speaking("zh"):
+        assert at.selectbox(key="sweep_lever:zh").value == path
+        assert list(at.dataframe[0].value["总成本"]) == list(points["Total cost"])
+        at.radio(key=LANGUAGE).set_value("en").run()
+    ok(at)
+    assert at.selectbox(key="sweep_lever:en").value == path

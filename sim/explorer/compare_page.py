@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from sim.experiments.compare import CompareResult
 from sim.experiments.store import scenario_digest
 from sim.explorer import runner, session
-from sim.explorer.widgets import figure_downloads, png, table_download, today
+from sim.explorer.widgets import choose_many, figure_downloads, png, table_download, today
 from sim.i18n.messages import tr
 from sim.output.charts.experiments import compare_differences_chart
 from sim.output.labels import kpi_label
@@ -91,8 +91,7 @@ def render() -> None:
                                 runner.executor_for(session.workers()))
     session.requested(KIND).add(key)
     options = list(dict.fromkeys(result.table["kpi"]))
-    kpis = st.multiselect(tr("KPIs"), options, default=result.targeted_kpis, key="compare_kpis",
-                          format_func=kpi_label)
+    kpis = choose_many(tr("KPIs"), options, result.targeted_kpis, "compare_kpis", kpi_label)
     if not kpis:
         st.warning(tr("Choose at least one KPI."))
         return

@@ -20,7 +20,14 @@ from sim.experiments.store import scenario_digest
 from sim.experiments.sweep import SweepResult, moved_most
 from sim.explorer import runner, session
 from sim.explorer.figures import frontier_figure
-from sim.explorer.widgets import figure_downloads, png, table_download, today
+from sim.explorer.widgets import (
+    choose_many,
+    choose_one,
+    figure_downloads,
+    png,
+    table_download,
+    today,
+)
 from sim.i18n.messages import tr
 from sim.output.charts.experiments import sweep_kpi_chart
 from sim.output.labels import kpi_label
@@ -87,8 +94,7 @@ def _results(result: SweepResult, scenario: Scenario, key: str, lever: str) -> N
     st.dataframe(overview_rows(result, {key: lever}, currency), hide_index=True,
                  width="stretch")
     options = list(dict.fromkeys(result.summary["kpi"]))
-    kpis = st.multiselect(tr("KPI curves"), options, default=list(result.kpis), key="sweep_kpis",
-                          format_func=kpi_label)
+    kpis = choose_many(tr("KPI curves"), options, list(result.kpis), "sweep_kpis", kpi_label)
     def curve(kpi: str) -> Callable[[], Figure]:
         return lambda: dated(sweep_kpi_chart(result.summary, [key], kpi,
                                              scenario.targets.get(kpi), best, result.name,
@@ -98,9 +104,9 @@ def _results(result: SweepResult, scenario: Scenario, key: str, lever: str) -> N
     # Cost against the targeted share the lever moves most: a technicians' sweep against the
     # call center's service level would show a flat cloud that no technician moves.
     services = [k for k in scenario.targets if kpi_unit(k) == "share"] or ["service_level"]
-    x_kpi = st.selectbox(tr("Cost against"), services, format_func=kpi_label,
-                         index=services.index(moved_most(result, services) or services[0]),
-                         key=f"sweep_frontier:{key}")
+    x_kpi = choose_one(tr("Cost against"), services,
+                       services.index(moved_most(result, services) or services[0]),
+                       f"sweep_frontier:{key}", kpi_label)
 
     def frontier() -> Figure:
         return dated(frontier_figure(result.summary, key, best, result.name, currency,
@@ -142,8 +148,7 @@ def render() -> None:
     labels = {lv.path: f"{tr(lv.group)}: {lv.label}" for lv in levers}
     # Staffing first: the usual question is how many people the targets need.
     first = next((i for i, lv in enumerate(levers) if lv.group == "Call center"), 0)
-    path = st.selectbox(tr("Lever"), list(labels), index=first, format_func=labels.__getitem__,
-                        key="sweep_lever")
+    path = choose_one(tr("Lever"), list(labels), first, "sweep_lever", labels.__getitem__)
     lever = next(lv for lv in levers if lv.path == path)
     st.caption(tr("{lever} is {value} in the edited scenario (`{path}`). Every point runs "
                   "{reps} replications on seed {seed}.", lever=labels[lever.path],

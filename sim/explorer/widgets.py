@@ -8,7 +8,7 @@ when someone clicks for it. Nothing is computed here that the CLI does not compu
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Literal, Protocol
 
@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
+from sim.i18n.messages import current_language
 from sim.measure.catalog import KPI_BY_NAME
 from sim.measure.stats import TargetJudgement
 from sim.output.charts.style import ImageFormat, figure_bytes
@@ -129,3 +130,36 @@ def today() -> date:
 def percent(value: float) -> str:
     """A share as a percentage, or n/a."""
     return label("n/a") if value is None or math.isnan(value) else f"{value:.1%}"
+
+
+# Streamlit keeps a select widget's value as the option's formatted text, so a label that
+# changes with the language would come back after a switch as text no option has (the Sweep
+# page's lever picker then finds no lever). These pickers are keyed per language and start
+# from what was last chosen in any language (kept under ``<key>:chosen``).
+
+
+def _language_key(key: str) -> str:
+    return f"{key}:{current_language()}"
+
+
+def choose_many(text: str, options: Sequence[str], default: Sequence[str], key: str,
+                format_func: Callable[[str], str]) -> list[str]:
+    """A multiselect of ``options`` shown through ``format_func``, kept across a switch of
+    language."""
+    remembered = st.session_state.get(f"{key}:chosen", list(default))
+    chosen = st.multiselect(text, list(options), default=[o for o in remembered if o in options],
+                            key=_language_key(key), format_func=format_func)
+    st.session_state[f"{key}:chosen"] = list(chosen)
+    return list(chosen)
+
+
+def choose_one(text: str, options: Sequence[str], index: int, key: str,
+               format_func: Callable[[str], str]) -> str:
+    """A selectbox of ``options`` shown through ``format_func``, kept across a switch of
+    language (``index``: the first choice)."""
+    remembered = st.session_state.get(f"{key}:chosen")
+    first = options.index(remembered) if remembered in options else index
+    chosen = st.selectbox(text, list(options), index=first, key=_language_key(key),
+                          format_func=format_func)
+    st.session_state[f"{key}:chosen"] = chosen
+    return str(chosen)
