@@ -26,6 +26,9 @@ from typing import Any
 
 import pytest
 
+from sim.explorer.app import PAGES
+from sim.i18n.messages import speaking, tr
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "results" / "screenshots"
@@ -239,6 +242,12 @@ def test_the_peak_season_question_on_one_results_page(page: Any) -> None:
 
 ZH_PAGES = {"scenario": "情景", "results": "结果", "compare": "对比", "sweep": "参数扫描",
             "stress": "压力测试", "optimize": "优化", "risks": "风险", "export": "导出"}
+
+
+def test_the_chinese_tour_covers_every_page() -> None:
+    # A page added to the explorer must be added to the tour below, under its Chinese title.
+    with speaking("zh"):
+        assert {stem: tr(title) for stem, title, _ in PAGES} == ZH_PAGES
 
 
 def test_every_page_in_chinese(page: Any) -> None:
