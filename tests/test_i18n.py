@@ -261,3 +261,13 @@ def test_every_command_takes_lang() -> None:
     assert [name for name, p in commands.items()
             if not any("--lang" in a.option_strings for a in p._actions)] == []
     assert re.search(r"zh", commands["run"].format_help())
+
+
+def test_a_bad_option_keeps_its_name_and_is_explained_in_chinese(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = str(ROOT / "scenarios" / "baseline_zh.yaml")
+    assert main(["run", scenario, "--precision", "2", "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "--precision" in err and "必须在 0 与 1 之间，实际为 2.0" in err
+    assert main(["run", scenario, "--precision", "2", "--lang", "en"]) == 2
+    assert "--precision: must be between 0 and 1, got 2.0" in capsys.readouterr().err

@@ -99,9 +99,9 @@ def _cmd_budget(args: argparse.Namespace) -> int:
     out: Path = (args.out if args.out is not None
                  else args.actual.with_name(f"{args.actual.stem}_variance.csv"))
     if out.exists() and not out.is_file():
-        raise bad_input("--out", f"{out} exists and is not a file")
+        raise bad_input("--out", tr("{path} exists and is not a file", path=out))
     if out.resolve() == args.actual.resolve():
-        raise bad_input("--out", "would overwrite the actual amounts")
+        raise bad_input("--out", tr("would overwrite the actual amounts"))
     saved = read_saved_run(args.folder)
     variance = budget_variance(saved.budget, read_actual(args.actual, saved.budget))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -103,12 +103,13 @@ def check_run_options(args: argparse.Namespace) -> None:
     for name, most in limits.items():
         value = getattr(args, name, None)
         if value is not None and not 1 <= value <= most:
-            raise bad_input(f"--{name}", f"must be from 1 to {most:,}, got {_short(value)}")
+            raise bad_input(f"--{name}", tr("must be from 1 to {most:,}, got {value}", most=most,
+                                            value=_short(value)))
     check_dask(args)
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed <= MAX_SEED:
-        raise bad_input("--seed", f"must be a whole number from 0 to {MAX_SEED}, got "
-                                  f"{_short(seed)}")
+        raise bad_input("--seed", tr("must be a whole number from 0 to {most}, got {value}",
+                                     most=MAX_SEED, value=_short(seed)))
 
 
 def _short(value: int) -> str:

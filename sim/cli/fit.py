@@ -45,7 +45,7 @@ def log_paths(args: argparse.Namespace) -> dict[str, Path]:
     paths: dict[str, Path] = {}
     if args.events is not None:
         if not args.events.is_dir():
-            raise bad_input("--events", f"{args.events} is not a folder")
+            raise bad_input("--events", tr("{path} is not a folder", path=args.events))
         for kind in KINDS:
             for suffix in (".csv", ".parquet"):
                 if (args.events / f"{kind}{suffix}").is_file():
@@ -56,8 +56,8 @@ def log_paths(args: argparse.Namespace) -> dict[str, Path]:
         if given is not None:
             paths[kind] = given
     if "calls" not in paths:
-        raise bad_input("--calls", "the calls log is required (--calls FILE, or --events DIR "
-                                   "holding calls.csv)")
+        raise bad_input("--calls", tr("the calls log is required (--calls FILE, or --events DIR "
+                                      "holding calls.csv)"))
     return paths
 
 
@@ -120,7 +120,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     check_outputs(args.out, report, input_paths(args, paths), args.overwrite)
     started = datetime.now().astimezone()
     if args.backtest is not None and args.backtest < 2:
-        raise bad_input("--backtest", f"needs at least 2 replications, got {args.backtest}")
+        raise bad_input("--backtest", tr("needs at least 2 replications, got {n}",
+                                         n=args.backtest))
     check_run_options(args)
     columns = load_column_map(args.columns) if args.columns is not None else None
     fit = fit_files(paths, args.base, args.name or args.out.stem, columns=columns)

@@ -104,8 +104,8 @@ def parse_bound(text: str) -> tuple[str, tuple[int, int]]:
             raise ValueError
         return path.strip(), (int(lo), int(hi))
     except ValueError:
-        raise bad_input("--bound", f"expected PATH=LO:HI with whole numbers, got `{text}`"
-                        ) from None
+        raise bad_input("--bound", tr("expected PATH=LO:HI with whole numbers, got `{value}`",
+                                      value=text)) from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -158,7 +158,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     check_run_options(args)
     for flag, value in (("--confirm-reps", args.confirm_reps), ("--max-evals", args.max_evals)):
         if value is not None and value < 1:
-            raise bad_input(flag, f"must be at least 1, got {value}")
+            raise bad_input(flag, tr("must be at least 1, got {value}", value=value))
     spec = read_optimize_file(args.file)
     if spec is not None:
         scenario = load_for_run(args.file.parent / spec.base, [*spec.set, *args.overrides])
@@ -168,14 +168,16 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         scenario = load_for_run(args.file, args.overrides)
     decide = args.decide or list(spec.decide)
     if not decide:
-        raise bad_input("--decide", "name at least one decision, e.g. --decide call_center.agents")
+        raise bad_input("--decide", tr("name at least one decision, e.g. --decide "
+                                       "call_center.agents"))
     if not scenario.targets:
-        raise bad_input(str(args.file), "the scenario has no `targets`: without them the "
-                                        "cheapest decision is to staff and stock nothing")
+        raise bad_input(str(args.file), tr("the scenario has no `targets`: without them the "
+                                           "cheapest decision is to staff and stock nothing"))
     bounds = {**spec.bounds, **dict(parse_bound(b) for b in args.bound)}
     reps = args.reps if args.reps is not None else spec.replications
     if reps is not None and reps < MIN_REPLICATIONS:
-        raise bad_input("--reps", f"the search needs at least {MIN_REPLICATIONS}, got {reps}")
+        raise bad_input("--reps", tr("the search needs at least {least}, got {n}",
+                                     least=MIN_REPLICATIONS, n=reps))
     confirm = args.confirm_reps if args.confirm_reps is not None else spec.confirm_replications
     out = args.out if args.out is not None else Path("results") / f"{scenario.name}-optimize"
     check_output(out, args.overwrite)

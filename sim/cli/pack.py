@@ -26,7 +26,8 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise bad_input("--date", f"`{text}` is not a date; use YYYY-MM-DD") from None
+        raise bad_input("--date", tr("`{value}` is not a date; use YYYY-MM-DD",
+                                     value=text)) from None
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
@@ -34,10 +35,10 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     out: Path = (args.out if args.out is not None
                  else folder.parent / f"{folder.name}_budget_pack.zip")
     if out.exists() and not out.is_file():
-        raise bad_input("--out", f"{out} exists and is not a file")
+        raise bad_input("--out", tr("{path} exists and is not a file", path=out))
     if out.resolve().parent == folder.resolve() or folder.resolve() in out.resolve().parents:
-        raise bad_input("--out", "the pack may not go inside the results folder (its manifest "
-                                 "lists every file of it)")
+        raise bad_input("--out", tr("the pack may not go inside the results folder (its manifest "
+                                    "lists every file of it)"))
     saved = read_saved_run(folder)
     created = _date(args.date) if args.date else _date(manifest_date(folder) or
                                                         dt.date.today().isoformat())

@@ -72,7 +72,8 @@ def register_text(result: RegisterResult) -> str:
 def _cmd_risks(args: argparse.Namespace) -> int:
     check_run_options(args)
     if args.reps is not None and args.reps < 2:
-        raise bad_input("--reps", "a risk register needs at least 2 replications (intervals)")
+        raise bad_input("--reps", tr("a risk register needs at least 2 replications "
+                                     "(intervals)"))
     plan = load_register(args.file, args.overrides)
     for warning in capacity_warnings(plan.base):
         print(tr("warning: {message}", message=warning), file=sys.stderr)

@@ -72,12 +72,13 @@ def parse_window(spec: str, scenario: Scenario) -> tuple[int, int]:
             first, last = (day_of(scenario, dt.date.fromisoformat(dates.group(i)))
                            for i in (1, 2))
         except ValueError:
-            raise bad_input("--window", f"{spec!r} holds a date that does not exist") from None
+            raise bad_input("--window", tr("{spec} holds a date that does not exist",
+                                           spec=repr(spec))) from None
     elif found is not None:
         first, last = int(found.group(1)), int(found.group(2))
     else:
-        raise bad_input("--window", "expected START:END in days (e.g. 35:76) or dates (e.g. "
-                                    f"2027-02-08:2027-03-21), got {spec!r}")
+        raise bad_input("--window", tr("expected START:END in days (e.g. 35:76) or dates (e.g. "
+                                       "2027-02-08:2027-03-21), got {spec}", spec=repr(spec)))
     problem = window_problem(scenario, first, last)
     if problem is not None:
         raise bad_input("--window", problem)
@@ -139,7 +140,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     extra: dict[str, object] | None = None
     if args.precision is None:
         if args.max_reps is not None:
-            raise bad_input("--max-reps", "needs --precision (a fixed run takes --reps)")
+            raise bad_input("--max-reps", tr("needs --precision (a fixed run takes --reps)"))
         with progress_bar(reps, scenario.name, args.quiet) as progress:
             result = replicate(scenario, replications=reps, seed=args.seed,
                                executor=executor_for(args, reps), progress=progress,
@@ -147,13 +148,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         max_reps = 200 if args.max_reps is None else args.max_reps
         if not 0 < args.precision < 1:
-            raise bad_input("--precision", f"must be between 0 and 1, got {args.precision}")
+            raise bad_input("--precision", tr("must be between 0 and 1, got {value}",
+                                              value=args.precision))
         if not 2 <= max_reps <= MAX_REPLICATIONS:
-            raise bad_input("--max-reps", f"must be from 2 to {MAX_REPLICATIONS:,}, got "
-                                          f"{max_reps}")
+            raise bad_input("--max-reps", tr("must be from 2 to {most:,}, got {value}",
+                                             most=MAX_REPLICATIONS, value=max_reps))
         if args.events:  # a stopped run is the fixed run of its length: rerun that one
-            raise bad_input("--events", "not with --precision; rerun with --reps N --events, N "
-                                        "the replications the precision run stopped at")
+            raise bad_input("--events", tr("not with --precision; rerun with --reps N --events, N "
+                                           "the replications the precision run stopped at"))
         with progress_bar(reps, scenario.name, args.quiet) as progress:
             result, report = replicate_to_precision(
                 scenario, args.precision, max_reps, args.seed, executor_for(args, max_reps),
