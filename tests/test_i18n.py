@@ -173,6 +173,14 @@ def test_glossary_lists_every_kpi_term() -> None:
     assert missing == []
 
 
+def test_glossary_lists_shocks_and_risk_categories_as_the_catalog_has_them() -> None:
+    text = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    with speaking("zh"):
+        rows = [f"| `{k}` | {v} | {shock_label(k)} |" for k, v in SHOCK_LABELS.items()]
+        rows += [f"| `{c}` | {tr(c)} |" for c in CATEGORIES]
+    assert [r for r in rows if r not in text] == []
+
+
 def test_a_missing_entry_is_recorded_and_shown_in_english() -> None:
     text = "a message nobody translated {n}"
     with speaking("zh"):
