@@ -16,6 +16,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from matplotlib.figure import Figure
@@ -27,6 +28,7 @@ from sim.experiments.replicate import replicate
 from sim.i18n import messages
 from sim.i18n.messages import speaking
 from sim.output.charts.fonts import cjk_family
+from sim.output.folder import ResultsFolder
 from sim.output.report import chart_stems, explorer_figures
 from sim.scenario.loader import load_scenario_text
 
@@ -71,18 +73,27 @@ def no_missing() -> Iterator[None]:
 
 @pytest.mark.parametrize("command", ["sweep", "stress", "compare", "risks", "optimize",
                                      "warmup"])
-def test_command_in_chinese(command: str, tmp_path: Path,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_in_chinese(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
     argv = _commands(tmp_path)[command]
     out = tmp_path / "out"
+    left: dict[str, list[str]] = {}
+    write = ResultsFolder.write_figure
+
+    def reading(folder: ResultsFolder, stem: str, fig: Figure, *args: Any, **kw: Any
+                ) -> list[Path]:
+        left[stem] = chart_words(fig)
+        return write(folder, stem, fig, *args, **kw)
+
+    monkeypatch.setattr(ResultsFolder, "write_figure", reading)
     with warnings.catch_warnings():
         # matplotlib warns "Glyph ... missing from font(s)" where it would draw a box.
         warnings.filterwarnings("error", message=r".*[Gg]lyph.*missing")
         code = main([*argv, "--lang", "zh", "--out", str(out)])
     assert code in (0, 1)  # optimize exits 1 when three evaluations find nothing feasible
     printed = capsys.readouterr()
-    charts = list(out.rglob("*.png"))
-    assert charts, "the command drew its charts"
+    assert left, "the command drew its charts"
+    assert {stem: words for stem, words in left.items() if words} == {}
     assert re.search(r"[\u4e00-\u9fff]", printed.out), printed.out
     assert "结果：" in printed.out
     assert sorted(messages.MISSING, key=str) == []
@@ -117,18 +128,19 @@ def test_the_register_pack_speaks_chinese(tmp_path: Path) -> None:
     assert sorted(messages.MISSING, key=str) == []
 
 
-# Words a Chinese chart may keep in Latin letters: the tiny scenario's own names, the model's
-# name (Erlang C), units and the file's scenario name.
-CHART_LATIN_OK = re.compile(r"^(tiny|pump|valve|Erlang C|MSER-5|EUR|pp|CI)$")
+# Words a Chinese chart may keep in Latin letters: the names of the tiny scenario, its SKUs,
+# shocks and risks (the user's), the model's name (Erlang C, MSER-5), the currency.
+CHART_LATIN_OK = {"tiny", "tiny-2", "pump", "valve", "surge", "Erlang", "C", "MSER-5", "EUR",
+                  "pp"}
 
 
 def chart_words(fig: Figure) -> list[str]:
-    """Every text a figure draws, split at what is not a Latin word; the Latin runs of a text
-    with no Chinese character."""
+    """The Latin words of every text a figure draws without a Chinese character, but keys
+    (with ``_`` or ``.``: scenario keys, shock types) and the names above."""
     texts = [t.get_text() for t in fig.findobj(Text) if t.get_text().strip()]
-    return [run for text in texts if not re.search(r"[\u4e00-\u9fff]", text)
-            for run in re.findall(r"[A-Za-z][A-Za-z -]*[A-Za-z]", text)
-            if not CHART_LATIN_OK.match(run)]
+    return [word for text in texts if not re.search(r"[\u4e00-\u9fff]", text)
+            for word in re.findall(r"[A-Za-z][\w.-]*", text)
+            if word not in CHART_LATIN_OK and not re.search(r"[_.]", word)]
 
 
 def test_every_chart_of_a_run_speaks_chinese() -> None:

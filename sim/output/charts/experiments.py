@@ -174,4 +174,4 @@ def compare_differences_chart(
                  "significant", first=first)
     return cs.finish_figure(fig, label("Differences to {first} (common random numbers)",
                                        first=first),
-                            " vs ".join(names), note, stamp)
+                            label(" vs ").join(names), note, stamp)

@@ -27,7 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
 
-from sim.i18n.messages import tr
+from sim.i18n.messages import tr, unit_name
 from sim.output.charts.fonts import install_fonts
 from sim.output.charts.ticks import share_axis
 
@@ -270,7 +270,7 @@ def histogram_shares(ax: Axes, hist: pd.DataFrame, low_col: str, high_col: str, 
     for low, width, share in zip(lows[~finite], widths[~finite], shares[~finite], strict=True):
         ax.bar(low, share, width=width, align="edge", color="white", edgecolor=EDGE_COLOR,
                hatch=HATCHES[1], linewidth=0.5)
-        ax.annotate(f">= {low:g} {unit}", (low + width / 2, share), xytext=(0, 3),
+        ax.annotate(f">= {low:g} {unit_name(unit)}", (low + width / 2, share), xytext=(0, 3),
                     textcoords="offset points", ha="center", va="bottom", fontsize=TICK_SIZE)
     share_axis(ax)
     ax.set_ylim(0.0, max(float(shares.max(initial=0.0)) * 1.15, 0.05))
