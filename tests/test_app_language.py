@@ -4,6 +4,7 @@ session's results kept across a switch, and a Chinese label for every one the pa
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from sim.explorer.runner import WORKERS_ENV
 from sim.explorer.session import LANGUAGE
 from sim.i18n import messages
-from sim.i18n.messages import catalog, speaking
+from sim.i18n.messages import catalog, speaking, tr
 from sim.output.charts.fonts import cjk_family
 from sim.scenario.loader import load_scenario
 
@@ -249,3 +250,20 @@ def test_a_switch_on_the_sweep_page_keeps_the_lever_and_the_results() -> None:
         at.radio(key=LANGUAGE).set_value("en").run()
     ok(at)
     assert at.selectbox(key="sweep_lever:en").value == path
+
+
+def test_a_deferred_download_is_built_in_the_language_of_the_page() -> None:
+    """Streamlit builds a deferred download in a server thread, outside the script run's
+    context: the builder must carry the page's language there."""
+    from sim.explorer.widgets import spoken_now
+
+    def build() -> bytes:
+        return tr("Results").encode("utf-8")
+
+    with speaking("zh"):
+        wrapped, bare = spoken_now(build), build
+    out: dict[str, bytes] = {}
+    worker = threading.Thread(target=lambda: out.update(wrapped=wrapped(), bare=bare()))
+    worker.start()
+    worker.join()
+    assert out == {"wrapped": "结果".encode(), "bare": b"Results"}

@@ -19,7 +19,7 @@ import streamlit as st
 from sim.experiments.replicate import RunResult
 from sim.explorer import session
 from sim.explorer.results_page import run_button
-from sim.explorer.widgets import MIME, download_row, table_download, today
+from sim.explorer.widgets import MIME, download_row, spoken_now, table_download, today
 from sim.i18n.messages import tr
 from sim.output.charts.style import ImageFormat
 from sim.output.export import run_files
@@ -106,12 +106,14 @@ def _pack(result: RunResult, created: date, name: str) -> None:
     left, right = st.columns(2)
     with left:
         st.download_button(tr("Download the budget pack (zip)"),
-                           data=lambda: budget_pack(saved_view(result), created, base),
+                           data=spoken_now(lambda: budget_pack(saved_view(result), created,
+                                                               base)),
                            file_name=f"{name}_budget_pack.zip", mime=MIME["zip"],
                            on_click="ignore", type="primary", key="download_pack")
     with right:
         st.download_button(tr("Report only (PDF)"),
-                           data=lambda: report_pdf(saved_view(result), created, base=base),
+                           data=spoken_now(lambda: report_pdf(saved_view(result), created,
+                                                              base=base)),
                            file_name=f"{name}_report.pdf", mime=MIME["pdf"], on_click="ignore",
                            key="download_report")
 

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
-from sim.i18n.messages import current_language
+from sim.i18n.messages import current_language, speaking
 from sim.measure.catalog import KPI_BY_NAME
 from sim.measure.stats import TargetJudgement
 from sim.output.charts.style import ImageFormat, figure_bytes
@@ -103,9 +103,25 @@ def download_row(label: str, builders: Mapping[str, Callable[[], bytes]], stem: 
     cols[0].markdown(label)
     for col, (fmt, build) in zip(cols[1:], builders.items(), strict=True):
         with col:
-            st.download_button(fmt.upper(), data=build, file_name=f"{stem}.{fmt}",
+            st.download_button(fmt.upper(), data=spoken_now(build), file_name=f"{stem}.{fmt}",
                                mime=MIME.get(fmt, "application/octet-stream"),
                                on_click="ignore", key=f"{key}:{fmt}")
+
+
+def spoken_now(build: Callable[[], bytes]) -> Callable[[], bytes]:
+    """``build`` to run later in the language spoken now.
+
+    Streamlit runs a deferred download's callable in a worker thread of the server
+    (``asyncio.to_thread``), whose context is not the script run's: without this, a chart or
+    report downloaded from a Chinese page would be drawn in English.
+    """
+    language = current_language()
+
+    def built() -> bytes:
+        with speaking(language):
+            return build()
+
+    return built
 
 
 def figure_downloads(label: str, make: Callable[[], Figure], stem: str, key: str,
