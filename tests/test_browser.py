@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from sim.explorer.app import PAGES
 from sim.i18n.messages import speaking, tr
@@ -250,10 +251,11 @@ def test_the_chinese_tour_covers_every_page() -> None:
         assert {stem: tr(title) for stem, title, _ in PAGES} == ZH_PAGES
 
 
-def test_every_page_in_chinese(page: Any) -> None:
+def test_every_page_in_chinese(page: Any, tmp_path: Path) -> None:
     """After the English tour (same session, its edited scenario and results kept): switch the
     sidebar to 中文, run the edited scenario once more on 结果 (a run already made answers from
-    the cache) and save a screenshot of every page as `zh_<page>.png`."""
+    the cache) and save a screenshot of every page as `zh_<page>.png`; the report downloaded
+    from 导出 is in Chinese too (the server builds it outside the page's script run)."""
     page.get_by_test_id("stSidebar").get_by_text("中文", exact=True).click()
     idle(page)
     for stem, title in ZH_PAGES.items():
@@ -264,5 +266,9 @@ def test_every_page_in_chinese(page: Any) -> None:
             page.get_by_test_id("stImage").first.wait_for()
             idle(page)
             assert "服务水平" in page.get_by_test_id("stMetric").first.inner_text()
+        if stem == "export":
+            report = download(page, page.get_by_role("button", name="仅报告（PDF）"), tmp_path)
+            text = "".join(p.extract_text() for p in PdfReader(str(report)).pages)
+            assert "全部指标及其95%置信区间和目标" in re.sub(r"\s+", "", text)
         shot(page, f"zh_{stem}")
         assert page.get_by_test_id("stException").count() == 0
