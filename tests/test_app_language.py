@@ -42,6 +42,11 @@ def labels(at: AppTest) -> dict[str, list[str]]:
             "tabs": [t.label for t in at.tabs], "expander": [e.label for e in at.expander]}
 
 
+def images(at: AppTest) -> list[str]:
+    """The media addresses of the page's images: a hash of each PNG's bytes."""
+    return [str(i.proto.imgs[0].url) for i in at.get("image")]
+
+
 @pytest.fixture(scope="module")
 def results() -> AppTest:
     """The tiny scenario run on the Results page, in English."""
@@ -65,6 +70,8 @@ def test_results_page_in_english_then_chinese_keeps_the_run(results: AppTest) ->
     assert "Service level per day" in english["tabs"]
     assert at.radio(key=LANGUAGE).value == "en"
     metrics_en = [m.value for m in at.metric]
+    images_en = images(at)
+    assert len(images_en) >= 2  # what binds, and the open chart tab
 
     messages.MISSING.clear()
     at.radio(key=LANGUAGE).set_value("zh").run()  # no new Run: the session's result stays
@@ -76,6 +83,8 @@ def test_results_page_in_english_then_chinese_keeps_the_run(results: AppTest) ->
     assert "运行" in chinese["button"] and "每日服务水平" in chinese["tabs"]
     assert "全部指标及其 95% 置信区间和目标" in chinese["expander"]
     assert [m.value for m in at.metric] == metrics_en  # the same run, not a new one
+    # Every chart is drawn again in Chinese (a cached English PNG would keep its address).
+    assert len(images(at)) == len(images_en) and not set(images(at)) & set(images_en)
     card = next(m for m in at.metric if m.label == "服务水平")
     assert card.proto.delta.split("（")[0] in ("达标", "未达标", "不显著")
     assert sorted(messages.MISSING, key=str) == []  # every label shown had a Chinese entry

@@ -27,6 +27,7 @@ from sim.experiments.windows import (
 )
 from sim.explorer.widgets import Judged, kpi_cards
 from sim.i18n.formats import day
+from sim.i18n.messages import Language, current_language, speaking
 from sim.output.bottleneck_view import BINDS, PRESSED, bottleneck_rows, bottleneck_sentence
 from sim.output.charts.bottlenecks import bottleneck_chart
 from sim.output.charts.style import figure_bytes
@@ -58,9 +59,11 @@ def judged_window(run_key: str, first: int, last: int, _result: RunResult
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def bottleneck_png(run_key: str, first: int, last: int, created: date, _found: Bottlenecks,
-                   scenario: str) -> bytes:
-    """The bottleneck chart as PNG, cached on the run's key, the days and the date."""
-    return figure_bytes(dated(bottleneck_chart(_found, scenario), created), "png")
+                   scenario: str, language: Language) -> bytes:
+    """The bottleneck chart as PNG, cached on the run's key, the days, the date and the
+    language it is drawn in (the session's: a switch draws it again)."""
+    with speaking(language):
+        return figure_bytes(dated(bottleneck_chart(_found, scenario), created), "png")
 
 
 def _set_window(key: str, first: int, last: int) -> None:
@@ -121,7 +124,8 @@ def judged_section(result: RunResult, key: str, created: date) -> None:
     kpi_cards(view, headline_kpis(result), scn.currency, result if window is not None else None)
     st.subheader(label("What binds"))
     st.markdown(bottleneck_sentence(found))
-    st.image(bottleneck_png(key, first, last, created, found, scn.name), width="stretch")
+    st.image(bottleneck_png(key, first, last, created, found, scn.name, current_language()),
+             width="stretch")
     st.dataframe(_style(bottleneck_rows(found)), hide_index=True, width="stretch",
                  key="bottleneck_table")
     with st.expander(label("Every KPI with its 95% CI and target")):
