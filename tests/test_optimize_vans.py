@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from sim.cli.common import load_for_run
+from sim.cli.optimize import read_optimize_file
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.optimize.decisions import apply_decision, decision_variables
 from sim.experiments.optimize.solve import optimize
@@ -126,3 +128,17 @@ def test_a_star_under_a_mapping_names_each_of_its_keys() -> None:
     # Every key of `costs` is a price: the message names the first, not "names nothing".
     with pytest.raises(ScenarioError, match=r"costs\.agent_per_hour"):
         decision_variables(scenario, ["costs.*"])
+
+
+def test_the_shipped_plan_decides_all_five_levers_of_the_baseline() -> None:
+    path = ROOT / "scenarios" / "optimize" / "plan.yaml"
+    spec = read_optimize_file(path)
+    assert spec is not None
+    scenario = load_for_run(path.parent / spec.base, list(spec.set))
+    found = decision_variables(scenario, spec.decide)
+    areas = [v.area for v in found]
+    # 3 agent shifts, 2 technician shifts, 3 SKUs in the store and on the vans, training hours
+    assert [areas.count(a) for a in ("agents", "technicians", "stock", "vans", "training")] \
+        == [3, 2, 3, 3, 1]
+    assert scenario.targets["van_fill_rate"] == 0.85
+    assert scenario.field_service is not None and scenario.field_service.attrition_per_year > 0
