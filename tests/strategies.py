@@ -4,7 +4,8 @@
 of 0 or 1 day, a run-out cap of 0-3 days, 50-400 contacts a day, and a random choice of every
 optional process (patience, lines, escalation, opening hours with closed days kept or lost,
 demand events, complaints, field service with or without booking, slots and depot, an overtime
-margin, spot checks that catch failures, parts with 1-3 SKUs under every policy, follow-up by
+margin, spot checks that catch failures, parts with 1-3 SKUs under every policy, product lines
+with skills per shift and SKUs per line, stock in the vans, training and attrition, follow-up by
 call or by visit).
 Keyword flags force a section on, so a property about, say, lines or parts is exercised every
 time rather than in the share of examples that happen to have the section.
@@ -138,9 +139,7 @@ def policies(draw: st.DrawFn) -> Dict:
 def parts_sections(draw: st.DrawFn) -> Dict:
     """1-3 SKUs with random policies, stock, lead times and reject rates."""
     n = draw(st.integers(1, 3))
-    weights = [draw(st.integers(1, 4)) for _ in range(n)]
-    shares = [w / sum(weights) for w in weights]
-    shares[-1] = 1.0 - sum(shares[:-1])
+    shares = _shares(draw, n)
     skus = []
     for i in range(n):
         skus.append({
@@ -160,14 +159,72 @@ def parts_sections(draw: st.DrawFn) -> Dict:
     return section
 
 
+def _shares(draw: st.DrawFn, n: int) -> list[float]:
+    weights = [draw(st.integers(1, 4)) for _ in range(n)]
+    shares = [w / sum(weights) for w in weights]
+    shares[-1] = 1.0 - sum(shares[:-1])
+    return shares
+
+
+@st.composite
+def product_lines(draw: st.DrawFn, technicians: int | list[Dict]) -> tuple[list[Dict], list[Dict]]:
+    """1-3 product lines (shares, sometimes their own repair time, fix and part-need
+    probabilities) and the technicians as shifts with skills. The first shift with people can
+    repair every line (a line nobody can repair is refused); the others know a random subset."""
+    names = [f"l{i}" for i in range(draw(st.integers(1, 3)))]
+    lines = []
+    for name, share in zip(names, _shares(draw, len(names)), strict=True):
+        line: Dict = {"name": name, "share": share}
+        if draw(st.booleans()):
+            line["repair_minutes"] = draw(distributions(10.0, 60.0))
+        if draw(st.booleans()):
+            line["fix_probability"] = draw(st.sampled_from((0.5, 0.9, 1.0)))
+        if draw(st.booleans()):
+            line["need_probability"] = draw(st.sampled_from((0.0, 0.5, 1.0)))
+        lines.append(line)
+    shifts = ([{"name": "all", "start": "00:00", "end": "24:00", "count": technicians}]
+              if isinstance(technicians, int) else [dict(s) for s in technicians])
+    everyone = next(i for i, s in enumerate(shifts) if s["count"] > 0)
+    for i, s in enumerate(shifts):
+        if i != everyone and draw(st.booleans()):
+            s["skills"] = draw(st.lists(st.sampled_from(names), min_size=1, unique=True))
+    return lines, shifts
+
+
+@st.composite
+def van_stock(draw: st.DrawFn, skus: list[str]) -> Dict:
+    """Every technician's van: 0-3 units of some SKUs, refilled nightly or every few days."""
+    section: Dict = {"delivery_hours": draw(st.sampled_from((0.0, 2.0, 24.0))),
+                     "skus": {sku: draw(st.integers(0, 3)) for sku in skus if draw(st.booleans())}}
+    if draw(st.booleans()):
+        section["refill"] = {"refill_days": draw(st.sampled_from((0.5, 1.0, 2.5)))}
+    return section
+
+
+@st.composite
+def training_sections(draw: st.DrawFn) -> Dict:
+    """Hours off the road on a weekday, a ramp, and an effect in either direction."""
+    return {
+        "hours_per_technician_month": draw(st.sampled_from((0.0, 2.0, 8.0, 40.0))),
+        "cost_per_hour": draw(st.sampled_from((0.0, 50.0))),
+        "weekday": draw(st.sampled_from(DAYS)),
+        "ramp_months": draw(st.sampled_from((0.05, 1.0, 3.0))),
+        "effect": {"fix_probability": draw(st.sampled_from((-0.2, 0.0, 0.1))),
+                   "quality_pass_probability": draw(st.sampled_from((-0.2, 0.0, 0.05))),
+                   "repair_minutes": draw(st.sampled_from((-0.5, 0.0, 0.3)))},
+    }
+
+
 @st.composite
 def scenarios(draw: st.DrawFn, *, repair: bool = False, lines: bool = False,
               escalation: bool = False, patience: bool = False, parts: bool = False,
               complaints: bool = False, followup: bool = False, depot: bool = False,
-              redial: bool = False) -> Dict:
+              redial: bool = False, products: bool = False, vans: bool = False,
+              training: bool = False) -> Dict:
     """A random valid scenario dict; each flag forces that feature on."""
-    want_parts = parts or draw(st.booleans())
-    repair = repair or parts or followup or depot or draw(st.booleans())
+    want_parts = parts or vans or draw(st.booleans())
+    repair = repair or parts or followup or depot or products or vans or training \
+        or draw(st.booleans())
     mix = draw(mixes(repair=repair))
     has_repair = "repair" in mix
 
@@ -251,9 +308,25 @@ def scenarios(draw: st.DrawFn, *, repair: bool = False, lines: bool = False,
             fs["depot"] = {"technicians": draw(staffing(1, 4)),
                            "transit_hours": draw(distributions(1.0, 12.0, allow_zero=True)),
                            "repair_minutes": draw(distributions(15.0, 60.0))}
+        if products or draw(st.integers(0, 3)) == 0:
+            demand["products"], fs["technicians"] = draw(product_lines(fs["technicians"]))
+        if training or draw(st.integers(0, 3)) == 0:
+            scenario["training"] = draw(training_sections())
+        if draw(st.integers(0, 3)) == 0:
+            fs["attrition_per_year"] = draw(st.sampled_from((0.2, 3.0)))
         scenario["field_service"] = fs
         if want_parts:
-            scenario["parts"] = draw(parts_sections())
+            section = draw(parts_sections())
+            names = [line["name"] for line in demand.get("products", [])]
+            if names:
+                # The first SKU serves every line (a line that uses no SKU is refused).
+                for sku in section["skus"][1:]:
+                    if draw(st.booleans()):
+                        sku["products"] = draw(st.lists(st.sampled_from(names), min_size=1,
+                                                        unique=True))
+            if vans or draw(st.integers(0, 2)) == 0:
+                section["van_stock"] = draw(van_stock([sku["sku"] for sku in section["skus"]]))
+            scenario["parts"] = section
         if followup or draw(st.booleans()):
             scenario["followup"] = {
                 "channel": draw(st.sampled_from(("call", "visit"))),

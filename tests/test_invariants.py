@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from strategies import scenarios, seeds
+from test_vans import units_accounted
 
 from sim.engine.model import Replication, simulate
 from sim.engine.records import (
@@ -248,7 +249,9 @@ def position_path(scenario: Scenario, rep: Replication, sku: str) -> tuple[np.nd
     - rejected - requested - losses the books have learnt of at counts (receipts move units from
     on-order to on-hand or to backorders: IP unchanged)."""
     spec = next(s for s in scenario.parts.skus if s.sku == sku)
-    req = rep.part_requests[rep.part_requests["sku"] == sku]
+    # A van's refill draws on the store like a job's request (one row per unit).
+    req = pd.concat([rep.part_requests.loc[rep.part_requests["sku"] == sku, ["time"]],
+                     rep.van_transfers.loc[rep.van_transfers["sku"] == sku, ["time"]]])
     orders = rep.part_orders[rep.part_orders["sku"] == sku]
     counts = rep.part_counts[rep.part_counts["sku"] == sku]
     received = ~np.isnan(col(orders, "received"))
@@ -290,14 +293,15 @@ def test_parts_are_conserved_unit_by_unit(data: dict, seed: int) -> None:
         mine = (requests["sku"] == sku).to_numpy()
         its_orders = (orders["sku"] == sku).to_numpy()
         steps = levels[levels["sku"] == sku]
-        final = int(steps["on_hand"].iloc[-1])
-        used = int((mine & ok).sum())
+        final = int(steps.sort_values("time", kind="stable")["on_hand"].iloc[-1])
+        transfers = rep.van_transfers[rep.van_transfers["sku"] == sku]
+        used = int((mine & ok).sum()) + int((~np.isnan(col(transfers, "filled"))).sum())
         accepted = int(acc[its_orders & received].sum())
         losses = rep.part_losses
         lost = int(losses.loc[losses["sku"] == sku, "units"].sum()) if len(losses) else 0
         assert spec.initial_on_hand + accepted == used + final + lost, (
             f"{sku}: initial {spec.initial_on_hand} + accepted {accepted} != used {used} "
-            f"+ final on hand {final} + lost {lost}")
+            f"(jobs and van refills) + final on hand {final} + lost {lost}")
         if spec.shrinkage_per_year == 0:
             assert lost == 0 and not (rep.part_counts["sku"] == sku).any(), "books drifted"
         # Backorders are served first come, first served.
@@ -334,6 +338,27 @@ def test_parts_are_conserved_unit_by_unit(data: dict, seed: int) -> None:
         else:
             assert isinstance(policy, PeriodicPolicy)
             assert (orders[its_orders]["reason"] != "policy").all()
+    if scenario.parts.van_stock is not None:
+        units_accounted(scenario, rep)  # store, vans, pipeline and use
+
+
+@PROPERTY
+@given(scenarios(products=True), seeds)
+def test_a_technician_without_the_skill_is_never_sent(data: dict, seed: int) -> None:
+    scenario, rep = run(data, seed)
+    fs = scenario.field_service
+    assert fs is not None and isinstance(fs.technicians, tuple)
+    # People are numbered shift pattern by shift pattern, each pattern's count in turn.
+    skills: list[set[str] | None] = []
+    for pattern in fs.technicians:
+        skills += [set(pattern.skills) if pattern.skills is not None else None] * pattern.count
+    product = rep.work_orders.set_index("id")["product"].astype(str)
+    visits = rep.visits[rep.visits["crew"] == "technicians"]
+    for person, line in zip(visits["technician"], product.reindex(visits["job_id"]),
+                            strict=True):
+        assert 0 <= person < len(skills), f"visit by unknown technician {person}"
+        known = skills[person]
+        assert known is None or line in known, f"technician {person} ({known}) sent to {line}"
 
 
 # --- work orders -------------------------------------------------------------------------------

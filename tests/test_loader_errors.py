@@ -78,6 +78,19 @@ def test_unknown_key_suggests_the_nearest(tmp_path: Path) -> None:
     assert "allowed keys: contacts_per_day, mix, weekly_profile" in p.message
 
 
+def test_an_unknown_key_does_not_hide_the_sections_other_problems(tmp_path: Path) -> None:
+    text = _edit("  contacts_per_day: 520", "  contacts_per_day: -5\n  colour: red")
+    text = text.replace("  fix_probability: 0.92", "  fix_probability: 1.92\n  speed: 3", 1)
+    found = {(p.line, p.path): p.message for p in _problems(tmp_path, text)}
+    assert set(found) == {
+        (_line(text, "colour: red"), "demand.colour"),
+        (_line(text, "contacts_per_day: -5"), "demand.contacts_per_day"),
+        (_line(text, "speed: 3"), "field_service.speed"),
+        (_line(text, "fix_probability: 1.92"), "field_service.fix_probability")}
+    assert "must be greater than 0 (got -5)" in found[(_line(text, "contacts_per_day: -5"),
+                                                        "demand.contacts_per_day")]
+
+
 def test_wrong_type(tmp_path: Path) -> None:
     p, text = _one(tmp_path, "  lines: 60 ", "  lines: sixty ")
     assert (p.line, p.path) == (_line(text, "lines: sixty"), "call_center.lines")

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from sim.cli.common import load_for_run
+from sim.cli.optimize import read_optimize_file
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.optimize.decisions import apply_decision, decision_variables
 from sim.experiments.optimize.solve import optimize
@@ -106,3 +108,37 @@ def test_deciding_what_the_scenario_lacks_is_refused(spec: str) -> None:
         scenario = with_vans_and_training()
     with pytest.raises(ScenarioError, match="--decide"):
         decision_variables(scenario, [spec])
+
+
+def test_a_sku_named_with_digits_is_a_key_not_a_list_index() -> None:
+    data = with_vans_and_training().model_dump(mode="json")
+    data["parts"]["skus"][0]["sku"] = "7"
+    data["parts"]["van_stock"]["skus"] = {"7": 1, "control_board": 0, "door_seal": 4}
+    scenario = Scenario.model_validate(data)
+    found = decision_variables(scenario, ["parts.van_stock.*.level"])
+    assert found[0].path == "parts.van_stock.skus.7"
+    decided = apply_decision(scenario, found, [3, 2, 5])
+    assert decided is not None and decided.parts is not None
+    assert decided.parts.van_stock is not None
+    assert decided.parts.van_stock.skus == {"7": 3, "control_board": 2, "door_seal": 5}
+
+
+def test_a_star_under_a_mapping_names_each_of_its_keys() -> None:
+    scenario = with_vans_and_training()
+    # Every key of `costs` is a price: the message names the first, not "names nothing".
+    with pytest.raises(ScenarioError, match=r"costs\.agent_per_hour"):
+        decision_variables(scenario, ["costs.*"])
+
+
+def test_the_shipped_plan_decides_all_five_levers_of_the_baseline() -> None:
+    path = ROOT / "scenarios" / "optimize" / "plan.yaml"
+    spec = read_optimize_file(path)
+    assert spec is not None
+    scenario = load_for_run(path.parent / spec.base, list(spec.set))
+    found = decision_variables(scenario, spec.decide)
+    areas = [v.area for v in found]
+    # 3 agent shifts, 2 technician shifts, 3 SKUs in the store and on the vans, training hours
+    assert [areas.count(a) for a in ("agents", "technicians", "stock", "vans", "training")] \
+        == [3, 2, 3, 3, 1]
+    assert scenario.targets["van_fill_rate"] == 0.85
+    assert scenario.field_service is not None and scenario.field_service.attrition_per_year > 0

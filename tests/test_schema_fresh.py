@@ -11,7 +11,7 @@ from sim.scenario.loader import json_schema, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "schemas" / "scenario.schema.json"
-SKIPPED = ("experiments", "stress")  # deliberately heavy or partial files, loaded elsewhere
+SKIPPED = ("experiments", "stress", "optimize")  # sweep, stress, optimize files: see their tests
 REGISTERS = ("risks.yaml",)  # risk registers, not scenarios: tests/test_risks.py loads them
 
 

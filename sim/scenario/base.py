@@ -12,7 +12,7 @@ import difflib
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from sim.i18n.messages import tr
@@ -37,16 +37,27 @@ class StrictModel(BaseModel):
         if not unknown:
             return data
         parts = []
+        suggested = set()
         for key in unknown:
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             hint = tr("; did you mean `{name}`?", name=close[0]) if close else ""
+            suggested.update(close)
             parts.append(tr("unknown key `{value}`", value=key) + hint)
+        # The section's other problems, so that a file with a typo and a bad value says both
+        # at once; a required key missing because it was misspelt is the typo, said above.
+        others: list[Any] = []
+        try:
+            cls.model_validate({k: v for k, v in data.items() if k in cls.model_fields})
+        except ValidationError as exc:
+            others = [e for e in exc.errors(include_url=False)
+                      if not (e["type"] == "missing" and len(e["loc"]) == 1
+                              and e["loc"][0] in suggested)]
         raise PydanticCustomError(
             "unknown_keys",
             "{summary}",
             {"summary": "; ".join(parts) + tr(" (allowed keys: {names})",
                                               names=", ".join(allowed)),
-             "keys": [str(k) for k in unknown], "allowed": allowed},
+             "keys": [str(k) for k in unknown], "allowed": allowed, "others": others},
         )
 
 

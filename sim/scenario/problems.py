@@ -211,6 +211,18 @@ def _item_errors_below(loc: tuple[Any, ...], errors: list[Any]) -> bool:
                and isinstance(e["loc"][len(loc)], int) for e in errors)
 
 
+def _flattened(errors: list[Any]) -> list[Any]:
+    """The errors, with those an unknown-keys error found in the rest of its section
+    (``others``, located under it) in place after it."""
+    out = []
+    for err in errors:
+        out.append(err)
+        if err["type"] == "unknown_keys":
+            out += [{**e, "loc": (*err["loc"], *e["loc"])}
+                    for e in _flattened(_ctx(err).get("others", []))]
+    return out
+
+
 def validation_problems(exc: ValidationError, data: Any, tree: Any, source: str,
                         overrides: Sequence[Override] = (),
                         file_alone: set[tuple[str, str]] | None = None) -> list[Problem]:
@@ -230,7 +242,7 @@ def validation_problems(exc: ValidationError, data: Any, tree: Any, source: str,
             instead of on whatever line of the file is nearest.
     """
     found: list[tuple[list[PathItem], str]] = []
-    errors = exc.errors(include_url=False)
+    errors = _flattened(exc.errors(include_url=False))
     for err in errors:
         if err["type"] == "too_short" and _item_errors_below(tuple(err["loc"]), errors):
             continue  # pydantic counts only the valid items: "got 0" next to the real errors

@@ -81,8 +81,10 @@ def _resolve(data: Any, spec: str) -> list[tuple[KeyPath, Any]]:
         nxt: list[tuple[KeyPath, Any]] = []
         for prefix, node in found:
             if isinstance(node, dict):
-                if node.get(seg) is not None:
-                    nxt.append(((*prefix, seg), node[seg]))
+                # `*` under a mapping is each of its keys (e.g. every SKU a van carries)
+                keys = [k for k in node if node[k] is not None] if seg == "*" else (
+                    [seg] if node.get(seg) is not None else [])
+                nxt.extend(((*prefix, k), node[k]) for k in keys)
             elif isinstance(node, list):
                 for i, item in enumerate(node):
                     named = isinstance(item, dict) and seg in (item.get("sku"), item.get("name"))
@@ -99,8 +101,12 @@ def _get(data: Any, path: KeyPath) -> Any:
 
 
 def _set(data: Any, dotted: str, value: int) -> None:
-    keys: list[str | int] = [int(k) if k.isdigit() else k for k in dotted.split(".")]
-    _get(data, tuple(keys[:-1]))[keys[-1]] = value
+    # A segment is a list index only where the node is a list: a SKU may be named "2024".
+    node = data
+    *head, last = dotted.split(".")
+    for key in head:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    node[int(last) if isinstance(node, list) else last] = value
 
 
 def _is_int(value: Any) -> bool:
