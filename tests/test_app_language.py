@@ -47,14 +47,20 @@ def images(at: AppTest) -> list[str]:
     return [str(i.proto.imgs[0].url) for i in at.get("image")]
 
 
-@pytest.fixture(scope="module")
-def results() -> AppTest:
-    """The tiny scenario run on the Results page, in English."""
+def with_tiny() -> AppTest:
+    """The explorer started with the tiny scenario uploaded."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
     at.file_uploader(key="explorer_upload").set_value(
         ("tiny.yaml", TINY.read_bytes(), "application/x-yaml"))
     at.run()
+    return at
+
+
+@pytest.fixture(scope="module")
+def results() -> AppTest:
+    """The tiny scenario run on the Results page, in English."""
+    at = with_tiny()
     at.switch_page("sim/explorer/pages/results.py").run()
     at.button(key="run_button").click().run()
     ok(at)
@@ -173,11 +179,7 @@ def test_the_explorers_own_words_have_chinese_entries() -> None:
 @pytest.fixture(scope="module")
 def chinese() -> AppTest:
     """The tiny scenario in a session switched to Chinese."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    at.file_uploader(key="explorer_upload").set_value(
-        ("tiny.yaml", TINY.read_bytes(), "application/x-yaml"))
-    at.run()
+    at = with_tiny()
     at.radio(key=LANGUAGE).set_value("zh").run()
     ok(at)
     return at
@@ -206,11 +208,7 @@ def test_every_page_in_chinese_has_every_entry(chinese: AppTest, page: str) -> N
 
 def test_compare_page_labels_in_both_languages() -> None:
     """The Compare page's table and texts in English, then in Chinese, on the same run."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    at.file_uploader(key="explorer_upload").set_value(
-        ("tiny.yaml", TINY.read_bytes(), "application/x-yaml"))
-    at.run()
+    at = with_tiny()
     at.switch_page("sim/explorer/pages/compare.py").run()
     at.button(key="compare_button").click().run()
     ok(at)
@@ -237,11 +235,7 @@ def test_compare_page_labels_in_both_languages() -> None:
 def test_a_switch_on_the_sweep_page_keeps_the_lever_and_the_results() -> None:
     """A picker's value is its label's text: after a switch the lever must still be the one
     chosen (not the first, and no missing lever), with the sweep's results still shown."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    at.file_uploader(key="explorer_upload").set_value(
-        ("tiny.yaml", TINY.read_bytes(), "application/x-yaml"))
-    at.run()
+    at = with_tiny()
     at.switch_page("sim/explorer/pages/sweep.py").run()
     path = "call_center.agents.1.count"
     at.selectbox(key="sweep_lever:en").select(path).run()

@@ -7,6 +7,7 @@ import ast
 import datetime as dt
 import re
 import string
+from collections.abc import Callable
 from pathlib import Path
 from typing import get_args
 
@@ -129,14 +130,6 @@ def test_the_labels_speak_chinese() -> None:
     assert [unit_label(u) for u in ("share", "h", "s")] == ["%", "h", "s"]
 
 
-def test_a_label_without_an_entry_is_recorded() -> None:
-    text = "a label nobody translated {n}"
-    with speaking("zh"):
-        assert label(text, n=2) == "a label nobody translated 2"
-    assert (None, text) in messages.MISSING
-    messages.MISSING.discard((None, text))
-
-
 def test_words_shown_from_data_have_chinese_entries() -> None:
     # Statuses, causes, channels, budgets and risk categories come from data, not literals.
     words = [*get_args(Status), *CAUSES, "onsite", "depot", *BUDGET_LABELS.values(),
@@ -181,10 +174,11 @@ def test_glossary_lists_shocks_and_risk_categories_as_the_catalog_has_them() -> 
     assert [r for r in rows if r not in text] == []
 
 
-def test_a_missing_entry_is_recorded_and_shown_in_english() -> None:
+@pytest.mark.parametrize("say", [tr, label], ids=["tr", "label"])
+def test_a_missing_entry_is_recorded_and_shown_in_english(say: Callable[..., str]) -> None:
     text = "a message nobody translated {n}"
     with speaking("zh"):
-        assert tr(text, n=3) == "a message nobody translated 3"
+        assert say(text, n=3) == "a message nobody translated 3"
     assert (None, text) in messages.MISSING
     messages.MISSING.discard((None, text))
 
