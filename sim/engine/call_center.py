@@ -262,7 +262,14 @@ class CallCenter:
             opens = self.opening.next_open(self.env.now)
             if opens < INF:
                 def call_back(_event: simpy.Event) -> None:
-                    self.agents.offer(call)
+                    queue = self._agent_queue
+                    if queue.callbacks:
+                        # Older tickets wait for this same opening: an idle agent handed this
+                        # one first would call it back before them.
+                        queue.push(call)
+                        self.agents.wake(1)
+                    else:
+                        self.agents.offer(call)
 
                 self.env.timeout(opens - self.env.now).callbacks.append(call_back)
             return

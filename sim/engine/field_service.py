@@ -131,10 +131,7 @@ class Repairs:
         self._repair_of = {"": base_repair}
         self._fix_of = {"": fs.fix_probability}
         for line in self.products:
-            minutes = line.repair_minutes or fs.repair_minutes
-            self._onsite_minutes[line.name] = (fs.travel_minutes.mean_value()
-                                               + fs.diagnosis_minutes.mean_value()
-                                               + minutes.mean_value())
+            self._onsite_minutes[line.name] = fs.onsite_minutes(line)
             self._repair_of[line.name] = (
                 sampler(line.repair_minutes, streams[f"repair.{line.name}"])
                 if line.repair_minutes is not None else base_repair)

@@ -16,7 +16,7 @@ from sim.i18n.messages import tr
 from sim.scenario.base import NonNegFloat, PosFloat, PosInt, Probability, StrictModel, rule_error
 from sim.scenario.clock import EndTime, Staffing, StartTime, parse_hhmm
 from sim.scenario.dists import ConstantDist, Distribution
-from sim.scenario.products import TechnicianStaffing
+from sim.scenario.products import Product, TechnicianStaffing
 
 
 class PromisedHours(StrictModel):
@@ -161,10 +161,12 @@ class FieldService(StrictModel):
                    share=self.onsite_share, rest=1 - self.onsite_share))])
         return self
 
-    def onsite_minutes(self) -> float:
-        """Expected length of an on-site repair visit: mean travel + diagnosis + repair."""
+    def onsite_minutes(self, line: Product | None = None) -> float:
+        """Expected length of an on-site repair visit: mean travel + diagnosis + repair (the
+        product line's own repair time when it has one)."""
+        repair = line.repair_minutes if line is not None else None
         return (self.travel_minutes.mean_value() + self.diagnosis_minutes.mean_value()
-                + self.repair_minutes.mean_value())
+                + (repair or self.repair_minutes).mean_value())
 
     def bench_minutes(self) -> float:
         """Expected length of a bench session: mean diagnosis + depot repair (0 without a
