@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run calibrate test test-fast golden app lint typecheck bench schema clean
+.PHONY: run calibrate test test-fast golden hunt app lint typecheck bench schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ test: $(STAMP)
 # `make test` (what CI runs) runs everything.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -rs -p no:cacheprovider -m "not slow"
+
+# The property tests with fresh random examples, 300 per property (make test draws the same ones
+# every run): a bug hunt, about half an hour on 2 cores.
+hunt: $(STAMP)
+	SIM_HYPOTHESIS_PROFILE=hunt SIM_PROPERTY_EXAMPLES=$${SIM_PROPERTY_EXAMPLES:-300} \
+		$(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/test_invariants.py \
+		tests/test_parts.py tests/test_redial.py tests/test_hostile.py
 
 # Rewrite tests/golden/baseline_replications.csv after a deliberate change of numbers.
 golden: $(STAMP)

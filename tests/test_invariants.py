@@ -246,7 +246,31 @@ def max_occupancy(starts: np.ndarray, ends: np.ndarray) -> int:
     return int(np.cumsum(delta[order]).max()) if len(order) else 0
 
 
+# Found by the property below: with constant handle times a failed repair's call rings at 4340.0,
+# the instant the only line's call ends; SimPy ran the ring first, so it got a busy signal.
+LINE_FREED_AT_THE_RING = {
+    "name": "prop", "warmup_days": 0, "horizon_days": 2, "run_out_max_days": 3.0,
+    "demand": {"contacts_per_day": 50, "mix": {"repair": 0.5, "complaint": 0.5},
+               "closed_hours": "queue",
+               "events": [{"name": "shock", "start_day": 0, "days": 1, "multiplier": 0.5}],
+               "products": [{"name": "l0", "share": 1.0}]},
+    "call_center": {"agents": 1, "handle_minutes": {"repair": 5.0, "complaint": 1.0},
+                    "lines": 1, "hours": {"open": "00:00", "close": "10:00"}},
+    "field_service": {"technicians": [{"name": "s0", "start": "17:00", "end": "01:00",
+                                       "count": 1}],
+                      "travel_minutes": 5.0, "diagnosis_minutes": 5.0, "repair_minutes": 10.0,
+                      "fix_probability": 0.5, "quality_pass_probability": 0.5,
+                      "rework_delay_hours": 1.0, "max_overtime_minutes": 0.0,
+                      "attrition_per_year": 0.2},
+    "parts": {"need_probability": 0.3, "order_cost": 10,
+              "skus": [{"sku": "p0", "share": 1.0, "unit_cost": 0.0, "initial_on_hand": 0,
+                        "policy": {"type": "base_stock", "level": 0}, "lead_time_days": 0.203}],
+              "van_stock": {"delivery_hours": 0.0, "skus": {}}},
+}
+
+
 @PROPERTY
+@example(LINE_FREED_AT_THE_RING, 0)
 @given(scenarios(lines=True), seeds)
 def test_lines_are_never_over_committed(data: dict, seed: int) -> None:
     scenario, rep = run(data, seed)
@@ -265,8 +289,10 @@ def test_lines_are_never_over_committed(data: dict, seed: int) -> None:
     # A busy signal only when every line is taken at that moment.
     arrival = col(calls, "arrival")
     for t in arrival[state == BLOCKED][:50]:
-        # A call ringing at the same instant may have taken the last line just before.
-        inside = admitted & (arrival <= t) & (release > t)
+        # A call ringing at the same instant may have taken the last line just before, and one
+        # ending at that instant may not have hung up yet (the order of simultaneous events is
+        # SimPy's, not the model's).
+        inside = admitted & (arrival <= t) & (release >= t)
         assert inside.sum() >= scenario.call_center.lines, (
             f"blocked at {t} with only {inside.sum()} lines in use")
 
