@@ -84,7 +84,26 @@ class _Window(StrictModel):
         return tuple(DAYS.index(d) for d in self.days)
 
 
-class Shift(_Window):
+class StartEnd(StrictModel):
+    """A `start` and an `end` "HH:MM" of the day, read as minutes from midnight."""
+
+    if TYPE_CHECKING:
+        start: str
+        end: str
+
+    @property
+    def start_minute(self) -> int:
+        """Start in minutes from midnight (0-1439)."""
+        return parse_hhmm(self.start, allow_24=False)
+
+    @property
+    def end_minute(self) -> int:
+        """End in minutes from midnight (0-1440); a shift's end at or before its start is on
+        the next day."""
+        return parse_hhmm(self.end, allow_24=True)
+
+
+class Shift(_Window, StartEnd):
     """One shift pattern: `count` people on duty from `start` to `end` on the listed days."""
 
     name: str = Field(min_length=1, description="Label used in reports.")
@@ -101,16 +120,6 @@ class Shift(_Window):
                                 "length (an end earlier than the start runs past midnight)",
                                 name=self.name, start=self.start))
         return self
-
-    @property
-    def start_minute(self) -> int:
-        """Start in minutes from midnight (0-1439)."""
-        return parse_hhmm(self.start, allow_24=False)
-
-    @property
-    def end_minute(self) -> int:
-        """End in minutes from midnight (0-1440); at or before the start means the next day."""
-        return parse_hhmm(self.end, allow_24=True)
 
 
 class OpenHours(_Window):

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.i18n.messages import tr
 from sim.scenario.base import NonNegFloat, PosFloat, PosInt, Probability, StrictModel, rule_error
-from sim.scenario.clock import EndTime, Staffing, StartTime, parse_hhmm
+from sim.scenario.clock import EndTime, Staffing, StartEnd, StartTime
 from sim.scenario.dists import ConstantDist, Distribution
 from sim.scenario.products import Product, TechnicianStaffing
 
@@ -26,7 +26,7 @@ class PromisedHours(StrictModel):
     depot: PosFloat = Field(96.0, description="Carry-in (depot) repairs (hours, > 0).")
 
 
-class Slot(StrictModel):
+class Slot(StartEnd):
     """An appointment window of the day: a booked visit should start inside it."""
 
     start: StartTime = Field(description='Start of the window "HH:MM" (00:00-23:59).')
@@ -39,16 +39,6 @@ class Slot(StrictModel):
             raise ValueError(tr("slot {start}-{end}: the end must come after the start on the "
                                 "same day", start=self.start, end=self.end))
         return self
-
-    @property
-    def start_minute(self) -> int:
-        """Start in minutes from midnight."""
-        return parse_hhmm(self.start, allow_24=False)
-
-    @property
-    def end_minute(self) -> int:
-        """End in minutes from midnight (after the start)."""
-        return parse_hhmm(self.end, allow_24=True)
 
 
 class Booking(StrictModel):
