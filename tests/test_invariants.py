@@ -566,6 +566,20 @@ def check_headcount(rep: Replication, crew: str, starts: np.ndarray, ends: np.nd
         f"most {late[over][:3]} finishing late")
 
 
+def people_leaving(rep: Replication, crew: str) -> dict[float, int]:
+    """Time -> how many people of ``crew`` go home then: the people of the windows ending there
+    less those of the same shift's windows (same planned end) starting there."""
+    net: dict[tuple[float, float], int] = {}
+    for (s, e, c), planned in zip(rep.windows[crew], rep.planned_ends[crew], strict=True):
+        net[(e, planned)] = net.get((e, planned), 0) + c
+        net[(s, planned)] = net.get((s, planned), 0) - c
+    out: dict[float, int] = {}
+    for (at, _), n in net.items():
+        if n > 0:
+            out[float(at)] = out.get(float(at), 0) + n
+    return out
+
+
 def check_overtime_records(rep: Replication, crew: str, starts: np.ndarray, ends: np.ndarray
                            ) -> None:
     """The overtime table accounts for everyone working past the end of their shift: at every
@@ -591,6 +605,13 @@ def check_overtime_records(rep: Replication, crew: str, starts: np.ndarray, ends
         f"{recorded[over][:3]} in recorded overtime")
     assert (col(ot, "minutes") > 0).all()
     assert set(ot_s) <= set(we.tolist()), f"{crew}: overtime after no shift end"
+    # Overtime only where people go home: where an absence or a training session cut a shift
+    # and the shift goes on, its people go on with it.
+    leaving = people_leaving(rep, crew)
+    for at, records in zip(*np.unique(ot_s, return_counts=True), strict=True):
+        assert records <= leaving.get(float(at), 0), (
+            f"{crew}: {records} overtime record(s) at {at:g}, where "
+            f"{leaving.get(float(at), 0)} people go home")
     for end_ot, end_shift in zip(ot_e, ot_s, strict=True):
         assert (np.isclose(ends, end_ot) & (starts < end_shift)).any() or (
             np.isclose(end_ot, rep.run_end_minutes)), (
@@ -653,8 +674,28 @@ OVERTIME_AT_END = {
 }
 
 
+# Found by the property below: seven technicians around the clock, one in training all of day 0.
+# The six on duty that day were let go at midnight and seven "new" ones came on: the six booked
+# overtime finishing their visits (none is allowed) while their own next shift had begun.
+TRAINING_DAY = {
+    "name": "prop", "warmup_days": 0, "horizon_days": 2, "run_out_max_days": 0.0,
+    "demand": {"contacts_per_day": 50, "mix": {"repair": 1.0},
+               "events": [{"name": "shock", "start_day": 0, "days": 1, "multiplier": 0.5}]},
+    "call_center": {"agents": [{"name": "s0", "start": "17:00", "end": "01:00", "count": 1}],
+                    "handle_minutes": {"repair": 1.0}},
+    "training": {"hours_per_technician_month": 8.0, "weekday": "mon", "ramp_months": 0.05,
+                 "effect": {"fix_probability": -0.2, "quality_pass_probability": -0.2,
+                            "repair_minutes": -0.5}},
+    "field_service": {"technicians": 7, "travel_minutes": 5.0, "diagnosis_minutes": 5.0,
+                      "repair_minutes": 10.0, "fix_probability": 0.5,
+                      "quality_pass_probability": 0.5, "rework_delay_hours": 1.0,
+                      "max_overtime_minutes": 0.0},
+}
+
+
 @PROPERTY
 @example(OVERTIME_AT_END, 0)
+@example(TRAINING_DAY, 0)
 @given(scenarios(), seeds)
 def test_overtime_records_cover_work_running_past_the_end(data: dict, seed: int) -> None:
     _, rep = run(data, seed)
@@ -893,6 +934,7 @@ LINE_REPAIR_TIME = {
 
 @PROPERTY
 @example(LINE_REPAIR_TIME, 0)
+@example(TRAINING_DAY, 0)
 @given(scenarios(repair=True), seeds)
 def test_no_job_is_started_that_is_expected_to_run_past_the_margin(data: dict, seed: int
                                                                      ) -> None:
@@ -915,7 +957,9 @@ def test_no_job_is_started_that_is_expected_to_run_past_the_margin(data: dict, s
         visit = fs.travel_minutes.mean_value() + scenario.followup.call_minutes.mean_value()
         starts += [("technicians", s, visit) for s in col(rep.attempts, "start")]
     for crew, start, expected in starts:
-        on = [e for s, e, _ in rep.windows[crew] if s <= start < e]
+        # Planned against the end of the shift, not of a piece an absence or training cut off.
+        on = [p for (s, e, _), p in zip(rep.windows[crew], rep.planned_ends[crew], strict=True)
+              if s <= start < e]
         assert any(start + expected <= e + margin + EPS for e in on), (
             f"{crew}: a job expected to take {expected:g} min started at {start:g} with the "
             f"shifts under way ending at {on}")

@@ -59,6 +59,35 @@ class Overtime:
     minutes: float
 
 
+Span = tuple[float, float, float, int]
+"""One person's time on duty: (start, off_at, planned shift end, k: their place in the shift)."""
+
+
+def person_spans(windows: Sequence[tuple[float, float, int, float]]) -> list[Span]:
+    """Each person's time on duty, from windows (start, end, count, planned end) in start order.
+
+    A window that starts where a window of the same shift (the same planned end) ended is the
+    same people going on: an absence or a training session cut the shift there. Its first people
+    continue (their time on duty runs on, with no shift end in between, so no overtime and no
+    second person for the one still finishing a task), the rest start; when the count drops,
+    the last ones go home at the cut.
+    """
+    spans: list[list[float]] = []
+    ending: dict[tuple[float, float], list[int]] = {}  # (end, planned) -> spans ending there
+    for start, end, count, planned in windows:
+        before = ending.pop((start, planned), [])
+        mine = []
+        for k in range(count):
+            if k < len(before):
+                spans[before[k]][1] = end
+                mine.append(before[k])
+            else:
+                spans.append([start, end, planned, float(k)])
+                mine.append(len(spans) - 1)
+        ending.setdefault((end, planned), []).extend(mine)
+    return [(s, e, p, int(k)) for s, e, p, k in spans]
+
+
 @dataclass
 class Crew(Generic[JobT]):
     """A group of interchangeable people on shifts, working one queue."""
@@ -144,26 +173,28 @@ class Crew(Generic[JobT]):
         """Put people on duty: ``count`` people in each (start, end) window, minutes from 0.
 
         ``planned_ends`` (aligned with ``windows``) are the ends of the shifts the windows were
-        cut from (an absence ends a window early); the overtime rule plans against them.
-        Default: each window's own end. ``tags`` (one per person, at least ``count`` long) are
-        the people of every window in order: the k-th person on duty in a window carries
-        ``tags[k]`` (the same shift's k-th technician drives the same van every day).
+        cut from (an absence or a training session ends a window early); the overtime rule
+        plans against them, and the people of a cut shift stay on where it goes on
+        (``person_spans``). Default: each window's own end. ``tags`` (one per person, at least
+        ``count`` long) are the people of every window in order: the k-th person on duty in a
+        window carries ``tags[k]`` (the same shift's k-th technician drives the same van every
+        day).
         """
         listed = list(windows)
         ends = list(planned_ends) if planned_ends is not None else [e for _, e, _ in listed]
         ordered = sorted((s, e, c, p) for (s, e, c), p in zip(listed, ends, strict=True))
-        self.env.process(self._roster(ordered, tags))
+        self.env.process(self._roster(person_spans(ordered), tags))
 
-    def _roster(self, windows: list[tuple[float, float, int, float]],
-                tags: Sequence[Any] | None = None) -> ProcessGen:
+    def _roster(self, spans: list[Span], tags: Sequence[Any] | None = None) -> ProcessGen:
         env = self.env
-        for start, end, count, planned in windows:
+        ends: set[float] = set()
+        for start, off_at, planned, k in spans:
             if start > env.now:
                 yield env.timeout(start - env.now)
-            for k in range(count):
-                env.process(self._person(end, planned, tags[k] if tags is not None else None))
-            if end != float("inf"):
-                env.timeout(end - env.now).callbacks.append(self._shift_end)
+            env.process(self._person(off_at, planned, tags[k] if tags is not None else None))
+            if off_at != math.inf and off_at not in ends:
+                ends.add(off_at)
+                env.timeout(off_at - env.now).callbacks.append(self._shift_end)
 
     def _shift_end(self, event: simpy.Event) -> None:
         now = self.env.now

@@ -88,6 +88,9 @@ class Replication:
     van_uses: pd.DataFrame = field(default_factory=lambda: frame([], VanUse))
     van_levels: pd.DataFrame = field(default_factory=lambda: levels_frame({}))
     van_transfers: pd.DataFrame = field(default_factory=lambda: frame([], VanTransfer))
+    # Per crew, aligned with ``windows``: the end of the shift each window was cut from (its
+    # own end when uncut), which the overtime rule plans against.
+    planned_ends: dict[str, list[float]] = field(default_factory=dict)
 
 
 BLOCK_MINUTES = MINUTES_PER_WEEK
@@ -375,6 +378,7 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         attempts=frame(followups.attempts if followups else [], Attempt),
         overtime=pd.DataFrame(overtime, columns=["crew", "shift_end", "minutes"]),
         windows=windows,
+        planned_ends={name: [p for *_, p in pieces] for name, pieces in planned.items()},
         run_end_minutes=run_out.end_minutes,
         cut=run_out.cut,
         van_uses=frame(vans.uses if vans else [], VanUse),
