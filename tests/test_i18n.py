@@ -17,7 +17,7 @@ from babel.messages.extract import extract_from_dir
 from sim.cli import common, main
 from sim.experiments.risks.register import CATEGORIES
 from sim.i18n import messages
-from sim.i18n.formats import day, money, month, pad, width
+from sim.i18n.formats import date_text, day, listing, money, month, pad, width
 from sim.i18n.messages import (
     KPI_CONTEXT,
     LINE_CONTEXT,
@@ -201,7 +201,11 @@ def test_money_and_months() -> None:
             ["2027年1月", "2027年12月", "total"]
         assert money(1234567.6, "CNY") == "¥1,234,568"
         assert day(dt.date(2027, 1, 4)) == "2027年1月4日周一"
+        assert date_text(dt.date(2027, 1, 4)) == "2027年1月4日"
+        assert listing(["calls.csv", "visits.csv"]) == "calls.csv、visits.csv"
     assert day(dt.date(2027, 1, 4)) == "Mon 04 Jan 2027"
+    assert date_text(dt.date(2027, 1, 4)) == "2027-01-04"
+    assert listing(["calls.csv", "visits.csv"]) == "calls.csv, visits.csv"
 
 
 def test_terminal_columns_count_wide_characters_twice() -> None:
