@@ -94,6 +94,46 @@ def test_validator_nouns_have_chinese_entries() -> None:
     assert sorted(w for w in found if (None, w) not in ZH) == []
 
 
+# Where the fit writes prose (``sim.calibrate``): a note for the report (``notes.append`` /
+# ``notes.insert``), a comment of the fitted YAML (the last argument of ``Builder.set``, a
+# ``comments[...] =``), a reason for keeping the base's value (``keep``) and the words ``dist``,
+# ``share`` and ``staff`` put into both (``what``): argument -> its position.
+_FIT_PROSE = {"append": 0, "insert": 1, "keep": 1, "set": 2, "dist": 2, "share": 3, "staff": 4}
+
+
+def _bare_text(node: ast.AST) -> list[str]:
+    """Non-empty string literals and f-strings in ``node`` outside a ``tr(...)`` call."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr":
+        return []
+    if isinstance(node, ast.JoinedStr):
+        return [ast.unparse(node)]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
+        return [node.value]
+    return [text for child in ast.iter_child_nodes(node) for text in _bare_text(child)]
+
+
+def test_the_fit_writes_its_remarks_and_comments_through_tr() -> None:
+    """Babel's extraction finds only what goes through ``tr``: a remark or comment written as a
+    bare (f-)string would print in English in Chinese, with no missing entry to show it."""
+    bare = []
+    for path in sorted((ROOT / "sim" / "calibrate").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                name = node.func.attr
+                target = node.func.value
+                is_notes = isinstance(target, ast.Attribute) and target.attr == "notes"
+                if name in _FIT_PROSE and (is_notes or name not in ("append", "insert")) \
+                        and len(node.args) > _FIT_PROSE[name]:
+                    bare += [(path.name, node.lineno, t)
+                             for t in _bare_text(node.args[_FIT_PROSE[name]])]
+            elif isinstance(node, ast.Assign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Attribute)
+                       and t.value.attr == "comments" for t in targets):
+                    bare += [(path.name, node.lineno, t) for t in _bare_text(node.value)]
+    assert bare == []
+
+
 def test_a_validators_message_in_chinese_keeps_the_key_path() -> None:
     text = BAD.replace("contacts_per_day: -5", "contacts_per_day: 5").replace(
         "mix: {inquiry: 1.0}", "mix: {inquiry: 0.9}")

@@ -25,7 +25,7 @@ from sim.calibrate.measures import LOG_KPIS, kpi_summary
 from sim.calibrate.report import fitted_yaml, write_report
 from sim.calibrate.schema import KINDS
 from sim.cli.common import bad_input, check_output, check_run_options, executor_for, fmt
-from sim.i18n.formats import pad
+from sim.i18n.formats import listing, pad
 from sim.i18n.messages import kpi_name, tr
 from sim.output.atomic import atomic_write_text
 from sim.output.target import (
@@ -138,11 +138,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         kpis = kpi_summary(fit.kpis, fit.confidence)
         print(tr("fitted {dists} distributions and {params} numbers from {files} ({days:g} "
                  "days); {keys} keys from {source}", dists=len(fit.dists),
-                 params=len(fit.params), files=", ".join(paths), days=fit.logs.days,
+                 params=len(fit.params), files=listing(paths), days=fit.logs.days,
                  keys=len(fit.from_base),
                  source=tr("the base") if args.base else tr("the minimal scenario")))
-        # The notes name scenario keys and numbers; their sentences are the calibrate layer's
-        # (English, see docs/glossary.md).
+        # The notes are in the command's language already (the calibrate layer writes them
+        # through tr); the key paths in them stay English.
         for note in fit.notes:
             print(tr("note: {note}", note=note))
         print(f"\n{pad(tr('KPI on the records'), 26)} {pad(tr('mean'), 8, '>')} "
@@ -159,7 +159,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if checked is not None and not checked.agrees:
         print(tr("the fitted scenario does not reproduce the records on {names} (see the "
                  "report's back-test)",
-                 names=", ".join(kpi_name(c.kpi) for c in checked.checks if not c.agrees)),
+                 names=listing(kpi_name(c.kpi) for c in checked.checks if not c.agrees)),
               file=sys.stderr)
         return 1
     return 0
