@@ -22,7 +22,7 @@ from sim.calibrate.backtest import BackTest, backtest
 from sim.calibrate.columns import load_column_map
 from sim.calibrate.fit import fit_files
 from sim.calibrate.measures import LOG_KPIS, kpi_summary
-from sim.calibrate.report import fitted_yaml, write_report
+from sim.calibrate.report import FITTED_MARKERS, fitted_yaml, write_report
 from sim.calibrate.schema import KINDS
 from sim.cli.common import bad_input, check_output, check_run_options, executor_for, fmt
 from sim.i18n.formats import listing, pad
@@ -61,9 +61,11 @@ def log_paths(args: argparse.Namespace) -> dict[str, Path]:
     return paths
 
 
-FITTED_MARKER = b"# Scenario fitted by `aftersales-sim fit`"
-"""How every scenario `fit` writes begins (``sim.calibrate.report.fitted_yaml``): such a file may
-be replaced by the next fit; any other file at ``--out`` is the user's."""
+def fitted_by_us(path: Path) -> bool:
+    """Whether the file at ``path`` is a scenario ``fit`` wrote, in any language: it begins as
+    ``sim.calibrate.report.fitted_yaml`` begins it (``FITTED_MARKERS``). Such a file may be
+    replaced by the next fit; any other file at ``--out`` is the user's."""
+    return any(starts_with(path, marker.encode()) for marker in FITTED_MARKERS.values())
 
 
 def check_outputs(out: Path, report: Path, inputs: dict[str, Path], overwrite: bool) -> None:
@@ -96,7 +98,7 @@ def check_outputs(out: Path, report: Path, inputs: dict[str, Path], overwrite: b
                                     "writing it would overwrite what fit reads; choose another "
                                     f"{'file' if option == '--out' else 'folder'}")
     try:
-        check_file_target(out, lambda p: starts_with(p, FITTED_MARKER), overwrite)
+        check_file_target(out, fitted_by_us, overwrite)
     except OutputRefused as err:
         raise bad_input("--out", str(err)) from None
     check_output(report, overwrite, option="--report")
