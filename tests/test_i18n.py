@@ -17,7 +17,7 @@ from babel.messages.extract import extract_from_dir
 from sim.cli import common, main
 from sim.experiments.risks.register import CATEGORIES
 from sim.i18n import messages
-from sim.i18n.formats import day, money, month, pad, width
+from sim.i18n.formats import date_text, day, listing, money, month, pad, width
 from sim.i18n.messages import (
     KPI_CONTEXT,
     LINE_CONTEXT,
@@ -92,6 +92,46 @@ def test_validator_nouns_have_chinese_entries() -> None:
              for m in _WHAT.findall(path.read_text(encoding="utf-8"))}
     assert {"mix shares", "a distribution", "scenario"} <= found  # the scan sees the calls
     assert sorted(w for w in found if (None, w) not in ZH) == []
+
+
+# Where the fit writes prose (``sim.calibrate``): a note for the report (``notes.append`` /
+# ``notes.insert``), a comment of the fitted YAML (the last argument of ``Builder.set``, a
+# ``comments[...] =``), a reason for keeping the base's value (``keep``) and the words ``dist``,
+# ``share`` and ``staff`` put into both (``what``): argument -> its position.
+_FIT_PROSE = {"append": 0, "insert": 1, "keep": 1, "set": 2, "dist": 2, "share": 3, "staff": 4}
+
+
+def _bare_text(node: ast.AST) -> list[str]:
+    """Non-empty string literals and f-strings in ``node`` outside a ``tr(...)`` call."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr":
+        return []
+    if isinstance(node, ast.JoinedStr):
+        return [ast.unparse(node)]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
+        return [node.value]
+    return [text for child in ast.iter_child_nodes(node) for text in _bare_text(child)]
+
+
+def test_the_fit_writes_its_remarks_and_comments_through_tr() -> None:
+    """Babel's extraction finds only what goes through ``tr``: a remark or comment written as a
+    bare (f-)string would print in English in Chinese, with no missing entry to show it."""
+    bare = []
+    for path in sorted((ROOT / "sim" / "calibrate").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                name = node.func.attr
+                target = node.func.value
+                is_notes = isinstance(target, ast.Attribute) and target.attr == "notes"
+                if name in _FIT_PROSE and (is_notes or name not in ("append", "insert")) \
+                        and len(node.args) > _FIT_PROSE[name]:
+                    bare += [(path.name, node.lineno, t)
+                             for t in _bare_text(node.args[_FIT_PROSE[name]])]
+            elif isinstance(node, ast.Assign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Attribute)
+                       and t.value.attr == "comments" for t in targets):
+                    bare += [(path.name, node.lineno, t) for t in _bare_text(node.value)]
+    assert bare == []
 
 
 def test_a_validators_message_in_chinese_keeps_the_key_path() -> None:
@@ -201,7 +241,11 @@ def test_money_and_months() -> None:
             ["2027年1月", "2027年12月", "total"]
         assert money(1234567.6, "CNY") == "¥1,234,568"
         assert day(dt.date(2027, 1, 4)) == "2027年1月4日周一"
+        assert date_text(dt.date(2027, 1, 4)) == "2027年1月4日"
+        assert listing(["calls.csv", "visits.csv"]) == "calls.csv、visits.csv"
     assert day(dt.date(2027, 1, 4)) == "Mon 04 Jan 2027"
+    assert date_text(dt.date(2027, 1, 4)) == "2027-01-04"
+    assert listing(["calls.csv", "visits.csv"]) == "calls.csv, visits.csv"
 
 
 def test_terminal_columns_count_wide_characters_twice() -> None:

@@ -154,3 +154,105 @@ def test_every_chart_of_a_run_speaks_chinese() -> None:
     assert set(figures) == set(chart_stems(scenario))
     assert {stem: words for stem, words in left.items() if words} == {}
     assert sorted(messages.MISSING, key=str) == []
+
+
+# --- fit: its remarks, the fitted scenario's comments, report.md and the report's charts ------
+
+DATA = ROOT / "tests" / "data"
+CRM = ["--columns", str(DATA / "crm_columns.yaml"), "--calls", str(DATA / "crm_calls.csv"),
+       "--work-orders", str(DATA / "crm_work_orders.csv")]
+
+# Latin words a Chinese fit may keep: the statistics' names, the log kinds, columns and contact
+# types (the logs' and the scenario's words, as keys are) and the tiny scenario's SKU names.
+FIT_LATIN_OK = {"KS", "AIC", "Welch", "t", "Kaplan-Meier", "calls", "visits", "parts",
+                "complaints", "escalated", "channel", "inquiry", "repair", "complaint", "onsite",
+                "depot", "pump", "valve"}
+
+
+def latin_words(text: str) -> list[str]:
+    """The Latin words of ``text`` but code spans, image targets, options, keys and paths (with
+    ``_``, ``.`` or ``/``), names with Chinese in them and the words above."""
+    text = re.sub(r"`[^`]*`|\]\([^)]*\)|--[\w-]+", " ", text)
+    words = re.findall(r"[A-Za-z][\w./-]*", text)
+    return [w for w in words if not re.search(r"[_./]|[^\x00-\x7f]", w)
+            and not re.fullmatch(r"e[-+]?\d+", w) and w not in FIT_LATIN_OK]
+
+
+def yaml_comments(text: str) -> str:
+    """The comments of a YAML file (whole-line and trailing)."""
+    return "\n".join(line.split("#", 1)[1] for line in text.splitlines()
+                     if line.lstrip().startswith("#") or " # " in line)
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Event logs of five days of the tiny scenario: too short to see every weekday, so the fit
+    remarks on that too."""
+    folder = tmp_path_factory.mktemp("records") / "tiny"
+    assert main(["run", str(TINY), "--out", str(folder), "--events", "--workers", "1",
+                 "--set", "horizon_days=5", "--quiet", "--lang", "en"]) == 0
+    return folder / "events"
+
+
+def _fit(argv: list[str], out: Path, lang: str, monkeypatch: pytest.MonkeyPatch,
+         capsys: pytest.CaptureFixture[str]) -> tuple[str, str, str, dict[str, list[str]]]:
+    """``fit`` in ``lang``: what it printed, the fitted YAML, report.md and each chart's Latin
+    words left (``chart_words``)."""
+    left: dict[str, list[str]] = {}
+    write = ResultsFolder.write_figure
+
+    def reading(folder: ResultsFolder, stem: str, fig: Figure, *args: Any, **kw: Any
+                ) -> list[Path]:
+        left[stem] = chart_words(fig)
+        return write(folder, stem, fig, *args, **kw)
+
+    monkeypatch.setattr(ResultsFolder, "write_figure", reading)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r".*[Gg]lyph.*missing")
+        code = main(["fit", *argv, "--out", str(out), "--lang", lang])
+    printed = capsys.readouterr()
+    assert code in (0, 1), printed.err  # 1: the back-test of five days may disagree
+    report = (out.with_suffix(".fit") / "report.md").read_text(encoding="utf-8")
+    return printed.out, out.read_text(encoding="utf-8"), report, left
+
+
+@pytest.mark.parametrize("case", ["records without a base, back-tested",
+                                  "the CRM export on the Chinese baseline"])
+def test_fit_speaks_chinese(case: str, records: Path, tmp_path: Path,
+                            monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Remarks, the YAML's comments, report.md and its charts: Chinese, no missing entry, no
+    English sentence left (a remark written past ``tr`` would show here in English)."""
+    argv = (["--events", str(records), "--backtest", "2", "--workers", "1"]
+            if case.startswith("records") else
+            [*CRM, "--base", str(ROOT / "scenarios" / "baseline_zh.yaml")])
+    printed, fitted, report, charts = _fit(argv, tmp_path / "zh_fit.yaml", "zh", monkeypatch,
+                                           capsys)
+    notes = [line for line in printed.splitlines() if line.startswith("注：")]
+    assert len(notes) >= 3, printed  # the remarks are printed, each in Chinese
+    assert all(re.search(r"[\u4e00-\u9fff]{4}", note) for note in notes), notes
+    assert latin_words(printed) == []
+    assert report.startswith("# 拟合报告：") and "## 备注" in report
+    assert all(f"- {note.removeprefix('注：')}" in report for note in notes)
+    assert latin_words(report) == []
+    assert fitted.startswith("# 由 `aftersales-sim fit` 拟合的情景")
+    assert latin_words(yaml_comments(fitted)) == []
+    assert charts and {stem: words for stem, words in charts.items() if words} == {}
+    assert sorted(messages.MISSING, key=str) == []
+
+
+def test_fit_in_english_stays_english(records: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The same fit in English: English words only, as before; and a scenario fitted in
+    Chinese is fit's own, replaced by the next fit without --overwrite."""
+    out = tmp_path / "fitted.yaml"
+    argv = ["--events", str(records), "--quiet"]
+    _fit(argv, out, "zh", monkeypatch, capsys)
+    printed, fitted, report, _ = _fit(argv, out, "en", monkeypatch, capsys)
+    assert fitted.startswith("# Scenario fitted by `aftersales-sim fit` from calls.csv")
+    assert report.startswith("# Fit report: fitted\n") and "## Remarks" in report
+    assert "- No base scenario: staffing is the peak of simultaneous work" in report
+    assert "# not in the logs and not in the base: the peak number of calls in conversation" \
+        in fitted
+    assert not re.search(r"[\u4e00-\u9fff]", printed + fitted + report)

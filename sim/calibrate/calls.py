@@ -19,6 +19,8 @@ from scipy import stats
 from sim.calibrate.builder import DAY_NAMES, Builder, ParamFit, as_number, span
 from sim.calibrate.estimators import proportion, round_sig, sum_to_one
 from sim.calibrate.shocks import SteadyDemand, shock_events, steady_demand
+from sim.i18n.formats import date_text, listing
+from sim.i18n.messages import tr
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.calendar import open_fraction
 from sim.scenario.clock import OpenHours
@@ -51,12 +53,12 @@ def fit_demand(b: Builder) -> pd.DataFrame:
     steady = steady_demand(by_type, weekday, b.confidence)
     unseen = [DAY_NAMES[d] for d in range(7) if not (weekday[steady.ordinary] == d).any()]
     if unseen:
-        b.notes.append(f"no ordinary {', '.join(unseen)} in the records: weekly weight 1 "
-                       "assumed")
+        b.notes.append(tr("no ordinary {days} in the records: weekly weight 1 assumed",
+                          days=listing(tr(d) for d in unseen)))
     dates = [(logs.origin + dt.timedelta(days=first_day + i)).date() for i in range(n_days)]
     ordinary = int(counts[:, steady.ordinary].sum())
-    shocked = "" if steady.ordinary.all() else (
-        f" outside the {int((~steady.ordinary).sum())} days of demand shocks")
+    shocked = "" if steady.ordinary.all() else tr(" outside the {n} days of demand shocks",
+                                                  n=int((~steady.ordinary).sum()))
     b.number(("demand", "contacts_per_day"), steady.per_day, ordinary, unit="contacts/day")
     b.comments[("demand", "contacts_per_day")] += shocked
     shares = {k: proportion(int(c[:, steady.ordinary].sum()), ordinary, b.confidence)
@@ -65,12 +67,13 @@ def fit_demand(b: Builder) -> pd.DataFrame:
     rounded = sum_to_one({k: est.value for k, est in mix.items()})
     for k, est in mix.items():
         b.params.append(ParamFit(f"demand.mix.{k}", est, ordinary))
-    b.set(("demand", "mix"), rounded, f"fitted shares of {ordinary} customer contacts{shocked}")
+    b.set(("demand", "mix"), rounded, tr("fitted shares of {n} customer contacts{shocked}",
+                                         n=ordinary, shocked=shocked))
     for d, est in enumerate(steady.weights):
         b.params.append(ParamFit(f"demand.weekly_profile.{d}", est, int(
             counts[:, steady.ordinary & (weekday == d)].sum())))
     b.set(("demand", "weekly_profile"), [round(w.value, 4) for w in steady.weights],
-          "fitted: mean contacts per weekday / mean per day, Monday first" + shocked)
+          tr("fitted: mean contacts per weekday / mean per day, Monday first") + shocked)
     expected = _fit_events(b, steady, by_type, rounded, dates)
     n = len(customer)
     hours = (np.floor(t / MINUTES_PER_HOUR) % 24).astype(int)
@@ -80,15 +83,16 @@ def fit_demand(b: Builder) -> pd.DataFrame:
         assert share is not None
         b.params.append(ParamFit(f"demand.hourly_profile.{h}", share, n))
     b.set(("demand", "hourly_profile"), [round(c / n, 5) for c in hour_counts],
-          "fitted: share of contacts per hour of the day")
+          tr("fitted: share of contacts per hour of the day"))
     hours_spec = b.data["call_center"].get("hours")
     if hours_spec is not None:
         open_share = open_fraction(OpenHours.model_validate(hours_spec)).ravel()
         how = ((np.floor(t / MINUTES_PER_HOUR)) % 168).astype(int)
         outside = float(np.mean(open_share[how] == 0)) if n else 0.0
         if outside > 0.001:
-            b.notes.append(f"{outside:.1%} of the contacts arrive outside call_center.hours of "
-                           "the base: the fitted scenario will not generate them")
+            b.notes.append(tr("{share:.1%} of the contacts arrive outside call_center.hours of "
+                              "the base: the fitted scenario will not generate them",
+                              share=outside))
     return pd.DataFrame({"rep": np.repeat(reps, n_days),
                          "day": np.tile(np.arange(n_days), len(reps)),
                          "date": np.tile([d.isoformat() for d in dates], len(reps)),
@@ -114,14 +118,16 @@ def _fit_events(b: Builder, steady: SteadyDemand, by_type: Mapping[str, np.ndarr
             events.append(event)
             for kind in event["types"]:
                 factor[kind][shock.first:shock.last + 1] *= event["multiplier"]
-            b.notes.append(f"contacts from {dates[shock.first]} to {dates[shock.last]} were "
-                           f"{shock.ratio:.2f} x the steady profile: fitted as the demand event "
-                           f"'{event['name']}' ({', '.join(event['types'])} x "
-                           f"{event['multiplier']:g})")
+            b.notes.append(tr("contacts from {first} to {last} were {ratio:.2f} x the steady "
+                              "profile: fitted as the demand event '{name}' ({types} x "
+                              "{multiplier:g})", first=date_text(dates[shock.first]),
+                              last=date_text(dates[shock.last]), ratio=shock.ratio,
+                              name=event["name"], types=listing(event["types"]),
+                              multiplier=event["multiplier"]))
     b.set(("demand", "events"), events,
-          f"fitted: {len(events)} demand shock(s) in the records (runs of days off the steady "
-          "profile); the base's events are not copied" if events else
-          "no demand shocks in the records; the base's events are not copied")
+          tr("fitted: {n} demand shock(s) in the records (runs of days off the steady "
+             "profile); the base's events are not copied", n=len(events)) if events else
+          tr("no demand shocks in the records; the base's events are not copied"))
     return steady.expected * sum(share * factor[kind] for kind, share in mix.items())
 
 
@@ -132,12 +138,18 @@ def phone_calls(calls: pd.DataFrame) -> pd.DataFrame:
     return calls[~calls["callback"].to_numpy(bool)] if "callback" in calls else calls
 
 
+def _calls_of(kind: str) -> str:
+    """The calls of a contact type, in the reader's language (a duration's ``what``)."""
+    return {"inquiry": tr("inquiry calls"), "repair": tr("repair calls"),
+            "complaint": tr("complaint calls")}.get(kind, kind)
+
+
 def fit_calls(b: Builder) -> None:
     """The call center: handle times, patience, lines, escalation; staffing from the base."""
     everything = b.logs.tables["calls"]
     b.staff(("call_center", "agents"), everything["rep"].to_numpy(float),
             everything["answered_at"].to_numpy(float),
-            everything["agent_ended_at"].to_numpy(float), "calls in conversation")
+            everything["agent_ended_at"].to_numpy(float), tr("calls in conversation"))
     calls = phone_calls(everything)
     arrived = calls["arrived_at"].to_numpy(float)
     answered = calls["answered_at"].to_numpy(float)
@@ -147,22 +159,22 @@ def fit_calls(b: Builder) -> None:
     for kind in CONTACT_TYPES:
         if (kinds == kind).any():
             b.dist((*cc, "handle_minutes", kind), span(kinds == kind, answered, talk_end),
-                   f"{kind} calls")
+                   _calls_of(kind))
     # Patience: an abandonment after waiting w is an event at w; an answer after waiting w
     # says only that patience exceeded w (right-censored). Calls answered at once tell nothing.
     abandoned = (calls["outcome"] == "abandoned").to_numpy()
     wait = np.where(abandoned, calls["abandoned_at"].to_numpy(float), answered) - arrived
     waited = np.isfinite(wait) & (wait > 0)
     if abandoned.any():
-        b.dist((*cc, "patience_minutes"), wait[waited], "waiting callers",
+        b.dist((*cc, "patience_minutes"), wait[waited], tr("waiting callers"),
                observed=abandoned[waited], fallback=False)
-    elif not b.keep((*cc, "patience_minutes"), "no abandoned calls in the records"):
-        b.set((*cc, "patience_minutes"), None, "no abandoned calls in the records: nobody "
-                                               "abandons")
+    elif not b.keep((*cc, "patience_minutes"), tr("no abandoned calls in the records")):
+        b.set((*cc, "patience_minutes"), None, tr("no abandoned calls in the records: nobody "
+                                                  "abandons"))
     _fit_lines(b, calls)
     _fit_redial(b, calls)
-    b.keep((*cc, "hours"), "opening hours are not in the logs")
-    b.keep((*cc, "answer_target_seconds"), "a target, not in the logs")
+    b.keep((*cc, "hours"), tr("opening hours are not in the logs"))
+    b.keep((*cc, "answer_target_seconds"), tr("a target, not in the logs"))
     _fit_escalation(b, calls)
 
 
@@ -171,8 +183,8 @@ def _fit_lines(b: Builder, calls: pd.DataFrame) -> None:
     path = ("call_center", "lines")
     blocked = (calls["outcome"] == "blocked").to_numpy()
     if not blocked.any() or "ended_at" not in calls:
-        if not b.keep(path, "no busy signals in the records"):
-            b.set(path, None, "no busy signals in the records: unlimited lines")
+        if not b.keep(path, tr("no busy signals in the records")):
+            b.set(path, None, tr("no busy signals in the records: unlimited lines"))
         return
     ended = np.where((calls["outcome"] == "abandoned").to_numpy(),
                      calls["abandoned_at"].to_numpy(float), calls["ended_at"].to_numpy(float))
@@ -188,8 +200,9 @@ def _fit_lines(b: Builder, calls: pd.DataFrame) -> None:
                     - np.searchsorted(ends, at, side="right"))
     counts = np.concatenate(busy)
     lines = int(counts.max())
-    b.set(path, max(lines, 1), f"fitted: calls in the system at the {blocked.sum()} busy "
-                               f"signals (median {np.median(counts):g}, max {lines})")
+    b.set(path, max(lines, 1), tr("fitted: calls in the system at the {n} busy signals "
+                                  "(median {median:g}, max {most})", n=int(blocked.sum()),
+                                  median=float(np.median(counts)), most=lines))
 
 
 REDIAL_HORIZON_QUANTILE = 0.99  # failures this close to the end may redial after it: left out
@@ -200,13 +213,13 @@ def _fit_redial(b: Builder, calls: pd.DataFrame) -> None:
     """Redial probability, delay and attempts, from calls linked to the attempt they repeat."""
     path = ("call_center", "redial")
     if "redial_of" not in calls:
-        if b.keep(path, "the calls log has no redial_of column"):
-            b.notes.append("the calls log does not link redials (no redial_of column): every "
-                           "call counted as new demand, so the demand may be overstated")
+        if b.keep(path, tr("the calls log has no redial_of column")):
+            b.notes.append(tr("the calls log does not link redials (no redial_of column): every "
+                              "call counted as new demand, so the demand may be overstated"))
         return
     redials = calls[calls["redial_of"].notna()]
     if redials.empty:
-        b.set(path, None, "no redials in the records: a failed caller is lost")
+        b.set(path, None, tr("no redials in the records: a failed caller is lost"))
         return
 
     def column(name: str) -> np.ndarray:
@@ -232,15 +245,16 @@ def _fit_redial(b: Builder, calls: pd.DataFrame) -> None:
                            else 0.0)
     could = (failed_at[failed] < cutoff) & (attempts[failed] < max_attempts)
     again = ids[could].isin(keys)
-    b.share((*path, "probability"), int(again.sum()), int(could.sum()), "failed calls")
-    b.dist((*path, "delay_minutes"), delays, "redial delays")
+    b.share((*path, "probability"), int(again.sum()), int(could.sum()), tr("failed calls"))
+    b.dist((*path, "delay_minutes"), delays, tr("redial delays"))
     shown = min(max(max_attempts, 2), MAX_REDIAL_CHAIN)
     b.set((*path, "max_attempts"), shown,
-          f"the most attempts by one caller in the records ({max_attempts})"
-          + (f", capped at {MAX_REDIAL_CHAIN}" if shown < max_attempts else ""))
+          tr("the most attempts by one caller in the records ({n})", n=max_attempts)
+          + (tr(", capped at {most}", most=MAX_REDIAL_CHAIN) if shown < max_attempts else ""))
     if shown < max_attempts:
-        b.notes.append(f"call_center.redial.max_attempts: a caller made {max_attempts} attempts "
-                       f"in the records; the scenario format allows {MAX_REDIAL_CHAIN} at most")
+        b.notes.append(tr("call_center.redial.max_attempts: a caller made {n} attempts in the "
+                          "records; the scenario format allows {most} at most", n=max_attempts,
+                          most=MAX_REDIAL_CHAIN))
 
 
 def _attempt_numbers(calls: pd.DataFrame) -> np.ndarray:
@@ -265,12 +279,12 @@ def _fit_escalation(b: Builder, calls: pd.DataFrame) -> None:
     """Escalation probability per type and the specialists' handle time."""
     path = ("call_center", "escalation")
     if "escalated" not in calls:
-        b.keep(path, "the calls log has no escalated column")
+        b.keep(path, tr("the calls log has no escalated column"))
         return
     talked = calls[calls["agent_ended_at"].notna()]
     escalated = talked["escalated"].to_numpy(float) == 1.0
     if not escalated.any():
-        b.set(path, None, "no escalated calls in the records: no transfers")
+        b.set(path, None, tr("no escalated calls in the records: no transfers"))
         return
     kinds = talked["type"].to_numpy(str)
     probability: dict[str, float] = {}
@@ -281,16 +295,16 @@ def _fit_escalation(b: Builder, calls: pd.DataFrame) -> None:
             b.params.append(ParamFit(f"call_center.escalation.probability.{kind}", est,
                                      int(mine.sum())))
             probability[kind] = round_sig(est.value, 4)
-    b.set((*path, "probability"), probability, "fitted: escalated / answered, by type")
+    b.set((*path, "probability"), probability, tr("fitted: escalated / answered, by type"))
     if "specialist_answered_at" in calls and "specialist_ended_at" in calls:
         b.dist((*path, "handle_minutes"), span(None, calls["specialist_answered_at"]
                                                .to_numpy(float), calls["specialist_ended_at"]
-                                               .to_numpy(float)), "specialist calls")
+                                               .to_numpy(float)), tr("specialist calls"))
         b.staff((*path, "specialists"), calls["rep"].to_numpy(float),
                 calls["specialist_answered_at"].to_numpy(float),
-                calls["specialist_ended_at"].to_numpy(float), "specialist calls")
-    elif not b.keep((*path, "handle_minutes"), "no specialist times in the calls log"):
-        b.set(path, None, "escalations without specialist times and no base: left out")
+                calls["specialist_ended_at"].to_numpy(float), tr("specialist calls"))
+    elif not b.keep((*path, "handle_minutes"), tr("no specialist times in the calls log")):
+        b.set(path, None, tr("escalations without specialist times and no base: left out"))
 
 
 def fit_complaints(b: Builder) -> None:
@@ -298,16 +312,16 @@ def fit_complaints(b: Builder) -> None:
     cases = b.logs.get("complaints")
     path = ("complaints",)
     if cases is None:
-        if not b.keep(path, "no complaints log given"):
-            b.set(path, None, "no complaints log and no base: a complaint ends with its call")
+        if not b.keep(path, tr("no complaints log given")):
+            b.set(path, None, tr("no complaints log and no base: a complaint ends with its call"))
         return
     opened, started = cases["opened_at"].to_numpy(float), cases["started_at"].to_numpy(float)
     resolved = cases["resolved_at"].to_numpy(float)
     b.dist((*path, "deadline_hours"), span(None, opened, cases["due_at"].to_numpy(float)),
-           "complaint deadlines", MINUTES_PER_HOUR)
+           tr("complaint deadlines"), MINUTES_PER_HOUR)
     as_number(b, (*path, "deadline_hours"))
-    b.dist((*path, "resolution_hours"), span(None, started, resolved), "resolved complaints",
-           MINUTES_PER_HOUR)
+    b.dist((*path, "resolution_hours"), span(None, started, resolved),
+           tr("resolved complaints"), MINUTES_PER_HOUR)
     b.staff((*path, "handlers"), cases["rep"].to_numpy(float), started, resolved,
-            "complaints being worked")
+            tr("complaints being worked"))
 

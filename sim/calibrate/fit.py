@@ -31,6 +31,8 @@ from sim.calibrate.columns import ColumnMap
 from sim.calibrate.measures import kpi_samples, sample_unit
 from sim.calibrate.read import Logs, read_logs
 from sim.calibrate.service import fit_field_service, fit_followup, fit_parts
+from sim.i18n.formats import listing
+from sim.i18n.messages import tr
 from sim.scenario.format import NAME_PATTERN, Scenario
 from sim.scenario.loader import load_scenario
 from sim.scenario.problems import Problem, ScenarioError, validation_problems
@@ -54,7 +56,8 @@ def fit_logs(logs: Logs, base: Scenario | None = None, base_source: str | None =
         confidence: Level of every interval.
 
     Returns:
-        The fit, its scenario validated.
+        The fit, its scenario validated; its comments, notes and reasons (and the generated
+        description and shock names) in the language of the moment (``sim.i18n``).
 
     Raises:
         ScenarioError: When the logs need a section that neither they nor the base can fill.
@@ -65,10 +68,10 @@ def fit_logs(logs: Logs, base: Scenario | None = None, base_source: str | None =
     b = Builder(base_data, has_base, logs, confidence)
     safe = re.sub(r"[^A-Za-z0-9_.-]", "-", name).lstrip("_.-")[:64] or "fitted"
     b.set(("name",), safe if NAME_PATTERN.match(safe) else "fitted", "")
-    files = ", ".join(Path(p).name for p in logs.sources.values())
-    b.set(("description",), f"Fitted from event logs ({files})"
-          + (f" on the base {Path(base_source).name}" if base_source else " without a base"),
-          "")
+    files = listing(Path(p).name for p in logs.sources.values())
+    b.set(("description",), tr("Fitted from event logs ({files}) on the base {base}", files=files,
+                               base=Path(base_source).name) if base_source else
+          tr("Fitted from event logs ({files}) without a base", files=files), "")
     warmup = float(base_data["warmup_days"]) if has_base else 7.0
     first = logs.origin + dt.timedelta(minutes=logs.start)
     start = (first - dt.timedelta(days=warmup)).date()
@@ -76,29 +79,30 @@ def fit_logs(logs: Logs, base: Scenario | None = None, base_source: str | None =
     # Day 0 must be a Monday (the weekly profile starts there) and the measured window must
     # start on the records' first day, so the warm-up absorbs the difference.
     lead = float((first.date() - monday).days)
-    b.set(("warmup_days",), lead, ("from the base" if has_base else "a week to fill queues")
-          + (", lengthened to start on the records' first day" if lead > warmup else ""))
+    b.set(("warmup_days",), lead, (tr("from the base") if has_base else
+                                   tr("a week to fill queues"))
+          + (tr(", lengthened to start on the records' first day") if lead > warmup else ""))
     b.set(("start_date",), monday.isoformat(),
-          "the Monday before the records' first day, less the warm-up")
-    b.set(("horizon_days",), round(logs.days, 6), "the records' length in days")
+          tr("the Monday before the records' first day, less the warm-up"))
+    b.set(("horizon_days",), round(logs.days, 6), tr("the records' length in days"))
     daily = fit_demand(b)
     fit_calls(b)
     fit_complaints(b)
     fit_field_service(b)
     fit_parts(b)
     fit_followup(b)
-    b.set(("disruptions",), [], "not copied from the base: the records already hold their "
-                                "effect")
-    for key, reason in (("satisfaction", "the score model is not in the logs"),
-                        ("costs", "costs are not in the logs"),
-                        ("revenue", "prices are not in the logs"),
-                        ("targets", "targets are not in the logs"),
-                        ("seed", "run settings"), ("replications", "run settings"),
-                        ("currency", "run settings")):
+    b.set(("disruptions",), [], tr("not copied from the base: the records already hold their "
+                                   "effect"))
+    for key, reason in (("satisfaction", tr("the score model is not in the logs")),
+                        ("costs", tr("costs are not in the logs")),
+                        ("revenue", tr("prices are not in the logs")),
+                        ("targets", tr("targets are not in the logs")),
+                        ("seed", tr("run settings")), ("replications", tr("run settings")),
+                        ("currency", tr("run settings"))):
         b.keep((key,), reason)
     if not has_base:
-        b.notes.insert(0, "No base scenario: staffing is the peak of simultaneous work in the "
-                          "records (a lower bound) and there are no costs or targets")
+        b.notes.insert(0, tr("No base scenario: staffing is the peak of simultaneous work in "
+                             "the records (a lower bound) and there are no costs or targets"))
     problems = _missing_sections(b)
     if problems:
         raise ScenarioError(problems)
@@ -106,13 +110,12 @@ def fit_logs(logs: Logs, base: Scenario | None = None, base_source: str | None =
         scenario = Scenario.model_validate(b.data)
     except ValidationError as err:  # the fit built something invalid: say what and whence
         raise ScenarioError([_whence(p, b) for p in
-                             validation_problems(err, b.data, None, FITTED)]) from None
+                             validation_problems(err, b.data, None,
+                                                 tr("the fitted scenario"))]) from None
     return Fit(scenario, b.params, b.dists, daily, b.comments, b.notes, b.from_base,
                kpi_samples(logs, scenario.call_center.answer_target_seconds,
                            sample_unit(logs.reps)), base_source, confidence, logs)
 
-
-FITTED = "the fitted scenario"
 
 
 def _whence(problem: Problem, b: Builder) -> Problem:
@@ -134,22 +137,24 @@ def _missing_sections(b: Builder) -> list[Problem]:
     mix = b.data["demand"]["mix"]
     if mix.get("repair", 0) > 0 and not b.data.get("field_service"):
         problems.append(Problem("--work-orders", None, "field_service",
-                                "the calls log has repair calls: give the work-orders log "
-                                "(and visits) or a --base scenario with a field_service section"))
+                                tr("the calls log has repair calls: give the work-orders log "
+                                   "(and visits) or a --base scenario with a field_service "
+                                   "section")))
     fs = b.data.get("field_service") or {}
     if fs and "repair_minutes" not in fs:
         problems.append(Problem("--visits", None, "field_service.repair_minutes",
-                                "repair times come from the visits log: give --visits or a "
-                                "--base with field_service"))
+                                tr("repair times come from the visits log: give --visits or a "
+                                   "--base with field_service")))
     if fs and "technicians" not in fs:
         problems.append(Problem("--visits", None, "field_service.technicians",
-                                "give --visits (for a lower bound) or a --base with technicians"))
+                                tr("give --visits (for a lower bound) or a --base with "
+                                   "technicians")))
     depot = fs.get("depot") or {}
     for key in ("technicians", "repair_minutes"):
         if depot and key not in depot:
             problems.append(Problem("--visits", None, f"field_service.depot.{key}",
-                                    "the records have depot repairs: give --visits or a --base "
-                                    "with a depot section"))
+                                    tr("the records have depot repairs: give --visits or a "
+                                       "--base with a depot section")))
     return problems
 
 

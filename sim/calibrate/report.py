@@ -7,10 +7,17 @@ with the families it beat (AIC), its KS distance and a QQ plot, the fitted share
 probabilities with their intervals, the demand shocks fitted as events, the data remarks, what
 was taken from the base and, when one was run, the back-test (``sim.calibrate.backtest``). It only
 presents a ``sim.calibrate.fit.Fit``; nothing is estimated here.
+
+The YAML's comments, the report and its charts are in the language of the moment (``sim.i18n``,
+the command's ``--lang``): sentences, headings and table headers through ``tr``, KPI names through
+``kpi_name``, units through ``unit_name``, days and lists through ``sim.i18n.formats``. Key paths,
+log kinds, contact types and file names stay as they are (the contract). A fitted file begins with
+``FITTED_MARKERS``'s line of its language, whichever that was.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import textwrap
@@ -25,10 +32,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from sim.calibrate.backtest import BackTest
-from sim.calibrate.builder import DAY_NAMES, Fit, Path_, dotted
+from sim.calibrate.builder import DAY_NAMES, Fit, Path_, dotted, family_name
 from sim.calibrate.estimators import DistFit, Estimate, kaplan_meier_supported
 from sim.calibrate.measures import LOG_KPIS, kpi_summary, sample_unit
 from sim.calibrate.read import Logs
+from sim.i18n.formats import date_text, listing
+from sim.i18n.messages import current_language, kpi_name, tr, unit_name
 from sim.measure.stats import mean_ci
 from sim.output.charts.style import (
     BAR_FACE,
@@ -46,6 +55,10 @@ from sim.scenario.loader import scenario_to_yaml
 
 QQ_POINTS = 200  # quantiles drawn per QQ plot: enough to see a tail, light enough to render
 UNITS = {"_minutes": "min", "_hours": "h", "_days": "days"}
+FITTED_MARKERS = {"en": "# Scenario fitted by `aftersales-sim fit`",
+                  "zh": "# 由 `aftersales-sim fit` 拟合的情景"}
+"""How the fitted YAML begins, by language (its header's first words): ``fit`` may replace a file
+that begins so (``sim.cli.fit``); a test checks the header of each language starts with its own."""
 
 
 def unit_of(path: str) -> str:
@@ -119,14 +132,19 @@ def fitted_yaml(fit: Fit) -> str:
         holder.yaml_add_eol_comment("# " + "; ".join(dict.fromkeys(texts)), key, column=0)
     buf = io.StringIO()
     yaml.dump(tree, buf)
-    base = (f"the base scenario {fit.base_source}" if fit.base_source
-            else "a minimal scenario (no --base given)")
+    base = (tr("the base scenario {file}", file=fit.base_source) if fit.base_source
+            else tr("a minimal scenario (no --base given)"))
+    # Chinese has few spaces to break at and each character takes two columns: narrower lines,
+    # and a run without spaces (file names joined by "、") is kept whole, not cut mid-name.
+    english = current_language() == "en"
     header = textwrap.fill(
-        f"Scenario fitted by `aftersales-sim fit` from {describe_files(fit.logs)} "
-        f"({fit.logs.reps} replication(s), {fit.logs.days:g} days). Keys marked `fitted` come "
-        f"from the logs, with {percent(fit.confidence)} intervals; every other value is taken "
-        f"from {base}. The fit report is next to this file.", width=98,
-        initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False) + "\n"
+        tr("Scenario fitted by `aftersales-sim fit` from {files} ({reps} replication(s), "
+           "{days:g} days). Keys marked `fitted` come from the logs, with {level} intervals; "
+           "every other value is taken from {base}. The fit report is next to this file.",
+           files=describe_files(fit.logs), reps=fit.logs.reps, days=fit.logs.days,
+           level=percent(fit.confidence), base=base),
+        width=98 if english else 60, initial_indent="# ", subsequent_indent="# ",
+        break_on_hyphens=False, break_long_words=english) + "\n"
     return header + "\n".join(line for line in buf.getvalue().splitlines()
                               if not line.startswith("# Resolved scenario")) + "\n"
 
@@ -139,9 +157,10 @@ def percent(confidence: float) -> str:
 def describe_files(logs: Logs) -> str:
     """The logs' file names, with their folder when they share one."""
     paths = [Path(p) for p in logs.sources.values()]
-    names = ", ".join(p.name for p in paths)
+    names = listing(p.name for p in paths)
     folders = {p.parent for p in paths}
-    return f"{names} in {folders.pop()}" if len(folders) == 1 else names
+    return tr("{names} in {folder}", names=names, folder=folders.pop()) if len(folders) == 1 \
+        else names
 
 
 # --- charts ----------------------------------------------------------------------------------
@@ -163,16 +182,18 @@ def qq_figure(path: str, fit: DistFit, scenario: str) -> Figure:
     fig, (ax,) = new_figure(width=5.5, height=5.0)
     style = series_style(1)
     ax.plot(model, observed, linestyle="none", marker=style.marker, markersize=3.5,
-            color=style.color, label="quantiles")
+            color=style.color, label=tr("quantiles"))
     top = float(np.nanmax([model.max(), observed.max()]))
     ax.plot([0, top], [0, top], color=EDGE_COLOR, linewidth=1.0, linestyle="--",
-            label="perfect fit")
-    unit = unit_of(path)
-    style_axes(ax, f"{fit.family} quantile ({unit})", f"observed quantile ({unit})")
+            label=tr("perfect fit"))
+    unit = unit_name(unit_of(path))
+    style_axes(ax, tr("{family} quantile ({unit})", family=family_name(fit.family), unit=unit),
+               tr("observed quantile ({unit})", unit=unit))
     legend(ax, loc="upper left")
-    censored = f", {fit.censored} censored (Kaplan-Meier)" if fit.censored else ""
+    censored = tr(", {n} censored (Kaplan-Meier)", n=fit.censored) if fit.censored else ""
     return finish_figure(fig, path, scenario,
-                         note=f"n={fit.n}{censored}; KS {fit.ks:.3f}")
+                         note=tr("n={n}{censored}; KS {ks}", n=fit.n, censored=censored,
+                                 ks=f"{fit.ks:.3f}"))
 
 
 def weekly_figure(fit: Fit) -> Figure:
@@ -184,12 +205,12 @@ def weekly_figure(fit: Fit) -> Figure:
     err = np.array([[w.value - w.low for w in weights], [w.high - w.value for w in weights]])
     err = np.where(np.isfinite(err), np.clip(err, 0, None), 0.0)  # an unseen weekday: no bar
     ax.bar(x, values, color=BAR_FACE, edgecolor=EDGE_COLOR, linewidth=0.5, yerr=err, capsize=3,
-           label="weight")
+           label=tr("weight"))
     ax.axhline(1.0, color=EDGE_COLOR, linewidth=0.8, linestyle=":")
-    ax.set_xticks(x, DAY_NAMES)
-    style_axes(ax, "day of the week", "contacts / mean per day")
-    return finish_figure(fig, "Weekly profile of contacts", fit.scenario.name,
-                         note=f"bars: {percent(fit.confidence)} intervals")
+    ax.set_xticks(x, [tr(d) for d in DAY_NAMES])
+    style_axes(ax, tr("day of the week"), tr("contacts / mean per day"))
+    return finish_figure(fig, tr("Weekly profile of contacts"), fit.scenario.name,
+                         note=tr("bars: {level} intervals", level=percent(fit.confidence)))
 
 
 def hourly_figure(fit: Fit) -> Figure:
@@ -203,24 +224,24 @@ def hourly_figure(fit: Fit) -> Figure:
            yerr=np.clip(err, 0, None), capsize=2)
     ax.set_xticks(x[::2], [f"{h:02d}" for h in x[::2]])
     share_axis(ax)
-    style_axes(ax, "hour of the day", "share of the day's contacts")
-    return finish_figure(fig, "Hourly profile of contacts", fit.scenario.name,
-                         note=f"bars: {percent(fit.confidence)} intervals")
+    style_axes(ax, tr("hour of the day"), tr("share of the day's contacts"))
+    return finish_figure(fig, tr("Hourly profile of contacts"), fit.scenario.name,
+                         note=tr("bars: {level} intervals", level=percent(fit.confidence)))
 
 
 def daily_figure(fit: Fit) -> Figure:
     """Customer contacts per day of the records (mean and band over replications)."""
     fig, (ax,) = new_figure()
     ci = mean_ci(fit.daily, "day", "contacts", fit.confidence)
-    plot_band(ax, ci["day"], ci, series_style(0), "contacts")
+    plot_band(ax, ci["day"], ci, series_style(0), tr("contacts"))
     expected = fit.daily.groupby("day")["expected"].first()
     ax.step(expected.index, expected.to_numpy(), where="mid", color=EDGE_COLOR, linestyle="--",
-            linewidth=1.0, label="fitted scenario (profile and shocks)")
-    style_axes(ax, "day of the records", "customer contacts")
+            linewidth=1.0, label=tr("fitted scenario (profile and shocks)"))
+    style_axes(ax, tr("day of the records"), tr("customer contacts"))
     legend(ax, loc="best")
-    first = str(fit.daily["date"].iat[0])
-    return finish_figure(fig, "Contacts per day", fit.scenario.name,
-                         note=f"day 0 = {first}")
+    first = dt.date.fromisoformat(str(fit.daily["date"].iat[0]))
+    return finish_figure(fig, tr("Contacts per day"), fit.scenario.name,
+                         note=tr("day 0 = {date}", date=date_text(first)))
 
 
 def has_qq(dist: DistFit) -> bool:
@@ -254,22 +275,26 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def backtest_markdown(bt: BackTest) -> list[str]:
     """The back-test section: records against the fitted run, KPI by KPI."""
     level, each = percent(bt.confidence), percent(bt.each_level)
-    verdict = ("The fitted scenario reproduces every KPI." if bt.agrees else
-               "The fitted scenario does **not** reproduce: "
-               + ", ".join(c.kpi for c in bt.checks if not c.agrees) + ".")
-    caveat = "" if bt.unit == "replication" else (
+    verdict = (tr("The fitted scenario reproduces every KPI.") if bt.agrees else
+               tr("The fitted scenario does **not** reproduce: {names}.",
+                  names=listing(kpi_name(c.kpi) for c in bt.checks if not c.agrees)))
+    caveat = "" if bt.unit == "replication" else tr(
         " Weeks of one history are not independent (backlogs carry over), so these intervals "
         "are somewhat narrow.")
-    out = ["## Back-test", "",
-           f"The fitted scenario simulated ({bt.replications} replications, seed {bt.seed}) and "
-           f"measured like the records, one value per {bt.unit}. Difference: fitted minus "
-           f"records, Welch interval at {each} each ({level} jointly). {verdict}{caveat}", ""]
+    out = [tr("## Back-test"), "",
+           tr("The fitted scenario simulated ({reps} replications, seed {seed}) and measured like "
+              "the records, one value per {unit}. Difference: fitted minus records, Welch "
+              "interval at {each} each ({level} jointly). {verdict}{caveat}",
+              reps=bt.replications, seed=bt.seed, unit=tr(bt.unit), each=each, level=level,
+              verdict=verdict, caveat=caveat), ""]
+    ci = tr("{level} CI", level=level)
     return out + _table(
-        ["KPI", "records", f"{level} CI", "fitted run", f"{level} CI", f"difference ({each})",
-         "agrees"],
-        [[c.kpi, _num(c.records.value), _ci(c.records), _num(c.fitted.value), _ci(c.fitted),
+        [tr("KPI"), tr("records"), ci, tr("fitted run"), ci,
+         tr("difference ({level})", level=each), tr("agrees")],
+        [[kpi_name(c.kpi), _num(c.records.value), _ci(c.records), _num(c.fitted.value),
+          _ci(c.fitted),
           f"{_num(c.fitted.value - c.records.value)} [{_num(c.diff_low)}, {_num(c.diff_high)}]",
-          "yes" if c.agrees else "**no**"] for c in bt.checks])
+          tr("yes") if c.agrees else f"**{tr('no')}**"] for c in bt.checks])
 
 
 def backtest_table(bt: BackTest) -> pd.DataFrame:
@@ -286,72 +311,79 @@ def report_markdown(fit: Fit, scenario_file: str, backtest: BackTest | None = No
     """The report's Markdown; charts are referenced as ``charts/<stem>.png``."""
     logs = fit.logs
     level = percent(fit.confidence)
+    ci = tr("{level} CI", level=level)
     first = logs.origin.date().toordinal() + int(logs.start // 1440)
     dates = (datetime.fromordinal(first).date(),
              datetime.fromordinal(first + round(logs.days) - 1).date())
-    base = f"`{fit.base_source}`" if fit.base_source else "none (a minimal scenario)"
-    out = [f"# Fit report: {fit.scenario.name}", "",
-           f"Fitted scenario: `{scenario_file}`. Base scenario: {base}. Records from "
-           f"{dates[0]} to {dates[1]} ({logs.days:g} days"
-           + (f", {logs.reps} replications" if logs.reps > 1 else "") + f"). Intervals: {level}.",
+    base = f"`{fit.base_source}`" if fit.base_source else tr("none (a minimal scenario)")
+    span = (tr("{days:g} days, {reps} replications", days=logs.days, reps=logs.reps)
+            if logs.reps > 1 else tr("{days:g} days", days=logs.days))
+    out = [tr("# Fit report: {name}", name=fit.scenario.name), "",
+           tr("Fitted scenario: `{file}`. Base scenario: {base}. Records from {first} to {last} "
+              "({span}). Intervals: {level}.", file=scenario_file, base=base,
+              first=date_text(dates[0]), last=date_text(dates[1]), span=span, level=level),
            ""]
-    out += _table(["log", "file", "rows"], [[kind, f"`{logs.sources[kind]}`",
-                                             str(len(table))]
-                                            for kind, table in logs.tables.items()])
+    out += _table([tr("log"), tr("file"), tr("rows")],
+                  [[kind, f"`{logs.sources[kind]}`", str(len(table))]
+                   for kind, table in logs.tables.items()])
     if fit.notes:
-        out += ["## Remarks", "", *[f"- {note}" for note in fit.notes], ""]
+        out += [tr("## Remarks"), "", *[f"- {note}" for note in fit.notes], ""]
     kpis = kpi_summary(fit.kpis, fit.confidence)
     units = len(fit.kpis.dropna(subset=["service_level"]))
     unit = sample_unit(logs.reps)
-    out += ["## KPIs measured on the records", "",
-            f"Per {unit} of the records ({units} {unit}s; the weekly service level averaged "
-            f"within a replication), then mean and {level} t-interval over {unit}s. "
-            "`fit --backtest N` simulates the fitted scenario and compares.", ""]
-    out += _table(["KPI", "mean", f"{level} CI"],
-                  [[name, _num(kpis[name].value), _ci(kpis[name])] for name in LOG_KPIS
-                   if name in kpis])
+    out += [tr("## KPIs measured on the records"), "",
+            tr("Per {unit} of the records ({n} {unit}s; the weekly service level averaged within "
+               "a replication), then mean and {level} t-interval over {unit}s. `fit --backtest "
+               "N` simulates the fitted scenario and compares.", unit=tr(unit), n=units,
+               level=level), ""]
+    out += _table([tr("KPI"), tr("mean"), ci],
+                  [[kpi_name(name), _num(kpis[name].value), _ci(kpis[name])]
+                   for name in LOG_KPIS if name in kpis])
     if backtest is not None:
         out += backtest_markdown(backtest)
     by_path = {p.path: p for p in fit.params}
     rate = by_path["demand.contacts_per_day"]
-    out += ["## Demand", "",
-            f"Customer contacts per day: **{_num(rate.estimate.value)}** {_ci(rate.estimate)} "
-            f"({rate.n} contacts; interval over weekly totals). Follow-up complaints are left "
-            "out: the model makes them itself.", ""]
-    out += _table(["type", "share", f"{level} CI"],
+    out += [tr("## Demand"), "",
+            tr("Customer contacts per day: **{rate}** {ci} ({n} contacts; interval over weekly "
+               "totals). Follow-up complaints are left out: the model makes them itself.",
+               rate=_num(rate.estimate.value), ci=_ci(rate.estimate), n=rate.n), ""]
+    out += _table([tr("type"), tr("share"), ci],
                   [[p.path.rsplit(".", 1)[1], _num(p.estimate.value), _ci(p.estimate)]
                    for p in fit.params if p.path.startswith("demand.mix.")])
-    out += ["![contacts per day](charts/contacts_per_day.png)", ""]
+    out += [f"![{tr('contacts per day')}](charts/contacts_per_day.png)", ""]
     events = fit.scenario.demand.events
     if events:
-        out += ["Demand shocks (runs of days off the steady profile, fitted as "
-                "`demand.events`; day 0 is the fitted scenario's `start_date`):", ""]
-        out += _table(["event", "days", "types", "multiplier", f"{level} CI"],
-                      [[e.name, f"{e.start_day:g} to {e.start_day + e.days - 1:g}",
-                        ", ".join(e.types), _num(e.multiplier),
+        out += [tr("Demand shocks (runs of days off the steady profile, fitted as "
+                   "`demand.events`; day 0 is the fitted scenario's `start_date`):"), ""]
+        out += _table([tr("event"), tr("days"), tr("types"), tr("multiplier"), ci],
+                      [[e.name, tr("{first:g} to {last:g}", first=e.start_day,
+                                   last=e.start_day + e.days - 1),
+                        listing(e.types), _num(e.multiplier),
                         _ci(by_path[f"demand.events.{i}.multiplier"].estimate)]
                        for i, e in enumerate(events)])
     weekly = [p for p in fit.params if p.path.startswith("demand.weekly_profile.")]
-    out += _table(["", *DAY_NAMES], [["weight", *[_num(p.estimate.value) for p in weekly]],
-                                     [f"{level} CI", *[_ci(p.estimate) for p in weekly]]])
-    out += ["![weekly profile](charts/weekly_profile.png)", "",
-            "![hourly profile](charts/hourly_profile.png)", ""]
-    out += ["## Durations", "",
-            "The best of exponential, lognormal and gamma by AIC (lower is better), fitted by "
-            "maximum likelihood; intervals from the likelihood's curvature. Patience counts "
-            "answered callers as right-censored at their wait. KS: largest gap between the "
-            "empirical and the fitted distribution function.", ""]
+    out += _table(["", *[tr(d) for d in DAY_NAMES]],
+                  [[tr("weight"), *[_num(p.estimate.value) for p in weekly]],
+                   [ci, *[_ci(p.estimate) for p in weekly]]])
+    out += [f"![{tr('weekly profile')}](charts/weekly_profile.png)", "",
+            f"![{tr('hourly profile')}](charts/hourly_profile.png)", ""]
+    out += [tr("## Durations"), "",
+            tr("The best of exponential, lognormal and gamma by AIC (lower is better), fitted by "
+               "maximum likelihood; intervals from the likelihood's curvature. Patience counts "
+               "answered callers as right-censored at their wait. KS: largest gap between the "
+               "empirical and the fitted distribution function."), ""]
     rows = []
     for path, d in fit.dists.items():
         aic = [_num(d.aic[f]) if f in d.aic else "-" for f in ("exponential", "lognormal",
                                                                  "gamma")]
         varies = d.family != "constant"
-        rows.append([f"`{path}`", unit_of(path), str(d.n), str(d.censored), d.family,
+        rows.append([f"`{path}`", unit_name(unit_of(path)), str(d.n), str(d.censored),
+                     family_name(d.family),
                      f"{_num(d.mean.value)} {_ci(d.mean) if varies else ''}".strip(),
                      f"{_num(d.cv.value)} {_ci(d.cv) if d.family in ('lognormal', 'gamma') else ''}"
                      .strip(), f"{d.ks:.3f}", *aic])
-    out += _table(["key", "unit", "n", "censored", "chosen", "mean", "cv", "KS", "AIC exp.",
-                   "AIC lognormal", "AIC gamma"], rows)
+    out += _table([tr("key"), tr("unit"), tr("n"), tr("censored"), tr("chosen"), tr("mean"),
+                   tr("cv"), "KS", tr("AIC exp."), tr("AIC lognormal"), tr("AIC gamma")], rows)
     for path, d in fit.dists.items():
         if has_qq(d):
             out += [f"![{path}](charts/{_stem(path)}.png)", ""]
@@ -359,16 +391,16 @@ def report_markdown(fit: Fit, scenario_file: str, backtest: BackTest | None = No
                                                              "demand.hourly_profile.",
                                                              "demand.mix.",
                                                              "demand.contacts_per_day"))]
-    out += ["## Shares and probabilities", ""]
-    out += _table(["key", "estimate", f"{level} CI", "n"],
+    out += [tr("## Shares and probabilities"), ""]
+    out += _table([tr("key"), tr("estimate"), ci, tr("n")],
                   [[f"`{p.path}`", _num(p.estimate.value), _ci(p.estimate), str(p.n)]
                    for p in other])
-    out += ["## Taken from the base", "",
-            "Not in the logs (staffing, costs, targets, policies): the scenario keeps the base's "
-            "values." if fit.base_source else
-            "No base was given: staffing is a lower bound from the records, with no costs or "
-            "targets.", ""]
-    out += _table(["key", "why"], [[f"`{path}`", why] for path, why in fit.from_base])
+    out += [tr("## Taken from the base"), "",
+            tr("Not in the logs (staffing, costs, targets, policies): the scenario keeps the "
+               "base's values.") if fit.base_source else
+            tr("No base was given: staffing is a lower bound from the records, with no costs or "
+               "targets."), ""]
+    out += _table([tr("key"), tr("why")], [[f"`{path}`", why] for path, why in fit.from_base])
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import stats
 
 from sim.calibrate.estimators import Estimate, profile_intervals, round_sig
+from sim.i18n.messages import tr
 
 SHOCK_RATIO = 1.25  # a day this far from the steady profile (and significantly so) is flagged
 SHOCK_Z = 4.0  # Poisson standard deviations: with ~100 days, a false flag every ~10^4 fits
@@ -204,7 +205,7 @@ def shock_events(shock: Shock, type_counts: Mapping[str, np.ndarray],
         n, e = sum(seen[k] for k in group), sum(due[k] for k in group)
         m = max(n / e, MIN_MULTIPLIER)
         se_log = math.sqrt(1 / max(n, 1.0) + rate_rel_se ** 2)
-        name = f"shock from {first_date.isoformat()}" + (
+        name = tr("shock from {date}", date=first_date.isoformat()) + (
             f" ({group[0]})" if len(groups) > 1 else "")
         events.append(({"name": name, "start_day": start_day, "days": shock.days,
                         "multiplier": round_sig(m, 3), "types": group},

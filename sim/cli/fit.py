@@ -22,10 +22,10 @@ from sim.calibrate.backtest import BackTest, backtest
 from sim.calibrate.columns import load_column_map
 from sim.calibrate.fit import fit_files
 from sim.calibrate.measures import LOG_KPIS, kpi_summary
-from sim.calibrate.report import fitted_yaml, write_report
+from sim.calibrate.report import FITTED_MARKERS, fitted_yaml, write_report
 from sim.calibrate.schema import KINDS
 from sim.cli.common import bad_input, check_output, check_run_options, executor_for, fmt
-from sim.i18n.formats import pad
+from sim.i18n.formats import listing, pad
 from sim.i18n.messages import kpi_name, tr
 from sim.output.atomic import atomic_write_text
 from sim.output.target import (
@@ -61,9 +61,11 @@ def log_paths(args: argparse.Namespace) -> dict[str, Path]:
     return paths
 
 
-FITTED_MARKER = b"# Scenario fitted by `aftersales-sim fit`"
-"""How every scenario `fit` writes begins (``sim.calibrate.report.fitted_yaml``): such a file may
-be replaced by the next fit; any other file at ``--out`` is the user's."""
+def fitted_by_us(path: Path) -> bool:
+    """Whether the file at ``path`` is a scenario ``fit`` wrote, in any language: it begins as
+    ``sim.calibrate.report.fitted_yaml`` begins it (``FITTED_MARKERS``). Such a file may be
+    replaced by the next fit; any other file at ``--out`` is the user's."""
+    return any(starts_with(path, marker.encode()) for marker in FITTED_MARKERS.values())
 
 
 def check_outputs(out: Path, report: Path, inputs: dict[str, Path], overwrite: bool) -> None:
@@ -96,7 +98,7 @@ def check_outputs(out: Path, report: Path, inputs: dict[str, Path], overwrite: b
                                     "writing it would overwrite what fit reads; choose another "
                                     f"{'file' if option == '--out' else 'folder'}")
     try:
-        check_file_target(out, lambda p: starts_with(p, FITTED_MARKER), overwrite)
+        check_file_target(out, fitted_by_us, overwrite)
     except OutputRefused as err:
         raise bad_input("--out", str(err)) from None
     check_output(report, overwrite, option="--report")
@@ -138,11 +140,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         kpis = kpi_summary(fit.kpis, fit.confidence)
         print(tr("fitted {dists} distributions and {params} numbers from {files} ({days:g} "
                  "days); {keys} keys from {source}", dists=len(fit.dists),
-                 params=len(fit.params), files=", ".join(paths), days=fit.logs.days,
+                 params=len(fit.params), files=listing(paths), days=fit.logs.days,
                  keys=len(fit.from_base),
                  source=tr("the base") if args.base else tr("the minimal scenario")))
-        # The notes name scenario keys and numbers; their sentences are the calibrate layer's
-        # (English, see docs/glossary.md).
+        # The notes are in the command's language already (the calibrate layer writes them
+        # through tr); the key paths in them stay English.
         for note in fit.notes:
             print(tr("note: {note}", note=note))
         print(f"\n{pad(tr('KPI on the records'), 26)} {pad(tr('mean'), 8, '>')} "
@@ -159,7 +161,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if checked is not None and not checked.agrees:
         print(tr("the fitted scenario does not reproduce the records on {names} (see the "
                  "report's back-test)",
-                 names=", ".join(kpi_name(c.kpi) for c in checked.checks if not c.agrees)),
+                 names=listing(kpi_name(c.kpi) for c in checked.checks if not c.agrees)),
               file=sys.stderr)
         return 1
     return 0

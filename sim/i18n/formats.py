@@ -3,7 +3,8 @@
 ``money`` writes CNY as ``¥1,234,568`` in either language (the symbol a Chinese reader expects,
 thousands separators); other currencies keep the code after the number, as before. ``month``
 writes ``2027-01`` as ``2027年1月`` in Chinese and leaves it as it is in English; ``day`` a date
-with its weekday. ``pad`` aligns
+with its weekday, ``date_text`` one without (``2027-01-04``, ``2027年1月4日``); ``listing`` joins
+words as the reader separates them (``a, b``; ``a、b``). ``pad`` aligns
 terminal columns by display width (a Chinese character takes two columns).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
+from collections.abc import Iterable
 
 from babel.dates import format_skeleton
 from babel.numbers import format_currency
@@ -51,6 +53,20 @@ def day(date: dt.date) -> str:
     if current_language() != "zh":
         return date.strftime("%a %d %b %Y")
     return format_skeleton("yMMMdEEE", date, locale="zh_CN")
+
+
+def date_text(date: dt.date) -> str:
+    """A calendar day without its weekday: ``2027-01-04`` (ISO) in English, ``2027年1月4日`` in
+    Chinese."""
+    if current_language() != "zh":
+        return date.isoformat()
+    return format_skeleton("yMMMd", date, locale="zh_CN")
+
+
+def listing(words: Iterable[str]) -> str:
+    """Words of a list, separated as the reader separates them: ``a, b`` in English, ``a、b``
+    (the enumeration comma) in Chinese."""
+    return ("、" if current_language() == "zh" else ", ").join(words)
 
 
 def width(text: str) -> int:
