@@ -10,6 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from sim.i18n.formats import WEEKDAYS
 from sim.measure.stats import mean_ci
 from sim.output.charts import run as charts
 from sim.output.charts import style as chart_style
@@ -126,7 +127,7 @@ def test_offered_vs_staffed(hourly: pd.DataFrame) -> None:
     _check(fig, "offered", "staffed")
     ax = fig.axes[0]
     minor = [t.get_text() for t in ax.get_xticklabels(minor=True)]
-    assert minor == list(charts.DAY_NAMES)
+    assert minor == list(WEEKDAYS)
     assert list(ax.get_xticks()) == list(range(0, 169, 24))
 
 

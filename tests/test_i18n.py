@@ -17,7 +17,7 @@ from babel.messages.extract import extract_from_dir
 from sim.cli import common, main
 from sim.experiments.risks.register import CATEGORIES
 from sim.i18n import messages
-from sim.i18n.formats import date_text, day, listing, money, month, pad, width
+from sim.i18n.formats import WEEKDAYS, date_text, day, listing, money, month, pad, width
 from sim.i18n.messages import (
     KPI_CONTEXT,
     LINE_CONTEXT,
@@ -33,7 +33,6 @@ from sim.measure.costs import DEPARTMENTS, MARGIN, REVENUE, TOTAL
 from sim.measure.lateness import CAUSES
 from sim.measure.stats import Status
 from sim.output.charts.management import BUDGET_LABELS
-from sim.output.charts.run import DAY_NAMES
 from sim.output.labels import (
     COLUMN_LABELS,
     RESOURCE_LABELS,
@@ -173,7 +172,7 @@ def test_the_labels_speak_chinese() -> None:
 def test_words_shown_from_data_have_chinese_entries() -> None:
     # Statuses, causes, channels, budgets and risk categories come from data, not literals.
     words = [*get_args(Status), *CAUSES, "onsite", "depot", *BUDGET_LABELS.values(),
-             "Result", *CATEGORIES, *DAY_NAMES]
+             "Result", *CATEGORIES, *WEEKDAYS]
     assert [w for w in words if (None, w) not in ZH] == []
     assert [k for k in KPI_BY_NAME if (KPI_CONTEXT, k) not in ZH] == []
     units = {info.unit for info in KPI_BY_NAME.values()} - {"currency"}

@@ -30,8 +30,6 @@ from sim.i18n.messages import tr
 from sim.scenario.format import Scenario
 from sim.units import MINUTES_PER_MILLISECOND
 
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
 Path_ = tuple[str | int, ...]
 
 

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calibrate.builder import DAY_NAMES, Builder, ParamFit, as_number, span
+from sim.calibrate.builder import Builder, ParamFit, as_number, span
 from sim.calibrate.estimators import proportion, round_sig, sum_to_one
 from sim.calibrate.shocks import SteadyDemand, shock_events, steady_demand
-from sim.i18n.formats import date_text, listing
+from sim.i18n.formats import WEEKDAYS, date_text, listing
 from sim.i18n.messages import tr
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.calendar import open_fraction
@@ -51,7 +51,7 @@ def fit_demand(b: Builder) -> pd.DataFrame:
     counts = sum(by_type.values(), np.zeros((len(reps), n_days)))
     weekday = (first_day + np.arange(n_days)) % 7
     steady = steady_demand(by_type, weekday, b.confidence)
-    unseen = [DAY_NAMES[d] for d in range(7) if not (weekday[steady.ordinary] == d).any()]
+    unseen = [WEEKDAYS[d] for d in range(7) if not (weekday[steady.ordinary] == d).any()]
     if unseen:
         b.notes.append(tr("no ordinary {days} in the records: weekly weight 1 assumed",
                           days=listing(tr(d) for d in unseen)))

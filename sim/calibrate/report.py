@@ -32,11 +32,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from sim.calibrate.backtest import BackTest
-from sim.calibrate.builder import DAY_NAMES, Fit, Path_, dotted, family_name
+from sim.calibrate.builder import Fit, Path_, dotted, family_name
 from sim.calibrate.estimators import DistFit, Estimate, kaplan_meier_supported
 from sim.calibrate.measures import LOG_KPIS, kpi_summary, sample_unit
 from sim.calibrate.read import Logs
-from sim.i18n.formats import date_text, listing
+from sim.i18n.formats import date_text, listing, weekdays
 from sim.i18n.messages import current_language, kpi_name, tr, unit_name
 from sim.measure.stats import mean_ci
 from sim.output.charts.style import (
@@ -207,7 +207,7 @@ def weekly_figure(fit: Fit) -> Figure:
     ax.bar(x, values, color=BAR_FACE, edgecolor=EDGE_COLOR, linewidth=0.5, yerr=err, capsize=3,
            label=tr("weight"))
     ax.axhline(1.0, color=EDGE_COLOR, linewidth=0.8, linestyle=":")
-    ax.set_xticks(x, [tr(d) for d in DAY_NAMES])
+    ax.set_xticks(x, weekdays())
     style_axes(ax, tr("day of the week"), tr("contacts / mean per day"))
     return finish_figure(fig, tr("Weekly profile of contacts"), fit.scenario.name,
                          note=tr("bars: {level} intervals", level=percent(fit.confidence)))
@@ -362,7 +362,7 @@ def report_markdown(fit: Fit, scenario_file: str, backtest: BackTest | None = No
                         _ci(by_path[f"demand.events.{i}.multiplier"].estimate)]
                        for i, e in enumerate(events)])
     weekly = [p for p in fit.params if p.path.startswith("demand.weekly_profile.")]
-    out += _table(["", *[tr(d) for d in DAY_NAMES]],
+    out += _table(["", *weekdays()],
                   [[tr("weight"), *[_num(p.estimate.value) for p in weekly]],
                    [ci, *[_ci(p.estimate) for p in weekly]]])
     out += [f"![{tr('weekly profile')}](charts/weekly_profile.png)", "",

@@ -2,7 +2,8 @@
 
 ``money`` writes CNY as ``¥1,234,568`` in either language (the symbol a Chinese reader expects,
 thousands separators); other currencies keep the code after the number, as before. ``month``
-writes ``2027-01`` as ``2027年1月`` in Chinese and leaves it as it is in English; ``day`` a date
+writes ``2027-01`` as ``2027年1月`` in Chinese and leaves it as it is in English; ``weekdays``
+the days of the week, Monday first; ``day`` a date
 with its weekday, ``date_text`` one without (``2027-01-04``, ``2027年1月4日``); ``listing`` joins
 words as the reader separates them (``a, b``; ``a、b``). ``pad`` aligns
 terminal columns by display width (a Chinese character takes two columns).
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from babel.dates import format_skeleton
 from babel.numbers import format_currency
 
-from sim.i18n.messages import current_language
+from sim.i18n.messages import current_language, tr
 
 SYMBOL_CURRENCIES = ("CNY",)
 """Currencies written with their symbol in front (Babel's zh_CN pattern)."""
@@ -45,6 +46,16 @@ def month(period: str) -> str:
     except ValueError:
         return period
     return format_skeleton("yMMM", first, locale="zh_CN")
+
+
+WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+"""The weekdays, Monday first: msgids, shown through ``weekdays``."""
+
+
+def weekdays() -> list[str]:
+    """The weekdays, Monday first, as a week axis or a table heading names them in the
+    reader's language."""
+    return [tr(d) for d in WEEKDAYS]
 
 
 def day(date: dt.date) -> str:

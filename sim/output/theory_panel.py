@@ -14,14 +14,12 @@ import math
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.i18n.messages import tr
 from sim.measure.stats import Interval, mean_ci, t_interval
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
-from sim.output.charts.run import day_names
 from sim.output.run_view import RunView
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.calendar import staffed_by_hour_of_week
@@ -79,15 +77,6 @@ def simulated_daily_mean(result: RunView) -> Interval:
     return t_interval(per_rep.to_numpy(float))
 
 
-def _weekly_axis(ax: Axes) -> None:
-    ax.set_xlim(0, HOURS_PER_WEEK)
-    ax.set_xticks(np.arange(0, HOURS_PER_WEEK + 1, 24))
-    ax.set_xticklabels([])
-    ax.set_xticks(np.arange(12, HOURS_PER_WEEK, 24), minor=True)
-    ax.set_xticklabels(day_names(), minor=True)
-    ax.tick_params(axis="x", which="minor", length=0, labelsize=cs.TICK_SIZE)
-
-
 def theory_figure(theory: pd.DataFrame, scenario: str, answer_target_seconds: float,
                   target: float | None, *, simulated_hourly: pd.DataFrame | None = None,
                   simulated_mean: Interval | None = None, stamp: str | None = None) -> Figure:
@@ -133,7 +122,7 @@ def theory_figure(theory: pd.DataFrame, scenario: str, answer_target_seconds: fl
                      seconds=f"{answer_target_seconds:g}"))
     ticks.share_axis(ax)
     ax.set_ylim(0.0, 1.02)
-    _weekly_axis(ax)
+    cs.week_axis(ax)
     cs.legend(ax, loc="lower left")
     note += tr("; Erlang C: each hour in steady state, no abandonment, escalation or events")
     return cs.finish_figure(fig, tr("Service level per hour of the week: Erlang C and "

@@ -23,14 +23,6 @@ from sim.measure.stats import mean_ci
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
 
-# msgids: the ticks are shown through `day_names`.
-DAY_NAMES: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def day_names() -> list[str]:
-    """The weekdays, Monday first, as a week axis labels them in the reader's language."""
-    return [tr(d) for d in DAY_NAMES]
-
 
 def _bands_figure(
     daily: pd.DataFrame,
@@ -196,13 +188,7 @@ def offered_vs_staffed(hourly: pd.DataFrame, scenario: str, *, stamp: str | None
     ax.set_ylim(bottom=0.0)
     cs.style_axes(ax, tr("Hour of week (h; gridlines at midnight)"),
                   tr("Offered calls (calls per hour)"))
-    # Day names sit between the midnight gridlines, where the day actually is.
-    ax.set_xlim(0, 168)
-    ax.set_xticks(np.arange(0, 169, 24))
-    ax.set_xticklabels([])
-    ax.set_xticks(np.arange(12, 168, 24), minor=True)
-    ax.set_xticklabels(day_names(), minor=True)
-    ax.tick_params(axis="x", which="minor", length=0, labelsize=cs.TICK_SIZE)
+    cs.week_axis(ax)
     handles = [
         *ax.get_legend_handles_labels()[0],
         Line2D([], [], color=cs.COLORS[0], linewidth=1.6),

@@ -27,9 +27,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
 
+from sim.i18n.formats import weekdays
 from sim.i18n.messages import tr, unit_name
 from sim.output.charts.fonts import install_fonts
 from sim.output.charts.ticks import share_axis
+from sim.units import HOURS_PER_DAY, HOURS_PER_WEEK
 
 # Chinese names and labels draw from a CJK font behind the house font (see `fonts`).
 install_fonts()
@@ -132,6 +134,17 @@ def new_figure(
     fig = Figure(figsize=(width, height), dpi=DPI, layout=engine)
     grid = fig.subplots(nrows, ncols, sharex=sharex, squeeze=False)
     return fig, [ax for row in grid for ax in row]
+
+
+def week_axis(ax: Axes) -> None:
+    """An hour-of-week x axis (0-168, Monday 00:00 first): gridlines at midnight, each day's
+    name between them, where the day actually is."""
+    ax.set_xlim(0, HOURS_PER_WEEK)
+    ax.set_xticks(np.arange(0, HOURS_PER_WEEK + 1, HOURS_PER_DAY))
+    ax.set_xticklabels([])
+    ax.set_xticks(np.arange(HOURS_PER_DAY / 2, HOURS_PER_WEEK, HOURS_PER_DAY), minor=True)
+    ax.set_xticklabels(weekdays(), minor=True)
+    ax.tick_params(axis="x", which="minor", length=0, labelsize=TICK_SIZE)
 
 
 def style_axes(ax: Axes, xlabel: str, ylabel: str) -> None:
