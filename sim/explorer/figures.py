@@ -15,10 +15,11 @@ import math
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.i18n.messages import tr
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
 from sim.output.charts.experiments import CHEAPEST_LABEL
-from sim.output.labels import kpi_label, label
+from sim.output.labels import kpi_label
 
 X_KPI = "service_level"
 Y_KPI = "total_cost"
@@ -76,17 +77,17 @@ def frontier_figure(summary: pd.DataFrame, factor: str, cheapest: str | None, sc
     for feasible, text in ((True, "Meets every target"), (False, "Misses a target")):
         style = cs.series_style(1 if feasible else 2)
         ax.plot([], [], linestyle="none", marker=style.marker, color=style.color,
-                markerfacecolor=style.color if feasible else "white", label=label(text))
+                markerfacecolor=style.color if feasible else "white", label=tr(text))
     if cheapest in points:
         ax.plot([xs[points.index(cheapest)]], [ys[points.index(cheapest)]], linestyle="none",
                 marker="*", markersize=16, color=cs.COLORS[5], markeredgecolor=cs.EDGE_COLOR,
-                zorder=5, label=f"{label(CHEAPEST_LABEL)} ({cheapest})")
+                zorder=5, label=f"{tr(CHEAPEST_LABEL)} ({cheapest})")
     name = kpi_label(x_kpi)
     if target is not None:
         ax.axvline(target, color=cs.TARGET_COLOR, linestyle=cs.TARGET_LINESTYLE, linewidth=1.3,
-                   label=label("Target {value}", value=f"{target:.0%}"))
-    cs.style_axes(ax, label("{name} (%, mean with 95% CI)", name=name),
-                  label("Total cost ({currency}, mean with 95% CI)", currency=currency))
+                   label=tr("Target {value}", value=f"{target:.0%}"))
+    cs.style_axes(ax, tr("{name} (%, mean with 95% CI)", name=name),
+                  tr("Total cost ({currency}, mean with 95% CI)", currency=currency))
     ticks.share_axis(ax, "x")
     ticks.thousands_axis(ax)
     ends = [*xs, *x.loc[points, "ci_low"].to_numpy(float),
@@ -98,7 +99,7 @@ def frontier_figure(summary: pd.DataFrame, factor: str, cheapest: str | None, sc
         # Room on the right for the point labels written after each marker.
         ax.set_xlim(max(0.0, low - 0.08 * span), min(1.02, high + 0.2 * span))
     cs.legend(ax, loc="best")
-    note = label("Points in order of {factor}; filled: meets every target with confidence",
+    note = tr("Points in order of {factor}; filled: meets every target with confidence",
                  factor=factor_label or factor)
-    return cs.finish_figure(fig, label("Total cost against {name} across the sweep", name=name),
+    return cs.finish_figure(fig, tr("Total cost against {name} across the sweep", name=name),
                             scenario, note, stamp)

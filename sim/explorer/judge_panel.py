@@ -27,12 +27,12 @@ from sim.experiments.windows import (
 )
 from sim.explorer.widgets import Judged, kpi_cards
 from sim.i18n.formats import day
-from sim.i18n.messages import Language, current_language, speaking
+from sim.i18n.messages import Language, current_language, speaking, tr
 from sim.output.bottleneck_view import BINDS, PRESSED, bottleneck_rows, bottleneck_sentence
 from sim.output.charts.bottlenecks import bottleneck_chart
 from sim.output.charts.style import figure_bytes
 from sim.output.kpi_view import kpi_rows, unmeasured
-from sim.output.labels import column_label, days_label, kpi_label, label
+from sim.output.labels import column_label, days_label, kpi_label
 from sim.output.numbers import headline_kpis
 from sim.output.report import dated
 
@@ -74,8 +74,8 @@ def window_control(result: RunResult) -> tuple[int, int]:
     """The days to judge: a slider over the measured days and a button per demand event."""
     first, last = measured_days(result.scenario)
     key = _slider_key(first, last)
-    presets = [(label("Whole horizon"), first, last),
-               *[(label("{name}: days {a}–{b}", name=name, a=a, b=b), a, b)
+    presets = [(tr("Whole horizon"), first, last),
+               *[(tr("{name}: days {a}–{b}", name=name, a=a, b=b), a, b)
                  for name, a, b in event_windows(result.scenario)]]
     # At most three buttons a row: narrower ones cut the event's days off ("days 35–7...").
     cols = st.columns(min(len(presets), 3))
@@ -86,19 +86,19 @@ def window_control(result: RunResult) -> tuple[int, int]:
         return first, last
     st.session_state.setdefault(key, (first, last))
     # The state holds a pair (set above or by a button), so the slider is a range slider.
-    about = label("Days of the clock: day 0 ({start}) starts the warm-up, as a demand event's "
+    about = tr("Days of the clock: day 0 ({start}) starts the warm-up, as a demand event's "
                   "start_day. The cards, their verdicts and what binds are recomputed for these "
                   "days from the same replications, without a rerun (`aftersales-sim run "
                   "--window {a}:{b}`, or dates).", start=result.scenario.start_date.isoformat(),
                   a=first, b=last)
-    chosen = cast(tuple[int, int], st.slider(label("Days judged"), min_value=first,
+    chosen = cast(tuple[int, int], st.slider(tr("Days judged"), min_value=first,
                                              max_value=last, key=key, help=about))
     return int(chosen[0]), int(chosen[1])
 
 
 def _style(rows: pd.DataFrame) -> pd.io.formats.style.Styler:
     status = column_label("status")
-    colours = {label(word): colour for word, colour in HIGHLIGHT.items()}
+    colours = {tr(word): colour for word, colour in HIGHLIGHT.items()}
     return rows.style.apply(
         lambda row: [colours.get(str(row[status]), "")] * len(row), axis=1)
 
@@ -106,34 +106,34 @@ def _style(rows: pd.DataFrame) -> pd.io.formats.style.Styler:
 def judged_section(result: RunResult, key: str, created: date) -> None:
     """Window control, KPI cards for the window, the bottleneck panel and every KPI."""
     scn = result.scenario
-    st.subheader(label("Key figures"))
+    st.subheader(tr("Key figures"))
     first, last = window_control(result)
     window, found = judged_window(key, first, last, result)
     view: Judged = result if window is None else window
-    dates = label("{start} to {end}", start=day(date_of(scn, first)),
+    dates = tr("{start} to {end}", start=day(date_of(scn, first)),
                   end=day(date_of(scn, last)))
     if window is None:
-        st.caption(label("Judged over the whole horizon, {days}, {dates}: pick a demand event "
+        st.caption(tr("Judged over the whole horizon, {days}, {dates}: pick a demand event "
                          "or drag the slider to judge a peak.", days=days_label(first, last),
                          dates=dates))
     else:
-        st.caption(label("Judged over {days} only, {dates}, from the same {n} replications; "
+        st.caption(tr("Judged over {days} only, {dates}, from the same {n} replications; "
                          "each card also gives the whole horizon's value.",
                          days=days_label(first, last), dates=dates,
                          n=len(result.replications)))
     kpi_cards(view, headline_kpis(result), scn.currency, result if window is not None else None)
-    st.subheader(label("What binds"))
+    st.subheader(tr("What binds"))
     st.markdown(bottleneck_sentence(found))
     st.image(bottleneck_png(key, first, last, created, found, scn.name, current_language()),
              width="stretch")
     st.dataframe(_style(bottleneck_rows(found)), hide_index=True, width="stretch",
                  key="bottleneck_table")
-    with st.expander(label("Every KPI with its 95% CI and target")):
+    with st.expander(tr("Every KPI with its 95% CI and target")):
         st.dataframe(kpi_rows(view.summary, view.targets, scn.currency,
                               result.summary if window is not None else None,
                               result.targets if window is not None else None),
                      hide_index=True, width="stretch")
         missing = unmeasured(view.summary)
         if missing:
-            st.caption(label("Not measured in this run: {names}.",
+            st.caption(tr("Not measured in this run: {names}.",
                              names=", ".join(kpi_label(k) for k in missing)))

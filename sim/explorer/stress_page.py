@@ -23,7 +23,7 @@ from sim.explorer import runner, session
 from sim.explorer.widgets import figure_downloads, png, table_download, today
 from sim.i18n.messages import tr
 from sim.output.experiments import stress_figures
-from sim.output.labels import column_label, kpi_label, label, shock_label
+from sim.output.labels import column_label, kpi_label, shock_label
 from sim.output.report import dated
 from sim.output.stress_view import already_missed_notes, damage_note, ranking_rows, summary_rows
 from sim.scenario.format import Scenario
@@ -32,7 +32,7 @@ from sim.scenario.problems import ScenarioError
 KIND = "stress"
 SPEC = "explorer_stress_spec"
 # type -> (parameter, its label, default, step); the models hold the real defaults, the type's
-# name is `sim.output.labels.shock_label`. The labels are msgids, shown through `label`.
+# name is `sim.output.labels.shock_label`. The labels are msgids, shown through `tr`.
 SHOCKS: dict[str, tuple[str, str, float, float]] = {
     "demand_surge": ("multiplier", "contacts x", 2.0, 0.1),
     "defect_wave": ("repair_multiplier", "repair calls x", 1.5, 0.1),
@@ -61,23 +61,23 @@ def _form(scenario: Scenario) -> None:
     middle = float(math.floor(scenario.warmup_days + scenario.horizon_days / 2))
     with st.form("stress_form"):
         cols = st.columns(2)
-        cols[0].number_input(label("Window starts on day"), value=middle, step=1.0, format="%g",
+        cols[0].number_input(tr("Window starts on day"), value=middle, step=1.0, format="%g",
                              key="stress:start",
-                             help=label("Counted from day 0, the start of the warm-up; default "
+                             help=tr("Counted from day 0, the start of the warm-up; default "
                                         "the middle of the run"))
-        cols[1].number_input(label("Window length (days)"),
+        cols[1].number_input(tr("Window length (days)"),
                              value=float(min(7.0, scenario.horizon_days)), step=1.0,
                              format="%g", key="stress:days",
-                             help=label("The outage lasts its hours instead"))
+                             help=tr("The outage lasts its hours instead"))
         kinds = _available(scenario)
         for col, kind in zip(st.columns(len(kinds)), kinds, strict=True):
             _, param_label, default, step = SHOCKS[kind]
             with col:
                 st.checkbox(shock_label(kind), value=kind == "demand_surge",
                             key=f"stress:on:{kind}")
-                st.number_input(label(param_label), value=default, step=step, format="%g",
+                st.number_input(tr(param_label), value=default, step=step, format="%g",
                                 key=f"stress:{kind}")
-        submitted = st.form_submit_button(label("Run stress test"), type="primary")
+        submitted = st.form_submit_button(tr("Run stress test"), type="primary")
     if submitted:
         state = st.session_state
         chosen = [k for k in _available(scenario) if state.get(f"stress:on:{k}")]
@@ -99,10 +99,10 @@ def _shocks(spec: dict[str, Any]) -> list[AnyShock] | None:
             lines += [f"- {kind}.{'.'.join(str(p) for p in e['loc'][1:]) or param}: "
                       f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors()]
     if lines:
-        st.error("\n".join([f"**{label('These shocks are not valid:')}**", *lines]))
+        st.error("\n".join([f"**{tr('These shocks are not valid:')}**", *lines]))
         return None
     if not shocks:
-        st.warning(label("Choose at least one shock."))
+        st.warning(tr("Choose at least one shock."))
         return None
     return shocks
 
@@ -118,48 +118,48 @@ def _figure(result: StressResult, stem: str) -> Callable[[], Figure]:
 
 def _tab_title(stem: str) -> str:
     series = stem.removeprefix("stress_")
-    return label("Damage per shock") if series == "damage" else column_label(series)
+    return tr("Damage per shock") if series == "damage" else column_label(series)
 
 
 def _results(result: StressResult) -> None:
     ranking = result.ranking
     currency = result.base.currency
-    st.subheader(label("Which targets break first"))
+    st.subheader(tr("Which targets break first"))
     if ranking.empty or not bool(result.summary["breaks"].any()):
-        st.success(label("No target breaks under these shocks (against the baseline, same "
+        st.success(tr("No target breaks under these shocks (against the baseline, same "
                          "seeds)."))
     else:
         first = result.summary.dropna(subset=["first_break_day"]).sort_values(
             "first_break_day", kind="stable")
         if len(first):
             row = first.iloc[0]
-            st.markdown(label("First break: **{name}** under **{shock}** on day {day}.",
+            st.markdown(tr("First break: **{name}** under **{shock}** on day {day}.",
                               name=kpi_label(str(row["target"])), shock=row["shock"],
                               day=row["first_break_day"]))
     for note in already_missed_notes(result.summary, currency):
         st.warning(note)
     st.dataframe(ranking_rows(ranking, currency), hide_index=True, width="stretch")
     st.caption(damage_note())
-    st.markdown(label("Per shock and target: the first day it breaks, the worst day, and the "
+    st.markdown(tr("Per shock and target: the first day it breaks, the worst day, and the "
                       "days it takes after the window to recover (–: it does not recover within "
                       "the run)."))
     st.dataframe(summary_rows(result.summary, currency), hide_index=True, width="stretch")
-    st.subheader(label("Daily trajectories against the baseline"))
+    st.subheader(tr("Daily trajectories against the baseline"))
     figures = _figures(result)
     tabs = st.tabs([_tab_title(stem) for stem in figures], key="stress_tab", on_change="rerun")
     for tab, fig in zip(tabs, figures.values(), strict=True):
         if tab.open is not False:
             with tab:
                 st.image(png(fig), width="stretch")
-    st.subheader(label("Downloads"))
+    st.subheader(tr("Downloads"))
     for stem in figures:
-        figure_downloads(label("Chart: {title}", title=_tab_title(stem)),
+        figure_downloads(tr("Chart: {title}", title=_tab_title(stem)),
                          _figure(result, stem), f"{result.base.name}_{stem}", f"stress:{stem}")
-    table_download(label("Summary (`stress_summary.csv`)"), result.summary,
+    table_download(tr("Summary (`stress_summary.csv`)"), result.summary,
                    f"{result.base.name}_stress_summary", "stress_summary")
-    table_download(label("Ranking (`stress_ranking.csv`)"), ranking,
+    table_download(tr("Ranking (`stress_ranking.csv`)"), ranking,
                    f"{result.base.name}_stress_ranking", "stress_ranking")
-    table_download(label("Daily rows of every run (`daily.csv`)"), result.daily,
+    table_download(tr("Daily rows of every run (`daily.csv`)"), result.daily,
                    f"{result.base.name}_stress_daily", "stress_daily")
 
 
@@ -168,13 +168,13 @@ def render() -> None:
     st.title(tr("Stress"))
     scenario = session.edited_or_stop()
     session.scenario_caption(scenario)
-    st.caption(label("Each shock is applied alone to the edited scenario and run on the same "
+    st.caption(tr("Each shock is applied alone to the edited scenario and run on the same "
                      "seeds as the unshocked baseline; a target breaks on a day when the shocked "
                      "mean is on the wrong side while the baseline's is not."))
     _form(scenario)
     spec = st.session_state.get(SPEC)
     if not spec:
-        st.info(label("Choose shocks and press **Run stress test**."))
+        st.info(tr("Choose shocks and press **Run stress test**."))
         return
     shocks = _shocks(spec)
     if shocks is None:
@@ -182,14 +182,14 @@ def render() -> None:
     shocks_json = tuple(s.model_dump_json() for s in shocks)
     key = scenario_digest("\n".join([scenario.model_dump_json(), *shocks_json]))
     if not spec.pop("run", False) and key not in session.requested(KIND):
-        st.info(label("Press **Run stress test** to run these shocks on the edited scenario."))
+        st.info(tr("Press **Run stress test** to run these shocks on the edited scenario."))
         return
     try:
         result = runner.run_stress_cached(scenario.model_dump_json(), shocks_json,
                                           scenario.replications, scenario.seed,
                                           runner.executor_for(session.workers()))
     except ScenarioError as err:
-        session.show_problems(err, label("These shocks do not fit the scenario"))
+        session.show_problems(err, tr("These shocks do not fit the scenario"))
         return
     session.requested(KIND).add(key)
     _results(result)

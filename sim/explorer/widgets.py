@@ -16,11 +16,11 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
-from sim.i18n.messages import current_language, speaking
+from sim.i18n.messages import current_language, speaking, tr
 from sim.measure.catalog import KPI_BY_NAME
 from sim.measure.stats import TargetJudgement
 from sim.output.charts.style import ImageFormat, figure_bytes
-from sim.output.labels import kpi_label, label, status_label
+from sim.output.labels import kpi_label, status_label
 from sim.output.numbers import format_interval, format_target, format_value, kpi_unit
 from sim.output.report import csv_bytes
 
@@ -53,29 +53,29 @@ def kpi_card(view: Judged, kpi: str, currency: str, whole: Judged | None = None)
     n = int(row["n"])
     info = KPI_BY_NAME.get(kpi)
     about = f"`{kpi}`: {info.definition}" if info is not None else f"`{kpi}`"
-    lines = [label("95% CI {interval}", interval=format_interval(
+    lines = [tr("95% CI {interval}", interval=format_interval(
         float(row["ci_low"]), float(row["ci_high"]), unit, currency)) if n >= 2
-        else label("no CI with one replication")]
+        else tr("no CI with one replication")]
     if whole is not None:
         overall = whole.summary.set_index("kpi").to_dict("index")[kpi]
         verdict = whole.targets.get(kpi)
-        lines.append(label("whole horizon: {value}", value=format_value(
+        lines.append(tr("whole horizon: {value}", value=format_value(
             float(overall["mean"]), unit, currency)) +
             (f", {status_label(verdict.status)}" if verdict is not None else ""))
     judged = view.targets.get(kpi)
-    help_text = label("{about}; mean of {n} replications.", about=about, n=n)
+    help_text = tr("{about}; mean of {n} replications.", about=about, n=n)
     with st.container(border=True):
         if judged is None:
             st.metric(kpi_label(kpi), format_value(float(row["mean"]), unit, currency),
-                      delta=label("no target"), delta_color="gray", delta_arrow="off",
+                      delta=tr("no target"), delta_color="gray", delta_arrow="off",
                       help=help_text)
         else:
             target = format_target(judged.target, judged.direction, unit, currency)
             st.metric(kpi_label(kpi), format_value(float(row["mean"]), unit, currency),
-                      delta=label("{status} (target {target})",
+                      delta=tr("{status} (target {target})",
                                   status=status_label(judged.status), target=target),
                       delta_color=STATUS_COLOR.get(judged.status, "gray"), delta_arrow="off",
-                      help=help_text + " " + label(
+                      help=help_text + " " + tr(
                           "Met: the whole 95% CI is on the good side of the target; missed: "
                           "wholly on the wrong side; otherwise not significant."))
         st.caption(" · ".join(lines))
@@ -145,7 +145,7 @@ def today() -> date:
 
 def percent(value: float) -> str:
     """A share as a percentage, or n/a."""
-    return label("n/a") if value is None or math.isnan(value) else f"{value:.1%}"
+    return tr("n/a") if value is None or math.isnan(value) else f"{value:.1%}"
 
 
 # Streamlit keeps a select widget's value as the option's formatted text, so a label that

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from sim.experiments.bottlenecks import Bottlenecks
-from sim.output.labels import column_label, days_label, kpi_label, label, resource_label
+from sim.i18n.messages import tr
+from sim.output.labels import column_label, days_label, kpi_label, resource_label
 from sim.output.numbers import format_interval, format_value
 
 BINDS, PRESSED, SLACK = "binds", "targets missed", "slack"
@@ -29,7 +30,7 @@ BINDS, PRESSED, SLACK = "binds", "targets missed", "slack"
 
 def resource_name(kind: str, resource: str) -> str:
     """A row's name: the crew's label, or ``Stock: compressor``."""
-    return resource_label(resource) if kind == "crew" else label("Stock: {sku}", sku=resource)
+    return resource_label(resource) if kind == "crew" else tr("Stock: {sku}", sku=resource)
 
 
 def status_of(row: Mapping[Hashable, Any]) -> str:
@@ -52,11 +53,11 @@ def bottleneck_rows(found: Bottlenecks) -> pd.DataFrame:
     """
     rows = []
     for r in found.table.to_dict("records"):
-        measure = (label("busy (utilisation)") if r["kind"] == "crew"
-                   else label("fill rate (parts from stock at once)"))
-        binds_at = (label("≥ {value}", value=format_value(float(r["threshold"]), "share", ""))
+        measure = (tr("busy (utilisation)") if r["kind"] == "crew"
+                   else tr("fill rate (parts from stock at once)"))
+        binds_at = (tr("≥ {value}", value=format_value(float(r["threshold"]), "share", ""))
                     if r["kind"] == "crew" else
-                    label("< {value}", value=format_value(float(r["threshold"]), "share", "")))
+                    tr("< {value}", value=format_value(float(r["threshold"]), "share", "")))
         rows.append({
             column_label("resource"): resource_name(str(r["kind"]), str(r["resource"])),
             column_label("measure"): measure,
@@ -64,7 +65,7 @@ def bottleneck_rows(found: Bottlenecks) -> pd.DataFrame:
             column_label("ci"): format_interval(float(r["ci_low"]), float(r["ci_high"]),
                                                 "share", ""),
             column_label("threshold"): binds_at,
-            column_label("status"): label(status_of(r)),
+            column_label("status"): tr(status_of(r)),
             column_label("drives"): _drives(r["drives"]),
         })
     columns = [column_label(c) for c in ("resource", "measure", "value", "ci", "threshold",
@@ -84,16 +85,16 @@ def bottleneck_sentence(found: Bottlenecks) -> str:
         value = format_value(float(r["mean"]), "share", "")
         name = resource_name(str(r["kind"]), str(r["resource"]))
         if r["kind"] == "crew":
-            parts.append(label("**{name}** {value} busy", name=name, value=value))
+            parts.append(tr("**{name}** {value} busy", name=name, value=value))
         else:
             target = format_value(float(r["threshold"]), "share", "")
-            parts.append(label("**{name}** fill rate {value} (target {target})", name=name,
+            parts.append(tr("**{name}** fill rate {value} (target {target})", name=name,
                                value=value, target=target))
-    text = (label("In {days}, these bind: {list}.", days=where, list="; ".join(parts))
-            if parts else label("In {days}, no crew is 85% busy or more and every stock meets "
+    text = (tr("In {days}, these bind: {list}.", days=where, list="; ".join(parts))
+            if parts else tr("In {days}, no crew is 85% busy or more and every stock meets "
                                 "its fill-rate target.", days=where))
     for r in pressed:
-        text += " " + label(
+        text += " " + tr(
             "{name} is {value} busy on average, yet targets it drives miss ({targets}): an "
             "average hides its busy hours, and those targets may also wait on another "
             "resource.",

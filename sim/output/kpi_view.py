@@ -15,8 +15,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from sim.i18n.messages import tr
 from sim.measure.stats import TargetJudgement
-from sim.output.labels import column_label, kpi_label, kpi_unit_label, label, status_label
+from sim.output.labels import column_label, kpi_label, kpi_unit_label, status_label
 from sim.output.numbers import format_interval, format_target, format_value, kpi_unit
 
 
@@ -53,7 +54,7 @@ def kpi_rows(summary: pd.DataFrame, targets: Mapping[str, TargetJudgement], curr
             column_label("unit"): kpi_unit_label(kpi, currency),
             column_label("mean"): format_value(float(r["mean"]), unit, currency),
             column_label("ci"): (format_interval(float(r["ci_low"]), float(r["ci_high"]), unit,
-                                                 currency) if n >= 2 else label("n/a")),
+                                                 currency) if n >= 2 else tr("n/a")),
             column_label("target"): (format_target(judged.target, judged.direction, unit,
                                                    currency) if judged else ""),
             column_label("status"): status_label(judged.status) if judged else "",
@@ -62,8 +63,8 @@ def kpi_rows(summary: pd.DataFrame, targets: Mapping[str, TargetJudgement], curr
             overall = (horizon_targets or {}).get(kpi)
             value = float(whole[kpi]["mean"])
             row[column_label("horizon")] = format_value(value, unit, currency) \
-                if not math.isnan(value) else label("n/a")
-            row[label("Whole horizon: status")] = status_label(overall.status) if overall else ""
+                if not math.isnan(value) else tr("n/a")
+            row[tr("Whole horizon: status")] = status_label(overall.status) if overall else ""
         rows.append((judged is None, row))
     # Targeted KPIs first: they are what the plan is judged on.
     return pd.DataFrame([row for _, row in sorted(rows, key=lambda item: item[0])])

@@ -1,19 +1,16 @@
-"""Every name a reader sees: KPI names, units, column headings and the one translation hook.
+"""Every name a reader sees: KPI names, units and column headings.
 
 This module owns the words of the explorer, the charts and the report, so that a reader sees
 "Service level" and "pp" where the files say ``service_level`` and a difference of shares:
 
-- ``label(text, **values)``: the hook every user-facing message goes through. ``text`` is the
-  English message (the gettext msgid, ``{placeholders}`` included); the values are filled in
-  after the lookup. It is ``sim.i18n.messages.tr``: a message without a Chinese entry shows in
-  English and is recorded as missing (tests fail on it); ``pybabel extract -k tr -k label``
-  finds every message;
 - ``kpi_label(name)``: the catalogue's KPIs by the names a manager uses;
 - ``unit_label(unit, currency)``: a catalogue unit as printed (``share`` is ``%``,
   ``currency`` the scenario's currency);
 - ``column_label(name)``: the columns of the tables the pages show (the CSV files keep theirs);
 - ``resource_label(key)``: the crews and stock the bottleneck panel ranks;
 - ``shock_label(kind)``: the stress test's shock types.
+
+Every other message goes through ``sim.i18n.messages.tr``, the one translation hook.
 
 No Streamlit, no matplotlib: pages, charts and the report all import from here.
 """
@@ -125,15 +122,6 @@ STATUS_LABELS: dict[str, str] = {"met": "met", "missed": "missed",
                                  "not significant": "not significant", "no data": "no data"}
 
 
-def label(text: str, **values: object) -> str:
-    """A message in the reader's language, its ``{placeholders}`` filled with ``values``.
-
-    The one translation hook: ``text`` is the English message as written in the code (the
-    msgid); translation comes first, formatting second, so a catalog may move the placeholders.
-    """
-    return tr(text, **values)
-
-
 def kpi_label(name: str) -> str:
     """A KPI by the name a manager uses: ``repair_on_time_rate`` -> ``Repairs on time``; in
     Chinese the manual's term (``kpi_name``)."""
@@ -141,7 +129,7 @@ def kpi_label(name: str) -> str:
         return kpi_name(name)
     known = KPI_LABELS.get(name)
     if known is not None:
-        return label(known)
+        return tr(known)
     text = name.replace("_", " ")
     return text[:1].upper() + text[1:]
 
@@ -150,7 +138,7 @@ def unit_label(unit: str, currency: str = "") -> str:
     """A catalogue unit as printed: ``share`` -> ``%``, ``currency`` -> the currency; in Chinese
     the catalog's unit term (msgctxt ``unit``: ``h`` -> ``小时``), ``%`` staying ``%``."""
     if unit == "currency":
-        return currency or label("currency")
+        return currency or tr("currency")
     if unit not in UNIT_LABELS:
         return unit
     if current_language() == "en" or unit == "share":
@@ -167,7 +155,7 @@ def kpi_unit_label(name: str, currency: str = "") -> str:
 def column_label(name: str) -> str:
     """A table heading: ``first_break_day`` -> ``First day broken``; a KPI name -> its label."""
     if name in COLUMN_LABELS:
-        return label(COLUMN_LABELS[name])
+        return tr(COLUMN_LABELS[name])
     if name in KPI_BY_NAME:
         return kpi_label(name)
     text = name.replace("_", " ")
@@ -176,22 +164,22 @@ def column_label(name: str) -> str:
 
 def resource_label(key: str) -> str:
     """A crew or the stock: ``depot`` -> ``Depot bench technicians``."""
-    return label(RESOURCE_LABELS.get(key, key))
+    return tr(RESOURCE_LABELS.get(key, key))
 
 
 def shock_label(kind: str) -> str:
     """A shock type: ``system_outage`` -> ``Phone outage``."""
-    return label(SHOCK_LABELS.get(kind, kind.replace("_", " ")))
+    return tr(SHOCK_LABELS.get(kind, kind.replace("_", " ")))
 
 
 def status_label(status: str) -> str:
     """A target verdict (met, missed, not significant, no data) in the reader's language."""
-    return label(STATUS_LABELS.get(status, status))
+    return tr(STATUS_LABELS.get(status, status))
 
 
 def days_label(first: int, last: int) -> str:
     """A window of days of the run: ``days 35–76 (42 days)``."""
     count = last - first + 1
     if count == 1:
-        return label("day {day}", day=first)
-    return label("days {first}–{last} ({count} days)", first=first, last=last, count=count)
+        return tr("day {day}", day=first)
+    return tr("days {first}–{last} ({count} days)", first=first, last=last, count=count)

@@ -13,13 +13,14 @@ from typing import Any
 import pandas as pd
 
 from sim.experiments.stress.analysis import already_missed
-from sim.output.labels import column_label, kpi_label, label, shock_label
+from sim.i18n.messages import tr
+from sim.output.labels import column_label, kpi_label, shock_label
 from sim.output.numbers import format_difference, format_interval, format_value, kpi_unit
 
 
 def damage_note() -> str:
     """What the ranking's damage is, in the reader's language."""
-    return label("Damage is the number of days a target is on the wrong side of its target "
+    return tr("Damage is the number of days a target is on the wrong side of its target "
                  "while the unshocked baseline is not, summed over the targets judged per day: "
                  "the ranking puts the shock with the most such days first (ties: more targets "
                  "broken, then the larger extra cost).")
@@ -45,7 +46,7 @@ def ranking_rows(ranking: pd.DataFrame, currency: str, cost_kpi: str = "total_co
             column_label("rank"): int(r["rank"]),
             column_label("shock"): str(r["shock"]),
             column_label("type"): shock_label(str(r["type"])),
-            label("Damage (days broken)"): int(r["broken_days"]),
+            tr("Damage (days broken)"): int(r["broken_days"]),
             column_label("targets_broken"): int(r["targets_broken"]),
             column_label("first_break_day"): _day(r["first_break_day"]),
             column_label("first_broken_target"): (kpi_label(str(r["first_broken_target"]))
@@ -66,8 +67,8 @@ def summary_rows(summary: pd.DataFrame, currency: str) -> pd.DataFrame:
     rows = []
     for i, r in enumerate(summary.to_dict("records")):
         kpi = str(r["target"])
-        breaks = (label("yes") if bool(r["breaks"]) else
-                  label("no: baseline already misses it") if missed[i] else label("no"))
+        breaks = (tr("yes") if bool(r["breaks"]) else
+                  tr("no: baseline already misses it") if missed[i] else tr("no"))
         rows.append({
             column_label("shock"): str(r["shock"]),
             column_label("target"): kpi_label(kpi),
@@ -79,8 +80,8 @@ def summary_rows(summary: pd.DataFrame, currency: str) -> pd.DataFrame:
             column_label("broken_days"): _day(r["broken_days"]) if r["judged"] == "daily"
             else "–",
             column_label("recovery_days"): _day(r["recovery_days"]),
-            column_label("judged"): label("per day") if r["judged"] == "daily"
-            else label("over the run"),
+            column_label("judged"): tr("per day") if r["judged"] == "daily"
+            else tr("over the run"),
         })
     return pd.DataFrame(rows)
 
@@ -92,9 +93,9 @@ def already_missed_notes(summary: pd.DataFrame, currency: str) -> list[str]:
     for r in summary[already_missed(summary)].to_dict("records"):
         kpi = str(r["target"])
         unit = kpi_unit(kpi)
-        where = (label("on day {day}", day=_day(r["worst_day"])) if r["judged"] == "daily"
-                 else label("over the run"))
-        notes.append(label(
+        where = (tr("on day {day}", day=_day(r["worst_day"])) if r["judged"] == "daily"
+                 else tr("over the run"))
+        notes.append(tr(
             "**{shock}** takes {name} to {value} {where} (baseline {base}), yet shows no break: "
             "the baseline already misses its target ({target}), and a break needs the baseline "
             "on the right side.", shock=str(r["shock"]), name=kpi_label(kpi),

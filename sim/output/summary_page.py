@@ -15,7 +15,8 @@ import textwrap
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.output.labels import kpi_label, label, status_label
+from sim.i18n.messages import tr
+from sim.output.labels import kpi_label, status_label
 from sim.output.numbers import format_interval, format_target, format_value, kpi_unit
 from sim.output.pages import NOTE_CHARS, TABLE_FONT_SIZE, page
 from sim.output.run_view import RunView
@@ -38,14 +39,14 @@ def verdict_sentence(result: RunView) -> str:
     significant (Fill rate).``"""
     statuses = {k: j.status for k, j in result.targets.items()}
     if not statuses:
-        return label("The scenario sets no targets: nothing is judged.")
+        return tr("The scenario sets no targets: nothing is judged.")
     by = {s: [kpi_label(k) for k, v in statuses.items() if v == s]
           for s in ("met", "missed", "not significant", "no data")}
-    text = label("Meets {met} of {all} targets with confidence", met=len(by["met"]),
+    text = tr("Meets {met} of {all} targets with confidence", met=len(by["met"]),
                  all=len(statuses))
     for status in ("missed", "not significant", "no data"):
         if by[status]:
-            text += label("; {status}: {count} ({names})", status=status_label(status),
+            text += tr("; {status}: {count} ({names})", status=status_label(status),
                           count=len(by[status]), names=", ".join(by[status]))
     return text + "."
 
@@ -59,17 +60,17 @@ def money_lines(result: RunView) -> list[str]:
         row = _measured(result.summary, kpi)
         if row is None:
             continue
-        text = label("{name}: {value} (95% CI {ci})", name=kpi_label(kpi),
+        text = tr("{name}: {value} (95% CI {ci})", name=kpi_label(kpi),
                      value=format_value(row["mean"], "currency", currency),
                      ci=format_interval(row["ci_low"], row["ci_high"], "currency", currency))
         if kpi == "operating_margin":
             revenue = _measured(result.summary, "revenue")
             if revenue is not None and revenue["mean"] > 0:
-                text += label(", {share} of revenue",
+                text += tr(", {share} of revenue",
                               share=format_value(row["mean"] / revenue["mean"], "share", ""))
         lines.append(text)
     if _measured(result.summary, "revenue") is None:
-        lines.append(label("No revenue section: the plan is costed, not billed (no revenue or "
+        lines.append(tr("No revenue section: the plan is costed, not billed (no revenue or "
                            "margin)."))
     return lines
 
@@ -77,17 +78,17 @@ def money_lines(result: RunView) -> list[str]:
 def change_lines(base: Scenario | None, scenario: Scenario) -> list[str]:
     """What the plan changes against the file it came from, one line per key."""
     if base is None:
-        return [label("Changes: none recorded; scenario.yaml in this pack is the plan as run.")]
+        return [tr("Changes: none recorded; scenario.yaml in this pack is the plan as run.")]
     diff = scenario_diff(base, scenario)
     diff = diff[diff["key_path"] != "name"]
     if diff.empty:
-        return [label("Changes from {file}: none, the plan is the file as it is.",
+        return [tr("Changes from {file}: none, the plan is the file as it is.",
                       file=base.name)]
-    lines = [label("Changes from {file}:", file=base.name)]
+    lines = [tr("Changes from {file}:", file=base.name)]
     for r in diff.head(MAX_CHANGES).to_dict("records"):
         lines.append(f"  {r['key_path']}: {r['file_value']} → {r['edited_value']}")
     if len(diff) > MAX_CHANGES:
-        lines.append(label("  and {n} more (see the assumptions)", n=len(diff) - MAX_CHANGES))
+        lines.append(tr("  and {n} more (see the assumptions)", n=len(diff) - MAX_CHANGES))
     return lines
 
 
@@ -98,7 +99,7 @@ def _target_rows(result: RunView) -> list[list[str]]:
     for kpi, judged in result.targets.items():
         row, unit = summary[kpi], kpi_unit(kpi)
         ci = (format_interval(float(row["ci_low"]), float(row["ci_high"]), unit, currency)
-              if int(row["n"]) >= 2 else label("n/a"))
+              if int(row["n"]) >= 2 else tr("n/a"))
         rows.append([kpi_label(kpi), format_value(float(row["mean"]), unit, currency), ci,
                      format_target(judged.target, judged.direction, unit, currency),
                      status_label(judged.status)])
@@ -108,9 +109,9 @@ def _target_rows(result: RunView) -> list[list[str]]:
 def summary_page(result: RunView, base: Scenario | None = None) -> Figure:
     """The first page of the report (see the module)."""
     scn = result.scenario
-    fig = page(label("{name}: does the plan meet its targets, and what does it cost?",
+    fig = page(tr("{name}: does the plan meet its targets, and what does it cost?",
                      name=scn.name))
-    run = label("{reps} replications, seed {seed}; day 0 is {start}; warm-up {warmup:g} days, "
+    run = tr("{reps} replications, seed {seed}; day 0 is {start}; warm-up {warmup:g} days, "
                 "{horizon:g} days measured. 95% intervals over replications; a target is met "
                 "when its whole interval is on the good side.", reps=len(result.replications),
                 seed=result.seed, start=scn.start_date.isoformat(), warmup=scn.warmup_days,
@@ -123,9 +124,9 @@ def summary_page(result: RunView, base: Scenario | None = None) -> Figure:
     if rows:
         ax = fig.add_axes((0.04, top - height, 0.92, height))
         ax.set_axis_off()
-        table = ax.table(cellText=rows, colLabels=[label("Target"), label("Mean"),
-                                                   label("95% CI"), label("Goal"),
-                                                   label("Verdict")],
+        table = ax.table(cellText=rows, colLabels=[tr("Target"), tr("Mean"),
+                                                   tr("95% CI"), tr("Goal"),
+                                                   tr("Verdict")],
                          colWidths=[0.3, 0.16, 0.26, 0.14, 0.14], loc="upper left",
                          cellLoc="left", colLoc="left")
         table.auto_set_font_size(False)
@@ -138,7 +139,7 @@ def summary_page(result: RunView, base: Scenario | None = None) -> Figure:
                 cell.set_facecolor("#DDDDDD")
             elif str(rows[r - 1][4]) == status_label("missed"):
                 cell.set_facecolor("#F6D5C3")
-    lines = [label("What it costs (the horizon)"), *money_lines(result), "",
+    lines = [tr("What it costs (the horizon)"), *money_lines(result), "",
              *change_lines(base, scn)]
     wrapped = [w for line in lines for w in (textwrap.wrap(line, NOTE_CHARS) or [""])]
     fig.text(0.04, top - height - 0.05, "\n".join(wrapped), fontsize=10.0, va="top",

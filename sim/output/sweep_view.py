@@ -15,7 +15,8 @@ import pandas as pd
 
 from sim.experiments.bottlenecks import CREWS
 from sim.experiments.sweep import MissedTarget, SweepResult, missed_everywhere
-from sim.output.labels import column_label, kpi_label, label, resource_label
+from sim.i18n.messages import tr
+from sim.output.labels import column_label, kpi_label, resource_label
 from sim.output.numbers import format_value, kpi_unit
 
 
@@ -25,8 +26,8 @@ def _joined(names: list[str], word: str) -> str:
         return "".join(names)
     first, last = ", ".join(names[:-1]), names[-1]
     if word == "and":
-        return label("{first} and {last}", first=first, last=last)
-    return label("{first} or {last}", first=first, last=last)
+        return tr("{first} and {last}", first=first, last=last)
+    return tr("{first} or {last}", first=first, last=last)
 
 
 def _names(kpis: list[str]) -> str:
@@ -36,7 +37,7 @@ def _names(kpis: list[str]) -> str:
 def _range(target: MissedTarget, currency: str) -> str:
     unit = kpi_unit(target.kpi)
     low, high = (format_value(v, unit, currency) for v in (target.lowest, target.highest))
-    return low if low == high else label("{low} to {high}", low=low, high=high)
+    return low if low == high else tr("{low} to {high}", low=low, high=high)
 
 
 def drivers(kpis: list[str], swept: str) -> list[str]:
@@ -68,29 +69,29 @@ def sweep_advice(result: SweepResult, names: Mapping[str, str], currency: str
         row = result.overview.set_index("point").to_dict("index")[best]
         cost = format_value(float(row["total_cost"]), "currency", currency)
         values = ", ".join(f"{names.get(f.key, f.key)} = {row[f.key]}" for f in result.factors)
-        return True, label("Cheapest point meeting every target: **{point}**, {values}, total "
+        return True, tr("Cheapest point meeting every target: **{point}**, {values}, total "
                            "cost {cost}.", point=best, values=values, cost=cost)
     missed = missed_everywhere(result)
     if not missed:
-        return False, label("No point meets every target with confidence, yet each target is "
+        return False, tr("No point meets every target with confidence, yet each target is "
                             "met at some point: look for a point between them or vary two "
                             "levers together.")
     fixed = [m for m in missed if not m.moves]
     moved = [m for m in missed if m.moves]
-    text = [label("No point meets every target with confidence. Missed at every point: "
+    text = [tr("No point meets every target with confidence. Missed at every point: "
                   "{names}.", names=_names([m.kpi for m in missed]))]
     if fixed:
-        ranges = "; ".join(label("{name} {range}", name=kpi_label(m.kpi),
+        ranges = "; ".join(tr("{name} {range}", name=kpi_label(m.kpi),
                                  range=_range(m, currency)) for m in fixed)
-        text.append(label("**{lever} does not move {names}**: their change across the sweep "
+        text.append(tr("**{lever} does not move {names}**: their change across the sweep "
                           "is within noise ({ranges}), so widening the range will not help.",
                           lever=lever, names=_names([m.kpi for m in fixed]), ranges=ranges))
         crews = drivers([m.kpi for m in fixed], key)
         if crews:
-            text.append(label("They depend on {crews}: vary that instead.",
+            text.append(tr("They depend on {crews}: vary that instead.",
                               crews=_joined([resource_label(c) for c in crews], "or")))
     if moved:
-        text.append(label("{names} move with {lever} but miss at every point: widen the range.",
+        text.append(tr("{names} move with {lever} but miss at every point: widen the range.",
                           names=_names([m.kpi for m in moved]), lever=lever))
     return False, " ".join(text)
 
@@ -105,7 +106,7 @@ def overview_rows(result: SweepResult, names: Mapping[str, str], currency: str
         **{names.get(f.key, f.key): table[f.key] for f in result.factors},
         column_label("total_cost"): [format_value(float(v), "currency", currency)
                                      for v in table["total_cost"]],
-        column_label("meets_targets"): [label("yes") if bool(v) else label("no")
+        column_label("meets_targets"): [tr("yes") if bool(v) else tr("no")
                                         for v in table["meets_targets"]],
         column_label("targets_not_met"): [
             ", ".join(kpi_label(k) for k in str(v).split(";") if k) or "–"

@@ -20,10 +20,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.experiments.bottlenecks import Bottlenecks
+from sim.i18n.messages import tr
 from sim.output.bottleneck_view import BINDS, PRESSED, resource_name, status_of
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
-from sim.output.labels import days_label, label
+from sim.output.labels import days_label
 
 FACE = {BINDS: cs.FILLS[1], PRESSED: "white", "slack": cs.BAR_FACE}
 HATCH = {BINDS: cs.HATCHES[1], PRESSED: cs.HATCHES[4], "slack": ""}
@@ -57,7 +58,7 @@ def _panel(ax: Axes, rows: list[dict[Hashable, Any]], title: str) -> None:
     ax.set_ylim(len(rows) - 0.5, -0.5)  # the first rank on top
     ax.set_xlim(0.0, 1.15)  # room for the value written after a full bar
     ax.set_title(title, fontsize=cs.LABEL_SIZE)
-    cs.style_axes(ax, label("% (mean with 95% CI)"), "")
+    cs.style_axes(ax, tr("% (mean with 95% CI)"), "")
     ticks.share_axis(ax, "x")
 
 
@@ -83,13 +84,13 @@ def bottleneck_chart(found: Bottlenecks, scenario: str, *, stamp: str | None = N
     fig, axes = cs.new_figure(1, max(len(panels), 1), width=cs.WIDTH_IN * 1.25, height=height)
     if crews:
         busy = f"{float(str(crews[0]['threshold'])):.0%}"
-        _panel(axes[0], crews, label("Crews: time busy (dashed: binds at {value})",
+        _panel(axes[0], crews, tr("Crews: time busy (dashed: binds at {value})",
                                      value=busy))
     if stocks:
         target = f"{float(str(stocks[0]['threshold'])):.0%}"
-        _panel(axes[-1], stocks, label("Stock: fill rate per part (dashed: target {value})",
+        _panel(axes[-1], stocks, tr("Stock: fill rate per part (dashed: target {value})",
                                        value=target))
-    title = label("What binds in {days}", days=days_label(found.first_day, found.last_day))
-    note = label("Orange, hatched: binds; dotted: under 85% busy, yet its targets miss; grey: "
+    title = tr("What binds in {days}", days=days_label(found.first_day, found.last_day))
+    note = tr("Orange, hatched: binds; dotted: under 85% busy, yet its targets miss; grey: "
                  "slack. Bars: mean; whiskers: 95% CI")
     return cs.finish_figure(fig, title, scenario, note, stamp)

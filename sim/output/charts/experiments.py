@@ -16,13 +16,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.i18n.messages import unit_name
+from sim.i18n.messages import tr, unit_name
 from sim.measure.catalog import KPI_BY_NAME
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
-from sim.output.labels import kpi_label, label, unit_label
+from sim.output.labels import kpi_label, unit_label
 
-# A msgid: shown through `label`.
+# A msgid: shown through `tr`.
 CHEAPEST_LABEL = "Cheapest point meeting every target"
 
 
@@ -81,20 +81,20 @@ def sweep_kpi_chart(
     for i, (key, group) in enumerate(groups):
         values = key if isinstance(key, tuple) else (key,)
         line = ", ".join(f"{named.get(k, k)} = {v}"
-                         for k, v in zip(others, values, strict=True)) or label("Mean")
+                         for k, v in zip(others, values, strict=True)) or tr("Mean")
         ci = pd.DataFrame({"mean": group["mean"], "low": group["ci_low"],
                            "high": group["ci_high"]})
         cs.plot_band(ax, [position[v] for v in group[x_key]], ci, cs.series_style(i), line)
     unit = _unit(kpi, currency)
     share = unit == "share"
     if target is not None:
-        cs.target_hline(ax, target, label("Target {value}",
+        cs.target_hline(ax, target, tr("Target {value}",
                                           value=f"{target:.0%}" if share else f"{target:g}"))
     best = rows[rows["point"] == cheapest]
     if not best.empty:
         ax.plot([position[best[x_key].iloc[0]]], [float(best["mean"].iloc[0])], linestyle="none",
                 marker="*", markersize=15, color=cs.COLORS[2], markeredgecolor=cs.EDGE_COLOR,
-                zorder=5, label=f"{label(CHEAPEST_LABEL)} ({cheapest})")
+                zorder=5, label=f"{tr(CHEAPEST_LABEL)} ({cheapest})")
     if not numeric:
         ax.set_xticks(list(position.values()), [str(v) for v in levels])
     elif all(isinstance(v, int | np.integer) for v in levels):
@@ -106,9 +106,9 @@ def sweep_kpi_chart(
         ticks.share_axis(ax)
     cs.legend(ax, loc="best")
     n_reps = int(rows["n"].max()) if len(rows) else 0
-    found = label("star: cheapest point meeting every target") if cheapest else \
-        label("no point meets every target")
-    return cs.finish_figure(fig, label("{name} across the sweep", name=name), scenario,
+    found = tr("star: cheapest point meeting every target") if cheapest else \
+        tr("no point meets every target")
+    return cs.finish_figure(fig, tr("{name} across the sweep", name=name), scenario,
                             f"{cs.band_note(n_reps)}; {found}", stamp)
 
 
@@ -154,24 +154,24 @@ def compare_differences_chart(
         ax.set_yticks(range(len(others)), others)
         ax.set_ylim(len(others) - 0.5, -0.5)
         info = KPI_BY_NAME.get(kpi)
-        better = "" if info is None else (label(" (higher is better)")
+        better = "" if info is None else (tr(" (higher is better)")
                                           if info.direction == "at_least"
-                                          else label(" (lower is better)"))
+                                          else tr(" (lower is better)"))
         ax.set_title(f"{kpi_label(kpi)}{better}", fontsize=cs.LABEL_SIZE)
         unit = _unit(kpi, currency)
         if unit == "share":
-            shown = label("percentage points")
+            shown = tr("percentage points")
             ticks.points_axis(ax, "x")
         else:
             shown = unit if unit == currency else unit_name(unit)  # English: as before
             if unit and unit == currency:
                 ticks.money_axis(ax, "x")
-        cs.style_axes(ax, label("Difference ({unit})", unit=shown) if unit
-                      else label("Difference"), "")
+        cs.style_axes(ax, tr("Difference ({unit})", unit=shown) if unit
+                      else tr("Difference"), "")
     for ax in axes[len(kpis):]:
         ax.set_visible(False)
-    note = label("Marker: mean paired difference to {first}; bar: 95% paired-t CI; filled: "
+    note = tr("Marker: mean paired difference to {first}; bar: 95% paired-t CI; filled: "
                  "significant", first=first)
-    return cs.finish_figure(fig, label("Differences to {first} (common random numbers)",
+    return cs.finish_figure(fig, tr("Differences to {first} (common random numbers)",
                                        first=first),
-                            label(" vs ").join(names), note, stamp)
+                            tr(" vs ").join(names), note, stamp)

@@ -19,10 +19,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.experiments.stress.analysis import BASELINE, bounded_mean_ci
-from sim.i18n.messages import kpi_name
+from sim.i18n.messages import kpi_name, tr
 from sim.output.charts import style as cs
 from sim.output.charts import ticks
-from sim.output.labels import label
 
 WINDOW_COLOR = "#999999"
 WINDOW_ALPHA = 0.22
@@ -71,16 +70,16 @@ def stress_daily(
         start, end = max(windows[shock][0], first), min(windows[shock][1], last)
         if start < end:
             ax.axvspan(start, end, color=WINDOW_COLOR, alpha=WINDOW_ALPHA, linewidth=0,
-                       label=label("Shock window"))
-        cs.plot_band(ax, base["day"], base, cs.series_style(0), label("Baseline"))
+                       label=tr("Shock window"))
+        cs.plot_band(ax, base["day"], base, cs.series_style(0), tr("Baseline"))
         ci = bounded_mean_ci(daily[daily["shock"] == shock], "day", column)
         cs.plot_band(ax, ci["day"], ci, cs.series_style(1), shock)
         if target is not None:
             value = f"{target:.0%}" if share else f"{target:g}"
-            cs.target_hline(ax, target, label("{word} {value}", word=label(target_label),
+            cs.target_hline(ax, target, tr("{word} {value}", word=tr(target_label),
                                               value=value))
         ax.set_title(shock, fontsize=cs.LABEL_SIZE)
-        xlabel = label("Simulated day (day number)") if k + ncols >= len(shocks) else ""
+        xlabel = tr("Simulated day (day number)") if k + ncols >= len(shocks) else ""
         cs.style_axes(ax, xlabel, ylabel)
         if share:
             ticks.share_axis(ax)
@@ -90,9 +89,9 @@ def stress_daily(
         ax.set_visible(False)
     n_reps = int(daily["rep"].nunique())
     # The series' name without its unit, which Chinese writes in full-width brackets.
-    title = label("{name} per day under each shock vs the baseline",
+    title = tr("{name} per day under each shock vs the baseline",
                   name=re.split(r" \(|（", ylabel)[0])
-    note = label("{band}; grey: shock window; same seeds in every run",
+    note = tr("{band}; grey: shock window; same seeds in every run",
                  band=cs.band_note(n_reps))
     return cs.finish_figure(fig, title, scenario, note, stamp)
 
@@ -137,9 +136,9 @@ def damage_by_target(
     ax.set_yticks(y)
     ax.set_yticklabels(shocks)
     ax.set_xlim(0.0, max(float(left.max(initial=0.0)) * 1.1, 1.0))
-    cs.style_axes(ax, label("Days broken: 95% CI wholly on the wrong side, baseline not (days)"),
-                  label("Shock"))
+    cs.style_axes(ax, tr("Days broken: 95% CI wholly on the wrong side, baseline not (days)"),
+                  tr("Shock"))
     cs.legend(ax, loc="lower right")
-    note = label("Most damaging shock on top; every targeted KPI is judged per day")
-    return cs.finish_figure(fig, label("Broken days per shock and target"), scenario, note,
+    note = tr("Most damaging shock on top; every targeted KPI is judged per day")
+    return cs.finish_figure(fig, tr("Broken days per shock and target"), scenario, note,
                             stamp)
