@@ -246,6 +246,14 @@ def max_occupancy(starts: np.ndarray, ends: np.ndarray) -> int:
     return int(np.cumsum(delta[order]).max()) if len(order) else 0
 
 
+# One technician on 17:00-01:00 with round-number times and no overtime allowed: the field service
+# of two cases the properties found.
+EVENING_TECHNICIAN = {
+    "technicians": [{"name": "s0", "start": "17:00", "end": "01:00", "count": 1}],
+    "travel_minutes": 5.0, "diagnosis_minutes": 5.0, "repair_minutes": 10.0,
+    "fix_probability": 0.5, "quality_pass_probability": 0.5, "rework_delay_hours": 1.0,
+    "max_overtime_minutes": 0.0, "attrition_per_year": 0.2}
+
 # Found by the property below: with constant handle times a failed repair's call rings at 4340.0,
 # the instant the only line's call ends; SimPy ran the ring first, so it got a busy signal.
 LINE_FREED_AT_THE_RING = {
@@ -256,12 +264,7 @@ LINE_FREED_AT_THE_RING = {
                "products": [{"name": "l0", "share": 1.0}]},
     "call_center": {"agents": 1, "handle_minutes": {"repair": 5.0, "complaint": 1.0},
                     "lines": 1, "hours": {"open": "00:00", "close": "10:00"}},
-    "field_service": {"technicians": [{"name": "s0", "start": "17:00", "end": "01:00",
-                                       "count": 1}],
-                      "travel_minutes": 5.0, "diagnosis_minutes": 5.0, "repair_minutes": 10.0,
-                      "fix_probability": 0.5, "quality_pass_probability": 0.5,
-                      "rework_delay_hours": 1.0, "max_overtime_minutes": 0.0,
-                      "attrition_per_year": 0.2},
+    "field_service": EVENING_TECHNICIAN,
     "parts": {"need_probability": 0.3, "order_cost": 10,
               "skus": [{"sku": "p0", "share": 1.0, "unit_cost": 0.0, "initial_on_hand": 0,
                         "policy": {"type": "base_stock", "level": 0}, "lead_time_days": 0.203}],
@@ -923,12 +926,7 @@ LINE_REPAIR_TIME = {
                "products": [{"name": "l0", "share": 1.0, "repair_minutes": 10.0}]},
     "call_center": {"agents": 1, "handle_minutes": {"repair": 1.0},
                     "hours": {"open": "00:00", "close": "10:00"}},
-    "field_service": {"technicians": [{"name": "s0", "start": "17:00", "end": "01:00",
-                                       "count": 1}],
-                      "travel_minutes": 5.0, "diagnosis_minutes": 5.0, "repair_minutes": 11.0,
-                      "fix_probability": 0.5, "quality_pass_probability": 0.5,
-                      "rework_delay_hours": 1.0, "max_overtime_minutes": 0.0,
-                      "attrition_per_year": 0.2},
+    "field_service": {**EVENING_TECHNICIAN, "repair_minutes": 11.0},
 }
 
 

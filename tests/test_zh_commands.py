@@ -71,12 +71,10 @@ def no_missing() -> Iterator[None]:
     messages.MISSING.clear()
 
 
-@pytest.mark.parametrize("command", ["sweep", "stress", "compare", "risks", "optimize",
-                                     "warmup"])
-def test_command_in_chinese(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                            monkeypatch: pytest.MonkeyPatch) -> None:
-    argv = _commands(tmp_path)[command]
-    out = tmp_path / "out"
+def _run_reading_charts(argv: list[str], monkeypatch: pytest.MonkeyPatch
+                        ) -> tuple[int, dict[str, list[str]]]:
+    """``main(argv)``, each chart it writes read for the Latin words left in it
+    (``chart_words``, by chart stem), with matplotlib's missing-glyph warning an error."""
     left: dict[str, list[str]] = {}
     write = ResultsFolder.write_figure
 
@@ -89,7 +87,17 @@ def test_command_in_chinese(command: str, tmp_path: Path, capsys: pytest.Capture
     with warnings.catch_warnings():
         # matplotlib warns "Glyph ... missing from font(s)" where it would draw a box.
         warnings.filterwarnings("error", message=r".*[Gg]lyph.*missing")
-        code = main([*argv, "--lang", "zh", "--out", str(out)])
+        code = main(argv)
+    return code, left
+
+
+@pytest.mark.parametrize("command", ["sweep", "stress", "compare", "risks", "optimize",
+                                     "warmup"])
+def test_command_in_chinese(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = _commands(tmp_path)[command]
+    out = tmp_path / "out"
+    code, left = _run_reading_charts([*argv, "--lang", "zh", "--out", str(out)], monkeypatch)
     assert code in (0, 1)  # optimize exits 1 when three evaluations find nothing feasible
     printed = capsys.readouterr()
     assert left, "the command drew its charts"
@@ -198,18 +206,8 @@ def _fit(argv: list[str], out: Path, lang: str, monkeypatch: pytest.MonkeyPatch,
          capsys: pytest.CaptureFixture[str]) -> tuple[str, str, str, dict[str, list[str]]]:
     """``fit`` in ``lang``: what it printed, the fitted YAML, report.md and each chart's Latin
     words left (``chart_words``)."""
-    left: dict[str, list[str]] = {}
-    write = ResultsFolder.write_figure
-
-    def reading(folder: ResultsFolder, stem: str, fig: Figure, *args: Any, **kw: Any
-                ) -> list[Path]:
-        left[stem] = chart_words(fig)
-        return write(folder, stem, fig, *args, **kw)
-
-    monkeypatch.setattr(ResultsFolder, "write_figure", reading)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=r".*[Gg]lyph.*missing")
-        code = main(["fit", *argv, "--out", str(out), "--lang", lang])
+    code, left = _run_reading_charts(["fit", *argv, "--out", str(out), "--lang", lang],
+                                     monkeypatch)
     printed = capsys.readouterr()
     assert code in (0, 1), printed.err  # 1: the back-test of five days may disagree
     report = (out.with_suffix(".fit") / "report.md").read_text(encoding="utf-8")
