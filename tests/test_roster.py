@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from sim.engine.crew import person_spans
 from sim.scenario.calendar import (
     hourly_shares,
     open_windows,
@@ -108,3 +109,34 @@ def test_staffed_by_hour_of_week() -> None:
     assert np.all(staffed[5, 8:20] == 5) and staffed[5, :8].sum() == 0
     assert staffed[6, 23] == 1.0 and staffed[0, 0] == 1.0  # half an hour of 2 people each side
     assert np.array_equal(staffed_by_hour_of_week(4), np.full(168, 4.0))
+
+
+# --- who goes on past a cut (sim.engine.crew.person_spans) ---------------------------------------
+
+
+def test_the_people_of_a_cut_shift_go_on_past_the_cut() -> None:
+    # A shift 08:00-16:00 of 3, one of them in training 10:00-12:00: two people work the whole
+    # shift, the third leaves at 10:00 and one comes back at 12:00 (no one ends at 12:00).
+    windows = [(480.0, 600.0, 3, 960.0), (600.0, 720.0, 2, 960.0), (720.0, 960.0, 3, 960.0)]
+    spans = person_spans(windows)
+    assert sorted(spans) == [(480.0, 600.0, 960.0, 2), (480.0, 960.0, 960.0, 0),
+                             (480.0, 960.0, 960.0, 1), (720.0, 960.0, 960.0, 2)]
+
+
+def test_back_to_back_shifts_are_different_people() -> None:
+    # 08:00-16:00 then 16:00-24:00: the same times, but different shifts (planned ends), so the
+    # day shift goes home at 16:00 (and books any overtime there).
+    spans = person_spans([(480.0, 960.0, 2, 960.0), (960.0, 1440.0, 2, 1440.0)])
+    assert sorted(spans) == [(480.0, 960.0, 960.0, 0), (480.0, 960.0, 960.0, 1),
+                             (960.0, 1440.0, 1440.0, 0), (960.0, 1440.0, 1440.0, 1)]
+
+
+def test_two_shifts_cut_at_once_hand_on_as_many_as_stay() -> None:
+    # Shifts of 5 (08:00-16:00) and 3 (12:00-16:00), a quarter absent from 14:00: 4 + 2 stay on,
+    # so exactly 2 people go home at 14:00 and nobody new comes on.
+    windows = sorted([(480.0, 840.0, 5, 960.0), (840.0, 960.0, 4, 960.0),
+                      (720.0, 840.0, 3, 960.0), (840.0, 960.0, 2, 960.0)])
+    spans = person_spans(windows)
+    assert len(spans) == 8
+    assert sum(1 for _, off, _, _ in spans if off == 840.0) == 2
+    assert sum(1 for start, _, _, _ in spans if start == 840.0) == 0

@@ -75,7 +75,10 @@ def person_spans(windows: Sequence[tuple[float, float, int, float]]) -> list[Spa
     spans: list[list[float]] = []
     ending: dict[tuple[float, float], list[int]] = {}  # (end, planned) -> spans ending there
     for start, end, count, planned in windows:
-        before = ending.pop((start, planned), [])
+        # Two shifts with the same end, cut at the same time, hand on from one pool: whoever
+        # goes on, the people on duty after the cut are the count of the pieces after it.
+        pool = ending.get((start, planned), [])
+        before, pool[:] = pool[:count], pool[count:]
         mine = []
         for k in range(count):
             if k < len(before):
