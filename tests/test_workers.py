@@ -59,12 +59,19 @@ def _alive(pid: int) -> bool:
     return state[state.rindex(")") + 2] != "Z"  # a zombie has exited; only its entry is left
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    # A shell starts a background job with Ctrl-C ignored and its children inherit that, so the
+    # suite run as `make test &` would see SIGINT ignored; a run in a terminal has the default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(out: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "sim", "run", str(BUSY), "--reps", "4", "--workers", "2",
          "--quiet", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True)  # the signal goes to the parent alone, as `kill PID` does
+        start_new_session=True,  # the signal goes to the parent alone, as `kill PID` does
+        preexec_fn=_ctrl_c_as_in_a_terminal)
 
 
 def _wait_for_workers(parent: subprocess.Popen[str], count: int = 2) -> set[int]:
