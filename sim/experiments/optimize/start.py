@@ -16,20 +16,23 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.stats import poisson
 
+from sim.experiments.optimize import horizon
 from sim.experiments.optimize.decisions import STAFFING, Area, Variable, get_attr, weekly_hours
 from sim.scenario.base import CONTACT_TYPES
 from sim.scenario.calendar import hourly_shares, staffed_by_hour_of_week, weekly_weights
 from sim.scenario.capacity import offered_erlangs_by_hour
 from sim.scenario.clock import Shift
 from sim.scenario.format import Scenario
-from sim.theory import queues as theory
-from sim.theory import stock as theory_stock
 from sim.units import HOURS_PER_WEEK
 
 PLANNING_UTILIZATION = 0.85  # offered work / staffed time for crews without a waiting target
 UTILIZATION_KPI: dict[str, str] = {"specialists": "specialist_utilization",
                                    "technicians": "technician_utilization"}
+BACKLOG_UTILIZATION = 0.95
+"""Share of its on-duty time a crew with a backlog works (the rest is lost at shift ends and
+to the overtime limit): the fluid model's capacity."""
 DEFAULT_FILL = 0.95  # fill rate aimed at when the scenario has no fill_rate target
 
 
@@ -42,25 +45,34 @@ def calls_per_hour_of_week(scenario: Scenario) -> np.ndarray:
 
 
 def agents_needed_by_hour(scenario: Scenario) -> np.ndarray:
-    """Agents needed in each hour of the week, each hour taken as its own steady state.
+    """Agents needed in each hour of the week over the measured horizon, events included.
 
-    With a ``service_level`` target: the Erlang C staffing of the hour's calls and the mix's
-    mean handle time; without one, the offered load at the planning utilisation.
+    With a ``service_level`` target: per hour of the week, the fewest agents whose Erlang C
+    service level, weighted over the horizon's weeks by their calls in that hour, reaches the
+    target (``sim.experiments.optimize.horizon``), at the mix's mean handle time; without one,
+    the hour's mean offered load at the planning utilisation. Without demand events every week
+    is the same, and this is the Erlang C staffing of the normal week's hour.
     """
-    rate = calls_per_hour_of_week(scenario)
     erlangs = offered_erlangs_by_hour(scenario).ravel()
-    need = np.zeros(rate.size, dtype=int)
+    need = np.zeros(HOURS_PER_WEEK, dtype=int)
+    week = calls_per_hour_of_week(scenario)
     if erlangs.sum() <= 0:
         return need
-    handle = float(erlangs.sum() * 60.0 / rate.sum())
+    handle = float(erlangs.sum() * 60.0 / week.sum())
+    rates = np.sum([horizon.contacts_by_hour(scenario, t) for t in CONTACT_TYPES], axis=0)
+    window = horizon.measured_hours(scenario)
+    rates, slot = rates[window], horizon.hour_of_week(scenario, rates.size)[window]
     target = scenario.targets.get("service_level")
-    for h in np.flatnonzero(rate > 0):
+    for h in range(HOURS_PER_WEEK):
+        here = rates[slot == h]
+        if here.size == 0 or not here.sum() > 0:
+            continue
         if target is not None and 0 < target < 1:
-            need[h] = theory.erlang_c_agents_needed(
-                float(rate[h]), handle, scenario.call_center.answer_target_seconds, target,
-                max_servers=100_000)
+            need[h] = horizon.agents_for_weighted_service(
+                here, handle, scenario.call_center.answer_target_seconds, target)
         else:
-            need[h] = math.ceil(erlangs[h] / PLANNING_UTILIZATION)
+            need[h] = math.ceil(float(here.mean()) * handle / 60.0 / PLANNING_UTILIZATION
+                                - 1e-9)
     return need
 
 
@@ -157,6 +169,56 @@ def _scale_shifts(needed_hours: float, shifts: Sequence[Shift], free: Sequence[i
     return {j: math.ceil(shifts[j].count * need / now - 1e-9) for j in free}
 
 
+def _promise_slack_hours(scenario: Scenario, area: Area) -> float | None:
+    """Hours a job may wait for the crew and still be fixed within its promise (None: the
+    crew has no promise to keep, or no on-time target is set)."""
+    fs = scenario.field_service
+    if fs is None or "repair_on_time_rate" not in scenario.targets:
+        return None
+    lead = fs.booking.min_lead_hours if fs.booking is not None else 0.0
+    if area == "technicians":
+        visit = (fs.travel_minutes.mean_value() + fs.diagnosis_minutes.mean_value()
+                 + fs.repair_minutes.mean_value()) / 60.0
+        return fs.promised_hours.onsite - lead - visit
+    if area == "depot" and fs.depot is not None:
+        bench = (fs.diagnosis_minutes.mean_value() + fs.depot.repair_minutes.mean_value()) / 60.0
+        return fs.promised_hours.depot - 2.0 * fs.depot.transit_hours.mean_value() - bench
+    return None
+
+
+def _on_duty_by_hour(scenario: Scenario, shifts: Sequence[Shift], counts: dict[int, int],
+                     hours: int) -> tuple[np.ndarray, np.ndarray]:
+    """People on duty per absolute hour: of the shifts not decided, and of the decided ones at
+    ``counts``."""
+    slot = horizon.hour_of_week(scenario, hours)
+    fixed = sum((staffed_by_hour_of_week((s,)) for j, s in enumerate(shifts) if j not in counts),
+                np.zeros(HOURS_PER_WEEK))
+    free = sum((staffed_by_hour_of_week((shifts[j].model_copy(update={"count": n}),))
+                for j, n in counts.items()), np.zeros(HOURS_PER_WEEK))
+    return fixed[slot], free[slot]
+
+
+def _fluid_scale(scenario: Scenario, area: Area, shifts: Sequence[Shift],
+                 counts: dict[int, int]) -> float:
+    """The factor on the free shifts that lets a fluid backlog through the horizon's demand
+    (events included) keep the on-time target; 1 without a promise or a target."""
+    slack = _promise_slack_hours(scenario, area)
+    weekly = weekly_work_hours(scenario, area)
+    normal_week = scenario.demand.contacts_per_day * 7.0 * scenario.demand.share("repair")
+    if slack is None or weekly <= 0 or normal_week <= 0:
+        return 1.0
+    # the normal week's work per repair call, at each hour's expected repair calls
+    work = horizon.contacts_by_hour(scenario, "repair") * (weekly / normal_week)
+    fs = scenario.field_service
+    lead = round(fs.booking.min_lead_hours) if fs is not None and fs.booking is not None else 0
+    work = np.concatenate((np.zeros(lead), work[:work.size - lead]))
+    fixed, free = _on_duty_by_hour(scenario, shifts, counts, work.size)
+    return horizon.fluid_scale(work, fixed * BACKLOG_UTILIZATION, free * BACKLOG_UTILIZATION,
+                               max(slack, 0.0),
+                               horizon.measured_hours(scenario),
+                               scenario.targets["repair_on_time_rate"])
+
+
 def _staff_start(scenario: Scenario, staff: str, group: Sequence[Variable]) -> dict[str, int]:
     area = group[0].area
     if area in ("agents", "specialists"):
@@ -169,17 +231,43 @@ def _staff_start(scenario: Scenario, staff: str, group: Sequence[Variable]) -> d
     if group[0].path == staff:  # a bare integer: the same people around the clock
         people = int(hourly.max()) if hourly is not None else math.ceil(
             needed_hours / HOURS_PER_WEEK - 1e-9)
+        if hourly is None:
+            shift = Shift(name="around the clock", start="00:00", end="24:00", count=people)
+            people = math.ceil(people * _fluid_scale(scenario, area, [shift], {0: people})
+                               - 1e-9)
         return {staff: people}
     shifts = get_attr(scenario, staff)
     free = [int(v.path.split(".")[-2]) for v in group]
-    counts = (cover_shifts(hourly, shifts, free) if hourly is not None
-              else _scale_shifts(needed_hours, shifts, free))
+    if hourly is not None:
+        counts = cover_shifts(hourly, shifts, free)
+    else:
+        counts = _scale_shifts(needed_hours, shifts, free)
+        scale = _fluid_scale(scenario, area, shifts, counts)
+        if scale > 1.0:
+            counts = {j: math.ceil(n * scale - 1e-9) for j, n in counts.items()}
     return {f"{staff}.{j}.count": n for j, n in counts.items()}
 
 
+def _part_needs_by_hour(scenario: Scenario, first_jobs_only: bool) -> np.ndarray:
+    """Expected jobs needing a part per absolute hour of the run (all SKUs), events included;
+    rework jobs (which come back as new jobs) are left out with ``first_jobs_only``."""
+    parts, fs = scenario.parts, scenario.field_service
+    assert parts is not None and fs is not None
+    jobs = horizon.contacts_by_hour(scenario, "repair")
+    if not first_jobs_only:
+        jobs = jobs / fs.quality_pass_probability
+    return jobs * parts.need_probability
+
+
 def _van_start(scenario: Scenario, var: Variable) -> int:
-    """The smallest van level whose periodic-review fill rate meets the van_fill_rate target,
-    for one van's share of the on-site part need of that SKU between refills."""
+    """Units of one SKU on every van, for one van's share of that SKU's on-site part need
+    between refills, over the horizon's refill periods (events included).
+
+    The larger of two levels: the smallest whose periodic-review fill rate, weighted by each
+    period's need, meets the ``van_fill_rate`` target (if set), and the newsvendor level, at
+    which one unit more would be used less often than its holding cost is worth a missed part
+    (``_missed_part_cost``).
+    """
     parts, fs = scenario.parts, scenario.field_service
     assert parts is not None and parts.van_stock is not None and fs is not None
     name = var.path.split(".")[-1]
@@ -187,29 +275,51 @@ def _van_start(scenario: Scenario, var: Variable) -> int:
     vans = fs.technicians if isinstance(fs.technicians, int) \
         else sum(s.count for s in fs.technicians)
     # First jobs only: a rework job needs no part.
-    calls = scenario.demand.contacts_per_day * scenario.demand.share("repair")
-    need = (calls * fs.onsite_share * parts.need_probability * sku.share
-            * parts.van_stock.refill_every_days / max(vans, 1))
-    target = min(scenario.targets["van_fill_rate"], 0.999)
-    level = 0
-    while theory_stock.periodic_van_stock(need, level).fill_rate < target and level < 10_000:
+    hourly = _part_needs_by_hour(scenario, first_jobs_only=True)[horizon.measured_hours(scenario)]
+    days = hourly[:hourly.size - hourly.size % 24].reshape(-1, 24).sum(axis=1)
+    if days.size == 0:
+        days = np.array([hourly.sum()])
+    period = parts.van_stock.refill_every_days
+    need = days * fs.onsite_share * sku.share * period / max(vans, 1)
+    target = scenario.targets.get("van_fill_rate")
+    level = 0 if target is None else horizon.weighted_van_level(need, need, target)
+    holding = sku.unit_cost * parts.holding_rate_per_year * period / 365.0
+    missed = _missed_part_cost(scenario)
+    if missed <= 0:
+        return level  # a missed part costs nothing: no unit pays for itself
+    worth = holding / missed  # P(need > level) at which a unit pays
+    while level < 10_000 and float(np.mean(poisson.sf(level, need))) > worth:
         level += 1
     return level
 
 
+def _missed_part_cost(scenario: Scenario) -> float:
+    """What a part missing from the van costs: the visit's travel there and back again at the
+    technician's rate, its travel cost, and the late penalty (the part comes a delivery later,
+    which usually breaks the promise)."""
+    fs, costs = scenario.field_service, scenario.costs
+    assert fs is not None
+    travel = fs.travel_minutes.mean_value() / 60.0 * costs.technician_per_hour
+    return travel + costs.travel_per_visit + costs.late_repair_penalty
+
+
 def _stock_start(scenario: Scenario, var: Variable) -> int:
+    """The Poisson base-stock level for the fill-rate target, for the lead-time demand of every
+    hour of the horizon weighted by that hour's demand (``sim.experiments.optimize.horizon``);
+    (s, S) and (r, Q) reorder one unit below it."""
     parts = scenario.parts
     assert parts is not None
     index = int(var.path.split(".")[2])
     sku = parts.skus[index]
-    demand = (jobs_per_day(scenario) * parts.need_probability * sku.share
+    demand = (_part_needs_by_hour(scenario, first_jobs_only=False) * sku.share
               / (1.0 - sku.reject_rate))
-    fill = min(scenario.targets.get("fill_rate", DEFAULT_FILL), 0.999)
+    fill = scenario.targets.get("fill_rate", DEFAULT_FILL)
     lead = sku.lead_time_days.mean_value()
     policy = sku.policy
+    window = horizon.measured_hours(scenario)
     if policy.type == "periodic":
-        return theory_stock.base_stock_level_for_fill(demand, lead + policy.review_days, fill)
-    level = theory_stock.base_stock_level_for_fill(demand, lead, fill)
+        return horizon.weighted_base_stock_level(demand, lead + policy.review_days, window, fill)
+    level = horizon.weighted_base_stock_level(demand, lead, window, fill)
     # (s, S) and (r, Q) order when the position falls to the reorder point: reorder point =
     # base-stock level - 1 gives at least the base-stock fill rate
     return level if policy.type == "base_stock" else level - 1
@@ -236,7 +346,7 @@ def analytic_start(scenario: Scenario, variables: Sequence[Variable]) -> dict[st
             staffs.setdefault(staff, []).append(v)
         elif v.area == "stock" and v.linked:  # a whole policy (a single key has no links)
             start[v.path] = _stock_start(scenario, v)
-        elif v.area == "vans" and "van_fill_rate" in scenario.targets:
+        elif v.area == "vans":
             start[v.path] = _van_start(scenario, v)
     for staff, group in staffs.items():
         start.update(_staff_start(scenario, staff, group))
