@@ -274,6 +274,7 @@ def test_cli_writes_the_decision_contract(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["evaluations"] == 3 and manifest["replications"] == 10
     assert set(manifest["files"]) >= {"decision.json", "best.yaml", "evaluations.csv"}
+    assert doc["cost_tolerance"] == 0.0
 
 
 def test_cli_exit_1_when_no_decision_meets_the_targets(tmp_path: Path,
@@ -294,6 +295,7 @@ def test_cli_exit_1_when_no_decision_meets_the_targets(tmp_path: Path,
     ["--decide", "call_center.agents", "--bound", "call_center.agents=5"],
     ["--decide", "call_center.agents", "--bound", "field_service.technicians=1:3"],
     ["--decide", "call_center.agents", "--reps", "2"],
+    ["--decide", "call_center.agents", "--cost-tolerance", "0.5"],
     [],
 ])
 def test_cli_bad_input_exits_2(tmp_path: Path, extra: list[str]) -> None:
@@ -310,6 +312,9 @@ def test_cli_rejects_a_scenario_without_targets_and_a_bad_optimize_file(tmp_path
                  "targets={}", "--quiet"]) == 2
     spec = write_case(tmp_path, {"base": "mmc.yaml", "decide": ["call_center.agents"],
                                  "replications": 1, "colour": "blue"})
+    assert main(["optimize", str(spec), "--quiet"]) == 2
+    spec = write_case(tmp_path, {"base": "mmc.yaml", "decide": ["call_center.agents"],
+                                 "cost_tolerance": -0.01})
     assert main(["optimize", str(spec), "--quiet"]) == 2
 
 
@@ -442,3 +447,96 @@ def test_cli_store_lets_a_rerun_simulate_nothing(tmp_path: Path) -> None:
     assert used[0]["replications_used"] > 0 and used[1]["replications_used"] == 0
     assert used[1]["decision"] == used[0]["decision"]
     assert any((tmp_path / "kept").glob("*.json"))
+
+
+def test_a_cost_tolerance_leaves_cheap_variables_within_it() -> None:
+    """From 14 units the exact search walks the level down to the theory's; with a tolerance
+    of 1% the stock (worth ~140 EUR of holding in a cost of millions) is not descended. The
+    answer then costs more, by less than the tolerance, for fewer evaluations."""
+    runs = {tol: optimize(stock_scenario(14), ["parts.skus.part.policy"], start="current",
+                          confirm_replications=12, seed=SEED, executor=SerialExecutor(),
+                          cost_tolerance=tol)
+            for tol in (0.0, 0.01)}
+    exact, tolerant = runs[0.0], runs[0.01]
+    assert exact.decision()["parts.skus.0.policy.level"] == base_stock_optimum()
+    assert tolerant.decision()["parts.skus.0.policy.level"] == 14
+    assert tolerant.feasible and [e.phase for e in tolerant.evaluations] == ["start", "confirm"]
+    assert len(tolerant.evaluations) < len(exact.evaluations)
+    assert exact.best.cost < tolerant.best.cost <= exact.best.cost * 1.01
+    assert tolerant.document()["cost_tolerance"] == 0.01
+    with pytest.raises(ValueError, match="cost tolerance"):
+        optimize(stock_scenario(14), ["parts.skus.part.policy"], cost_tolerance=0.2)
+
+
+def test_the_paired_screen_sees_a_miss_the_own_interval_cannot() -> None:
+    """With a 76% target, one agent fewer than the Erlang C staffing for 80% (74.5% in theory)
+    misses by a margin that 4 replications of the trial alone cannot show. Paired with 6
+    replications of the staffing above it on the same seeds, the miss shows."""
+    from sim.experiments.optimize.evaluate import clearly_missed, clearly_missed_against
+
+    c = erlang_c_optimum()
+
+    def run(agents: int, reps: int) -> Any:
+        data = mmc_scenario(agents).model_dump(mode="json")
+        data["targets"] = {"service_level": 0.76}
+        return replicate(Scenario.model_validate(data), reps, SEED, executor=SerialExecutor())
+
+    above, below = run(c, 6), run(c - 1, 4)
+    kpis = {"service_level"}
+    assert clearly_missed(below) == []
+    assert clearly_missed_against(below, above, 6, kpis) == ["service_level"]
+    assert clearly_missed_against(run(c, 4), above, 6, kpis) == []
+    # only the targets the move can change are tested; nothing to test, nothing dropped
+    assert clearly_missed_against(below, above, 6, set()) == []
+    # the reference must have the full run's replications
+    assert clearly_missed_against(below, run(c, 5), 6, kpis) == []
+
+
+def test_the_paired_screen_drops_a_trial_meeting_its_target_at_most_at_its_error_rate() -> None:
+    """Calibration: trials whose full-run mean is exactly at the target (the hardest case to
+    keep) are dropped in at most ``SCREEN_ERROR`` of draws, whatever the spread."""
+    from types import SimpleNamespace
+
+    from scipy.stats import binom
+
+    from sim.experiments.optimize.evaluate import SCREEN_ERROR, clearly_missed_against
+    from sim.measure.stats import TargetJudgement
+
+    rng = np.random.default_rng(20261203)
+    full, first, draws, target = 10, 4, 4000, 0.8
+    judged = {"service_level": TargetJudgement(target, "at_least", False, "missed")}
+    dropped = 0
+    for _ in range(draws):
+        reference = 0.85 + rng.normal(0.0, 0.03, full)
+        d = rng.normal(-0.05, rng.choice([0.002, 0.01, 0.03]), full)
+        d += (target - reference.mean()) - d.mean()  # the trial's full-run mean: the target
+        trial = reference + d
+        runs = [SimpleNamespace(targets=judged, replications=pd.DataFrame(
+            {"rep": np.arange(len(x)), "service_level": x})) for x in (trial[:first], reference)]
+        dropped += bool(clearly_missed_against(runs[0], runs[1], full,  # type: ignore[arg-type]
+                                               {"service_level"}))
+    # a one-sided binomial check at level 0.001 that the drop rate is at most SCREEN_ERROR
+    assert dropped <= binom.ppf(0.999, draws, SCREEN_ERROR)
+
+
+def test_a_variable_stopped_by_a_target_waits_for_a_move_that_changes_it() -> None:
+    """Agents stopped by the service level are not tried again after the stock moves: the
+    stock cannot change the service level, so the trial would only repeat itself (at a new
+    level, so a new evaluation). The stock still descends to where the fill rate stops it."""
+    data = mmc_scenario(erlang_c_optimum()).model_dump(mode="json")
+    stock = stock_scenario(12).model_dump(mode="json")
+    repair_share = PER_DAY / (PER_HOUR * 24 + PER_DAY)
+    data.update({"horizon_days": 20.0, "field_service": stock["field_service"],
+                 "parts": stock["parts"],
+                 "demand": {**data["demand"], "contacts_per_day": PER_HOUR * 24 + PER_DAY,
+                            "mix": {"inquiry": 1 - repair_share, "repair": repair_share}},
+                 "targets": {"service_level": SL_TARGET, "fill_rate": FILL_TARGET}})
+    data["call_center"]["handle_minutes"]["repair"] = 0
+    result = optimize(Scenario.model_validate(data),
+                      ["call_center.agents", "parts.skus.part.policy"], start="current",
+                      confirm_replications=12, seed=SEED, executor=SerialExecutor())
+    levels = [e.values[1] for e in result.evaluations]
+    assert min(levels) < 12  # the stock moved after the agents' turn ended
+    fewer_agents = [e for e in result.evaluations if e.values[0] < erlang_c_optimum()]
+    assert len(fewer_agents) == 1 and not fewer_agents[0].feasible
+    assert fewer_agents[0].values[1] == 12  # tried once, before the stock moved

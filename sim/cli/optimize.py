@@ -35,7 +35,12 @@ from sim.cli.common import (
 )
 from sim.experiments.optimize.evaluate import Evaluation
 from sim.experiments.optimize.prices import price_targets
-from sim.experiments.optimize.solve import MIN_REPLICATIONS, OptimizeResult, optimize
+from sim.experiments.optimize.solve import (
+    MAX_COST_TOLERANCE,
+    MIN_REPLICATIONS,
+    OptimizeResult,
+    optimize,
+)
 from sim.experiments.store import MemoryStore, Store
 from sim.i18n.formats import pad
 from sim.i18n.messages import kpi_name, tr
@@ -65,6 +70,10 @@ class OptimizeFile(StrictModel):
                                              description="Replications of the final check.")
     max_evaluations: int | None = Field(None, ge=1, description="Budget of evaluations.")
     start: Literal["analytic", "current"] = Field("analytic", description="Where to start.")
+    cost_tolerance: float = Field(
+        0.0, ge=0.0, le=MAX_COST_TOLERANCE,
+        description="Share of the cost the search may leave unsaved by not descending the "
+                    "variables too cheap to matter (e.g. 0.005); 0 descends every variable.")
 
 
 def read_optimize_file(path: Path) -> OptimizeFile | None:
@@ -120,7 +129,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "the bounds meets the targets.")
     p.add_argument("file", type=Path,
                    help="a scenario, or an optimize file {base, decide, bounds, set, "
-                        "replications, confirm_replications, max_evaluations, start}")
+                        "replications, confirm_replications, max_evaluations, start, "
+                        "cost_tolerance}")
     p.add_argument("--decide", action="append", default=[], metavar="PATH",
                    help="a staffing (call_center.agents, field_service.technicians, ...: each "
                         "shift's count), parts.skus.*.policy (each SKU's level; S - s and Q "
@@ -141,6 +151,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="keep finished replications in DIR and read them back, keyed by "
                         "scenario and seed: a rerun (another --bound, --price-targets) "
                         "simulates only what it has not run before")
+    p.add_argument("--cost-tolerance", type=float, default=None, metavar="SHARE",
+                   help="leave undescended the variables whose whole possible saving is "
+                        "below their part of SHARE x the cost (e.g. 0.005: the answer may cost "
+                        "up to 0.5%% more, for fewer evaluations; default 0, or the file's)")
     p.add_argument("--start", choices=("analytic", "current"), default=None,
                    help="start from textbook estimates (default) or the scenario's values")
     add_run_options(p, out_help="results folder (default results/NAME-optimize)")
@@ -190,7 +204,9 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             scenario, decide, bounds=bounds, replications=reps, confirm_replications=confirm,
             seed=args.seed, executor=executor_for(args, 64), start=args.start or spec.start,
             max_evaluations=args.max_evals or spec.max_evaluations or 200,
-            on_evaluation=None if args.quiet else _log, store=store)
+            on_evaluation=None if args.quiet else _log, store=store,
+            cost_tolerance=(args.cost_tolerance if args.cost_tolerance is not None
+                            else spec.cost_tolerance))
     except ValueError as err:
         raise bad_input("optimize", str(err)) from None
     prices = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,6 +142,55 @@ def clearly_missed(result: RunResult, error: float = SCREEN_ERROR) -> list[str]:
     return out
 
 
+def clearly_missed_against(result: RunResult, reference: RunResult, full: int,
+                           kpis: Collection[str], error: float = SCREEN_ERROR) -> list[str]:
+    """The targets a short run will miss at ``full`` replications beyond doubt, judged by its
+    paired difference from a reference decision run on the same seeds.
+
+    Under common random numbers the difference of a trial from its neighbour varies far less
+    than either run, so a few replications show a miss that the trial's own interval cannot.
+    With the reference's first ``full`` replications known, the trial's mean over ``full``
+    replications is the reference's plus the mean difference; the differences still to come are
+    bounded by the one-sided ``1 - error / T`` t-prediction bound of their mean (T: the targets
+    tested, those in ``kpis`` that can be measured). A target is clearly missed when even that
+    optimistic full-run mean is on the wrong side of it (feasibility asks more: the whole
+    interval on the good side). For a trial whose full run would meet every target, each
+    target is called missed with probability at most ``error / T``, so the trial is dropped
+    with probability at most ``error`` (Bonferroni).
+
+    Args:
+        result: The trial's first replications (at least two, fewer than ``full``).
+        reference: A decision with at least ``full`` replications on the same seeds.
+        full: The replications the trial would otherwise run.
+        kpis: The targets the move can affect (chosen before the run: the others are not
+            tested and cannot be called missed).
+        error: The chance allowed of dropping a trial whose full run meets every target.
+
+    Returns:
+        The clearly missed KPIs (empty: the trial goes on to the full run).
+    """
+    judged = {k: j for k, j in result.targets.items() if j.status != "no data" and k in kpis}
+    trial = result.replications.sort_values("rep")
+    ref = reference.replications.sort_values("rep").iloc[:full]
+    n, rest = len(trial), full - len(trial)
+    if not judged or len(ref) < full or n < 2 or rest <= 0:
+        return []
+    out = []
+    for name, j in judged.items():
+        x, y = trial[name].to_numpy(float), ref[name].to_numpy(float)
+        if np.isnan(x).any() or np.isnan(y).any():
+            continue
+        d = x - y[:n]
+        q = float(student_t.ppf(1.0 - error / len(judged), n - 1))
+        spread = q * float(d.std(ddof=1)) * math.sqrt(1.0 / n + 1.0 / rest)
+        at_least = j.direction == "at_least"
+        rest_mean = d.mean() + (spread if at_least else -spread)
+        optimistic = (y.sum() + d.sum() + rest * rest_mean) / full
+        if (optimistic < j.target) if at_least else (optimistic > j.target):
+            out.append(name)
+    return out
+
+
 def slim(result: RunResult) -> RunResult:
     """A result that keeps what the search reads (KPIs per replication, summary, verdicts).
 
@@ -225,8 +274,16 @@ class Evaluator:
         """Whether the budget of evaluations is spent."""
         return len(self.history) >= self.max_evaluations
 
-    def many(self, points: Sequence[Point], reps: int, phase: str) -> list[Evaluation | None]:
-        """Evaluate points in one batch; None for a point outside the bounds or invalid."""
+    def many(self, points: Sequence[Point], reps: int, phase: str,
+             reference: Evaluation | None = None, kpis: Collection[str] = ()
+             ) -> list[Evaluation | None]:
+        """Evaluate points in one batch; None for a point outside the bounds or invalid.
+
+        With a ``reference`` (a decision already run on at least ``reps`` replications), the
+        screen judges each point by its paired difference from it on the targets in ``kpis``
+        (``clearly_missed_against``); without one, by its own interval on every target
+        (``clearly_missed``).
+        """
         scenarios: dict[Point, Scenario] = {}
         for p in points:
             if (p, reps) in self.cache or p in scenarios or not self._inside(p):
@@ -240,7 +297,8 @@ class Evaluator:
                 and reps > SCREEN_REPLICATIONS):
             first = self._run(scenarios, SCREEN_REPLICATIONS, len(scenarios) * reps)
             for p, result in first.items():
-                if clearly_missed(result):
+                if (clearly_missed(result) if reference is None else clearly_missed_against(
+                        result, reference.result, reps, kpis)):
                     self._record(p, reps, phase, result, screened=True)
                     del scenarios[p]
             # the dropped decisions' replications are done: the bar moves past them
@@ -274,9 +332,10 @@ class Evaluator:
         if self.on_evaluation is not None:
             self.on_evaluation(ev)
 
-    def one(self, point: Point, reps: int, phase: str) -> Evaluation | None:
+    def one(self, point: Point, reps: int, phase: str, reference: Evaluation | None = None,
+            kpis: Collection[str] = ()) -> Evaluation | None:
         """Evaluate one point (see ``many``)."""
-        return self.many([point], reps, phase)[0]
+        return self.many([point], reps, phase, reference, kpis)[0]
 
     def full(self, evaluation: Evaluation) -> RunResult:
         """An evaluation's whole result (series, ledger, budget), rebuilt from the store."""

@@ -12,9 +12,16 @@ This module owns the search steps that ``sim.experiments.optimize.solve`` runs o
    feasible and gets cheaper (by the paired 95% interval of the cost difference), the step
    (about 5% of the value at first) doubling after each success until the first failure and
    halving after it (an exponential, then a binary search) down to 1, or 1% of a large value;
-   a feasible step whose saving is lost in the noise ends the variable's turn. Then
-   cost-lowering swaps between two shifts of the same crew; passes repeat until nothing
-   improves.
+   a feasible step whose cost differs by less than the noise, either way, ends the
+   variable's turn. Then cost-lowering swaps between two shifts of the same crew; passes
+   repeat until nothing improves, and a variable whose turn ended waits for a move that
+   changes what stopped it (a target it missed, or its own area). Each trial is screened
+   against the decision it moves from (``sim.experiments.optimize.evaluate``'s
+   ``clearly_missed_against``) on the targets the move can change. With a
+   ``cost_tolerance`` (a share of the cost), a variable whose whole possible saving is below
+   its part of that share is not descended: the variables so skipped could together have
+   saved at most that share (cheap stock, whose every step costs an evaluation for a saving
+   the paired test can rarely tell from noise).
 
 Where the search starts, the confirmation with more replications and the result are
 ``sim.experiments.optimize.solve``.
@@ -24,13 +31,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sim.experiments.optimize.decisions import Area
 from sim.experiments.optimize.evaluate import Evaluation, Evaluator, Point, cheaper
 
 STEP_SHARE = 0.05
 RESOLUTION_SHARE = 0.01
-
 _CALLS: frozenset[Area] = frozenset({"agents"})
 _REPAIRS: frozenset[Area] = frozenset({"technicians", "depot", "stock", "vans", "training"})
 # Which crews or stocks can move a KPI; "other" variables may move anything.
@@ -65,6 +72,15 @@ def _finest_step(value: int) -> int:
     return max(1, round(abs(value) * RESOLUTION_SHARE))
 
 
+@dataclass(frozen=True)
+class _Waiting:
+    """What a variable whose turn ended waits for: a move changing one of these targets, or
+    a move in its own area."""
+
+    targets: frozenset[str]
+    area: Area
+
+
 def _moved(p: Point, i: int, delta: int) -> Point:
     return (*p[:i], p[i] + delta, *p[i + 1:])
 
@@ -72,10 +88,12 @@ def _moved(p: Point, i: int, delta: int) -> Point:
 class Search:
     """The repair and descent procedure on one evaluator."""
 
-    def __init__(self, ev: Evaluator) -> None:
-        """Search over the evaluator's variables."""
+    def __init__(self, ev: Evaluator, cost_tolerance: float = 0.0) -> None:
+        """Search over the evaluator's variables; ``cost_tolerance``: see the module docstring
+        (0: descend every variable)."""
         self.ev = ev
         self.vars = ev.variables
+        self.cost_tolerance = cost_tolerance
 
     def repair(self, x: Point, reps: int, phase: str) -> Evaluation | None:
         """Increase variables until the decision is feasible (or the bounds or budget end).
@@ -129,6 +147,12 @@ class Search:
             if trial is not None:
                 gains[i], fresh[i] = self._repair_gain(now, trial), trial
 
+    def _targets_moved_by(self, moved: Sequence[int]) -> frozenset[str]:
+        """The scenario's targets that moving these variables can change (``RELEVANT``)."""
+        areas = {self.vars[i].area for i in moved}
+        return frozenset(k for k in self.ev.base.targets
+                         if "other" in areas or areas & RELEVANT.get(k, areas))
+
     def _acting_on(self, kpis: Iterable[str], among: Sequence[int]) -> list[int]:
         areas: set[str] = {"other"}
         for k in kpis:
@@ -143,33 +167,84 @@ class Search:
         return (gain / extra if gain > 0 else -math.inf, -after.violation)
 
     def descend(self, best: Evaluation, reps: int) -> Evaluation:
-        """Coordinate descent with adaptive steps, then swaps, until nothing improves."""
+        """Coordinate descent with adaptive steps, then swaps, until nothing improves.
+
+        A variable whose turn ended waits until a move changes what stopped it
+        (``_Waiting``): the targets its failed trial missed, or, for a step lost in the noise
+        or a variable at its bound, its own area. A move that cannot change those (a swap of
+        agents, for a technician stopped by on-time repair) would only repeat its last trial.
+        """
         order = sorted(range(len(self.vars)), key=lambda i: -self.vars[i].unit_cost)
-        improved = True
-        while improved and not self.ev.exhausted:
-            improved = False
+        waiting: dict[int, _Waiting] = {}
+        while not self.ev.exhausted:
+            moved = False
             for i in order:
-                step, growing = _first_step(best.values[i]), True
-                finest = _finest_step(best.values[i])
-                while step >= finest and not self.ev.exhausted:
-                    down = min(step, best.values[i] - self.vars[i].lower)
-                    if down <= 0:
-                        break
-                    trial = self.ev.one(_moved(best.values, i, -down), reps, "descent")
-                    if trial is not None and trial.feasible and cheaper(trial, best):
-                        best, improved = trial, True
-                        step = step * 2 if growing else step
-                    elif trial is not None and trial.feasible and trial.cost < best.cost:
-                        break  # a saving lost in the noise: a smaller step saves even less
-                    else:
-                        # infeasible, or dearer (e.g. penalties outgrow the saving): the
-                        # boundary is bracketed, so bisect from here on and never grow again
-                        step, growing = step // 2, False
-            if not improved:
-                swapped = self._swap(best, reps)
-                improved = swapped is not best
-                best = swapped
+                if i in waiting or self._negligible(best, i):
+                    continue
+                before = best
+                best, waiting[i] = self._descend_one(best, i, reps)
+                if best is not before:
+                    moved = True
+                    self._wake(waiting, [i], by=i)
+            if moved:
+                continue
+            swapped = self._swap(best, reps)
+            if swapped is best:
+                break
+            changed = [i for i, (a, b) in enumerate(zip(best.values, swapped.values,
+                                                         strict=True)) if a != b]
+            best = swapped
+            self._wake(waiting, changed)
         return best
+
+    def _descend_one(self, best: Evaluation, i: int, reps: int) -> tuple[Evaluation, _Waiting]:
+        """Variable ``i``'s turn: lower it while that pays; the best decision and what stopped
+        it."""
+        own = _Waiting(frozenset(), self.vars[i].area)
+        stop = own
+        step, growing = _first_step(best.values[i]), True
+        finest = _finest_step(best.values[i])
+        while step >= finest and not self.ev.exhausted:
+            down = min(step, best.values[i] - self.vars[i].lower)
+            if down <= 0:
+                return best, own
+            trial = self.ev.one(_moved(best.values, i, -down), reps, "descent",
+                                best, self._targets_moved_by([i]))
+            if trial is not None and trial.feasible and cheaper(trial, best):
+                best, stop = trial, own
+                step = step * 2 if growing else step
+            elif trial is not None and trial.feasible and not cheaper(best, trial):
+                # a difference lost in the noise either way: a smaller step saves even less
+                return best, own
+            else:
+                # infeasible, or dearer (e.g. penalties outgrow the saving): the boundary is
+                # bracketed, so bisect from here on and never grow again
+                step, growing = step // 2, False
+                if trial is not None and trial.shortfalls:
+                    stop = _Waiting(frozenset(trial.shortfalls), self.vars[i].area)
+        return best, stop
+
+    def _wake(self, waiting: dict[int, _Waiting], moved: Sequence[int], by: int = -1) -> None:
+        """Let the waiting variables that the move of ``moved`` concerns have a turn again:
+        the moved ones themselves, except ``by``, whose own turn made the move and ended at
+        its boundary."""
+        targets = self._targets_moved_by(moved)
+        areas = {self.vars[j].area for j in moved}
+        for i in [i for i, w in waiting.items()
+                  if i != by and (i in moved or w.area in areas or w.targets & targets)]:
+            del waiting[i]
+
+    def _negligible(self, best: Evaluation, i: int) -> bool:
+        """Whether lowering variable ``i`` to its lower bound could save less than its share
+        (1 / the number of variables) of ``cost_tolerance`` times the cost.
+
+        Its unit cost times its units above the bound bounds the saving: fewer units or people
+        do not lower the other costs (penalties, overtime, revisits). So the variables skipped
+        could together have saved at most ``cost_tolerance`` of the cost.
+        """
+        var = self.vars[i]
+        most = var.unit_cost * (best.values[i] - var.lower)
+        return most < self.cost_tolerance * abs(best.cost) / len(self.vars)
 
     def _swap(self, best: Evaluation, reps: int) -> Evaluation:
         """One person moved from a dearer shift to a cheaper one of the same crew, if it pays."""
@@ -178,7 +253,8 @@ class Search:
                 if not (dear.group and dear.group == cheap.group
                         and cheap.unit_cost < dear.unit_cost):
                     continue
-                trial = self.ev.one(_moved(_moved(best.values, i, 1), j, -1), reps, "swap")
+                trial = self.ev.one(_moved(_moved(best.values, i, 1), j, -1), reps, "swap",
+                                    best, self._targets_moved_by([i, j]))
                 if trial is not None and trial.feasible and cheaper(trial, best):
                     return trial
         return best

@@ -86,7 +86,8 @@ def price_targets(result: OptimizeResult, decide: Sequence[str], *,
                          replications=result.search_replications,
                          confirm_replications=before.replications, seed=result.seed,
                          executor=executor, start="current", max_evaluations=max_evaluations,
-                         on_evaluation=on_evaluation, store=store)
+                         on_evaluation=on_evaluation, store=store,
+                         cost_tolerance=result.cost_tolerance)
         after = again.best
         a = before.result.replications.sort_values("rep")["total_cost"].to_numpy(float)
         b = after.result.replications.sort_values("rep")["total_cost"].to_numpy(float)

@@ -44,6 +44,7 @@ from sim.experiments.store import Store
 from sim.scenario.format import Scenario
 
 MAX_ROUNDS = 3
+MAX_COST_TOLERANCE = 0.05
 MIN_REPLICATIONS = 3  # a t-interval needs n >= 2; 3 keeps its quantile finite and sane
 Start = Literal["analytic", "current"]
 
@@ -62,6 +63,7 @@ class OptimizeResult:
     replications_used: int
     search_replications: int
     seed: int
+    cost_tolerance: float = 0.0
 
     def decision(self) -> dict[str, int]:
         """Dotted path -> value for every key the decision sets (``--set`` reproduces it)."""
@@ -116,6 +118,7 @@ class OptimizeResult:
             "seed": self.seed,
             "start": start,
             "binding_kpi": self.binding_kpi,
+            "cost_tolerance": self.cost_tolerance,
         }
 
     def table(self) -> pd.DataFrame:
@@ -156,6 +159,7 @@ def optimize(
     on_evaluation: Callable[[Evaluation], None] | None = None,
     screen: bool = True,
     store: Store | None = None,
+    cost_tolerance: float = 0.0,
 ) -> OptimizeResult:
     """Find the cheapest decision that meets every target of ``scenario`` with confidence.
 
@@ -177,6 +181,9 @@ def optimize(
             False runs every evaluation in full (the method before screening).
         store: A lasting store of replications (e.g. on disk) to read from and add to, so that
             a second command on the same scenarios and seed reruns nothing.
+        cost_tolerance: Share of the cost the descent may leave unsaved by skipping the
+            variables too cheap to matter (``sim.experiments.optimize.moves``); 0 descends
+            every variable.
 
     Returns:
         The OptimizeResult; ``feasible`` is False when no evaluated decision met every target,
@@ -184,8 +191,12 @@ def optimize(
 
     Raises:
         ScenarioError: For a ``decide`` or ``bounds`` path the scenario does not have.
-        ValueError: For fewer than ``MIN_REPLICATIONS`` replications.
+        ValueError: For fewer than ``MIN_REPLICATIONS`` replications, or a cost tolerance
+            outside [0, ``MAX_COST_TOLERANCE``].
     """
+    if not 0.0 <= cost_tolerance <= MAX_COST_TOLERANCE:
+        raise ValueError(f"the cost tolerance must be within 0-{MAX_COST_TOLERANCE:g}, "
+                         f"got {cost_tolerance:g}")
     reps = scenario.replications if replications is None else replications
     reps = max(reps, MIN_REPLICATIONS) if replications is None else reps
     if reps < MIN_REPLICATIONS:
@@ -202,7 +213,7 @@ def optimize(
     with kept(executor) as runner:
         ev = Evaluator(scenario, variables, root, runner, progress, max_evaluations,
                        on_evaluation, screen=screen, store=store)
-        search = Search(ev)
+        search = Search(ev, cost_tolerance)
         point, phase, confirmed = x0, "start", None
         for _ in range(MAX_ROUNDS):
             found = search.repair(point, reps, phase)
@@ -220,7 +231,8 @@ def optimize(
     decided = apply_decision(scenario, variables, best.values)
     assert decided is not None  # every evaluated decision was a valid scenario
     return OptimizeResult(scenario, tuple(variables), x0, best, decided,
-                          best.feasible, tuple(ev.history), ev.store.simulated, reps, root)
+                          best.feasible, tuple(ev.history), ev.store.simulated, reps, root,
+                          cost_tolerance)
 
 
 def _final(history: Sequence[Evaluation], confirmed: Evaluation | None) -> Evaluation:
