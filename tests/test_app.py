@@ -395,3 +395,19 @@ def test_optimize_shows_the_decision_and_applies_it() -> None:
     assert [values["call_center.agents.0.count"], values["call_center.agents.1.count"]] == chosen
     goto(at, "scenario")
     assert at.number_input(key=lever_key(at, "call_center.agents.0.count")).value == chosen[0]
+
+
+def test_optimize_offers_every_lever_of_the_scenario_and_a_cost_tolerance() -> None:
+    from sim.explorer.optimize_page import choices
+
+    plain = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    assert "parts.van_stock.*.level" not in choices(plain)
+    assert "training.hours_per_technician_month" not in choices(plain)
+    planned = load_scenario(ROOT / "scenarios" / "baseline.yaml", overrides=[
+        "parts.van_stock={skus: {compressor: 1}}", "training={hours_per_technician_month: 4}"])
+    assert choices(planned)[-2:] == ["parts.van_stock.*.level",
+                                     "training.hours_per_technician_month"]
+    at = tiny()
+    goto(at, "optimize")
+    tolerance = at.number_input(key="optimize_tolerance")
+    assert tolerance.value == 0.0 and tolerance.max == 5.0

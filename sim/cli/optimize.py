@@ -173,6 +173,10 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     for flag, value in (("--confirm-reps", args.confirm_reps), ("--max-evals", args.max_evals)):
         if value is not None and value < 1:
             raise bad_input(flag, tr("must be at least 1, got {value}", value=value))
+    if args.cost_tolerance is not None and not 0 <= args.cost_tolerance <= MAX_COST_TOLERANCE:
+        raise bad_input("--cost-tolerance", tr("must be within 0 and {most}, got {value}",
+                                               most=MAX_COST_TOLERANCE,
+                                               value=args.cost_tolerance))
     spec = read_optimize_file(args.file)
     if spec is not None:
         scenario = load_for_run(args.file.parent / spec.base, [*spec.set, *args.overrides])

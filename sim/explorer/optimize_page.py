@@ -12,9 +12,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sim.experiments.optimize.decisions import STAFFING
+from sim.experiments.optimize.decisions import STAFFING, TRAINING_HOURS
 from sim.experiments.optimize.evaluate import kpi_stats
-from sim.experiments.optimize.solve import MIN_REPLICATIONS, OptimizeResult
+from sim.experiments.optimize.solve import MAX_COST_TOLERANCE, MIN_REPLICATIONS, OptimizeResult
 from sim.experiments.store import scenario_digest
 from sim.explorer import runner, session
 from sim.explorer.widgets import png, table_download, today
@@ -29,11 +29,13 @@ from sim.scenario.format import Scenario
 KIND = "optimize"
 SPEC = "explorer_optimize_spec"
 STOCK = "parts.skus.*.policy"
+VANS = "parts.van_stock.*.level"
 DEFAULT_MAX_EVALUATIONS = 60
 
 
 def choices(scenario: Scenario) -> list[str]:
-    """The ``--decide`` paths this scenario has: its crews, and its stock policies."""
+    """The ``--decide`` paths this scenario has: its crews, its stock policies, the units on
+    its vans and its training hours."""
     data = scenario.model_dump(mode="json")
     out = []
     for path in STAFFING:
@@ -44,6 +46,10 @@ def choices(scenario: Scenario) -> list[str]:
             out.append(path)
     if scenario.parts is not None:
         out.append(STOCK)
+        if scenario.parts.van_stock is not None and scenario.parts.van_stock.skus:
+            out.append(VANS)
+    if scenario.training is not None:
+        out.append(TRAINING_HOURS)
     return out
 
 
@@ -56,20 +62,27 @@ def _form(scenario: Scenario) -> None:
         st.multiselect(tr("Decide"), options, default=default, key="optimize_decide",
                        help=tr("Crews (each shift's count) and stock policies the search may "
                                "move"))
-        cols = st.columns(3)
+        cols = st.columns(4)
         cols[0].number_input(tr("Replications per evaluation"), min_value=MIN_REPLICATIONS,
                              value=reps, step=1, key="optimize_reps")
         cols[1].number_input(tr("Replications of the final check"), min_value=MIN_REPLICATIONS,
                              value=max(2 * reps, 20), step=1, key="optimize_confirm")
         cols[2].number_input(tr("Most evaluations"), min_value=1, value=DEFAULT_MAX_EVALUATIONS,
                              step=1, key="optimize_max_evals")
+        cols[3].number_input(tr("Cost tolerance (%)"), min_value=0.0,
+                             max_value=100.0 * MAX_COST_TOLERANCE, value=0.0, step=0.1,
+                             key="optimize_tolerance",
+                             help=tr("Leave alone the levels too cheap to matter: together they "
+                                     "could save at most this share of the cost. Fewer "
+                                     "evaluations; 0 searches every variable."))
         submitted = st.form_submit_button(tr("Run optimizer"), type="primary")
     if submitted:
         state = st.session_state
         st.session_state[SPEC] = {
             "decide": tuple(state["optimize_decide"]), "reps": int(state["optimize_reps"]),
             "confirm": max(int(state["optimize_confirm"]), int(state["optimize_reps"])),
-            "max_evals": int(state["optimize_max_evals"]), "run": True}
+            "max_evals": int(state["optimize_max_evals"]),
+            "tolerance": float(state["optimize_tolerance"]) / 100.0, "run": True}
 
 
 def decision_table(result: OptimizeResult) -> pd.DataFrame:
@@ -158,12 +171,13 @@ def render() -> None:
         return
     payload = scenario.model_dump_json()
     run_key = scenario_digest("\n".join([payload, *spec["decide"], str(spec["reps"]),
-                                         str(spec["confirm"]), str(spec["max_evals"])]))
+                                         str(spec["confirm"]), str(spec["max_evals"]),
+                                         str(spec["tolerance"])]))
     if not spec.pop("run", False) and run_key not in session.requested(KIND):
         st.info(tr("Press **Run optimizer** to search for the edited scenario."))
         return
     result = runner.run_optimize(payload, spec["decide"], spec["reps"], spec["confirm"],
-                                 spec["max_evals"], scenario.seed,
+                                 spec["max_evals"], scenario.seed, spec["tolerance"],
                                  runner.executor_for(session.workers()))
     session.requested(KIND).add(run_key)
     _results(result)

@@ -165,7 +165,7 @@ def run_register_cached(path: str, replications: int, workers: int) -> RegisterR
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def run_optimize(scenario_json: str, decide: tuple[str, ...], replications: int,
                  confirm_replications: int, max_evaluations: int, seed: int,
-                 _executor: Executor) -> OptimizeResult:
+                 cost_tolerance: float, _executor: Executor) -> OptimizeResult:
     """`sim.experiments.optimize.solve.optimize` of the scenario, cached on its arguments.
 
     The bar counts replications over every evaluation so far; its total grows as the search
@@ -176,5 +176,6 @@ def run_optimize(scenario_json: str, decide: tuple[str, ...], replications: int,
     return _retry_on_broken_pool(
         lambda ex: optimize(scenario, decide, replications=replications,
                             confirm_replications=confirm_replications, seed=seed, executor=ex,
-                            max_evaluations=max_evaluations, progress=bar),
+                            max_evaluations=max_evaluations, progress=bar,
+                            cost_tolerance=cost_tolerance),
         _executor)
