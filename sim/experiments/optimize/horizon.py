@@ -67,8 +67,7 @@ def hour_of_week(scenario: Scenario, hours: int) -> np.ndarray:
 
 
 def agents_for_weighted_service(rates: np.ndarray, handle_minutes: float,
-                                answer_target_seconds: float, target: float,
-                                at_least: int = 0) -> int:
+                                answer_target_seconds: float, target: float) -> int:
     """Fewest agents whose Erlang C service level, averaged over ``rates`` weighted by each
     rate's calls, reaches ``target``.
 
@@ -78,8 +77,6 @@ def agents_for_weighted_service(rates: np.ndarray, handle_minutes: float,
         handle_minutes: Mean handle time.
         answer_target_seconds: The service level's threshold.
         target: Required share answered within the threshold.
-        at_least: Where to start counting (a known lower bound, e.g. the busiest hour's
-            offered load).
 
     Returns:
         The fewest agents (0 when no calls come).
@@ -88,7 +85,7 @@ def agents_for_weighted_service(rates: np.ndarray, handle_minutes: float,
     if values.size == 0:
         return 0
     weights = values * counts
-    agents = max(at_least, 1)
+    agents = 1
     while True:
         level = sum(w * theory.erlang_c_metrics(r, handle_minutes, agents,
                                                 answer_target_seconds).service_level
@@ -141,13 +138,13 @@ def fluid_scale(work: np.ndarray, fixed: np.ndarray, free: np.ndarray, promise_h
     return high
 
 
-def smallest_level(fill: Callable[[int], float], target: float, at_least: int = 0,
-                   limit: int = 1_000_000) -> int:
-    """Smallest whole level ``>= at_least`` whose ``fill`` (non-decreasing) reaches ``target``."""
-    low = max(at_least, 0)
+def smallest_level(fill: Callable[[int], float], target: float, limit: int = 1_000_000) -> int:
+    """Smallest whole level whose ``fill`` (non-decreasing in the level) reaches ``target``,
+    by doubling then bisection (a level at or above ``limit`` when none below it does)."""
+    low = 0
     if fill(low) >= target:
         return low
-    high = max(2 * low, 1)
+    high = 1
     while fill(high) < target and high < limit:
         low, high = high, 2 * high
     while high - low > 1:
