@@ -30,7 +30,9 @@ Adding a check
 
 Outside this family: the interval coverage tests (``test_erlang_c_ci_coverage``,
 ``test_paired_ci_covers_the_erlang_c_difference``, each about 3e-4 per KPI as their docstrings
-say), which calibrate the intervals themselves; the direction tests (the sign of a difference
+say), which calibrate the intervals themselves, and the optimizer screen's calibration
+(``test_the_paired_screen_drops_a_trial_meeting_its_target_at_most_at_its_error_rate``, a
+binomial check at 0.001); the direction tests (the sign of a difference
 known to be positive, under common random numbers), whose chance of a false failure depends on
 the size of the effect rather than on a level; and the fit's parameter-recovery tests
 (``tests/test_fit_*.py``, the fit checks of ``tests/test_redial.py`` and
