@@ -60,8 +60,8 @@ def _form(scenario: Scenario) -> None:
     reps = max(scenario.replications, MIN_REPLICATIONS)
     with st.form("optimize_form"):
         st.multiselect(tr("Decide"), options, default=default, key="optimize_decide",
-                       help=tr("Crews (each shift's count) and stock policies the search may "
-                               "move"))
+                       help=tr("Crews (each shift's count), stock policies, van units and "
+                               "training hours the search may move"))
         cols = st.columns(4)
         cols[0].number_input(tr("Replications per evaluation"), min_value=MIN_REPLICATIONS,
                              value=reps, step=1, key="optimize_reps")

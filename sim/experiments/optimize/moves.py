@@ -38,6 +38,7 @@ from sim.experiments.optimize.evaluate import Evaluation, Evaluator, Point, chea
 
 STEP_SHARE = 0.05
 RESOLUTION_SHARE = 0.01
+
 _CALLS: frozenset[Area] = frozenset({"agents"})
 _REPAIRS: frozenset[Area] = frozenset({"technicians", "depot", "stock", "vans", "training"})
 # Which crews or stocks can move a KPI; "other" variables may move anything.
