@@ -108,8 +108,13 @@ def t_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -
         return Interval(first, 0.0, first, first, n, 0.0)
     mean = float(arr.mean())
     std = float(arr.std(ddof=1))
-    half = float(student_t.ppf(0.5 + confidence / 2.0, n - 1)) * std / math.sqrt(n)
+    half = t_half_width(std, n, confidence)
     return Interval(mean, std, mean - half, mean + half, n, half)
+
+
+def t_half_width(std: float, n: int, confidence: float = 0.95) -> float:
+    """The half-width of ``t_interval`` for ``n`` >= 2 values of sample deviation ``std``."""
+    return float(student_t.ppf(0.5 + confidence / 2.0, n - 1)) * std / math.sqrt(n)
 
 
 def mean_ci(

@@ -31,7 +31,7 @@ from sim.experiments.replicate import Progress, RunResult, replicate_many
 from sim.experiments.store import MemoryStore, Store
 from sim.measure.ledger import Ledger
 from sim.measure.outcome import Outcome
-from sim.measure.stats import paired_difference
+from sim.measure.stats import paired_difference, t_half_width
 from sim.scenario.format import Scenario
 
 Point = tuple[int, ...]
@@ -152,11 +152,16 @@ def clearly_missed_against(result: RunResult, reference: RunResult, full: int,
     With the reference's first ``full`` replications known, the trial's mean over ``full``
     replications is the reference's plus the mean difference; the differences still to come are
     bounded by the one-sided ``1 - error / T`` t-prediction bound of their mean (T: the targets
-    tested, those in ``kpis`` that can be measured). A target is clearly missed when even that
-    optimistic full-run mean is on the wrong side of it (feasibility asks more: the whole
-    interval on the good side). For a trial whose full run would meet every target, each
-    target is called missed with probability at most ``error / T``, so the trial is dropped
-    with probability at most ``error`` (Bonferroni).
+    tested, those in ``kpis`` that can be measured).
+
+    Feasibility asks the whole full-run interval on the good side, and that interval is at
+    least as wide as the known replications alone make it: the full run's squared deviations
+    from its mean add up to at least those of the first replications from theirs. A target is
+    clearly missed when the optimistic full-run mean lies on the wrong side of the target moved
+    by that least half-width. A trial whose full run meets the target has its mean at least a
+    full half-width, so at least the least one, on the good side: the screen can drop it only
+    when the optimistic mean falls short of the full-run mean, which has probability at most
+    ``error / T``. So such a trial is dropped with probability at most ``error`` (Bonferroni).
 
     Args:
         result: The trial's first replications (at least two, fewer than ``full``).
@@ -186,7 +191,10 @@ def clearly_missed_against(result: RunResult, reference: RunResult, full: int,
         at_least = j.direction == "at_least"
         rest_mean = d.mean() + (spread if at_least else -spread)
         optimistic = (y.sum() + d.sum() + rest * rest_mean) / full
-        if (optimistic < j.target) if at_least else (optimistic > j.target):
+        least_half = t_half_width(math.sqrt(float(((x - x.mean()) ** 2).sum()) / (full - 1)),
+                                  full)
+        if ((optimistic - least_half < j.target) if at_least
+                else (optimistic + least_half > j.target)):
             out.append(name)
     return out
 
