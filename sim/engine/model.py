@@ -27,6 +27,7 @@ from sim.engine.arrivals import CONTACT_TYPES, ArrivalStream, expected_calls_per
 from sim.engine.booking import AppointmentBook
 from sim.engine.call_center import Call, CallCenter, ComplaintCase, Opening
 from sim.engine.cohort import Cohort
+from sim.engine.collector import rare_collections
 from sim.engine.crew import Crew
 from sim.engine.dispatch import technician_rosters
 from sim.engine.distributions import sample, sampler
@@ -230,6 +231,7 @@ def absences(scenario: Scenario, crew: str) -> list[tuple[float, float, float]]:
     return cuts
 
 
+@rare_collections()
 def simulate(scenario: Scenario, seed: int) -> Replication:
     """Run one replication of ``scenario`` with the replication seed ``seed``."""
     env = simpy.Environment()
