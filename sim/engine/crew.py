@@ -138,14 +138,17 @@ class Crew(Generic[JobT]):
             self.queue.push(job)
             return False
         # Someone too close to the end of their shift for this job stays idle (a shorter job
-        # may still fit); the longest idle of those it fits takes it.
+        # may still fit); the longest idle of those it fits takes it. (``fits``, with the job's
+        # expected minutes worked out once rather than per idle person.)
+        done_by = -math.inf if self.expected_minutes is None else now + self.expected_minutes(job)
+        margin = self.max_overtime_minutes
         passed: deque[_Idle] = deque()
         taken = False
         while self.idle:
             idle = self.idle.popleft()
             if idle.off_at <= now:
                 idle.event.succeed(None)
-            elif self.fits(job, now, idle.planned_end) and (
+            elif (idle.planned_end == math.inf or done_by <= idle.planned_end + margin) and (
                     self.can is None or self.can(job, idle.tag)):
                 idle.event.succeed(job)
                 taken = True
