@@ -68,9 +68,9 @@ print(json.dumps({
 """
 
 
-def unpack(commit: str, into: Path) -> Path:
-    """The ``sim`` package of ``commit``, unpacked under ``into``."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "sim"],
+def unpack(commit: str, into: Path, paths: tuple[str, ...] = ("sim",)) -> Path:
+    """The ``paths`` of ``commit`` (by default the ``sim`` package), unpacked under ``into``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, *paths],
                              check=True, capture_output=True).stdout
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")

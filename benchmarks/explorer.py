@@ -1,0 +1,150 @@
+"""The explorer's response time in a browser: a reference commit against this tree, same run.
+
+The what-if of issue 15's goal 4: ``scenarios/baseline.yaml`` with **Horizon (days)** 30 and
+**Replications** 5 applied on the Scenario page, then **Run** on the Results page, timed in
+Chromium driven by Playwright from the click to the KPI cards and to the finished page (cards
+and charts, the script run over). Each run uses a new **Seed** (1, 2, ...), so nothing comes from
+the cache. For each method a Streamlit server is started on its own tree ("before": ``sim``,
+``app.py``, ``scenarios`` and ``.streamlit`` of ``--before``, unpacked with ``git archive``;
+"now": this tree) and stopped before the next, so both meet the same machine.
+
+    .venv/bin/python benchmarks/explorer.py                   # before vs now, 7 runs each
+    .venv/bin/python benchmarks/explorer.py --methods now --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from optimizer import BEFORE, ROOT, unpack
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+TREE = ("sim", "app.py", "scenarios", ".streamlit")
+
+
+@contextmanager
+def streamlit(tree: Path) -> Iterator[str]:
+    """A headless Streamlit server of ``tree``'s ``app.py``, importing ``sim`` from ``tree``."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    found = subprocess.run([sys.executable, "-c", "import sim; print(sim.__file__)"], env=env,
+                           cwd=tree, check=True, capture_output=True, text=True).stdout.strip()
+    if Path(found).parent != tree / "sim":
+        raise RuntimeError(f"{tree} would import {found}")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port)], cwd=tree, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start in {tree}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server and its pool's workers
+        proc.wait(timeout=30)
+
+
+def settle(page: Any) -> None:
+    """Wait for the script run to end (no status widget, no skeleton)."""
+    page.wait_for_timeout(400)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
+    page.get_by_test_id("stSkeleton").first.wait_for(state="hidden")
+
+
+def go(page: Any, title: str) -> None:
+    """Open a page of the explorer from the sidebar."""
+    page.get_by_test_id("stSidebarNav").locator("a", has_text=title).click()
+    page.get_by_role("heading", name=title, exact=True).wait_for()
+    settle(page)
+
+
+def timed_runs(url: str, runs: int) -> list[tuple[float, float]]:
+    """(click to KPI cards, click to finished page) in seconds, for seeds 1..runs."""
+    from playwright.sync_api import sync_playwright
+
+    out = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(300_000)
+        page.goto(url)
+        page.get_by_test_id("stForm").wait_for()
+        settle(page)
+        for seed in range(1, runs + 1):
+            go(page, "Scenario")
+            for label, value in (("Horizon (days)", "30"), ("Replications", "5"),
+                                 ("Seed", str(seed))):
+                field = page.get_by_role("spinbutton", name=label, exact=True)
+                field.fill(value)
+                field.press("Tab")
+            page.get_by_role("button", name="Apply edits").click()
+            settle(page)
+            go(page, "Results")
+            started = time.perf_counter()
+            page.get_by_role("button", name="Run", exact=True).click()
+            page.get_by_test_id("stMetric").first.wait_for()
+            cards = time.perf_counter() - started
+            page.get_by_test_id("stImage").first.wait_for()
+            settle(page)
+            out.append((cards, time.perf_counter() - started))
+            print(f"    seed {seed}: cards {cards:.2f} s, finished {out[-1][1]:.2f} s",
+                  file=sys.stderr, flush=True)
+        browser.close()
+    return out
+
+
+def main() -> None:
+    """Time the methods and print a Markdown table and the ratio of the medians."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--before", default=BEFORE, help=f"the reference commit (default {BEFORE})")
+    p.add_argument("--runs", type=int, default=7)
+    p.add_argument("--methods", nargs="+", choices=("before", "now"), default=["before", "now"])
+    args = p.parse_args()
+    if not CHROMIUM.exists():
+        raise SystemExit(f"needs {CHROMIUM}")
+    print(f"baseline, 30 days, 5 replications, seeds 1-{args.runs}; before = {args.before}\n")
+    print("| method | click to KPI cards: median (range) | click to finished page: median |")
+    print("|---|---|---|")
+    medians = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for method in args.methods:
+            tree = unpack(args.before, Path(tmp), TREE) if method == "before" else ROOT
+            with streamlit(tree) as url:
+                times = timed_runs(url, args.runs)
+            cards = [c for c, _ in times]
+            medians[method] = statistics.median(cards)
+            print(f"| {method} | {medians[method]:.2f} s ({min(cards):.2f}-{max(cards):.2f}) | "
+                  f"{statistics.median(f for _, f in times):.2f} s |", flush=True)
+    if len(medians) == 2:
+        print(f"\nratio of the medians to the cards, before/now: "
+              f"{medians['before'] / medians['now']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
