@@ -137,6 +137,9 @@ class Crew(Generic[JobT]):
                 idle.event.succeed(None)
             self.queue.push(job)
             return False
+        if not self.idle:
+            self.queue.push(job)
+            return False
         # Someone too close to the end of their shift for this job stays idle (a shorter job
         # may still fit); the longest idle of those it fits takes it. (``fits``, with the job's
         # expected minutes worked out once rather than per idle person.)
