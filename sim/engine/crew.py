@@ -114,12 +114,6 @@ class Crew(Generic[JobT]):
     _at_work: dict[int, float] = field(default_factory=dict)
     _people: int = 0
 
-    def fits(self, job: JobT, now: float, off_at: float) -> bool:
-        """Whether someone whose shift ends at ``off_at`` may start ``job`` now."""
-        if self.expected_minutes is None or off_at == math.inf:
-            return True
-        return now + self.expected_minutes(job) <= off_at + self.max_overtime_minutes
-
     def offer(self, job: JobT) -> bool:
         """A job becomes available now: the longest-idle person takes it (True), else it
         queues (False).
@@ -141,8 +135,8 @@ class Crew(Generic[JobT]):
             self.queue.push(job)
             return False
         # Someone too close to the end of their shift for this job stays idle (a shorter job
-        # may still fit); the longest idle of those it fits takes it. (``fits``, with the job's
-        # expected minutes worked out once rather than per idle person.)
+        # may still fit); the longest idle of those it fits takes it. The rule is the one a
+        # person applies when popping (``_person``): expected end <= planned end + margin.
         done_by = -math.inf if self.expected_minutes is None else now + self.expected_minutes(job)
         margin = self.max_overtime_minutes
         passed: deque[_Idle] = deque()
@@ -220,35 +214,40 @@ class Crew(Generic[JobT]):
         env = self.env
         queue = self.queue
         work = self.work
+        tagged = self.tagged_work if tag is not None else None
         me = self._people
         self._people += 1
         accept: Callable[[JobT], bool] | None = None
         can = self.can
-        fits = self.expected_minutes is not None and planned_end != math.inf
+        expected = self.expected_minutes if planned_end != math.inf else None
+        # The overtime rule with its bound worked out once; `now` is read by the closures.
+        limit = planned_end + self.max_overtime_minutes
+        now = env.now
         if can is not None:
             def accept(job: JobT) -> bool:
-                return can(job, tag) and (not fits or self.fits(job, env.now, planned_end))
-        elif fits:
+                return can(job, tag) and (expected is None or now + expected(job) <= limit)
+        elif expected is not None:
             def accept(job: JobT) -> bool:
-                return self.fits(job, env.now, planned_end)
-        while env.now < off_at:
-            job = queue.pop(env.now, accept) if tag is None else queue.pop(env.now, accept, tag)
+                return now + expected(job) <= limit
+        while now < off_at:
+            job = queue.pop(now, accept) if tag is None else queue.pop(now, accept, tag)
             if job is None:
-                wake = env.event()
-                self.idle.append(_Idle(wake, off_at, planned_end, tag))
+                self.idle.append(_Idle(wake := env.event(), off_at, planned_end, tag))
                 job = yield wake
                 if job is None:
                     return
                 if job is LOOK:
+                    now = env.now
                     continue
             self._at_work[me] = off_at
-            if self.tagged_work is not None and tag is not None:
-                yield from self.tagged_work(job, tag)
+            if tagged is not None:
+                yield from tagged(job, tag)
             else:
                 yield from work(job)
             del self._at_work[me]
-        if env.now > off_at:
-            self.overtime.append(Overtime(off_at, env.now - off_at))
+            now = env.now
+        if now > off_at:
+            self.overtime.append(Overtime(off_at, now - off_at))
 
     def close(self) -> None:
         """At the end of the run: book the overtime of people still finishing a task."""
