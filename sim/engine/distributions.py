@@ -9,6 +9,8 @@ engine's clock unit (minutes).
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from collections.abc import Callable, Iterator
 
@@ -78,29 +80,29 @@ def _truncated_normal(mean: float, sd: float, gen: np.random.Generator, size: in
     return np.maximum(mean + sd * z, 0.0)
 
 
-class Sampler:
-    """A scalar sampler over a block-drawn buffer: ``sampler()`` returns the next float."""
+Sampler = Callable[[], float]
+"""A scalar sampler: each call returns the next draw."""
 
-    __slots__ = ("_block", "_draw", "_it")
 
-    def __init__(self, draw: Callable[[int], np.ndarray], block: int = 2048) -> None:
-        self._draw = draw
-        self._block = block
-        self._it: Iterator[float] = iter(())
+def _blocks(draw: Callable[[int], np.ndarray], block: int) -> Iterator[list[float]]:
+    while True:
+        yield draw(block).tolist()
 
-    def __call__(self) -> float:
-        try:
-            return next(self._it)
-        except StopIteration:
-            self._it = iter(self._draw(self._block).tolist())
-            return next(self._it)
+
+def buffered(draw: Callable[[int], np.ndarray], block: int = 2048) -> Sampler:
+    """A sampler over ``draw(block)``'s numbers, one block at a time.
+
+    Built from ``next`` on a chain of the blocks, so that a draw runs no Python frame (the event
+    loop makes hundreds of thousands of them); the generator runs once per block.
+    """
+    return functools.partial(next, itertools.chain.from_iterable(_blocks(draw, block)))
 
 
 def sampler(spec: Distribution, gen: np.random.Generator, scale: float = 1.0) -> Sampler:
     """A buffered scalar sampler of ``spec`` (times ``scale``) drawing from ``gen``."""
-    return Sampler(lambda n: sample(spec, gen, n, scale))
+    return buffered(lambda n: sample(spec, gen, n, scale))
 
 
 def uniform_sampler(gen: np.random.Generator) -> Sampler:
     """Buffered U(0,1) draws: the coin flips of one source (escalation, fix, reach...)."""
-    return Sampler(gen.random)
+    return buffered(gen.random)
