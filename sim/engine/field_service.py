@@ -25,12 +25,13 @@ from the central store reaches the job ``delivery_hours`` later, on a revisit. W
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import simpy
 
 from sim.engine.booking import AppointmentBook
@@ -174,15 +175,17 @@ class Repairs:
         self._need_probability = parts.need_probability if parts is not None else 0.0
         if parts is not None:
             self._skus = [s.sku for s in parts.skus]
-            self._shares = np.array([s.share for s in parts.skus])
+            self._shares = tuple(s.share for s in parts.skus)
         # A product line's part need and the SKUs it uses (their shares, others 0).
         self._line_need = {p.name: (p.need_probability if p.need_probability is not None
                                     else self._need_probability) for p in self.products}
         self._line_shares = {
-            p.name: np.array([s.share if s.products is None or p.name in s.products else 0.0
-                              for s in parts.skus]) for p in self.products} if parts else {}
+            p.name: tuple(s.share if s.products is None or p.name in s.products else 0.0
+                          for s in parts.skus) for p in self.products} if parts else {}
         self._line = uniform_sampler(streams["product"]) if self.products else None
-        self._line_cdf = np.cumsum([p.share for p in self.products])
+        self._line_cdf = list(itertools.accumulate(p.share for p in self.products))
+        # Cumulative shares by shares: the same few SKU mixes are drawn from for every job.
+        self._cdfs: dict[tuple[float, ...], list[float]] = {}
         self._waves = [(w.start_day * MINUTES_PER_DAY, (w.start_day + w.days) * MINUTES_PER_DAY,
                         w.multiplier, frozenset(w.skus)) for w in part_need]
 
@@ -198,8 +201,7 @@ class Repairs:
             product = ""
             if self._line is not None:
                 # Only with product lines: a scenario without them keeps its numbers.
-                at = int(np.searchsorted(self._line_cdf, self._line() * self._line_cdf[-1],
-                                         side="right"))
+                at = bisect.bisect_right(self._line_cdf, self._line() * self._line_cdf[-1])
                 product = self.products[min(at, len(self.products) - 1)].name
                 need = self._line_need[product]
                 shares = self._line_shares.get(product, shares)
@@ -207,8 +209,8 @@ class Repairs:
                 if start <= now < end:
                     need = min(1.0, need * multiplier)
                     if skus and shares is not None:
-                        shares = shares * np.array([multiplier if k in skus else 1.0
-                                                    for k in self._skus])
+                        shares = tuple(share * (multiplier if k in skus else 1.0)
+                                       for share, k in zip(shares, self._skus, strict=True))
             # Both draws are made for every job so a wave does not shift later jobs' numbers.
             needs = self._need() < need
             u = self._sku()
@@ -241,9 +243,12 @@ class Repairs:
             self._release(job, self.technicians)
         return job
 
-    def _pick_sku(self, u: float, shares: np.ndarray) -> str:
-        cdf = np.cumsum(shares)
-        i = int(np.searchsorted(cdf, u * cdf[-1], side="right"))
+    def _pick_sku(self, u: float, shares: tuple[float, ...]) -> str:
+        cdf = self._cdfs.get(shares)
+        if cdf is None:
+            # Summed in order, as numpy's cumsum does: the same cut points to the last bit.
+            cdf = self._cdfs[shares] = list(itertools.accumulate(shares))
+        i = bisect.bisect_right(cdf, u * cdf[-1])
         return self._skus[min(i, len(self._skus) - 1)]
 
     def _after(self, delay: float, action: Callable[[], None]) -> None:
