@@ -20,7 +20,7 @@ Every visit of a crew hit by a gap draws once from ``skill_gap`` and every mobil
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sim.engine.distributions import uniform_sampler
 from sim.engine.rng import Streams
@@ -32,9 +32,9 @@ from sim.units import MINUTES_PER_DAY
 MOBILE = "technicians"
 
 
-@dataclass(frozen=True, slots=True)
-class Skill:
-    """How one visit is worked."""
+class Skill(NamedTuple):
+    """How one visit is worked (a tuple: one is made per visit, and a frozen dataclass costs
+    several times as much to build)."""
 
     untrained: bool
     slower: float  # factor on diagnosis and repair minutes
