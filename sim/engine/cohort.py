@@ -31,6 +31,8 @@ from sim.engine.records import HOLDING, TALKING, WAITING, WITH_SPECIALIST
 
 CHECK_MINUTES = 60.0
 _IN_PROGRESS = (TALKING, WITH_SPECIALIST)
+_OPEN = frozenset((WAITING, HOLDING, *_IN_PROGRESS))
+"""States in which a call may still be open; every other state is an end."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ class Cohort:
         """Every cohort item not done at ``now``, by kind."""
         lo, hi = self.start, self.end
         return {
-            "calls": [c for c in self.calls if lo <= c.arrival < hi and not call_done(c, now)],
+            # The state first: nearly every call has ended, and that is one read.
+            "calls": [c for c in self.calls
+                      if c.state in _OPEN and lo <= c.arrival < hi and not call_done(c, now)],
             "work_orders": [j for j in self.jobs
                             if lo <= j.created < hi and j.finished != j.finished],
             "complaint_cases": [c for c in self.cases
