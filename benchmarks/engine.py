@@ -78,13 +78,16 @@ def full_model(scenario: Scenario, seed: int) -> int:
     return int(outcome.kpis["calls_offered"])
 
 
-def best_rate(fn: Callable[[], int], repeat: int) -> float:
-    """Calls per second of the fastest of ``repeat`` runs (the least disturbed by the OS)."""
-    best = 0.0
+def best_rates(fns: list[Callable[[], int]], repeat: int) -> list[float]:
+    """Calls per second of the fastest of ``repeat`` runs of each function (the least disturbed
+    by the OS), the functions taking turns: a machine that slows down for a while slows both
+    sides of the ratio, not the one whose runs happened to fall then."""
+    best = [0.0] * len(fns)
     for _ in range(repeat):
-        start = time.perf_counter()
-        served = fn()
-        best = max(best, served / (time.perf_counter() - start))
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            served = fn()
+            best[i] = max(best[i], served / (time.perf_counter() - start))
     return best
 
 
@@ -111,8 +114,8 @@ def main() -> None:
     args = parser.parse_args()
 
     scenario = mmc_scenario(args.calls)
-    reference = best_rate(lambda: minimal_simpy(args.calls, 1), args.repeat)
-    model = best_rate(lambda: full_model(scenario, 1), args.repeat)
+    reference, model = best_rates([lambda: minimal_simpy(args.calls, 1),
+                                   lambda: full_model(scenario, 1)], args.repeat)
     print(f"M/M/c, {ARRIVALS_PER_HOUR:g} calls/h, {HANDLE_MINUTES:g} min, {AGENTS} agents, "
           f"~{args.calls:,} calls")
     print(f"  minimal SimPy model : {reference:10,.0f} calls/s")
