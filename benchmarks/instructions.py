@@ -41,7 +41,6 @@ COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 def workload(name: str, size: int) -> None:
     """Run one workload once (in the process valgrind watches)."""
-    sys.path.insert(1, str(ROOT / "benchmarks"))
     from engine import full_model, minimal_simpy, mmc_scenario
 
     import sim
@@ -92,8 +91,7 @@ def main() -> None:
     trees = {"now": ROOT}
     scratch = Path(tempfile.mkdtemp(prefix="instructions-"))
     if args.before:
-        sys.path.insert(0, str(ROOT / "benchmarks"))
-        from optimizer import unpack
+        from optimizer import unpack  # this script's folder is first on the path
 
         trees = {"before": unpack(args.before, scratch / "before"), **trees}
     jobs = [(tree, name, size) for tree in trees
