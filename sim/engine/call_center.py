@@ -239,7 +239,7 @@ class CallCenter:
         return self._next_id - 1
 
     def arrivals(self, calls: Iterable[Call], total: int) -> ProcessGen:
-        """Process: deliver pre-drawn calls at their arrival times.
+        """Light process (``sim.engine.runner``): deliver pre-drawn calls at their arrival times.
 
         Args:
             calls: The calls in arrival order, drawn as they are reached.

@@ -6,7 +6,9 @@ decides what comes next (FIFO with lazy abandonment for calls, priorities for jo
 work instead of work requesting people: a job that finds someone idle is handed over at once,
 otherwise it waits in the queue and the next person to finish takes it. That is one event per job
 fewer than a SimPy ``Resource`` request, and it lets a queue skip abandoned callers when it is
-reached rather than scheduling a reneging event for every caller.
+reached rather than scheduling a reneging event for every caller. People are light processes
+(``sim.engine.runner``): an idle person is parked, and a job is handed over by resuming them
+within the event that made it, so handing over costs no event at all.
 
 A person finishes the task in hand when the shift ends (overtime), then goes home. A crew given
 ``expected_minutes`` (the technicians: ``field_service.max_overtime_minutes``) also refuses to
@@ -24,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import simpy
+
+from sim.engine.runner import PARK, Runner, Steps
 
 JobT = TypeVar("JobT")
 ProcessGen = Generator[simpy.Event, Any, None]
@@ -43,9 +47,9 @@ class WorkQueue(Protocol[JobT]):
         """Queue a job that found nobody idle."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Idle:
-    event: simpy.Event
+    send: Callable[[Any], None]
     off_at: float
     planned_end: float
     tag: Any = None
@@ -126,9 +130,9 @@ class Crew(Generic[JobT]):
             while self.idle:
                 idle = self.idle.popleft()
                 if idle.off_at > now:
-                    idle.event.succeed(job)
+                    idle.send(job)
                     return True
-                idle.event.succeed(None)
+                idle.send(None)
             self.queue.push(job)
             return False
         if not self.idle:
@@ -139,24 +143,30 @@ class Crew(Generic[JobT]):
         # person applies when popping (``_person``): expected end <= planned end + margin.
         done_by = -math.inf if self.expected_minutes is None else now + self.expected_minutes(job)
         margin = self.max_overtime_minutes
-        passed: deque[_Idle] = deque()
-        taken = False
-        while self.idle:
-            idle = self.idle.popleft()
+        can = self.can
+        gone: list[_Idle] = []
+        taker: _Idle | None = None
+        for idle in self.idle:
             if idle.off_at <= now:
-                idle.event.succeed(None)
+                gone.append(idle)
             elif (idle.planned_end == math.inf or done_by <= idle.planned_end + margin) and (
-                    self.can is None or self.can(job, idle.tag)):
-                idle.event.succeed(job)
-                taken = True
+                    can is None or can(job, idle.tag)):
+                taker = idle
                 break
-            else:
-                passed.append(idle)
-        passed.extend(self.idle)
-        self.idle = passed
-        if not taken:
+        # By identity (_Idle is eq=False); the taker is nearly always the first.
+        for idle in gone:
+            self.idle.remove(idle)
+        if taker is not None:
+            self.idle.remove(taker)
+        # The idle list is whole again before anyone runs: the work started here may offer
+        # jobs to this same crew.
+        for idle in gone:
+            idle.send(None)
+        if taker is None:
             self.queue.push(job)
-        return taken
+            return False
+        taker.send(job)
+        return True
 
     def wake(self, count: int) -> None:
         """Queued work that could not start may start now (a queue that holds work back, such as
@@ -165,9 +175,9 @@ class Crew(Generic[JobT]):
         while count > 0 and self.idle:
             idle = self.idle.popleft()
             if idle.off_at <= now:
-                idle.event.succeed(None)
+                idle.send(None)
                 continue
-            idle.event.succeed(LOOK)
+            idle.send(LOOK)
             count -= 1
 
     def staff(self, windows: Iterable[tuple[float, float, int]],
@@ -194,7 +204,9 @@ class Crew(Generic[JobT]):
         for start, off_at, planned, k in spans:
             if start > env.now:
                 yield env.timeout(start - env.now)
-            env.process(self._person(off_at, planned, tags[k] if tags is not None else None))
+            runner = Runner()
+            runner.start(self._person(runner.send, off_at, planned,
+                                      tags[k] if tags is not None else None))
             if off_at != math.inf and off_at not in ends:
                 ends.add(off_at)
                 env.timeout(off_at - env.now).callbacks.append(self._shift_end)
@@ -202,15 +214,16 @@ class Crew(Generic[JobT]):
     def _shift_end(self, event: simpy.Event) -> None:
         now = self.env.now
         staying: deque[_Idle] = deque()
+        gone: list[_Idle] = []
         while self.idle:
             idle = self.idle.popleft()
-            if idle.off_at <= now:
-                idle.event.succeed(None)
-            else:
-                staying.append(idle)
+            (gone if idle.off_at <= now else staying).append(idle)
         self.idle = staying
+        for idle in gone:
+            idle.send(None)
 
-    def _person(self, off_at: float, planned_end: float, tag: Any = None) -> ProcessGen:
+    def _person(self, send: Callable[[Any], None], off_at: float, planned_end: float,
+                tag: Any = None) -> Steps:
         env = self.env
         queue = self.queue
         work = self.work
@@ -229,11 +242,12 @@ class Crew(Generic[JobT]):
         elif expected is not None:
             def accept(job: JobT) -> bool:
                 return now + expected(job) <= limit
+        parked = _Idle(send, off_at, planned_end, tag)  # what the idle list holds while I wait
         while now < off_at:
             job = queue.pop(now, accept) if tag is None else queue.pop(now, accept, tag)
             if job is None:
-                self.idle.append(_Idle(wake := env.event(), off_at, planned_end, tag))
-                job = yield wake
+                self.idle.append(parked)
+                job = yield PARK
                 if job is None:
                     return
                 if job is LOOK:

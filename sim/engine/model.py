@@ -45,6 +45,7 @@ from sim.engine.records import frame, levels_frame
 from sim.engine.redial import Redials
 from sim.engine.rework import Comebacks
 from sim.engine.rng import Streams
+from sim.engine.runner import Runner
 from sim.engine.vans import Vans, VanUse
 from sim.scenario.base import ContactType
 from sim.scenario.calendar import open_windows, planned_cut_windows, shift_windows
@@ -353,7 +354,7 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
             crews[name].staff(crew_windows, [p for _, _, _, p in planned[name]])
 
     total, weeks = draw_calls(scenario, streams, limit, center.opening)
-    env.process(center.arrivals(itertools.chain.from_iterable(weeks), total))
+    Runner().start(center.arrivals(itertools.chain.from_iterable(weeks), total))
     env.run(until=end)
     run_out = Cohort(start, end, center.calls, repairs.jobs if repairs else [], center.cases,
                      followups.followups if followups else []).run_out(env, limit)
