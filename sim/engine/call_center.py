@@ -305,10 +305,13 @@ class CallCenter:
             self.on_failed(call)
 
     def _agent_work(self, job: Any) -> Generator[simpy.Event, Any, None]:
-        if not isinstance(job, Call):
-            assert self.outbound_work is not None
-            yield from self.outbound_work(job)
-            return
+        # A plain function that picks the generator (see Repairs._technician_work).
+        if isinstance(job, Call):
+            return self._talk(job)
+        assert self.outbound_work is not None
+        return self.outbound_work(job)
+
+    def _talk(self, job: Call) -> Generator[simpy.Event, Any, None]:
         env = self.env
         job.state = TALKING
         job.answer = env.now

@@ -298,20 +298,20 @@ class Repairs:
         if not math.isnan(job.part_wait_start):
             crew.offer(job)
 
+    # Plain functions that pick the generator, not generators that delegate to it: a person's
+    # every resume would otherwise pass through one more frame.
     def _technician_work(self, job: Any) -> Generator[simpy.Event, Any, None]:
         if isinstance(job, WorkOrder):
-            yield from self._visit(job)
-        else:
-            assert self.outbound_work is not None
-            yield from self.outbound_work(job)
+            return self._visit(job)
+        assert self.outbound_work is not None
+        return self.outbound_work(job)
 
     def _technician_work_by(self, job: Any, tech: Technician
                             ) -> Generator[simpy.Event, Any, None]:
         if isinstance(job, WorkOrder):
-            yield from self._visit(job, tech)
-        else:
-            assert self.outbound_work is not None
-            yield from self.outbound_work(job)
+            return self._visit(job, tech)
+        assert self.outbound_work is not None
+        return self.outbound_work(job)
 
     def _visit(self, job: WorkOrder, tech: Technician | None = None
                ) -> Generator[simpy.Event, Any, None]:
