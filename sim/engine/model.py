@@ -202,13 +202,11 @@ def _weeks(scenario: Scenario, streams: Streams, end_minutes: float, sources: li
         else:
             spec_handle = np.zeros(n)
             hold = np.full(n, math.inf)
-        calls = [
-            Call(i, kind, t, h, t + p, esc, sh, hp)
-            for i, (kind, t, h, p, esc, sh, hp) in enumerate(zip(
-                kinds[order].tolist(), times.tolist(), handles[order].tolist(),
-                patience.tolist(), escalate[order].tolist(), spec_handle.tolist(),
-                hold.tolist(), strict=True), start=first_id)
-        ]
+        # map over columns: no tuple per call to build and unpack (a quarter of the cost of
+        # making the calls). numpy adds the deadlines exactly as Python would.
+        calls = list(map(Call, range(first_id, first_id + n), kinds[order].tolist(),
+                         times.tolist(), handles[order].tolist(), (times + patience).tolist(),
+                         escalate[order].tolist(), spec_handle.tolist(), hold.tolist()))
         if opening is not None and cc.hours is not None:
             for call in calls:
                 if not opening.is_open(call.arrival):
