@@ -63,6 +63,20 @@ def test_one_worker_and_two_workers_agree(scenario: Scenario, serial: pd.DataFra
     assert_frame_equal(serial, pooled.replications, check_exact=True)
 
 
+def test_a_kept_pool_starts_its_workers_before_the_first_run(scenario: Scenario,
+                                                            serial: pd.DataFrame) -> None:
+    """The explorer keeps a pool from page load: its workers must be up (importing the model)
+    before the first click, not spawned by it; and the start-up tasks leave no trace in a run."""
+    pool = PoolExecutor(2).start()
+    try:
+        assert pool._pool is not None
+        assert len(pool._pool._processes) == 2
+        kept = replicate(scenario, replications=REPS, seed=7, executor=pool)
+        assert_frame_equal(serial, kept.replications, check_exact=True)
+    finally:
+        pool.shutdown()
+
+
 def test_different_seeds_differ(scenario: Scenario, serial: pd.DataFrame) -> None:
     other = replicate(scenario, replications=REPS, seed=8, workers=1).replications
     assert (serial["seed"] != other["seed"]).all()

@@ -125,6 +125,11 @@ class PoolExecutor:
         self._keep = True
         if self._pool is None:
             self._pool = spawn_pool(self.workers)
+            # The pool spawns a worker per submitted task, up to ``workers``, not when it is
+            # made: a trivial task each starts them all now, so they import the model while the
+            # user is still editing. The explorer's first run used to wait for that (about 2 s).
+            for _ in range(self.workers):
+                self._pool.submit(os.getpid)
         return self
 
     def shutdown(self, wait: bool = True) -> None:
