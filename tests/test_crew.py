@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
+import pytest
 import simpy
 
 from sim.engine.crew import Crew, FifoQueue
@@ -111,7 +112,7 @@ def test_someone_whose_shift_ends_this_instant_does_not_start_a_job() -> None:
     assert taken == {"j": False} and log.started == {}
 
 
-def test_a_runner_resumes_at_each_timeout_and_a_parked_one_on_send() -> None:
+def test_a_runner_resumes_at_each_wait_and_a_parked_one_on_send() -> None:
     env = simpy.Environment()
     seen: list[tuple[float, Any]] = []
 
@@ -120,11 +121,43 @@ def test_a_runner_resumes_at_each_timeout_and_a_parked_one_on_send() -> None:
         seen.append((env.now, "timeout"))
         value = yield PARK
         seen.append((env.now, value))
-        yield env.timeout(2.0)
+        yield 2.0
+        seen.append((env.now, "delay"))
+        yield 1  # a whole number of minutes is a delay too
         seen.append((env.now, "done"))
 
-    runner = Runner()
+    runner = Runner(env)
     runner.start(steps())
     env.timeout(7.0).callbacks.append(lambda _e: runner.send("hello"))
     env.run()
-    assert seen == [(3.0, "timeout"), (7.0, "hello"), (9.0, "done")]
+    assert seen == [(3.0, "timeout"), (7.0, "hello"), (9.0, "delay"), (10.0, "done")]
+
+
+def test_a_delay_takes_its_turn_as_a_timeout_made_at_that_moment_would() -> None:
+    """Same time, same priority: first scheduled, first served, whether a runner's delay or a
+    Timeout. The numbers of a run depend on that order."""
+    env = simpy.Environment()
+    order: list[str] = []
+
+    def waits(name: str, delays: list[float]) -> Generator[Any, Any, None]:
+        for delay in delays:
+            yield delay
+            order.append(f"{name}@{env.now:g}")
+
+    Runner(env).start(waits("a", [5.0, 1.0]))
+    env.timeout(5.0).callbacks.append(lambda _e: order.append("timeout@5"))
+    Runner(env).start(waits("b", [5.0, 0.0]))
+    env.timeout(6.0).callbacks.append(lambda _e: order.append("timeout@6"))
+    env.run()
+    # a's second wait is made at 5, after the timeout at 6 was: it comes second at 6.
+    assert order == ["a@5", "timeout@5", "b@5", "b@5", "timeout@6", "a@6"]
+
+
+def test_a_negative_delay_is_refused() -> None:
+    env = simpy.Environment()
+
+    def back() -> Generator[Any, Any, None]:
+        yield -1.0
+
+    with pytest.raises(ValueError, match="cannot end in the past"):
+        Runner(env).start(back())

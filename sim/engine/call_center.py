@@ -26,13 +26,13 @@ import bisect
 import heapq
 import math
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import simpy
 
-from sim.engine.crew import Crew, FifoQueue, ProcessGen
+from sim.engine.crew import Crew, FifoQueue
 from sim.engine.records import (
     ABANDONED,
     BLOCKED,
@@ -43,6 +43,7 @@ from sim.engine.records import (
     WAITING,
     WITH_SPECIALIST,
 )
+from sim.engine.runner import Steps
 
 NAN = math.nan
 INF = math.inf
@@ -217,7 +218,7 @@ class CallCenter:
         self.on_repair: Callable[[Call], None] | None = None
         self.on_failed: Callable[[Call], None] | None = None
         self._next_id = 0
-        self.outbound_work: Callable[[Any], ProcessGen] | None = None
+        self.outbound_work: Callable[[Any], Steps] | None = None
 
     def _reopen_later(self, now: float) -> None:
         """Tickets wait while closed: at the next opening, idle agents look at the queue again
@@ -238,7 +239,7 @@ class CallCenter:
         self._next_id += 1
         return self._next_id - 1
 
-    def arrivals(self, calls: Iterable[Call], total: int) -> ProcessGen:
+    def arrivals(self, calls: Iterable[Call], total: int) -> Steps:
         """Light process (``sim.engine.runner``): deliver pre-drawn calls at their arrival times.
 
         Args:
@@ -250,7 +251,7 @@ class CallCenter:
         for call in calls:
             delay = call.arrival - env.now
             if delay > 0:
-                yield env.timeout(delay)
+                yield delay
             self.receive(call)
 
     def receive(self, call: Call) -> None:
@@ -304,18 +305,18 @@ class CallCenter:
         if self.on_failed is not None:
             self.on_failed(call)
 
-    def _agent_work(self, job: Any) -> Generator[simpy.Event, Any, None]:
+    def _agent_work(self, job: Any) -> Steps:
         # A plain function that picks the generator (see Repairs._technician_work).
         if isinstance(job, Call):
             return self._talk(job)
         assert self.outbound_work is not None
         return self.outbound_work(job)
 
-    def _talk(self, job: Call) -> Generator[simpy.Event, Any, None]:
+    def _talk(self, job: Call) -> Steps:
         env = self.env
         job.state = TALKING
         job.answer = env.now
-        yield env.timeout(job.handle)
+        yield job.handle  # a delay: the talk runs in the agent's Runner
         if job.escalate:
             job.state = HOLDING
             job.hold_start = env.now
@@ -327,11 +328,11 @@ class CallCenter:
         else:
             self._hang_up(job)
 
-    def _consult(self, call: Call) -> Generator[simpy.Event, Any, None]:
+    def _consult(self, call: Call) -> Steps:
         env = self.env
         call.state = WITH_SPECIALIST
         call.specialist_answer = env.now
-        yield env.timeout(call.specialist_handle)
+        yield call.specialist_handle
         call.specialist_end = env.now
         self._hang_up(call)
 
@@ -357,7 +358,7 @@ class CallCenter:
             if call.state in (WAITING, HOLDING) and call.deadline <= now:
                 self._abandon(call)
 
-    def _resolve(self, case: ComplaintCase) -> Generator[simpy.Event, Any, None]:
+    def _resolve(self, case: ComplaintCase) -> Steps:
         case.started = self.env.now
-        yield self.env.timeout(case.work)
+        yield case.work
         case.resolved = self.env.now

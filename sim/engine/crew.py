@@ -8,7 +8,9 @@ otherwise it waits in the queue and the next person to finish takes it. That is 
 fewer than a SimPy ``Resource`` request, and it lets a queue skip abandoned callers when it is
 reached rather than scheduling a reneging event for every caller. People are light processes
 (``sim.engine.runner``): an idle person is parked, and a job is handed over by resuming them
-within the event that made it, so handing over costs no event at all.
+within the event that made it, so handing over costs no event at all. The work is run by the
+person's runner too, so it waits out its durations by yielding them (minutes, as floats): no
+``Timeout`` is built for a talk or a visit.
 
 A person finishes the task in hand when the shift ends (overtime), then goes home. A crew given
 ``expected_minutes`` (the technicians: ``field_service.max_overtime_minutes``) also refuses to
@@ -102,7 +104,7 @@ class Crew(Generic[JobT]):
     env: simpy.Environment
     name: str
     queue: WorkQueue[JobT]
-    work: Callable[[JobT], ProcessGen]
+    work: Callable[[JobT], Steps]
     idle: deque[_Idle] = field(default_factory=deque)
     overtime: list[Overtime] = field(default_factory=list)
     # Expected minutes of a job and the margin past the shift end it may run into; None: any
@@ -113,7 +115,7 @@ class Crew(Generic[JobT]):
     # with a tag may take a job, ``tagged_work`` does the job knowing who does it. None: anyone
     # takes any job, and ``work`` does it.
     can: Callable[[JobT, Any], bool] | None = None
-    tagged_work: Callable[[JobT, Any], ProcessGen] | None = None
+    tagged_work: Callable[[JobT, Any], Steps] | None = None
     # Shift end of each person at work now, by person: overtime still under way at the end.
     _at_work: dict[int, float] = field(default_factory=dict)
     _people: int = 0
@@ -204,7 +206,7 @@ class Crew(Generic[JobT]):
         for start, off_at, planned, k in spans:
             if start > env.now:
                 yield env.timeout(start - env.now)
-            runner = Runner()
+            runner = Runner(env)
             runner.start(self._person(runner.send, off_at, planned,
                                       tags[k] if tags is not None else None))
             if off_at != math.inf and off_at not in ends:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,7 @@ from sim.engine.distributions import sampler, uniform_sampler
 from sim.engine.parts import PartsStore
 from sim.engine.proficiency import Proficiency
 from sim.engine.rng import Streams
+from sim.engine.runner import Steps
 from sim.engine.vans import Vans
 from sim.scenario.disruptions import PartNeed, SkillGap
 from sim.scenario.field import FieldService
@@ -117,7 +118,7 @@ class Repairs:
         self.on_finished = on_finished
         self.on_failed: Callable[[WorkOrder], None] | None = None
         self.jobs: list[WorkOrder] = []
-        self.outbound_work: Callable[[Any], Generator[simpy.Event, Any, None]] | None = None
+        self.outbound_work: Callable[[Any], Steps] | None = None
         self.outbound_minutes = 0.0  # expected length of a technician's outbound task
         self.visits: list[Visit] = []
         self.book = book
@@ -300,21 +301,21 @@ class Repairs:
 
     # Plain functions that pick the generator, not generators that delegate to it: a person's
     # every resume would otherwise pass through one more frame.
-    def _technician_work(self, job: Any) -> Generator[simpy.Event, Any, None]:
+    def _technician_work(self, job: Any) -> Steps:
         if isinstance(job, WorkOrder):
             return self._visit(job)
         assert self.outbound_work is not None
         return self.outbound_work(job)
 
     def _technician_work_by(self, job: Any, tech: Technician
-                            ) -> Generator[simpy.Event, Any, None]:
+                            ) -> Steps:
         if isinstance(job, WorkOrder):
             return self._visit(job, tech)
         assert self.outbound_work is not None
         return self.outbound_work(job)
 
     def _visit(self, job: WorkOrder, tech: Technician | None = None
-               ) -> Generator[simpy.Event, Any, None]:
+               ) -> Steps:
         env = self.env
         start = env.now
         if job.visits == 0:
@@ -323,13 +324,13 @@ class Repairs:
         skill = self.skill.visit("technicians", start, self._fix_of[job.product])
         untrained, slower, fix_probability = skill.untrained, skill.slower, skill.fix_probability
         travel, diagnosis = self._travel(), self._diagnosis() * slower
-        yield env.timeout(travel + diagnosis)
+        yield travel + diagnosis
         repair = 0.0
         if not self._take_part(job, self.technicians, tech.van if tech is not None else -1):
             outcome = "no_part"
         else:
             repair = self._repair_of[job.product]() * slower * skill.repair_factor
-            yield env.timeout(repair)
+            yield repair
             outcome = "fixed" if self._fix() < fix_probability else "not_fixed"
         self.visits.append(Visit(job.id, "technicians", start, travel, diagnosis, repair,
                                  env.now, outcome, untrained,
@@ -339,7 +340,7 @@ class Repairs:
         elif outcome == "not_fixed":
             self.technicians.offer(job)
 
-    def _bench(self, job: WorkOrder) -> Generator[simpy.Event, Any, None]:
+    def _bench(self, job: WorkOrder) -> Steps:
         env = self.env
         start = env.now
         if job.visits == 0:
@@ -348,13 +349,13 @@ class Repairs:
         skill = self.skill.visit("depot_technicians", start, self._fix_of[job.product])
         untrained, slower, fix_probability = skill.untrained, skill.slower, skill.fix_probability
         diagnosis = self._diagnosis() * slower
-        yield env.timeout(diagnosis)
+        yield diagnosis
         repair = 0.0
         if not self._take_part(job, self.bench):
             outcome = "no_part"
         else:
             repair = self._bench_repair() * slower
-            yield env.timeout(repair)
+            yield repair
             outcome = "fixed" if self._fix() < fix_probability else "not_fixed"
         self.visits.append(Visit(job.id, "depot_technicians", start, 0.0, diagnosis, repair,
                                  env.now, outcome, untrained))

@@ -15,7 +15,7 @@ The score is documented in docs/satisfaction.md:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from sim.engine.crew import Crew
 from sim.engine.distributions import sampler, uniform_sampler
 from sim.engine.field_service import WorkOrder
 from sim.engine.rng import Streams
+from sim.engine.runner import Steps
 from sim.scenario.calls import CallCenter as CallCenterSpec
 from sim.scenario.format import Followup, Satisfaction
 from sim.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
@@ -112,7 +113,7 @@ class FollowUps:
         self._jobs[fu.id] = job
         self._crew.offer(fu)
 
-    def contact(self, fu: FollowUp) -> Generator[simpy.Event, Any, None]:
+    def contact(self, fu: FollowUp) -> Steps:
         """Process body for the agent or technician making one attempt."""
         env = self.env
         if env.now > fu.due:
@@ -125,7 +126,7 @@ class FollowUps:
         duration = self._talk()
         if self.spec.channel == "visit":
             duration += self._travel()
-        yield env.timeout(duration)
+        yield duration
         reached = self._reach() < self.spec.reach_probability
         self.attempts.append(Attempt(fu.id, self._crew.name, start, env.now, reached))
         if reached:

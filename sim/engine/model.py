@@ -352,7 +352,7 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
             crews[name].staff(crew_windows, [p for _, _, _, p in planned[name]])
 
     total, weeks = draw_calls(scenario, streams, limit, center.opening)
-    Runner().start(center.arrivals(itertools.chain.from_iterable(weeks), total))
+    Runner(env).start(center.arrivals(itertools.chain.from_iterable(weeks), total))
     env.run(until=end)
     run_out = Cohort(start, end, center.calls, repairs.jobs if repairs else [], center.cases,
                      followups.followups if followups else []).run_out(env, limit)

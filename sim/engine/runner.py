@@ -1,36 +1,55 @@
-"""Light processes: generators of SimPy timeouts resumed by callbacks, and parked ones.
+"""Light processes: generators resumed by callbacks, waiting out delays or parked.
 
 ``simpy.Process`` is general: it waits for any event, fails and can be interrupted, and is
 itself an event that others can wait for. The crews' people and the arrivals need none of that:
-nothing waits for them to end, and they only ever wait for fresh timeouts. Run by a ``Runner``,
-such a generator is resumed by a callback on its timeout, and a person with nothing to do
-*parks* (yields ``PARK``) until a crew hands them something with ``send``, within the event
-that made the job, rather than through a wake-up event of their own. That is one SimPy event
-fewer for every job that finds someone idle (half the calls of a busy call center), and no
-start-up event per person or process. SimPy's clock and event queue stay the engine's.
+nothing waits for them to end, and they mostly wait out a delay. Run by a ``Runner``, such a
+generator yields a delay in minutes (a float), a pending SimPy event, or ``PARK``:
+
+* a delay puts the runner itself in SimPy's event queue, as a timeout would be (same time,
+  priority and sequence number, so the order of events is the one a ``Timeout`` would give),
+  without building a ``Timeout`` for every wait;
+* an event (a timeout made elsewhere) resumes the generator from its callbacks;
+* a person with nothing to do *parks* until a crew hands them something with ``send``, within
+  the event that made the job, rather than through a wake-up event of their own: one SimPy event
+  fewer for every job that finds someone idle (half the calls of a busy call center).
+
+SimPy's clock, queue and ``step`` stay the engine's; a runner waits for one thing at a time, so
+one runner is never in the queue twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
+
+import simpy
+from simpy.events import NORMAL
 
 PARK = object()
 """What a generator run by a ``Runner`` yields to wait until someone ``send``s it a value."""
 
 Steps = Generator[Any, Any, None]
-"""A generator a ``Runner`` runs: it yields pending SimPy events (timeouts) or ``PARK``."""
+"""A generator a ``Runner`` runs: it yields delays in minutes, pending SimPy events or ``PARK``."""
 
 
 class Runner:
-    """Runs one generator that yields pending SimPy events (timeouts) or ``PARK``."""
+    """Runs one generator that yields delays in minutes, pending SimPy events or ``PARK``.
 
-    __slots__ = ("_gen", "_send")
+    While it waits out a delay the runner is itself the event in SimPy's queue: ``step`` needs
+    of an event only its ``callbacks`` and ``_ok``.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_gen", "_ok", "_schedule", "_send", "callbacks")
+
+    def __init__(self, env: simpy.Environment) -> None:
         self._gen: Steps | None = None
-        # One bound method for the whole run, not one per event waited for.
+        # One bound method for the whole run, not one per wait.
         self._send = self.send
+        # Typed loosely: SimPy's signature asks for an Event, and ``step`` needs no more of one
+        # than a runner has.
+        self._schedule: Callable[[Any, Any, float], None] = env.schedule
+        self.callbacks: list[Callable[[Any], None]] | None = None
+        self._ok = True
 
     def start(self, gen: Steps) -> None:
         """Run ``gen`` now, up to its first yield."""
@@ -40,14 +59,19 @@ class Runner:
     def send(self, value: Any) -> None:
         """Resume the generator with ``value`` now, up to its next yield.
 
-        Also the callback of the event it waits for, so a generator receives that event as the
-        value of its ``yield`` (``simpy.Process`` sends the event's value: None for a timeout).
-        The engine's generators do not use it.
+        Also the callback of what it waits for, so a generator receives that event (or this
+        runner, after a delay) as the value of its ``yield``; the engine's generators do not
+        use it.
         """
         assert self._gen is not None
         try:
-            event = self._gen.send(value)
+            step = self._gen.send(value)
         except StopIteration:
             return
-        if event is not PARK:
-            event.callbacks.append(self._send)
+        if step.__class__ is float or isinstance(step, (int, float)):
+            if step < 0:
+                raise ValueError(f"a delay of {step} minutes: a wait cannot end in the past")
+            self.callbacks = [self._send]
+            self._schedule(self, NORMAL, step)
+        elif step is not PARK:
+            step.callbacks.append(self._send)
