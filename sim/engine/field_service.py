@@ -152,7 +152,7 @@ class Repairs:
         if self.products or vans is not None:
             # Technicians differ (skills, a van each): the crew knows who takes what.
             self.technicians.can = lambda job, tech: tech.can(job)
-            self.technicians.tagged_work = self._technician_work_by
+            self.technicians.tagged_work = self._technician_work
         bench_minutes = fs.bench_minutes()
         self.bench: Crew[WorkOrder] = Crew(
             env, "depot_technicians", JobQueue(earliest_due), self._bench,
@@ -299,16 +299,10 @@ class Repairs:
         if not math.isnan(job.part_wait_start):
             crew.offer(job)
 
-    # Plain functions that pick the generator, not generators that delegate to it: a person's
-    # every resume would otherwise pass through one more frame.
-    def _technician_work(self, job: Any) -> Steps:
-        if isinstance(job, WorkOrder):
-            return self._visit(job)
-        assert self.outbound_work is not None
-        return self.outbound_work(job)
-
-    def _technician_work_by(self, job: Any, tech: Technician
-                            ) -> Steps:
+    # A plain function that picks the generator, not a generator that delegates to it: a
+    # person's every resume would otherwise pass through one more frame. ``tech``: who does the
+    # job, when technicians differ (the crew's ``tagged_work``).
+    def _technician_work(self, job: Any, tech: Technician | None = None) -> Steps:
         if isinstance(job, WorkOrder):
             return self._visit(job, tech)
         assert self.outbound_work is not None

@@ -26,7 +26,8 @@ STATE_NAMES = ("waiting", "talking", "holding", "with_specialist", "done", "aban
 BLOCK_ROWS = 4096
 """Entities read at a time. Every field of a block is read while its entities are still in the
 CPU's cache (4,096 calls are about 1 MB); field by field over the whole run, each field was a
-walk through all of memory. Measured on the M/M/c benchmark's 200,000 calls: 0.21 s -> 0.11 s."""
+walk through all of memory. Measured on the M/M/c benchmark's 200,000 calls: 0.18 s -> 0.12 s
+(benchmarks/README.md, stop 25)."""
 
 
 def frame(entities: Sequence[Any], cls: type) -> pd.DataFrame:
