@@ -9,6 +9,12 @@ counts them, in the same run, for:
 * ``model``: the full model reduced to the same M/M/c, through simulate() and measure();
 * ``baseline``: one replication of the baseline scenario, simulate() and measure().
 
+``--breakdown`` counts, instead, where the baseline's instructions go: the baseline per day as it
+is, with simulate() alone (no measure()), and with one optional section removed at a time
+(``--set <section>=null``: follow-ups, complaints, escalation, redials, appointment booking).
+What a section costs is what removing it saves; the savings do not add up, since the sections
+feed one another (a follow-up can file a complaint).
+
 Each workload is counted at two sizes, and the difference is its marginal cost (calls or days
 beyond the small size), so the interpreter's start-up and the imports drop out. ``--before``
 counts the model and the baseline of a reference commit too (its ``sim`` package unpacked with
@@ -18,6 +24,7 @@ Instructions are a proxy for time: they do not see cache misses or branch mispre
 wall-time figures stay engine.py's; this one tells whether a change made the engine do less.
 
 Usage: python benchmarks/instructions.py [--before COMMIT] [--calls 40000] [--days 14]
+       python benchmarks/instructions.py --breakdown [--days 8]
 Needs valgrind (the counts take about 50x the run's time: about 5 minutes on 2 cores).
 """
 
@@ -37,6 +44,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SMALL_CALLS = 1_000
 SMALL_DAYS = 1
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+WITHOUT = ("followup", "complaints", "call_center.escalation", "call_center.redial",
+           "field_service.booking")
+"""The optional sections ``--breakdown`` removes, one at a time."""
 
 
 def workload(name: str, size: int) -> None:
@@ -55,8 +65,15 @@ def workload(name: str, size: int) -> None:
     elif name == "model":
         full_model(mmc_scenario(size), 1)
     else:
-        scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", [f"horizon_days={size}"])
-        measure(scenario, simulate(scenario, replication_seed(scenario.seed, 0)))
+        # "baseline", "baseline:simulate" (no measure) or "baseline:without=<section>"
+        _, _, variant = name.partition(":")
+        overrides = [f"horizon_days={size}"]
+        if variant.startswith("without="):
+            overrides.append(f"{variant.removeprefix('without=')}=null")
+        scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml", overrides)
+        replication = simulate(scenario, replication_seed(scenario.seed, 0))
+        if variant != "simulate":
+            measure(scenario, replication)
 
 
 def count(package_root: Path, name: str, size: int) -> int:
@@ -81,6 +98,8 @@ def main() -> None:
     p.add_argument("--before", default=None, help="a reference commit to count beside this tree")
     p.add_argument("--calls", type=int, default=40_000)
     p.add_argument("--days", type=int, default=14)
+    p.add_argument("--breakdown", action="store_true",
+                   help="where the baseline's instructions go, section by section")
     p.add_argument("--workload", nargs=2, metavar=("NAME", "SIZE"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.workload:
@@ -88,6 +107,9 @@ def main() -> None:
         return
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed")
+    if args.breakdown:
+        breakdown(args.days)
+        return
     trees = {"now": ROOT}
     scratch = Path(tempfile.mkdtemp(prefix="instructions-"))
     if args.before:
@@ -121,6 +143,24 @@ def main() -> None:
                                        ("baseline", SMALL_DAYS, args.days, "baseline")):
             ratio = per_unit("before", name, small, big) / per_unit("now", name, small, big)
             print(f"  {what}: before / now = {ratio:.3f}")
+
+
+def breakdown(days: int) -> None:
+    """Print the baseline's instructions per day, simulate() alone and without each section."""
+    names = ["baseline", "baseline:simulate", *(f"baseline:without={w}" for w in WITHOUT)]
+    jobs = [(name, size) for name in names for size in (SMALL_DAYS, days)]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        counts = dict(zip(jobs, pool.map(lambda j: count(ROOT, j[0], j[1]), jobs), strict=True))
+    per_day = {name: (counts[(name, days)] - counts[(name, SMALL_DAYS)]) / (days - SMALL_DAYS)
+               for name in names}
+    whole = per_day["baseline"]
+    print(f"baseline, instructions per day (callgrind, marginal {SMALL_DAYS} -> {days} days)")
+    print(f"  {'run':40} {'per day':>14} {'saved':>7}")
+    for name in names:
+        label = {"baseline": "as it is", "baseline:simulate": "simulate() only, no measure()"
+                 }.get(name, "without " + name.partition("=")[2])
+        saved = "" if name == "baseline" else f"{1 - per_day[name] / whole:7.1%}"
+        print(f"  {label:40} {per_day[name]:14,.0f} {saved:>7}")
 
 
 if __name__ == "__main__":
