@@ -33,7 +33,9 @@ from sim.experiments.windows import (
 )
 from sim.i18n.messages import tr
 from sim.output.atomic import atomic_write_text
-from sim.output.export import write_run
+from sim.output.event_files import EventLogFiles
+from sim.output.export import finish_run, write_run
+from sim.output.folder import ResultsFolder
 from sim.output.target import OutputRefused, check_file_target
 from sim.scenario.base import MAX_REPLICATIONS
 from sim.scenario.calendar import expected_contacts_per_week
@@ -141,10 +143,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.precision is None:
         if args.max_reps is not None:
             raise bad_input("--max-reps", tr("needs --precision (a fixed run takes --reps)"))
+        if args.events:
+            return _run_with_events(args, scenario, reps, out, started, days)
         with progress_bar(reps, scenario.name, args.quiet) as progress:
             result = replicate(scenario, replications=reps, seed=args.seed,
-                               executor=executor_for(args, reps), progress=progress,
-                               logs=event_tables if args.events else None)
+                               executor=executor_for(args, reps), progress=progress)
     else:
         max_reps = 200 if args.max_reps is None else args.max_reps
         if not 0 < args.precision < 1:
@@ -168,12 +171,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
     window = window_summary(result, *days) if days is not None else None
     write_run(result, out, args.argv, started, extra=extra, overwrite=args.overwrite,
               window=window)
+    _report(args, result, window, out)
+    return 0
+
+
+def _run_with_events(args: argparse.Namespace, scenario: Scenario, reps: int, out: Path,
+                     started: datetime, days: tuple[int, int] | None) -> int:
+    """A fixed run with ``--events``: its folder is opened first, so that each replication's
+    event logs are written as it finishes instead of all of them held to the end (memory
+    would grow with replications x horizon)."""
+    with ResultsFolder(out, args.overwrite) as folder:
+        logs = EventLogFiles(folder)
+        with progress_bar(reps, scenario.name, args.quiet) as progress:
+            result = replicate(scenario, replications=reps, seed=args.seed,
+                               executor=executor_for(args, reps), progress=progress,
+                               logs=event_tables, on_logs=logs)
+        logs.close()
+        window = window_summary(result, *days) if days is not None else None
+        finish_run(folder, result, args.argv, started, window=window)
+    _report(args, result, window, out)
+    return 0
+
+
+def _report(args: argparse.Namespace, result: RunResult, window: WindowSummary | None,
+            out: Path) -> None:
     if not args.quiet:
         print(kpi_table(result))
         if window is not None:
             print(window_kpi_table(result, window))
         print(tr("\nresults: {folder}/", folder=out))
-    return 0
 
 
 def _is_schema(path: Path) -> bool:

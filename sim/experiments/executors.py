@@ -97,12 +97,15 @@ def completed(pool: ProcessPoolExecutor, fn: Callable[..., Any],
 
     Tasks not yet started are cancelled when the caller stops early or an error escapes.
     """
-    futures: list[Future[Any]] = [pool.submit(fn, *task) for task in tasks]
+    # A set that loses each future once its result is taken: a finished future holds its
+    # result, and a run that passes results on (event logs to files) must not keep them all.
+    pending: set[Future[Any]] = {pool.submit(fn, *task) for task in tasks}
     try:
-        for future in as_completed(futures):
+        for future in as_completed(pending):
+            pending.discard(future)
             yield future.result()
     finally:
-        for future in futures:
+        for future in pending:
             future.cancel()
 
 

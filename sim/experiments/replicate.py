@@ -36,6 +36,9 @@ from sim.scenario.format import Scenario
 Progress = Callable[[int, int], None]
 LogWriter = Callable[[Scenario, Replication], dict[str, pd.DataFrame]]
 """Records -> event-log tables; the experiment layer carries them without knowing their format."""
+EventSink = Callable[[int, dict[str, pd.DataFrame]], None]
+"""Takes one replication's event-log tables as it arrives (replication number, tables by kind),
+in the order replications finish: a run whose logs go to files need not hold them all."""
 
 
 @dataclass(frozen=True)
@@ -101,13 +104,16 @@ def replicate(
     progress: Progress | None = None,
     store: Store | None = None,
     logs: LogWriter | None = None,
+    on_logs: EventSink | None = None,
 ) -> RunResult:
     """Run ``replications`` replications of ``scenario`` (defaults: the scenario's own keys).
 
-    With ``logs``, the result carries the event logs of every replication (see ``run_replication``).
+    With ``logs``, the result carries the event logs of every replication (see
+    ``run_replication``); with ``on_logs`` too, each replication's logs go to ``on_logs`` as it
+    arrives instead, and the result carries none.
     """
     return replicate_many([scenario], replications, seed, workers, executor, progress, store,
-                          logs)[0]
+                          logs, on_logs)[0]
 
 
 def replicate_many(
@@ -119,14 +125,19 @@ def replicate_many(
     progress: Progress | None = None,
     store: Store | None = None,
     logs: LogWriter | None = None,
+    on_logs: EventSink | None = None,
 ) -> list[RunResult]:
     """Run several scenarios with the same seeds (common random numbers), in one pool.
 
     Defaults come from the first scenario. With a ``store``, replications already on disk are
     read back instead of rerun and new ones are kept as they finish (resume after interruption).
+    ``logs`` and ``on_logs`` are as for ``replicate`` (``on_logs`` with one scenario only).
     """
     if not scenarios:
         return []
+    if on_logs is not None and (logs is None or len(scenarios) > 1):
+        raise ValueError("on_logs takes the event logs of one scenario's run: pass logs and "
+                         "one scenario")
     reps = scenarios[0].replications if replications is None else replications
     root = scenarios[0].seed if seed is None else seed
     payloads = [s.model_dump_json() for s in scenarios]
@@ -159,6 +170,9 @@ def replicate_many(
         if executor is None:
             executor = make_executor(workers, len(tasks))
         for digest, rep, rep_seed, outcome in executor.run(run_replication, tasks):
+            if on_logs is not None and outcome.events is not None:
+                on_logs(rep, outcome.events)
+                outcome = dataclasses.replace(outcome, events=None)
             done[digest][rep] = (rep_seed, outcome)
             if store is not None:
                 store.put(digest, root, rep, rep_seed, outcome)

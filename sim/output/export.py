@@ -149,11 +149,19 @@ def write_run(result: RunResult, out_dir: Path, command: list[str], started: dat
     ``window`` adds ``window_summary.csv`` and the ``window`` block of ``summary.json``.
     """
     with ResultsFolder(out_dir, overwrite) as folder:
-        write_run_files(folder, result, window)
-        folder.finish(manifest(result.seed, len(result.replications), command, started,
-                               ended or datetime.now().astimezone(),
-                               extra=run_manifest_extra(result) | (extra or {})))
+        finish_run(folder, result, command, started, ended, extra, window)
     return out_dir
+
+
+def finish_run(folder: ResultsFolder, result: RunResult, command: list[str], started: datetime,
+               ended: datetime | None = None, extra: dict[str, Any] | None = None,
+               window: WindowSummary | None = None) -> None:
+    """Write a run's files into an open ``folder`` and publish it (``write_run``'s work, for a
+    run that opened its folder before simulating: its event logs were written as it ran)."""
+    write_run_files(folder, result, window)
+    folder.finish(manifest(result.seed, len(result.replications), command, started,
+                           ended or datetime.now().astimezone(),
+                           extra=run_manifest_extra(result) | (extra or {})))
 
 
 def run_manifest_extra(result: RunView) -> dict[str, Any]:

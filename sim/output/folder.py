@@ -288,6 +288,19 @@ class ResultsFolder:
             self._written.append(key)
         return target
 
+    def path_for(self, rel: str | Path) -> Path:
+        """The staging path of ``rel`` (parent directories created), for a file written piece
+        by piece (an event log as replications arrive); ``adopt`` it once it is complete."""
+        return self._target(rel)[0]
+
+    def adopt(self, rel: str | Path) -> None:
+        """List a file written through ``path_for`` in the manifest."""
+        target, key = self._target(rel)
+        if not target.is_file():
+            raise ValueError(f"{key} was not written")
+        if key not in self._written:
+            self._written.append(key)
+
     def write_text(self, rel: str | Path, text: str) -> Path:
         """Write a UTF-8 text file atomically, without newline translation."""
         return self.write_bytes(rel, text.encode("utf-8"))

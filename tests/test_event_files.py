@@ -1,0 +1,136 @@
+"""Event logs written as replications arrive (``sim.output.event_files``): the files are those
+the stacked tables made, in replication order whatever order the workers finish in, listed in
+the manifest; the run's result no longer holds the logs; a failure leaves no folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim.cli.run
+from sim.calibrate.logs import event_tables
+from sim.calibrate.read import read_logs
+from sim.calibrate.schema import KINDS
+from sim.cli import main
+from sim.experiments.replicate import replicate
+from sim.output.event_files import EventLogFiles
+from sim.output.folder import ResultsFolder, csv_text, manifest
+from sim.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SHORT = ["horizon_days=7", "warmup_days=2"]
+
+
+def test_streamed_logs_are_the_stacked_tables_byte_for_byte(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # Two worker processes: replications may finish out of order.
+    argv = ["run", str(BASELINE), "--reps", "3", "--workers", "2", "--events", "--quiet",
+            "--out", str(out)]
+    for key in SHORT:
+        argv += ["--set", key]
+    assert main(argv) == 0
+    held = replicate(load_scenario(BASELINE, SHORT), replications=3, workers=1,
+                     logs=event_tables)
+    assert held.events is not None and sorted(held.events) == sorted(KINDS)
+    files = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    for kind, table in held.events.items():
+        written = (out / "events" / f"{kind}.csv").read_bytes()
+        assert written == csv_text(table).encode("utf-8"), kind
+        assert files[f"events/{kind}.csv"] == hashlib.sha256(written).hexdigest()
+        assert f"events/{kind}.parquet" in files
+    from_csv = read_logs({kind: out / "events" / f"{kind}.csv" for kind in KINDS})
+    from_parquet = read_logs({kind: out / "events" / f"{kind}.parquet" for kind in KINDS})
+    assert from_csv.reps == from_parquet.reps == 3
+    for kind in KINDS:
+        pd.testing.assert_frame_equal(from_parquet.tables[kind], from_csv.tables[kind],
+                                      check_dtype=False)
+
+
+def test_the_result_passes_each_replications_logs_on_once_and_keeps_none() -> None:
+    seen: list[int] = []
+    result = replicate(load_scenario(BASELINE, SHORT), replications=3, workers=1,
+                       logs=event_tables, on_logs=lambda rep, tables: seen.append(rep))
+    assert sorted(seen) == [0, 1, 2]
+    assert result.events is None
+    assert len(result.replications) == 3
+
+
+def test_on_logs_without_logs_is_refused() -> None:
+    with pytest.raises(ValueError, match="on_logs"):
+        replicate(load_scenario(BASELINE, SHORT), replications=1, workers=1,
+                  on_logs=lambda rep, tables: None)
+
+
+def _tables(rep: int) -> dict[str, pd.DataFrame]:
+    # Replication 0 has a text column with no value at all, as a run without booked slots.
+    slot = [None, None] if rep == 0 else [f"2026-03-0{rep}T08:00:00.000", None]
+    return {"work_orders": pd.DataFrame({"work_order_id": [10 * rep, 10 * rep + 1],
+                                         "slot_ends_at": pd.Series(slot, dtype=object),
+                                         "minutes": [1.5, float(rep)]})}
+
+
+def test_replications_arriving_out_of_order_are_written_in_order(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    final = tmp_path / "run"
+    with ResultsFolder(final) as folder:
+        logs = EventLogFiles(folder)
+        logs(2, _tables(2))
+        assert logs.written == 0  # waits for replications 0 and 1
+        logs(0, _tables(0))
+        assert logs.written == 1
+        logs(1, _tables(1))
+        assert logs.written == 3
+        logs.close()
+        now = datetime.now(UTC)
+        folder.finish(manifest(1, 3, ["test"], now, now))
+    stacked = pd.concat([_tables(r)["work_orders"].assign(rep=r) for r in range(3)],
+                        ignore_index=True)
+    stacked = stacked[["rep", "work_order_id", "slot_ends_at", "minutes"]]
+    assert (final / "events" / "work_orders.csv").read_text(encoding="utf-8") == \
+        csv_text(stacked)
+    back = pd.read_parquet(final / "events" / "work_orders.parquet")
+    assert back["rep"].tolist() == [0, 0, 1, 1, 2, 2]
+    assert back["slot_ends_at"].tolist()[2] == "2026-03-01T08:00:00.000"
+    assert back["slot_ends_at"].isna().tolist() == [True, True, False, True, False, True]
+    assert back["minutes"].tolist() == stacked["minutes"].tolist()
+
+
+def test_a_repeated_or_missing_replication_is_refused(tmp_path: Path) -> None:
+    final = tmp_path / "a"
+    with (pytest.raises(ValueError, match="without those of replication 1"),
+          ResultsFolder(final) as folder):
+        logs = EventLogFiles(folder)
+        logs(0, _tables(0))
+        with pytest.raises(ValueError, match="came twice"):
+            logs(0, _tables(0))
+        logs(2, _tables(2))
+        logs.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_that_fails_midway_leaves_no_folder(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[int] = []
+
+    def failing(scenario: object, replication: object) -> dict[str, pd.DataFrame]:
+        made.append(1)
+        if len(made) == 2:
+            raise RuntimeError("the second replication's logs fail")
+        return event_tables(scenario, replication)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sim.cli.run, "event_tables", failing)
+    out = tmp_path / "out"
+    argv = ["run", str(BASELINE), "--reps", "3", "--workers", "1", "--events", "--quiet",
+            "--out", str(out)]
+    for key in SHORT:
+        argv += ["--set", key]
+    with pytest.raises(RuntimeError, match="second replication"):
+        main(argv)
+    assert len(made) == 2  # the first replication's logs were written, then it failed
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor its staging directory
