@@ -24,7 +24,7 @@ Instructions are a proxy for time: they do not see cache misses or branch mispre
 wall-time figures stay engine.py's; this one tells whether a change made the engine do less.
 
 Usage: python benchmarks/instructions.py [--before COMMIT] [--calls 40000] [--days 14]
-       python benchmarks/instructions.py --breakdown [--days 8]
+       python benchmarks/instructions.py --breakdown [--days 14]   (README's table: --days 8)
 Needs valgrind (the counts take about 50x the run's time: about 5 minutes on 2 cores).
 """
 

@@ -7,9 +7,9 @@ work orders of one replication, refused beyond `MAX_CONTACTS` and `MAX_WORK_ORDE
 check is part of validation, every way to a scenario gets it with the same message: a file, a
 `--set`, a sweep point, a stress shock, an explorer upload or lever.
 
-The limits come from the memory a replication holds: measured on the baseline, about 1.6 KB per
+The limits come from the memory a replication holds: measured on the baseline, about 1.4 KB per
 contact (its call record, and the work order, visits and follow-ups behind a share of them), so
-`MAX_CONTACTS` contacts is about 3 GB and a few minutes per replication (per worker process).
+`MAX_CONTACTS` contacts is about 2.6 GiB and a few minutes per replication (per worker process).
 """
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ MAX_CONTACTS = 2_000_000
 """Expected customer contacts per replication, at most (first attempts; redials come on top)."""
 MAX_WORK_ORDERS = 1_000_000
 """Expected work orders per replication (repair contacts and their rework), at most."""
-BYTES_PER_CONTACT = 1600  # measured on the baseline (README, "Your files are safe")
+BYTES_PER_CONTACT = 1400
+"""A replication's peak memory per expected contact, for the refusal's message: tracemalloc peak
+of one baseline replication (simulate and measure) over ``estimate``'s contacts, 74.6 MiB /
+56,202 at 91 days, 248.5 MiB / 198,859 at 365 (1,392 and 1,310 bytes; benchmarks/README.md,
+"Where a replication's memory peaks"). It was 1,600 before stop 23 freed the run's objects."""
 
 
 def calls_per_hour(demand: Demand, open_hours: OpenHours | None, kind: ContactType,
