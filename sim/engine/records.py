@@ -58,7 +58,9 @@ def frame(entities: Sequence[Any], cls: type) -> pd.DataFrame:
                 categories=pd.Index(labels))
         else:
             columns[name] = numbers.pop(name)
-    return pd.DataFrame(columns)
+    # copy=False: the arrays are this table's alone. pandas would otherwise copy them into
+    # consolidated blocks, and the table would exist twice at the replication's peak.
+    return pd.DataFrame(columns, copy=False)
 
 
 _DTYPES: dict[Any, Any] = {"bool": bool, bool: bool, "int": np.int64, int: np.int64}
