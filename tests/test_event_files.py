@@ -5,7 +5,9 @@ the manifest; the run's result no longer holds the logs; a failure leaves no fol
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from sim.calibrate.read import read_logs
 from sim.calibrate.schema import KINDS
 from sim.cli import main
 from sim.experiments.replicate import replicate
-from sim.output.event_files import EventLogFiles
+from sim.output.event_files import EventLogFiles, EventLogZip, csv_bytes_estimate
 from sim.output.folder import ResultsFolder, csv_text, manifest
 from sim.scenario.loader import load_scenario
 
@@ -50,6 +52,28 @@ def test_streamed_logs_are_the_stacked_tables_byte_for_byte(tmp_path: Path) -> N
     for kind in KINDS:
         pd.testing.assert_frame_equal(from_parquet.tables[kind], from_csv.tables[kind],
                                       check_dtype=False)
+
+
+def test_the_zip_holds_the_folders_csv_files_and_its_size_is_foreseen(tmp_path: Path) -> None:
+    """The explorer's download (``EventLogZip``) is the folder's ``events/*.csv`` byte for byte,
+    whatever order the replications finish in, and the estimate that bounds it is the size's
+    order of magnitude."""
+    scenario = load_scenario(BASELINE, [*SHORT, "replications=3"])
+    sink = EventLogZip({"scenario.yaml": b"name: x\n"})
+    replicate(scenario, workers=2, logs=event_tables, on_logs=sink)
+    archive = zipfile.ZipFile(io.BytesIO(sink.close()))
+    assert sorted(archive.namelist()) == sorted(
+        [*(f"events/{kind}.csv" for kind in KINDS), "scenario.yaml"])
+    held = replicate(scenario, workers=1, logs=event_tables)
+    assert held.events is not None
+    size = 0
+    for kind, table in held.events.items():
+        data = archive.read(f"events/{kind}.csv")
+        assert data == csv_text(table).encode("utf-8"), kind
+        size += len(data)
+    assert 0.5 < size / csv_bytes_estimate(scenario) < 2.0
+    archive.extractall(tmp_path)
+    assert read_logs({kind: tmp_path / "events" / f"{kind}.csv" for kind in KINDS}).reps == 3
 
 
 def test_the_result_passes_each_replications_logs_on_once_and_keeps_none() -> None:

@@ -43,7 +43,7 @@ from sim.scenario.kpi_names import KPI_NAMES
 from sim.scenario.money import Costs, Finance, Revenue
 from sim.scenario.products import product_problems
 from sim.scenario.training import Training
-from sim.scenario.workload import estimate
+from sim.scenario.workload import Workload, estimate
 
 # --- follow-up, satisfaction ----------------------------------------------------------------
 
@@ -227,12 +227,16 @@ class Scenario(StrictModel):
             self.parts.skus if self.parts is not None else None)
         # The workload is part of validity: a file, a --set, a stress shock and an explorer
         # edit are all refused here, with the estimate, before anything is drawn.
-        fs = self.field_service
-        problems += estimate(self.demand, self.call_center.hours, self.run_days,
-                             fs.quality_pass_probability if fs is not None else None).problems()
+        problems += self.workload().problems()
         if problems:
             raise rule_error(problems)
         return self
+
+    def workload(self) -> Workload:
+        """The expected size of one replication (contacts and work orders)."""
+        fs = self.field_service
+        return estimate(self.demand, self.call_center.hours, self.run_days,
+                        fs.quality_pass_probability if fs is not None else None)
 
     @property
     def run_days(self) -> float:
