@@ -6,16 +6,20 @@ Runs use `tests/data/app/tiny.yaml` (a week, three replications) in this process
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sim.calibrate.schema import KINDS
 from sim.cli import main
 from sim.experiments.replicate import replicate
 from sim.experiments.windows import event_windows, window_summary
-from sim.explorer.export_page import file_stem
+from sim.explorer import export_page
+from sim.explorer.export_page import EVENT_LOGS_KEY, file_stem
 from sim.explorer.runner import WORKERS_ENV
 from sim.explorer.session import GENERATION
 from sim.explorer.source import ENV_DIR, Source
@@ -238,6 +242,43 @@ def test_export_offers_every_chart_table_and_the_budget_pack() -> None:
     assert labels.count("CSV") == len(TABLE_STEMS)
     assert [t.value for t in at.text_input] == ["tiny"]  # the file as it is: its own name
     assert not at.progress  # no "Running tiny: 3 of 3 replications done" after the run
+
+
+def test_export_builds_the_event_logs_of_the_run_on_a_click() -> None:
+    at = tiny()
+    goto(at, "export")
+    at.button(key="run_button").click().run()
+    ok(at)
+    assert "Download the event logs (zip)" not in [b.label for b in at.get("download_button")]
+    at.button(key="build_event_logs").click().run()
+    ok(at)
+    assert "Download the event logs (zip)" in [b.label for b in at.get("download_button")]
+    assert not at.progress
+    _, data = at.session_state[EVENT_LOGS_KEY]
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = set(archive.namelist())
+    assert {"events/calls.csv", "scenario.yaml"} <= names
+    assert names - {"scenario.yaml"} <= {f"events/{kind}.csv" for kind in KINDS}
+    calls = archive.read("events/calls.csv").decode("utf-8").splitlines()
+    reps = {line.split(",")[0] for line in calls[1:]}
+    assert calls[0].startswith("rep,") and reps == {"0", "1", "2"}  # tiny.yaml: 3 replications
+    # Logs built for the file are not offered for an edited plan.
+    edit(at, {"call_center.agents.0.count": 3})
+    goto(at, "export")
+    at.button(key="run_button").click().run()
+    ok(at)
+    assert "Download the event logs (zip)" not in [b.label for b in at.get("download_button")]
+
+
+def test_export_sends_logs_too_big_for_memory_to_the_cli(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    monkeypatch.setattr(export_page, "ZIP_LIMIT_BYTES", 1000)
+    at = tiny()
+    goto(at, "export")
+    at.button(key="run_button").click().run()
+    ok(at)
+    assert any("aftersales-sim run SCENARIO --events" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "build_event_logs"]
 
 
 def test_an_edited_scenario_exports_under_an_edited_name() -> None:

@@ -1,8 +1,10 @@
-"""The Export page: every chart as PNG, SVG and PDF, the tables as CSV, and the budget pack.
+"""The Export page: every chart as PNG, SVG and PDF, the tables as CSV, the budget pack and the
+event logs.
 
 Every button builds its file when clicked (`st.download_button(data=callable)`) with the plain
 builders of `sim.output.report`, so the bytes are those a test or a script gets for the same run and
-date. The budget pack is a zip of the PDF report, the CSV tables and the scenario file.
+date. The budget pack is a zip of the PDF report, the CSV tables and the scenario file. The event
+logs are built on a button of their own (they run the replications again) and held once.
 
 Files are named after a name field: the scenario's name, or ``<name>-edited`` when the session
 edited it (as on the Compare page), so a pack of an edited plan is never taken for its file's.
@@ -17,11 +19,12 @@ from datetime import date
 import streamlit as st
 
 from sim.experiments.replicate import RunResult
-from sim.explorer import session
+from sim.explorer import runner, session
 from sim.explorer.results_page import run_button
 from sim.explorer.widgets import MIME, download_row, spoken_now, table_download, today
 from sim.i18n.messages import tr
 from sim.output.charts.style import ImageFormat
+from sim.output.event_files import ZIP_LIMIT_BYTES, csv_bytes_estimate
 from sim.output.export import run_files
 from sim.output.report import budget_pack, chart_bytes, chart_stems, report_pdf, result_tables
 from sim.output.saved import SavedRun, saved_run_from_files
@@ -31,6 +34,7 @@ from sim.scenario.loader import scenario_to_yaml
 FORMATS: tuple[ImageFormat, ...] = ("png", "svg", "pdf")
 EDITED_SUFFIX = "-edited"
 NAME_KEY = "export_name"
+EVENT_LOGS_KEY = "event_logs"  # session state: (run key, zip) of the last logs built
 # Characters a file name keeps on every system; anything else becomes "_".
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # Labels of the download rows: msgids, shown through `tr`.
@@ -118,6 +122,33 @@ def _pack(result: RunResult, created: date, name: str) -> None:
                            key="download_report")
 
 
+def _event_logs(scenario: Scenario, name: str) -> None:
+    st.subheader(tr("Event logs"))
+    mib = csv_bytes_estimate(scenario) / 2**20
+    if mib * 2**20 > ZIP_LIMIT_BYTES:
+        st.info(tr("The event logs of this run would be about {mib:,.0f} MiB of CSV, more than "
+                   "the {limit:,.0f} MiB this page builds in memory: write them to a results "
+                   "folder with `aftersales-sim run SCENARIO --events`.",
+                   mib=mib, limit=ZIP_LIMIT_BYTES / 2**20))
+        return
+    st.markdown(tr("Every call, complaint, work order, visit, follow-up and part movement of "
+                   "each replication, one row each: the files `aftersales-sim run --events` "
+                   "writes and `aftersales-sim fit` reads, zipped with the scenario file. They "
+                   "are built by running the {reps} replications again with seed {seed}, so "
+                   "they are the run these pages show (about {mib:,.0f} MiB of CSV before "
+                   "zipping).", reps=scenario.replications, seed=scenario.seed, mib=mib))
+    key = session.run_key(scenario)
+    if st.button(tr("Build the event logs"), key="build_event_logs"):
+        # One zip held per session: the last one built, for the scenario it was built for.
+        st.session_state[EVENT_LOGS_KEY] = (
+            key, runner.event_logs(scenario, runner.executor_for(session.workers())))
+    held = st.session_state.get(EVENT_LOGS_KEY)
+    if held is not None and held[0] == key:
+        st.download_button(tr("Download the event logs (zip)"), data=held[1],
+                           file_name=f"{name}_event_logs.zip", mime=MIME["zip"],
+                           on_click="ignore", key="download_event_logs")
+
+
 def render() -> None:
     """The Export page."""
     st.title(tr("Export"))
@@ -151,3 +182,4 @@ def render() -> None:
                        data=lambda: scenario_to_yaml(scenario).encode("utf-8"),
                        file_name=f"{name}.yaml", mime="application/x-yaml", on_click="ignore",
                        key="download_run_scenario")
+    _event_logs(scenario, name)

@@ -10,7 +10,8 @@ progress bar that the script thread updates from the experiment's own completion
 run in a process pool kept warm across runs (`worker_pool`, a started
 `sim.experiments.executors.PoolExecutor`); the tasks are
 `sim.experiments.replicate.run_replication`, a function of the installed package, so they pickle
-from any page. No model logic lives here.
+from any page. `event_logs` is not cached: its zip is the Export page's to hold, once. No model
+logic lives here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import streamlit as st
 
+from sim.calibrate.logs import event_tables
 from sim.experiments.compare import CompareResult, compare
 from sim.experiments.design import Factor
 from sim.experiments.executors import Executor, PoolExecutor, SerialExecutor, default_workers
@@ -32,7 +34,9 @@ from sim.experiments.risks.run import RegisterResult, run_register
 from sim.experiments.stress.plan import StressResult, run_stress
 from sim.experiments.stress.shocks import SHOCK_ADAPTER
 from sim.experiments.sweep import SweepResult, run_sweep
+from sim.output.event_files import EventLogZip
 from sim.scenario.format import Scenario
+from sim.scenario.loader import scenario_to_yaml
 
 WORKERS_ENV = "AFTERSALES_WORKERS"
 MAX_ENTRIES = 16  # results kept per runner; a baseline run is a few MiB
@@ -112,6 +116,23 @@ def run_scenario(scenario_json: str, replications: int, seed: int, _executor: Ex
     return _finished(
         bar, lambda ex: replicate(scenario, replications, seed, executor=ex, progress=bar),
         _executor)
+
+
+def event_logs(scenario: Scenario, executor: Executor) -> bytes:
+    """The event logs of ``scenario``'s run (its seed and replications: the run the pages show)
+    as a zip of the results folder's ``events/<kind>.csv`` and ``scenario.yaml``, each
+    replication's logs taken into the zip as it finishes."""
+    bar = _Bar(f"Event logs of `{scenario.name}`")
+    extra = {"scenario.yaml": scenario_to_yaml(scenario).encode("utf-8")}
+
+    def run(ex: Executor) -> bytes:
+        sink = EventLogZip(extra)  # a fresh one if a broken pool makes the run start again
+        replicate(scenario, scenario.replications, scenario.seed, executor=ex, progress=bar,
+                  logs=event_tables, on_logs=sink)
+        return sink.close()
+
+    data: bytes = _finished(bar, run, executor)
+    return data
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
