@@ -8,7 +8,7 @@ import hashlib
 import io
 import json
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -59,21 +59,27 @@ def test_the_zip_holds_the_folders_csv_files_and_its_size_is_foreseen(tmp_path: 
     whatever order the replications finish in, and the estimate that bounds it is the size's
     order of magnitude."""
     scenario = load_scenario(BASELINE, [*SHORT, "replications=3"])
-    sink = EventLogZip({"scenario.yaml": b"name: x\n"})
+    sink = EventLogZip(date(2026, 12, 4), {"scenario.yaml": b"name: x\n"})
     replicate(scenario, workers=2, logs=event_tables, on_logs=sink)
-    archive = zipfile.ZipFile(io.BytesIO(sink.close()))
+    data = sink.close()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert {info.date_time for info in archive.infolist()} == {(2026, 12, 4, 0, 0, 0)}
     assert sorted(archive.namelist()) == sorted(
         [*(f"events/{kind}.csv" for kind in KINDS), "scenario.yaml"])
     held = replicate(scenario, workers=1, logs=event_tables)
     assert held.events is not None
     size = 0
     for kind, table in held.events.items():
-        data = archive.read(f"events/{kind}.csv")
-        assert data == csv_text(table).encode("utf-8"), kind
-        size += len(data)
+        text = archive.read(f"events/{kind}.csv")
+        assert text == csv_text(table).encode("utf-8"), kind
+        size += len(text)
     assert 0.5 < size / csv_bytes_estimate(scenario) < 2.0
     archive.extractall(tmp_path)
     assert read_logs({kind: tmp_path / "events" / f"{kind}.csv" for kind in KINDS}).reps == 3
+    # The same run zipped on the same day is the same file.
+    again = EventLogZip(date(2026, 12, 4), {"scenario.yaml": b"name: x\n"})
+    replicate(scenario, workers=1, logs=event_tables, on_logs=again)
+    assert again.close() == data
 
 
 def test_the_result_passes_each_replications_logs_on_once_and_keeps_none() -> None:

@@ -122,7 +122,7 @@ def _pack(result: RunResult, created: date, name: str) -> None:
                            key="download_report")
 
 
-def _event_logs(scenario: Scenario, name: str) -> None:
+def _event_logs(scenario: Scenario, name: str, created: date) -> None:
     st.subheader(tr("Event logs"))
     mib = csv_bytes_estimate(scenario) / 2**20
     if mib * 2**20 > ZIP_LIMIT_BYTES:
@@ -141,7 +141,7 @@ def _event_logs(scenario: Scenario, name: str) -> None:
     if st.button(tr("Build the event logs"), key="build_event_logs"):
         # One zip held per session: the last one built, for the scenario it was built for.
         st.session_state[EVENT_LOGS_KEY] = (
-            key, runner.event_logs(scenario, runner.executor_for(session.workers())))
+            key, runner.event_logs(scenario, runner.executor_for(session.workers()), created))
     held = st.session_state.get(EVENT_LOGS_KEY)
     if held is not None and held[0] == key:
         st.download_button(tr("Download the event logs (zip)"), data=held[1],
@@ -182,4 +182,4 @@ def render() -> None:
                        data=lambda: scenario_to_yaml(scenario).encode("utf-8"),
                        file_name=f"{name}.yaml", mime="application/x-yaml", on_click="ignore",
                        key="download_run_scenario")
-    _event_logs(scenario, name)
+    _event_logs(scenario, name, created)

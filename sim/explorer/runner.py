@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from datetime import date
 from typing import Any
 
 import streamlit as st
@@ -118,15 +119,15 @@ def run_scenario(scenario_json: str, replications: int, seed: int, _executor: Ex
         _executor)
 
 
-def event_logs(scenario: Scenario, executor: Executor) -> bytes:
+def event_logs(scenario: Scenario, executor: Executor, created: date) -> bytes:
     """The event logs of ``scenario``'s run (its seed and replications: the run the pages show)
-    as a zip of the results folder's ``events/<kind>.csv`` and ``scenario.yaml``, each
-    replication's logs taken into the zip as it finishes."""
+    as a zip of the results folder's ``events/<kind>.csv`` and ``scenario.yaml`` stamped
+    ``created``, each replication's logs taken into the zip as it finishes."""
     bar = _Bar(f"Event logs of `{scenario.name}`")
     extra = {"scenario.yaml": scenario_to_yaml(scenario).encode("utf-8")}
 
     def run(ex: Executor) -> bytes:
-        sink = EventLogZip(extra)  # a fresh one if a broken pool makes the run start again
+        sink = EventLogZip(created, extra)  # a fresh one if a broken pool makes the run start again
         replicate(scenario, scenario.replications, scenario.seed, executor=ex, progress=bar,
                   logs=event_tables, on_logs=sink)
         return sink.close()

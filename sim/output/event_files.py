@@ -20,11 +20,12 @@ from __future__ import annotations
 import importlib.util
 import io
 import zipfile
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from sim.output.folder import ResultsFolder, csv_text
+from sim.output.folder import ResultsFolder, csv_text, zip_entry
 from sim.scenario.format import Scenario
 
 
@@ -146,10 +147,11 @@ def csv_bytes_estimate(scenario: Scenario) -> float:
 class EventLogZip(_InReplicationOrder):
     """Builds each replication's event logs, in replication order, into the CSV files of a
     results folder's ``events/`` (the same bytes), zipped in memory with ``extra`` files beside
-    them (the scenario): ``close`` returns the zip."""
+    them (the scenario), every entry stamped ``created``: ``close`` returns the zip."""
 
-    def __init__(self, extra: dict[str, bytes] | None = None) -> None:
+    def __init__(self, created: date, extra: dict[str, bytes] | None = None) -> None:
         super().__init__()
+        self._created = created
         self._extra = dict(extra or {})
         self._csv: dict[str, io.BytesIO] = {}
 
@@ -163,8 +165,8 @@ class EventLogZip(_InReplicationOrder):
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for kind, text in self._csv.items():
-                archive.writestr(f"events/{kind}.csv", text.getvalue())
+                archive.writestr(zip_entry(f"events/{kind}.csv", self._created), text.getvalue())
             for name, data in self._extra.items():
-                archive.writestr(name, data)
+                archive.writestr(zip_entry(name, self._created), data)
         self._csv.clear()
         return out.getvalue()

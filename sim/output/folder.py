@@ -22,8 +22,9 @@ import platform
 import secrets
 import shlex
 import shutil
+import zipfile
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -150,6 +151,16 @@ def json_text(obj: Any) -> str:
 def csv_text(df: pd.DataFrame) -> str:
     """A table as a results folder writes it: no index, full float precision, "\\n" line ends."""
     return df.to_csv(index=False, float_format=None, lineterminator="\n")
+
+
+def zip_entry(name: str, created: date) -> zipfile.ZipInfo:
+    """A deflated, world-readable zip entry stamped with ``created`` (midnight): a zip built
+    twice on one day from the same run has the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(max(created.year, 1980), created.month,
+                                            created.day, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
 
 
 

@@ -30,6 +30,7 @@ from sim.i18n.messages import tr
 from sim.output.charts import style as cs
 from sim.output.charts.management import risk_matrix
 from sim.output.export import run_figures
+from sim.output.folder import zip_entry
 from sim.output.labels import kpi_label, status_label
 from sim.output.numbers import format_target, format_value, kpi_table
 from sim.output.pages import (
@@ -383,11 +384,7 @@ def budget_pack(saved: SavedRun, created: date, base: Scenario | None = None) ->
             changes).
     """
     buf = io.BytesIO()
-    stamp = (max(created.year, 1980), created.month, created.day, 0, 0, 0)
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, build in pack_entries(saved, created, base):
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, build())
+            zf.writestr(zip_entry(name, created), build())
     return buf.getvalue()
