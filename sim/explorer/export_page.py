@@ -124,8 +124,9 @@ def _pack(result: RunResult, created: date, name: str) -> None:
 
 def _event_logs(scenario: Scenario, name: str, created: date) -> None:
     st.subheader(tr("Event logs"))
-    mib = csv_bytes_estimate(scenario) / 2**20
-    if mib * 2**20 > ZIP_LIMIT_BYTES:
+    size = csv_bytes_estimate(scenario)
+    mib = size / 2**20
+    if size > ZIP_LIMIT_BYTES:
         st.info(tr("The event logs of this run would be about {mib:,.0f} MiB of CSV, more than "
                    "the {limit:,.0f} MiB this page builds in memory: write them to a results "
                    "folder with `aftersales-sim run SCENARIO --events`.",

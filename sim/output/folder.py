@@ -163,8 +163,6 @@ def zip_entry(name: str, created: date) -> zipfile.ZipInfo:
     return info
 
 
-
-
 class ResultsFolder:
     """A results folder that appears under its final name only when complete.
 
