@@ -18,10 +18,11 @@ from sim.calibrate.schema import KINDS
 from sim.cli import main
 from sim.experiments.replicate import replicate
 from sim.experiments.windows import event_windows, window_summary
-from sim.explorer import export_page
+from sim.explorer import export_page, runner
 from sim.explorer.export_page import EVENT_LOGS_KEY, file_stem
+from sim.explorer.log_shelf import LogShelf
 from sim.explorer.runner import WORKERS_ENV
-from sim.explorer.session import GENERATION
+from sim.explorer.session import GENERATION, TOKEN
 from sim.explorer.source import ENV_DIR, Source
 from sim.output.labels import kpi_label
 from sim.output.report import TABLE_STEMS, chart_stems
@@ -254,7 +255,8 @@ def test_export_builds_the_event_logs_of_the_run_on_a_click() -> None:
     ok(at)
     assert "Download the event logs (zip)" in [b.label for b in at.get("download_button")]
     assert not at.progress
-    _, data = at.session_state[EVENT_LOGS_KEY]
+    data = runner.log_shelf().get(at.session_state[TOKEN], at.session_state[EVENT_LOGS_KEY])
+    assert data is not None
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = set(archive.namelist())
     assert {"events/calls.csv", "scenario.yaml"} <= names
@@ -268,6 +270,41 @@ def test_export_builds_the_event_logs_of_the_run_on_a_click() -> None:
     at.button(key="run_button").click().run()
     ok(at)
     assert "Download the event logs (zip)" not in [b.label for b in at.get("download_button")]
+
+
+def test_export_logs_of_all_sessions_share_one_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two sessions build logs on a shelf with room for one zip: the first session's zip is let
+    go, and its page says so instead of offering a download."""
+    shelf = LogShelf(limit_bytes=1)
+    monkeypatch.setattr(runner, "log_shelf", lambda: shelf)
+    first, second = tiny(), tiny()
+    for at in (first, second):
+        goto(at, "export")
+        at.button(key="run_button").click().run()
+        at.button(key="build_event_logs").click().run()
+        ok(at)
+        assert "Download the event logs (zip)" in [b.label for b in at.get("download_button")]
+    first.run()
+    ok(first)
+    assert "Download the event logs (zip)" not in [b.label for b in first.get("download_button")]
+    assert any("were let go" in i.value for i in first.info)
+    assert shelf.get(second.session_state[TOKEN], second.session_state[EVENT_LOGS_KEY])
+
+
+def test_export_builds_one_session_s_logs_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    shelf = LogShelf(limit_bytes=2**20)
+    monkeypatch.setattr(runner, "log_shelf", lambda: shelf)
+    at = tiny()
+    goto(at, "export")
+    at.button(key="run_button").click().run()
+    with shelf.building():  # another session's build under way
+        at.button(key="build_event_logs").click().run()
+    ok(at)
+    assert any("Try again in a moment" in w.value for w in at.warning)
+    assert "Download the event logs (zip)" not in [b.label for b in at.get("download_button")]
+    assert shelf.held_bytes() == 0
+    at.button(key="build_event_logs").click().run()
+    assert "Download the event logs (zip)" in [b.label for b in at.get("download_button")]
 
 
 def test_export_sends_logs_too_big_for_memory_to_the_cli(monkeypatch: pytest.MonkeyPatch

@@ -4,7 +4,8 @@ event logs.
 Every button builds its file when clicked (`st.download_button(data=callable)`) with the plain
 builders of `sim.output.report`, so the bytes are those a test or a script gets for the same run and
 date. The budget pack is a zip of the PDF report, the CSV tables and the scenario file. The event
-logs are built on a button of their own (they run the replications again) and held once.
+logs are built on a button of their own (they run the replications again) and held on the
+server's shelf (`sim.explorer.log_shelf`), one zip per session within one budget for all.
 
 Files are named after a name field: the scenario's name, or ``<name>-edited`` when the session
 edited it (as on the Compare page), so a pack of an edited plan is never taken for its file's.
@@ -12,6 +13,7 @@ edited it (as on the Compare page), so a pack of an edited plan is never taken f
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -34,7 +36,7 @@ from sim.scenario.loader import scenario_to_yaml
 FORMATS: tuple[ImageFormat, ...] = ("png", "svg", "pdf")
 EDITED_SUFFIX = "-edited"
 NAME_KEY = "export_name"
-EVENT_LOGS_KEY = "event_logs"  # session state: (run key, zip) of the last logs built
+EVENT_LOGS_KEY = "event_logs"  # session state: the run key of the last logs this session built
 # Characters a file name keeps on every system; anything else becomes "_".
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # Labels of the download rows: msgids, shown through `tr`.
@@ -139,15 +141,27 @@ def _event_logs(scenario: Scenario, name: str, created: date) -> None:
                    "they are the run these pages show (about {mib:,.0f} MiB of CSV before "
                    "zipping).", reps=scenario.replications, seed=scenario.seed, mib=mib))
     key = session.run_key(scenario)
+    owner = session.token()
+    shelf = runner.log_shelf()
     if st.button(tr("Build the event logs"), key="build_event_logs"):
-        # One zip held per session: the last one built, for the scenario it was built for.
-        st.session_state[EVENT_LOGS_KEY] = (
-            key, runner.event_logs(scenario, runner.executor_for(session.workers()), created))
-    held = st.session_state.get(EVENT_LOGS_KEY)
-    if held is not None and held[0] == key:
-        st.download_button(tr("Download the event logs (zip)"), data=held[1],
+        with shelf.building() as mine:
+            if mine:
+                shelf.put(owner, key, runner.event_logs(
+                    scenario, runner.executor_for(session.workers()), created))
+                st.session_state[EVENT_LOGS_KEY] = key
+            else:
+                st.warning(tr("Another session of this explorer is building its event logs "
+                              "now; they are built one at a time, so that the server's memory "
+                              "stays bounded. Try again in a moment."))
+    if shelf.get(owner, key) is not None:
+        st.download_button(tr("Download the event logs (zip)"),
+                           data=functools.partial(shelf.download, owner, key),
                            file_name=f"{name}_event_logs.zip", mime=MIME["zip"],
                            on_click="ignore", key="download_event_logs")
+    elif st.session_state.get(EVENT_LOGS_KEY) == key:
+        st.info(tr("The event logs built for this run were let go to make room for those of "
+                   "other sessions (the server holds {limit:,.0f} MiB of them in all): build "
+                   "them again.", limit=ZIP_LIMIT_BYTES / 2**20))
 
 
 def render() -> None:

@@ -10,8 +10,9 @@ progress bar that the script thread updates from the experiment's own completion
 run in a process pool kept warm across runs (`worker_pool`, a started
 `sim.experiments.executors.PoolExecutor`); the tasks are
 `sim.experiments.replicate.run_replication`, a function of the installed package, so they pickle
-from any page. `event_logs` is not cached: its zip is the Export page's to hold, once. No model
-logic lives here.
+from any page. `event_logs` is not cached: its zip is held on the server's one `log_shelf`
+(`sim.explorer.log_shelf.LogShelf`), within one budget for every session. No model logic lives
+here.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from sim.experiments.risks.run import RegisterResult, run_register
 from sim.experiments.stress.plan import StressResult, run_stress
 from sim.experiments.stress.shocks import SHOCK_ADAPTER
 from sim.experiments.sweep import SweepResult, run_sweep
-from sim.output.event_files import EventLogZip
+from sim.explorer.log_shelf import LogShelf
+from sim.output.event_files import ZIP_LIMIT_BYTES, EventLogZip
 from sim.scenario.format import Scenario
 from sim.scenario.loader import scenario_to_yaml
 
@@ -51,6 +53,12 @@ def _release(pool: PoolExecutor) -> None:
 def worker_pool(workers: int) -> PoolExecutor:
     """The shared pool of ``workers`` processes (one per worker count), kept warm across runs."""
     return PoolExecutor(workers).start()
+
+
+@st.cache_resource(show_spinner=False)
+def log_shelf() -> LogShelf:
+    """The server's event-log zips: one build at a time, ``ZIP_LIMIT_BYTES`` held in all."""
+    return LogShelf(ZIP_LIMIT_BYTES)
 
 
 def executor_for(workers: int) -> Executor:

@@ -9,6 +9,7 @@ every page shows the same way: the scenario line and the loader's problems.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 import streamlit as st
@@ -38,6 +39,7 @@ SOURCE_PROBLEMS = "explorer_source_problems"
 EDIT_PROBLEMS = "explorer_edit_problems"
 RUNS = "explorer_runs"
 WORKERS = "workers"
+TOKEN = "explorer_session_token"
 LANGUAGE = "explorer_language"  # "en" or "zh": the sidebar's language switch
 WIDGET_PREFIXES = ("lever:", "event:")
 GENERATION = "explorer_widget_generation"
@@ -191,6 +193,14 @@ def edited_or_stop() -> Scenario:
 def run_key(scenario: Scenario) -> str:
     """What a run is cached on: the canonical JSON (seed and replications are inside)."""
     return scenario_digest(scenario.model_dump_json())
+
+
+def token() -> str:
+    """This session's own name on the server's shared shelves (made on first use)."""
+    if TOKEN not in st.session_state:
+        st.session_state[TOKEN] = uuid.uuid4().hex
+    value: str = st.session_state[TOKEN]
+    return value
 
 
 def workers() -> int:
