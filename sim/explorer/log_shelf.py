@@ -45,12 +45,9 @@ class LogShelf:
         other zips until the shelf is within its budget."""
         with self._lock:
             self._held.pop(owner, None)
-            self._held[owner] = (run_key, data)
-            total = sum(len(d) for _, d in self._held.values())
-            for other in list(self._held):
-                if total <= self.limit_bytes or other == owner:
-                    break
-                total -= len(self._held.pop(other)[1])
+            self._held[owner] = (run_key, data)  # last: the longest-held come first
+            while len(self._held) > 1 and self._total() > self.limit_bytes:
+                self._held.popitem(last=False)
 
     def get(self, owner: str, run_key: str) -> bytes | None:
         """``owner``'s zip if it is held and was built for ``run_key``, else None."""
@@ -69,4 +66,7 @@ class LogShelf:
     def held_bytes(self) -> int:
         """Bytes of the zips held now, all owners together."""
         with self._lock:
-            return sum(len(d) for _, d in self._held.values())
+            return self._total()
+
+    def _total(self) -> int:
+        return sum(len(d) for _, d in self._held.values())
