@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from optimizer import ROOT, unpack
+from optimizer import ROOT, in_tree, unpack
 
 BEFORE = "62688b6"  # main at the end of stop 29: zips deflated at zlib's default level
 CHILD = """
@@ -60,14 +58,7 @@ if __name__ == "__main__":
 def measure(package_root: Path, seeds: list[int]) -> dict[str, Any]:
     """Builds (and runs without logs) for ``seeds`` in a fresh process importing ``sim`` from
     ``package_root``."""
-    env = {**os.environ, "PYTHONPATH": str(package_root)}
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(seeds), str(ROOT / "scenarios/baseline.yaml")],
-        env=env, check=True, stdout=subprocess.PIPE, text=True, cwd=package_root)
-    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    if Path(out["package"]) != package_root / "sim":
-        raise RuntimeError(f"imported {out['package']}, not {package_root / 'sim'}")
-    return out
+    return in_tree(package_root, CHILD, json.dumps(seeds), str(ROOT / "scenarios/baseline.yaml"))
 
 
 def main() -> None:

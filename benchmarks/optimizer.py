@@ -77,16 +77,22 @@ def unpack(commit: str, into: Path, paths: tuple[str, ...] = ("sim",)) -> Path:
     return into
 
 
-def run(package_root: Path, job: dict[str, Any]) -> dict[str, Any]:
-    """One optimizer run in a fresh process importing ``sim`` from ``package_root``."""
+def in_tree(package_root: Path, child: str, *args: str) -> dict[str, Any]:
+    """``python -c child *args`` in a fresh process importing ``sim`` from ``package_root``: the
+    JSON object on its last line of output, whose ``package`` must be that tree's ``sim``."""
     env = {**os.environ, "PYTHONPATH": str(package_root)}
     # from the package's folder: ``python -c`` puts the working directory first on the path
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(job)], env=env, check=True,
+    done = subprocess.run([sys.executable, "-c", child, *args], env=env, check=True,
                           stdout=subprocess.PIPE, text=True, cwd=package_root)
     out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     if Path(out["package"]) != package_root / "sim":
         raise RuntimeError(f"imported {out['package']}, not {package_root / 'sim'}")
     return out
+
+
+def run(package_root: Path, job: dict[str, Any]) -> dict[str, Any]:
+    """One optimizer run in a fresh process importing ``sim`` from ``package_root``."""
+    return in_tree(package_root, CHILD, json.dumps(job))
 
 
 def main() -> None:
