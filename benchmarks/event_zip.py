@@ -7,7 +7,8 @@ processes, as ``sim.explorer.runner.event_logs`` does, timed from the start of t
 zip's bytes. Each tree ("before": ``sim`` of ``--before``, unpacked with ``git archive``; "now":
 this tree) runs in a fresh process; the trees take turns, ``--rounds`` times, each round a new
 set of seeds, so both meet the same machine. The reference in each round is the run without
-logs (the Results page's run), measured in the same process.
+logs (the Results page's run), measured in the same process. Last, what the zip's close
+allocates (tracemalloc) for three replications of the 91-day baseline, in each tree.
 
     .venv/bin/python benchmarks/event_zip.py                  # before 62688b6, 3 rounds
 """
@@ -55,6 +56,36 @@ if __name__ == "__main__":
 """
 
 
+CLOSE_CHILD = """
+import json, sys, tracemalloc
+from datetime import date
+import sim
+from sim.calibrate.logs import event_tables
+from sim.engine.model import simulate
+from sim.engine.rng import replication_seed
+from sim.output.event_files import EventLogZip
+from sim.scenario.loader import load_scenario
+
+if __name__ == "__main__":
+    scenario = load_scenario(sys.argv[1], ["horizon_days=91"])
+    tables = event_tables(scenario, simulate(scenario, replication_seed(3, 0)))
+    sink = EventLogZip(date(2026, 1, 1), {})
+    for rep in range(3):
+        sink(rep, tables)
+    tracemalloc.start()
+    data = sink.close()
+    peak = tracemalloc.get_traced_memory()[1]
+    print(json.dumps({"package": sim.__file__.rsplit("/", 1)[0], "close_peak": peak,
+                      "zip": len(data)}))
+"""
+
+
+def close_memory(package_root: Path) -> dict[str, Any]:
+    """What ``EventLogZip.close`` allocates (tracemalloc, started just before it) for three
+    replications of the 91-day baseline's logs, with ``sim`` from ``package_root``."""
+    return in_tree(package_root, CLOSE_CHILD, str(ROOT / "scenarios/baseline.yaml"))
+
+
 def measure(package_root: Path, seeds: list[int]) -> dict[str, Any]:
     """Builds (and runs without logs) for ``seeds`` in a fresh process importing ``sim`` from
     ``package_root``."""
@@ -82,6 +113,7 @@ def main() -> None:
                       f"{' '.join(f'{t:.2f}' for t in out['build'])} s, runs "
                       f"{' '.join(f'{t:.2f}' for t in out['run'])} s", file=sys.stderr,
                       flush=True)
+        memory = {name: close_memory(tree) for name, tree in trees.items()}
     print(f"baseline, 30 days, 5 replications, 2 workers; before = {args.before}\n")
     print("| tree | build: median (range) | run without logs: median | zip |")
     print("|---|---|---|---|")
@@ -92,6 +124,9 @@ def main() -> None:
               f"{statistics.median(got['bytes']) / 2**20:.2f} MiB |")
     ratio = statistics.median(found["before"]["build"]) / statistics.median(found["now"]["build"])
     print(f"\nratio of the medians, before/now: {ratio:.2f}x")
+    print("\nallocated by the close of a zip of three 91-day replications (tracemalloc): "
+          + ", ".join(f"{name} {m['close_peak'] / 2**20:.1f} MiB (zip {m['zip'] / 2**20:.1f} MiB)"
+                      for name, m in memory.items()))
 
 
 if __name__ == "__main__":

@@ -168,11 +168,16 @@ class EventLogZip(_InReplicationOrder):
         self._check_complete()
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for kind, text in self._csv.items():
-                archive.writestr(zip_entry(f"events/{kind}.csv", self._created), text.getvalue(),
-                                 compresslevel=ZIP_COMPRESS_LEVEL)
+            while self._csv:
+                # Each kind's text is zipped from its own buffer (no copy) and let go at once:
+                # the close then holds the text not yet zipped and the zip, never a second
+                # copy of a file.
+                kind, text = next(iter(self._csv.items()))
+                del self._csv[kind]
+                with text.getbuffer() as view:
+                    archive.writestr(zip_entry(f"events/{kind}.csv", self._created), view,
+                                     compresslevel=ZIP_COMPRESS_LEVEL)
             for name, data in self._extra.items():
                 archive.writestr(zip_entry(name, self._created), data,
                                  compresslevel=ZIP_COMPRESS_LEVEL)
-        self._csv.clear()
         return out.getvalue()
