@@ -110,7 +110,7 @@ def late_drivers(rep: Replication) -> pd.DataFrame:
         late = window & (np.isnan(finished) | (finished > due))
         late_jobs = jobs[late]
         late_count = len(late_jobs)
-        calls = rep.calls.set_index("id")
+        calls = rep.calls[["id", "origin", "rework_of", "arrival"]].set_index("id")
         call = calls.reindex(late_jobs["call_id"])
         # A rework job reported by phone starts at the report; one a spot check caught, when
         # it was created (its call is the original repair call, days before).

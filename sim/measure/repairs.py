@@ -115,7 +115,8 @@ class Jobs(WorkOrders):
         jobs = rep.work_orders
         created = jobs["created"].to_numpy(float)
         measured = jobs[(created >= days.edges[0]) & (created < days.edges[-1])]
-        arrival = rep.calls.set_index("id")["arrival"]
+        # The one column, not the whole calls table re-indexed (a copy of every call).
+        arrival = pd.Series(rep.calls["arrival"].to_numpy(float), index=rep.calls["id"])
         return cls(
             finished_minutes=measured["finished"].to_numpy(float),
             due_minutes=measured["due"].to_numpy(float),

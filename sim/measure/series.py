@@ -58,8 +58,10 @@ def daily_calls(rep: Replication, ledger: Ledger, by_day: pd.DataFrame) -> pd.Da
 
 
 def phone(rep: Replication) -> pd.DataFrame:
-    """The calls that rang on the phone (contacts of closed hours, called back, left out)."""
-    return rep.calls[~rep.calls["callback"].to_numpy(bool)]
+    """The calls that rang on the phone (contacts of closed hours, called back, left out): the
+    columns a queue's history needs, not a copy of the whole table."""
+    return rep.calls.loc[~rep.calls["callback"].to_numpy(bool),
+                         ["arrival", "answer", "abandon", "state"]]
 
 
 def peak_queue_per_day(calls: pd.DataFrame, days: np.ndarray) -> np.ndarray:
