@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -77,6 +78,19 @@ class Call:
     work_order: int = -1
     rework_of: int = -1
     callback: bool = False  # arrived while closed (web ticket, voicemail): called back later
+
+
+def call_ended(call: Call) -> bool:
+    """Whether a call has reached the state it ends in: nothing changes it after that."""
+    return call.state in _ENDED
+
+
+_ENDED = frozenset((DONE, ABANDONED, BLOCKED, HOLD_ABANDONED))
+
+
+def case_ended(case: ComplaintCase) -> bool:
+    """Whether a complaint case is resolved: nothing changes it after that."""
+    return case.resolved == case.resolved
 
 
 @dataclass(slots=True, eq=False)
@@ -205,6 +219,8 @@ class CallCenter:
         self.opening = opening
         self.calls: list[Call] = []
         self.cases: list[ComplaintCase] = []
+        # Counted, not len(): ended ones leave the list (records.Spool).
+        self._case_ids = itertools.count()
         self.lines = Lines(lines, self._abandon) if lines is not None else None
         self._agent_queue = CallQueue(WAITING, self._abandon, opening, self._reopen_later)
         self.agents: Crew[Any] = Crew(env, "agents", self._agent_queue, self._agent_work)
@@ -344,7 +360,8 @@ class CallCenter:
         if call.kind == "complaint" and self._complaint_work is not None:
             assert self._complaint_deadline is not None
             now = self.env.now
-            case = ComplaintCase(len(self.cases), call.id, now, now + self._complaint_deadline,
+            case = ComplaintCase(next(self._case_ids), call.id, now,
+                                 now + self._complaint_deadline,
                                  self._complaint_work())
             self.cases.append(case)
             self.handlers.offer(case)

@@ -102,6 +102,12 @@ class Visit:
     technician: int = -1
 
 
+def job_ended(job: WorkOrder) -> bool:
+    """Whether a work order is finished: nothing changes it after that (a failed repair is
+    marked caught in the same instant, before anything else runs)."""
+    return job.finished == job.finished
+
+
 class Repairs:
     """Technicians, the depot bench and the jobs they work on."""
 
@@ -118,6 +124,8 @@ class Repairs:
         self.on_finished = on_finished
         self.on_failed: Callable[[WorkOrder], None] | None = None
         self.jobs: list[WorkOrder] = []
+        # Counted, not len(): ended ones leave the list (records.Spool).
+        self._job_ids = itertools.count()
         self.outbound_work: Callable[[Any], Steps] | None = None
         self.outbound_minutes = 0.0  # expected length of a technician's outbound task
         self.visits: list[Visit] = []
@@ -223,8 +231,9 @@ class Repairs:
             warranty, product = rework_of.warranty, rework_of.product
         promised = (self.fs.promised_hours.onsite if channel == "onsite"
                     else self.fs.promised_hours.depot)
-        job = WorkOrder(len(self.jobs), call_id, channel, now, now + promised * MINUTES_PER_HOUR,
-                        priority, rework_of.id if rework_of is not None else -1, sku, call_wait,
+        job = WorkOrder(next(self._job_ids), call_id, channel, now,
+                        now + promised * MINUTES_PER_HOUR, priority,
+                        rework_of.id if rework_of is not None else -1, sku, call_wait,
                         warranty=warranty, product=product)
         self.jobs.append(job)
         lead = (self.fs.booking.min_lead_hours * MINUTES_PER_HOUR

@@ -14,6 +14,7 @@ The score is documented in docs/satisfaction.md:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,6 +63,11 @@ class Attempt:
     reached: bool
 
 
+def followup_ended(fu: FollowUp) -> bool:
+    """Whether a follow-up is closed (reached or lapsed): nothing changes it after that."""
+    return fu.closed == fu.closed
+
+
 def journey_score(s: Satisfaction, job: WorkOrder) -> float:
     """The customer's satisfaction with a repair journey, on the 1-5 scale."""
     late_minutes = max(0.0, job.finished - job.due)
@@ -91,6 +97,8 @@ class FollowUps:
         self.satisfaction = satisfaction
         self.center = center
         self.followups: list[FollowUp] = []
+        # Counted, not len(): ended ones leave the list (records.Spool).
+        self._ids = itertools.count()
         self.attempts: list[Attempt] = []
         self._jobs: dict[int, WorkOrder] = {}
         self._crew: Crew[Any] = center.agents if spec.channel == "call" else technicians
@@ -107,7 +115,7 @@ class FollowUps:
     def repair_finished(self, job: WorkOrder) -> None:
         """A repair is finished: its follow-up is due within ``within_hours``."""
         now = self.env.now
-        fu = FollowUp(len(self.followups), job.id, now,
+        fu = FollowUp(next(self._ids), job.id, now,
                       now + self.spec.within_hours * MINUTES_PER_HOUR)
         self.followups.append(fu)
         self._jobs[fu.id] = job

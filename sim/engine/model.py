@@ -25,14 +25,21 @@ import simpy
 
 from sim.engine.arrivals import CONTACT_TYPES, ArrivalStream, expected_calls_per_hour
 from sim.engine.booking import AppointmentBook
-from sim.engine.call_center import Call, CallCenter, ComplaintCase, Opening
+from sim.engine.call_center import (
+    Call,
+    CallCenter,
+    ComplaintCase,
+    Opening,
+    call_ended,
+    case_ended,
+)
 from sim.engine.cohort import Cohort
 from sim.engine.collector import rare_collections
 from sim.engine.crew import Crew
 from sim.engine.dispatch import technician_rosters
 from sim.engine.distributions import sample, sampler
-from sim.engine.field_service import Repairs, Visit, WorkOrder
-from sim.engine.followup import Attempt, FollowUp, FollowUps
+from sim.engine.field_service import Repairs, Visit, WorkOrder, job_ended
+from sim.engine.followup import Attempt, FollowUp, FollowUps, followup_ended
 from sim.engine.parts import (
     PartCount,
     PartLoss,
@@ -40,8 +47,9 @@ from sim.engine.parts import (
     PartRequest,
     PartsStore,
     VanTransfer,
+    request_filled,
 )
-from sim.engine.records import frame, levels_frame
+from sim.engine.records import Spool, frame, freeze_every, levels_frame, whole
 from sim.engine.redial import Redials
 from sim.engine.rework import Comebacks
 from sim.engine.rng import Streams
@@ -351,6 +359,22 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         else:
             crews[name].staff(crew_windows, [p for _, _, _, p in planned[name]])
 
+    spools = {
+        "calls": Spool(center.calls, Call, call_ended),
+        "cases": Spool(center.cases, ComplaintCase, case_ended),
+        "work_orders": Spool(repairs.jobs if repairs else [], WorkOrder, job_ended),
+        "visits": Spool(repairs.visits if repairs else [], Visit, whole),
+        "part_requests": Spool(store.requests if store else [], PartRequest, request_filled),
+        "part_orders": Spool(store.orders if store else [], PartOrder),
+        "part_losses": Spool(store.losses if store else [], PartLoss),
+        "part_counts": Spool(store.counts if store else [], PartCount),
+        "followups": Spool(followups.followups if followups else [], FollowUp,
+                           followup_ended),
+        "attempts": Spool(followups.attempts if followups else [], Attempt, whole),
+        "van_uses": Spool(vans.uses if vans else [], VanUse),
+        "van_transfers": Spool(store.transfers if store else [], VanTransfer),
+    }
+    freeze_every(env, MINUTES_PER_DAY, spools.values())
     total, weeks = draw_calls(scenario, streams, limit, center.opening)
     Runner(env).start(center.arrivals(itertools.chain.from_iterable(weeks), total))
     env.run(until=end)
@@ -362,31 +386,14 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
 
     overtime = [(name, o.shift_end, o.minutes) for name, crew in crews.items()
                 for o in crew.overtime]
-    entities: dict[str, tuple[list[Any], type]] = {
-        "calls": (center.calls, Call),
-        "cases": (center.cases, ComplaintCase),
-        "work_orders": (repairs.jobs if repairs else [], WorkOrder),
-        "visits": (repairs.visits if repairs else [], Visit),
-        "part_requests": (store.requests if store else [], PartRequest),
-        "part_orders": (store.orders if store else [], PartOrder),
-        "part_losses": (store.losses if store else [], PartLoss),
-        "part_counts": (store.counts if store else [], PartCount),
-        "followups": (followups.followups if followups else [], FollowUp),
-        "attempts": (followups.attempts if followups else [], Attempt),
-        "van_uses": (vans.uses if vans else [], VanUse),
-        "van_transfers": (store.transfers if store else [], VanTransfer),
-    }
     levels = {"part_levels": store.levels if store else {},
               "van_levels": vans.levels if vans else {}}
     # The departments reach one another through processes and callbacks, so the run's objects
     # are cyclic garbage once it returns: left to the collector, every entity waits for a full
-    # pass (about 0.13 s of a 91-day baseline replication, 55 MiB held meanwhile). Each list is
-    # emptied as soon as its table is built, not once all are: the replication's peak is then
-    # the entities plus one table, not plus all of them.
-    tables: dict[str, pd.DataFrame] = {}
-    for name, (rows, cls) in entities.items():
-        tables[name] = frame(rows, cls)
-        rows.clear()
+    # pass (about 0.13 s of a 91-day baseline replication, 55 MiB held meanwhile). Each spool
+    # lets its entities go as soon as its table is built, not once all are: the replication's
+    # peak is then the entities still held plus one table, not plus all of them.
+    tables = {name: spool.table() for name, spool in spools.items()}
     for name, steps in levels.items():
         tables[name] = levels_frame(steps)
         steps.clear()

@@ -22,6 +22,7 @@ business. Engine clock unit: minutes.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
@@ -60,6 +61,11 @@ class PartRequest:
     time: float
     from_stock: bool
     filled: float = NAN
+
+
+def request_filled(req: PartRequest) -> bool:
+    """Whether a part request has its unit: nothing changes it after that."""
+    return req.filled == req.filled
 
 
 @dataclass(slots=True, eq=False)
@@ -177,6 +183,8 @@ class PartsStore:
         self._delays = [(d.start_day * MINUTES_PER_DAY, (d.start_day + d.days) * MINUTES_PER_DAY,
                          d.lead_time_multiplier, frozenset(d.skus)) for d in delays]
         self.requests: list[PartRequest] = []
+        # Counted, not len(): ended ones leave the list (records.Spool).
+        self._request_ids = itertools.count()
         self.transfers: list[VanTransfer] = []
         self.orders: list[PartOrder] = []
         self.losses: list[PartLoss] = []
@@ -248,7 +256,7 @@ class PartsStore:
         now = self.env.now
         # From stock only when nobody queued earlier: a late request must not overtake.
         from_stock = stock.on_hand > 0 and not stock.waiting
-        req = PartRequest(len(self.requests), sku, job_id, now, from_stock)
+        req = PartRequest(next(self._request_ids), sku, job_id, now, from_stock)
         self.requests.append(req)
         if from_stock:
             stock.on_hand -= 1
