@@ -198,7 +198,10 @@ def _weeks(scenario: Scenario, streams: Streams, end_minutes: float, sources: li
         # Stable, types in CONTACT_TYPES order: ties rank as in one sort of the whole run.
         order = np.argsort(times, kind="stable")
         times = times[order]
-        kinds = np.concatenate([np.full(len(t), kind, dtype=object) for kind, t, _, _ in drawn])
+        # Indices into the source's labels, not np.full(..., kind, dtype=object): that makes a
+        # new str per call (56 bytes each, kept by every call's record).
+        labels = np.array([kind for kind, _, _, _ in drawn], dtype=object)
+        kinds = labels[np.concatenate([np.full(len(t), i) for i, (_, t, _, _) in enumerate(drawn)])]
         handles = np.concatenate([h for _, _, h, _ in drawn])
         escalate = np.concatenate([e for _, _, _, e in drawn])
         patience = (sample(cc.patience_minutes, streams["patience"], n)
