@@ -11,7 +11,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.engine.records import MERGE_PIECES, Spool, frame
+from sim.engine.records import Ended, Spool, frame
 
 
 @dataclass(slots=True, eq=False)
@@ -24,22 +24,21 @@ class Job:
     done: bool = False
 
 
-def ended(job: Job) -> bool:
-    return job.done
+ENDED = Ended("done", lambda done: done)
 
 
 # One step: append k jobs, end the jobs at the given places among those still open (a change
 # made before the end must reach the table), then maybe freeze.
 steps = st.lists(st.tuples(st.integers(0, 6), st.lists(st.integers(0, 50), max_size=4),
                            st.booleans()),
-                 max_size=3 * MERGE_PIECES)
+                 max_size=40)
 
 
 @settings(max_examples=150, deadline=None)
 @given(steps)
 def test_a_spool_makes_the_table_frame_makes_of_every_job_in_order(plan: list) -> None:
     rows: list[Job] = []
-    spool = Spool(rows, Job, ended)
+    spool = Spool(rows, Job, ENDED)
     every: list[Job] = []
     for appended, ending, freeze in plan:
         for _ in range(appended):
@@ -67,7 +66,7 @@ def test_frozen_jobs_are_let_go_and_held_as_columns() -> None:
         return [Job(i, "onsite", i * 0.5, i * 0.5 + 1.0, 1, True) for i in range(lo, hi)]
 
     rows: list[Job] = []
-    spool = Spool(rows, Job, ended)
+    spool = Spool(rows, Job, ENDED)
     gc.collect()
     tracemalloc.start()
     try:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import simpy
 
 from sim.engine.crew import Crew, FifoQueue
@@ -43,6 +44,7 @@ from sim.engine.records import (
     TALKING,
     WAITING,
     WITH_SPECIALIST,
+    Ended,
 )
 from sim.engine.runner import Steps
 
@@ -80,17 +82,11 @@ class Call:
     callback: bool = False  # arrived while closed (web ticket, voicemail): called back later
 
 
-def call_ended(call: Call) -> bool:
-    """Whether a call has reached the state it ends in: nothing changes it after that."""
-    return call.state in _ENDED
-
-
-_ENDED = frozenset((DONE, ABANDONED, BLOCKED, HOLD_ABANDONED))
-
-
-def case_ended(case: ComplaintCase) -> bool:
-    """Whether a complaint case is resolved: nothing changes it after that."""
-    return case.resolved == case.resolved
+CALL_ENDED = Ended("state", lambda state: np.isin(state, (DONE, ABANDONED, BLOCKED,
+                                                          HOLD_ABANDONED)))
+"""A call has ended in the state it ends in: nothing changes it after that."""
+CASE_ENDED = Ended("resolved", lambda resolved: ~np.isnan(resolved))
+"""A complaint case has ended once resolved: nothing changes it after that."""
 
 
 @dataclass(slots=True, eq=False)

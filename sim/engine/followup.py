@@ -20,12 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import simpy
 
 from sim.engine.call_center import Call, CallCenter
 from sim.engine.crew import Crew
 from sim.engine.distributions import sampler, uniform_sampler
 from sim.engine.field_service import WorkOrder
+from sim.engine.records import Ended
 from sim.engine.rng import Streams
 from sim.engine.runner import Steps
 from sim.scenario.calls import CallCenter as CallCenterSpec
@@ -63,9 +65,8 @@ class Attempt:
     reached: bool
 
 
-def followup_ended(fu: FollowUp) -> bool:
-    """Whether a follow-up is closed (reached or lapsed): nothing changes it after that."""
-    return fu.closed == fu.closed
+FOLLOWUP_ENDED = Ended("closed", lambda closed: ~np.isnan(closed))
+"""A follow-up has ended once closed (reached or lapsed): nothing changes it after that."""
 
 
 def journey_score(s: Satisfaction, job: WorkOrder) -> float:

@@ -26,30 +26,30 @@ import simpy
 from sim.engine.arrivals import CONTACT_TYPES, ArrivalStream, expected_calls_per_hour
 from sim.engine.booking import AppointmentBook
 from sim.engine.call_center import (
+    CALL_ENDED,
+    CASE_ENDED,
     Call,
     CallCenter,
     ComplaintCase,
     Opening,
-    call_ended,
-    case_ended,
 )
 from sim.engine.cohort import Cohort
 from sim.engine.collector import rare_collections
 from sim.engine.crew import Crew
 from sim.engine.dispatch import technician_rosters
 from sim.engine.distributions import sample, sampler
-from sim.engine.field_service import Repairs, Visit, WorkOrder, job_ended
-from sim.engine.followup import Attempt, FollowUp, FollowUps, followup_ended
+from sim.engine.field_service import JOB_ENDED, Repairs, Visit, WorkOrder
+from sim.engine.followup import FOLLOWUP_ENDED, Attempt, FollowUp, FollowUps
 from sim.engine.parts import (
+    REQUEST_ENDED,
     PartCount,
     PartLoss,
     PartOrder,
     PartRequest,
     PartsStore,
     VanTransfer,
-    request_filled,
 )
-from sim.engine.records import Spool, frame, freeze_every, levels_frame, whole
+from sim.engine.records import WHOLE, Spool, frame, freeze_every, levels_frame
 from sim.engine.redial import Redials
 from sim.engine.rework import Comebacks
 from sim.engine.rng import Streams
@@ -106,6 +106,10 @@ class Replication:
 BLOCK_MINUTES = MINUTES_PER_WEEK
 """Calls are drawn a week at a time, as the run reaches them: memory does not grow with the
 horizon (a 10-year run no longer asks for every call's numbers up front)."""
+FREEZE_MINUTES = MINUTES_PER_WEEK
+"""How often ended entities are frozen into columns (``records.Spool``). A week of a baseline's
+entities is a few MB as objects; a freeze costs a few hundred numpy calls, which daily freezes
+made 1-2% of a run's instructions."""
 
 
 class _Contacts:
@@ -363,21 +367,21 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
             crews[name].staff(crew_windows, [p for _, _, _, p in planned[name]])
 
     spools = {
-        "calls": Spool(center.calls, Call, call_ended),
-        "cases": Spool(center.cases, ComplaintCase, case_ended),
-        "work_orders": Spool(repairs.jobs if repairs else [], WorkOrder, job_ended),
-        "visits": Spool(repairs.visits if repairs else [], Visit, whole),
-        "part_requests": Spool(store.requests if store else [], PartRequest, request_filled),
+        "calls": Spool(center.calls, Call, CALL_ENDED),
+        "cases": Spool(center.cases, ComplaintCase, CASE_ENDED),
+        "work_orders": Spool(repairs.jobs if repairs else [], WorkOrder, JOB_ENDED),
+        "visits": Spool(repairs.visits if repairs else [], Visit, WHOLE),
+        "part_requests": Spool(store.requests if store else [], PartRequest, REQUEST_ENDED),
         "part_orders": Spool(store.orders if store else [], PartOrder),
         "part_losses": Spool(store.losses if store else [], PartLoss),
         "part_counts": Spool(store.counts if store else [], PartCount),
         "followups": Spool(followups.followups if followups else [], FollowUp,
-                           followup_ended),
-        "attempts": Spool(followups.attempts if followups else [], Attempt, whole),
+                           FOLLOWUP_ENDED),
+        "attempts": Spool(followups.attempts if followups else [], Attempt, WHOLE),
         "van_uses": Spool(vans.uses if vans else [], VanUse),
         "van_transfers": Spool(store.transfers if store else [], VanTransfer),
     }
-    freeze_every(env, MINUTES_PER_DAY, spools.values())
+    freeze_every(env, FREEZE_MINUTES, spools.values())
     total, weeks = draw_calls(scenario, streams, limit, center.opening)
     Runner(env).start(center.arrivals(itertools.chain.from_iterable(weeks), total))
     env.run(until=end)

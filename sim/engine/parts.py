@@ -33,6 +33,7 @@ import numpy as np
 import simpy
 
 from sim.engine.distributions import Sampler, sampler
+from sim.engine.records import Ended
 from sim.engine.rng import Streams
 
 # The measurement functions lived here first; they stay importable from this module.
@@ -63,9 +64,8 @@ class PartRequest:
     filled: float = NAN
 
 
-def request_filled(req: PartRequest) -> bool:
-    """Whether a part request has its unit: nothing changes it after that."""
-    return req.filled == req.filled
+REQUEST_ENDED = Ended("filled", lambda filled: ~np.isnan(filled))
+"""A part request has ended once it has its unit: nothing changes it after that."""
 
 
 @dataclass(slots=True, eq=False)

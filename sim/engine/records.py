@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from itertools import compress
 from typing import Any
 
@@ -34,20 +35,33 @@ walk through all of memory. Measured on the M/M/c benchmark's 200,000 calls: 0.1
 
 Field = tuple[str, Callable[[Sequence[Any]], list[Any]], Any]
 """(name, reader, dtype) of one column; dtype None: a text field."""
-Columns = dict[str, Any]
-"""One column per field of a batch of entities: a typed array, or a list of labels."""
+Columns = dict[str, np.ndarray]
+"""One typed array per field of a batch of entities; a text field as codes (``_Codes``)."""
 
 
 def frame(entities: Sequence[Any], cls: type) -> pd.DataFrame:
     """One row per entity, one column per dataclass field of ``cls`` (in field order)."""
     fields = _fields(cls)
-    return _table(fields, _read(entities, fields), len(entities))
+    codes = {name: _Codes() for name, _, dtype in fields if dtype is None}
+    return _table(fields, _read(entities, fields, codes), codes)
 
 
-MERGE_PIECES = 16
-"""Frozen pieces held before they are merged into one. Each freeze makes one small array per
-field (a day's calls); held apart, a numpy array's own overhead (about 100 bytes) is a large
-share of a small piece, and a 365-day run would hold some 90,000 of them."""
+@dataclass(frozen=True)
+class Ended:
+    """Which entities of a kind have ended, told from one of their fields, many at a time:
+    ``test`` takes that field's values as an array. No ``field``: the entities are appended
+    once they are complete (a visit, an attempt)."""
+
+    field: str = ""
+    test: Callable[[np.ndarray], np.ndarray] | None = None
+
+
+WHOLE = Ended()
+"""``Ended`` for entities appended complete."""
+
+
+
+_NO_ORDERS = np.empty(0, dtype=np.int64)
 
 
 class Spool:
@@ -60,67 +74,82 @@ class Spool:
     appended, in the order appended: an entity must not change once ``ended`` says so.
     """
 
-    def __init__(self, rows: list[Any], cls: type,
-                 ended: Callable[[Any], bool] | None = None) -> None:
+    def __init__(self, rows: list[Any], cls: type, ended: Ended | None = None) -> None:
         self.rows = rows
         self._fields = _fields(cls)
         self._ended = ended
+        self._end_field = ((_reader(cls, ended.field),
+                        next(d for n, _, d in self._fields if n == ended.field))
+                       if ended is not None and ended.field else None)
+        self._codes = {name: _Codes() for name, _, dtype in self._fields if dtype is None}
         self._frozen: list[tuple[np.ndarray, Columns]] = []
-        self._orders: list[int] = []  # the place in the order appended of each row still held
+        self._orders = _NO_ORDERS  # the order appended of each row still held
         self._appended = 0
 
     def freeze(self) -> None:
         """Move the rows that have ended into columns (none, for a spool without ``ended``)."""
+        if self._ended is None or not self.rows:
+            return
         rows = self.rows
-        if self._ended is None:
-            return
-        new = len(rows) - len(self._orders)
-        self._orders += range(self._appended, self._appended + new)
-        self._appended += new
-        flags = list(map(self._ended, rows))
-        if not any(flags):
-            return
-        orders, kept = self._orders, [not flag for flag in flags]
-        self._frozen.append((np.fromiter(compress(orders, flags), dtype=np.int64),
-                             _read(list(compress(rows, flags)), self._fields)))
-        if len(self._frozen) == MERGE_PIECES:
-            self._frozen = [self._merged()]
-        rows[:] = compress(rows, kept)  # in place: the department appends to this list
-        self._orders = list(compress(orders, kept))
+        orders = self._held_orders()
+        done: np.ndarray | None = None  # None: every row
+        if self._end_field is not None and self._ended.test is not None:
+            read, dtype = self._end_field
+            done = self._ended.test(np.fromiter(read(rows), dtype=dtype, count=len(rows)))
+            if not done.any():
+                return
+            if done.all():
+                done = None
+        if done is None:
+            self._frozen.append((orders, _read(rows, self._fields, self._codes)))
+            rows.clear()
+            self._orders = _NO_ORDERS
+        else:
+            self._frozen.append((orders[done], _read(list(compress(rows, done.tolist())),
+                                                     self._fields, self._codes)))
+            # In place: the department appends to this list.
+            rows[:] = compress(rows, (~done).tolist())
+            self._orders = orders[~done]
 
     def table(self) -> pd.DataFrame:
         """Every entity ever appended, as ``frame`` would make it; empties the spool."""
-        rows = self.rows
-        self._orders += range(self._appended, self._appended + len(rows) - len(self._orders))
-        self._frozen.append((np.array(self._orders, dtype=np.int64), _read(rows, self._fields)))
-        self._orders, self._appended = [], 0
-        rows.clear()
-        where, read = self._frozen[0] if len(self._frozen) == 1 else self._merged()
-        self._frozen = []
+        self._frozen.append((self._held_orders(), _read(self.rows, self._fields, self._codes)))
+        self.rows.clear()
+        pieces, self._frozen = self._frozen, []
+        where, read = pieces[0] if len(pieces) == 1 else _merged(pieces, self._fields)
+        del pieces
+        self._orders, self._appended = _NO_ORDERS, 0
         if np.any(where[1:] < where[:-1]):
             order = np.argsort(where, kind="stable")
-            for name, _, dtype in self._fields:
-                values = read[name]
-                read[name] = ([values[i] for i in order.tolist()] if dtype is None
-                              else values[order])
-        return _table(self._fields, read, len(where))
+            for name in read:  # one field at a time: the table is not held twice
+                read[name] = read[name][order]
+        codes, self._codes = self._codes, {name: _Codes() for name in self._codes}
+        return _table(self._fields, read, codes)
 
-    def _merged(self) -> tuple[np.ndarray, Columns]:
-        """The frozen pieces as one, each piece let go once copied."""
-        pieces, self._frozen = self._frozen, []
-        where = np.concatenate([w for w, _ in pieces])
-        merged: Columns = {}
-        for name, _, dtype in self._fields:
-            parts = [part.pop(name) for _, part in pieces]
-            merged[name] = ([v for part in parts for v in part] if dtype is None
-                            else np.concatenate(parts))
-        return where, merged
+    def _held_orders(self) -> np.ndarray:
+        """The order appended of every row in the list, counting the rows appended since."""
+        new = len(self.rows) - len(self._orders)
+        if new:
+            self._orders = np.concatenate(
+                (self._orders, np.arange(self._appended, self._appended + new)))
+            self._appended += new
+        return self._orders
 
 
-def whole(_entity: Any) -> bool:
-    """``Spool``'s ``ended`` for entities appended once they are complete (a visit, an
-    attempt)."""
-    return True
+def _merged(pieces: list[tuple[np.ndarray, Columns]],
+            fields: list[Field]) -> tuple[np.ndarray, Columns]:
+    """Frozen pieces as one; each field of the pieces is let go once copied."""
+    where = np.concatenate([w for w, _ in pieces])
+    return where, {name: np.concatenate([part.pop(name) for _, part in pieces])
+                   for name, _, _ in fields}
+
+
+class _Codes(dict[str, int]):
+    """Each label's code, in the order labels were first seen."""
+
+    def __missing__(self, label: str) -> int:
+        code = self[label] = len(self)
+        return code
 
 
 def freeze_every(env: simpy.Environment, minutes: float, spools: Iterable[Spool]) -> None:
@@ -143,32 +172,33 @@ def _fields(cls: type) -> list[Field]:
             for f in dataclasses.fields(cls)]
 
 
-def _read(entities: Sequence[Any], fields: list[Field]) -> Columns:
+def _read(entities: Sequence[Any], fields: list[Field], codes: dict[str, _Codes]) -> Columns:
     n = len(entities)
-    columns: Columns = {name: [] if dtype is None else np.empty(n, dtype=dtype)
+    columns: Columns = {name: np.empty(n, dtype=np.int32 if dtype is None else dtype)
                         for name, _, dtype in fields}
     for lo in range(0, n, BLOCK_ROWS):
         block = entities[lo:lo + BLOCK_ROWS]
         size = len(block)
         for name, read, dtype in fields:
-            if dtype is None:
-                columns[name] += read(block)
-            else:
-                columns[name][lo:lo + size] = np.fromiter(read(block), dtype=dtype, count=size)
+            values = read(block)
+            columns[name][lo:lo + size] = (
+                np.fromiter(values, dtype=dtype, count=size) if dtype is not None
+                else np.fromiter(map(codes[name].__getitem__, values), dtype=np.int32,
+                                 count=size))
     return columns
 
 
-def _table(fields: list[Field], read: Columns, n: int) -> pd.DataFrame:
+def _table(fields: list[Field], read: Columns, codes: dict[str, _Codes]) -> pd.DataFrame:
     """The table of ``read`` columns: text fields become categoricals (sorted labels)."""
     columns: dict[str, Any] = {}
     for name, _, dtype in fields:
         if dtype is None:
-            values = read.pop(name)
-            labels = sorted(set(values))
-            code = dict(zip(labels, range(len(labels)), strict=True))
-            columns[name] = pd.Categorical.from_codes(
-                np.fromiter(map(code.__getitem__, values), dtype=np.int32, count=n),
-                categories=pd.Index(labels))
+            seen = codes[name]
+            labels = sorted(seen)
+            sorted_code = np.empty(len(labels), dtype=np.int32)
+            sorted_code[[seen[label] for label in labels]] = np.arange(len(labels))
+            columns[name] = pd.Categorical.from_codes(sorted_code[read.pop(name)],
+                                                      categories=pd.Index(labels))
         else:
             columns[name] = read.pop(name)
     # copy=False: the arrays are this table's alone. pandas would otherwise copy them into
