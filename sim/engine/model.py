@@ -378,7 +378,7 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
         "followups": Spool(followups.followups if followups else [], FollowUp,
                            FOLLOWUP_ENDED),
         "attempts": Spool(followups.attempts if followups else [], Attempt, WHOLE),
-        "van_uses": Spool(vans.uses if vans else [], VanUse),
+        "van_uses": Spool(vans.uses if vans else [], VanUse, WHOLE),
         "van_transfers": Spool(store.transfers if store else [], VanTransfer),
     }
     freeze_every(env, FREEZE_MINUTES, spools.values())
