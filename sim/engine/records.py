@@ -59,8 +59,6 @@ class Ended:
 WHOLE = Ended()
 """``Ended`` for entities appended complete."""
 
-
-
 _NO_ORDERS = np.empty(0, dtype=np.int64)
 
 
@@ -78,9 +76,13 @@ class Spool:
         self.rows = rows
         self._fields = _fields(cls)
         self._ended = ended
-        self._end_field = ((_reader(cls, ended.field),
-                        next(d for n, _, d in self._fields if n == ended.field))
-                       if ended is not None and ended.field else None)
+        # How to tell which rows have ended: (reader, dtype, test) of the field; None: all have.
+        self._end_field: tuple[Callable[[Sequence[Any]], list[Any]], Any,
+                               Callable[[np.ndarray], np.ndarray]] | None = None
+        if ended is not None and ended.field:
+            assert ended.test is not None, "an Ended with a field needs its test"
+            dtype = next(d for n, _, d in self._fields if n == ended.field)
+            self._end_field = (_reader(cls, ended.field), dtype, ended.test)
         self._codes = {name: _Codes() for name, _, dtype in self._fields if dtype is None}
         self._frozen: list[tuple[np.ndarray, Columns]] = []
         self._orders = _NO_ORDERS  # the order appended of each row still held
@@ -93,9 +95,9 @@ class Spool:
         rows = self.rows
         orders = self._held_orders()
         done: np.ndarray | None = None  # None: every row
-        if self._end_field is not None and self._ended.test is not None:
-            read, dtype = self._end_field
-            done = self._ended.test(np.fromiter(read(rows), dtype=dtype, count=len(rows)))
+        if self._end_field is not None:
+            read, dtype, test = self._end_field
+            done = test(np.fromiter(read(rows), dtype=dtype, count=len(rows)))
             if not done.any():
                 return
             if done.all():
