@@ -45,6 +45,7 @@ from sim.engine.records import (
     WAITING,
     WITH_SPECIALIST,
     Ended,
+    once_set,
 )
 from sim.engine.runner import Steps
 
@@ -85,7 +86,7 @@ class Call:
 CALL_ENDED = Ended("state", lambda state: np.isin(state, (DONE, ABANDONED, BLOCKED,
                                                           HOLD_ABANDONED)))
 """A call has ended in the state it ends in: nothing changes it after that."""
-CASE_ENDED = Ended("resolved", lambda resolved: ~np.isnan(resolved))
+CASE_ENDED = once_set("resolved")
 """A complaint case has ended once resolved: nothing changes it after that."""
 
 

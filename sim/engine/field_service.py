@@ -32,7 +32,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import simpy
 
 from sim.engine.booking import AppointmentBook
@@ -41,7 +40,7 @@ from sim.engine.dispatch import JobQueue, SkillQueue, Technician
 from sim.engine.distributions import sampler, uniform_sampler
 from sim.engine.parts import PartsStore
 from sim.engine.proficiency import Proficiency
-from sim.engine.records import Ended
+from sim.engine.records import once_set
 from sim.engine.rng import Streams
 from sim.engine.runner import Steps
 from sim.engine.vans import Vans
@@ -104,7 +103,7 @@ class Visit:
     technician: int = -1
 
 
-JOB_ENDED = Ended("finished", lambda finished: ~np.isnan(finished))
+JOB_ENDED = once_set("finished")
 """A work order has ended once finished: nothing changes it after that (a failed repair is
 marked caught in the same instant, before anything else runs)."""
 

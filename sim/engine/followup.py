@@ -20,14 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import simpy
 
 from sim.engine.call_center import Call, CallCenter
 from sim.engine.crew import Crew
 from sim.engine.distributions import sampler, uniform_sampler
 from sim.engine.field_service import WorkOrder
-from sim.engine.records import Ended
+from sim.engine.records import once_set
 from sim.engine.rng import Streams
 from sim.engine.runner import Steps
 from sim.scenario.calls import CallCenter as CallCenterSpec
@@ -65,7 +64,7 @@ class Attempt:
     reached: bool
 
 
-FOLLOWUP_ENDED = Ended("closed", lambda closed: ~np.isnan(closed))
+FOLLOWUP_ENDED = once_set("closed")
 """A follow-up has ended once closed (reached or lapsed): nothing changes it after that."""
 
 

@@ -33,7 +33,7 @@ import numpy as np
 import simpy
 
 from sim.engine.distributions import Sampler, sampler
-from sim.engine.records import Ended
+from sim.engine.records import once_set
 from sim.engine.rng import Streams
 
 # The measurement functions lived here first; they stay importable from this module.
@@ -64,7 +64,7 @@ class PartRequest:
     filled: float = NAN
 
 
-REQUEST_ENDED = Ended("filled", lambda filled: ~np.isnan(filled))
+REQUEST_ENDED = once_set("filled")
 """A part request has ended once it has its unit: nothing changes it after that."""
 
 

@@ -59,6 +59,15 @@ class Ended:
 WHOLE = Ended()
 """``Ended`` for entities appended complete."""
 
+
+def once_set(field: str) -> Ended:
+    """``Ended`` for entities that end when the time ``field`` is set (no longer NaN)."""
+    return Ended(field, _is_set)
+
+
+def _is_set(times: np.ndarray) -> np.ndarray:
+    return ~np.isnan(times)
+
 _NO_ORDERS = np.empty(0, dtype=np.int64)
 
 
