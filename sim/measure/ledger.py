@@ -92,19 +92,26 @@ def ledger_of(seen: Mapping[type, object], days: Grid) -> Ledger:
     return Ledger(parts, bins)
 
 
-def _values(ledger: Ledger, group: np.ndarray, groups: int) -> dict[str, np.ndarray]:
-    """Every KPI of the catalogue for each group of ledger rows (``group`` per row of
-    ``parts``; -1 leaves a row out): parts added in row order, then finished."""
-    keep = group >= 0
+def _values(ledger: Ledger, layers: Sequence[np.ndarray], groups: int) -> dict[str, np.ndarray]:
+    """Every KPI of the catalogue for each of ``groups`` groups of ledger rows: parts added in
+    row order, then finished.
+
+    Each layer gives every row of ``parts`` a group (-1 leaves the row out of that layer); a
+    row counts once in each layer, so overlapping sets of days (a month and its quarter) are
+    one pass over the ledger, each in its own layer.
+    """
+    kept = [layer >= 0 for layer in layers]
+    values = ledger.parts[list(PART_COLUMNS)].to_numpy(float)
     summed = np.zeros((groups, len(PART_COLUMNS)))
-    np.add.at(summed, group[keep], ledger.parts[list(PART_COLUMNS)].to_numpy(float)[keep])
+    np.add.at(summed, np.concatenate([layer[k] for layer, k in zip(layers, kept, strict=True)]),
+              np.concatenate([values[k] for k in kept]))
     at = {name: i for i, name in enumerate(PART_COLUMNS)}
     row_of = _row_position(ledger.parts)
     out: dict[str, np.ndarray] = {}
     for entry in KPIS:
         name, kind = entry.info.name, entry.kind
         if isinstance(kind, Quantile):
-            out[name] = kind.finish(_binned(ledger, name, row_of, group, groups, kind))
+            out[name] = kind.finish(_binned(ledger, name, row_of, layers, groups, kind))
         elif not isinstance(kind, Derived):
             cols = [at[f"{name}.{part}"] for part in kind.parts]
             out[name] = kind.finish(summed[:, cols])
@@ -121,26 +128,37 @@ def _row_position(parts: pd.DataFrame) -> pd.Index:
     return pd.Index(parts["day"].to_numpy())
 
 
-def _binned(ledger: Ledger, name: str, row_of: pd.Index, group: np.ndarray, groups: int,
-            kind: Quantile) -> np.ndarray:
-    """(groups x bins) counts of a quantile KPI."""
+def _binned(ledger: Ledger, name: str, row_of: pd.Index, layers: Sequence[np.ndarray],
+            groups: int, kind: Quantile) -> np.ndarray:
+    """(groups x bins) counts of a quantile KPI, its day rows grouped as in ``_values``."""
     table = ledger.bins[name]
     if isinstance(row_of, pd.MultiIndex):
         rows = row_of.get_indexer(pd.MultiIndex.from_arrays([table["rep"].to_numpy(),
                                                              table["day"].to_numpy()]))
     else:
         rows = row_of.get_indexer(pd.Index(table["day"].to_numpy()))
-    g = np.where(rows >= 0, group[rows], -1)
-    keep = g >= 0
-    flat = g[keep] * kind.bins.count + table["bin"].to_numpy()[keep].astype(np.int64)
-    counts = np.bincount(flat, weights=table["count"].to_numpy(float)[keep],
+    where = table["bin"].to_numpy().astype(np.int64)
+    weights = table["count"].to_numpy(float)
+    flats, counts = [], []
+    for layer in layers:
+        g = np.where(rows >= 0, layer[rows], -1)
+        keep = g >= 0
+        flats.append(g[keep] * kind.bins.count + where[keep])
+        counts.append(weights[keep])
+    totals = np.bincount(np.concatenate(flats), weights=np.concatenate(counts),
                          minlength=groups * kind.bins.count)
-    return counts.reshape(groups, kind.bins.count)
+    return totals.reshape(groups, kind.bins.count)
 
 
 def _reps(ledger: Ledger) -> np.ndarray:
     return (ledger.parts["rep"].to_numpy() if "rep" in ledger.parts
             else np.zeros(len(ledger.parts), dtype=np.int64))
+
+
+def _check_some(chosen: np.ndarray, day: np.ndarray) -> None:
+    if not chosen.any():
+        raise ValueError(f"no measured day among those asked (measured: days {day.min()} to "
+                         f"{day.max()})")
 
 
 def combine(ledger: Ledger, days: Iterable[int] | None = None) -> pd.DataFrame:
@@ -155,11 +173,9 @@ def combine(ledger: Ledger, days: Iterable[int] | None = None) -> pd.DataFrame:
     """
     day = ledger.parts["day"].to_numpy()
     chosen = np.ones(len(day), dtype=bool) if days is None else np.isin(day, list(days))
-    if not chosen.any():
-        raise ValueError(f"no measured day among those asked (measured: days {day.min()} to "
-                         f"{day.max()})")
+    _check_some(chosen, day)
     reps, rep_group = np.unique(_reps(ledger), return_inverse=True)
-    table = pd.DataFrame(_values(ledger, np.where(chosen, rep_group, -1), len(reps)))
+    table = pd.DataFrame(_values(ledger, [np.where(chosen, rep_group, -1)], len(reps)))
     if "rep" in ledger.parts:
         table.insert(0, "rep", reps)
     return table
@@ -181,7 +197,7 @@ def kpis_over(ledger: Ledger, days: Iterable[int] | None = None) -> dict[str, fl
 def kpis_by_day(ledger: Ledger) -> pd.DataFrame:
     """Every KPI of each measured day (and replication): ``rep`` when stacked, ``day``, then
     the catalogue."""
-    values = pd.DataFrame(_values(ledger, np.arange(len(ledger.parts)), len(ledger.parts)))
+    values = pd.DataFrame(_values(ledger, [np.arange(len(ledger.parts))], len(ledger.parts)))
     keys = ledger.parts[[c for c in ("rep", "day") if c in ledger.parts]].reset_index(drop=True)
     return pd.concat([keys, values], axis=1)
 
@@ -198,9 +214,15 @@ def kpis_by_period(ledger: Ledger, periods: Sequence[tuple[str, int, int]]) -> p
     Raises:
         ValueError: A period holds no measured day.
     """
-    tables = []
-    for label, first, last in periods:
-        table = combine(ledger, range(first, last + 1))
-        table.insert(1 if "rep" in table else 0, "period", label)
-        tables.append(table)
-    return pd.concat(tables, ignore_index=True)
+    day = ledger.parts["day"].to_numpy()
+    reps, rep_group = np.unique(_reps(ledger), return_inverse=True)
+    layers = []
+    for k, (_, first, last) in enumerate(periods):
+        chosen = (day >= first) & (day <= last)
+        _check_some(chosen, day)
+        layers.append(np.where(chosen, k * len(reps) + rep_group, -1))
+    table = pd.DataFrame(_values(ledger, layers, len(periods) * len(reps)))
+    table.insert(0, "period", np.repeat([label for label, _, _ in periods], len(reps)))
+    if "rep" in ledger.parts:
+        table.insert(0, "rep", np.tile(reps, len(periods)))
+    return table
