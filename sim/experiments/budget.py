@@ -98,15 +98,15 @@ def budget_table(scenario: Scenario, ledger: Ledger) -> pd.DataFrame:
     if "rep" not in by_month:
         by_month.insert(0, "rep", 0)
     lines = _lines(scenario, by_month, months)
+    # Every month of each replication added up, all lines in one grouping.
+    whole = pd.DataFrame({i: amount for i, (_, _, amount) in enumerate(lines)}).groupby(
+        by_month["rep"].to_numpy()).sum().to_numpy()
+    period = by_month["period"].to_numpy()
     rows = []
     for month in [*months, None]:
-        chosen = (by_month["period"] == month.label).to_numpy() if month else None
-        for budget, line, amount in lines:
-            if chosen is not None:
-                values = amount[chosen]
-            else:  # every month of each replication added up
-                values = pd.Series(amount).groupby(by_month["rep"].to_numpy()).sum().to_numpy()
-            ci = t_interval(values)
+        chosen = period == month.label if month else None
+        for i, (budget, line, amount) in enumerate(lines):
+            ci = t_interval(amount[chosen] if chosen is not None else whole[:, i])
             rows.append({"month": month.label if month else ALL_MONTHS, "department": line,
                          "mean": ci.mean, "std": ci.std, "ci_low": ci.ci_low,
                          "ci_high": ci.ci_high, "n": ci.n, "budget": budget,
