@@ -214,7 +214,7 @@ def assemble(scenario: Scenario, seed: int, outcomes: dict[int, tuple[int, Outco
                                     "bin_high_hours": TURNAROUND_BIN_EDGES_HOURS[1:],
                                     "count": counts})
     summary, targets = judged(replications, scenario.targets)
-    ledger = Ledger.stack([outcomes[r][1].ledger.stacked(r) for r in order])
+    ledger = Ledger.stack({r: outcomes[r][1].ledger for r in order})
     logs = None
     if order and all(outcomes[r][1].events is not None for r in order):
         logs = {kind: event_log(kind) for kind in outcomes[order[0]][1].events or {}}

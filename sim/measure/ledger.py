@@ -57,16 +57,23 @@ class Ledger:
         return np.unique(self.parts["day"].to_numpy())
 
     def stacked(self, rep: int) -> Ledger:
-        """This one replication's ledger with a ``rep`` column, to stack with others."""
-        return Ledger(self.parts.assign(rep=rep)[["rep", *self.parts.columns]],
-                      {k: t.assign(rep=rep)[["rep", *t.columns]] for k, t in self.bins.items()})
+        """This one replication's ledger with a ``rep`` column."""
+        return Ledger.stack({rep: self})
 
     @classmethod
-    def stack(cls, ledgers: Sequence[Ledger]) -> Ledger:
-        """Replications' ledgers (each ``stacked``) one under the other."""
-        return cls(pd.concat([g.parts for g in ledgers], ignore_index=True),
-                   {k: pd.concat([g.bins[k] for g in ledgers], ignore_index=True)
-                    for k in BINNED})
+    def stack(cls, ledgers: Mapping[int, Ledger]) -> Ledger:
+        """Replications' ledgers (by replication, each without ``rep``) one under the other,
+        with a ``rep`` column."""
+        reps = list(ledgers)
+
+        def tagged(tables: list[pd.DataFrame]) -> pd.DataFrame:
+            table = pd.concat(tables, ignore_index=True)
+            table.insert(0, "rep", np.repeat(np.asarray(reps, dtype=np.int64),
+                                             [len(t) for t in tables]))
+            return table
+
+        return cls(tagged([g.parts for g in ledgers.values()]),
+                   {k: tagged([g.bins[k] for g in ledgers.values()]) for k in BINNED})
 
 
 def ledger_of(seen: Mapping[type, object], days: Grid) -> Ledger:
