@@ -31,6 +31,7 @@ from sim.measure.parts import (
     inventory_value_mean,
     on_hand_at,
     part_wait_hours,
+    steps_by_sku,
 )
 from sim.measure.registry import value, values
 from sim.measure.window import Grid
@@ -434,3 +435,19 @@ def test_base_stock_fill_rate_matches_poisson(run: str, kpi: str) -> None:
     fill = [base_stock_fill_rate(rate, lead_days, level, days, child) for child in children]
     expected = float(poisson.cdf(level - 1, rate * lead_days))
     theory_level.assert_mean(run, kpi, fill, expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["pump", "seal", "belt"]), st.integers(0, 6),
+                          st.integers(-3, 9)), max_size=40))
+def test_steps_by_sku_is_each_skus_rows_sorted_stably_by_time(
+        rows: list[tuple[str, int, int]]) -> None:
+    """Ties in time (several moves at one instant) keep their recorded order: the last one is
+    the level after the instant."""
+    levels = pd.DataFrame(rows, columns=["sku", "time", "on_hand"]).astype({"time": float})
+    steps = steps_by_sku(levels)
+    assert list(steps) == list(dict.fromkeys(sku for sku, _, _ in rows))
+    for sku, (times, on_hand) in steps.items():
+        mine = sorted(((t, i, v) for i, (s, t, v) in enumerate(rows) if s == sku))
+        assert times.tolist() == [float(t) for t, _, _ in mine]
+        assert on_hand.tolist() == [float(v) for _, _, v in mine]

@@ -102,12 +102,21 @@ class Stock:
                      amounts)
 
 
-def _steps(levels: pd.DataFrame, sku: str) -> tuple[np.ndarray, np.ndarray]:
-    """Times and on-hand values of one SKU, in time order (ties keep their recorded order)."""
-    rows = levels[levels["sku"] == sku]
-    order = np.argsort(rows["time"].to_numpy(dtype=float), kind="stable")
-    return (rows["time"].to_numpy(dtype=float)[order],
-            rows["on_hand"].to_numpy(dtype=float)[order])
+_NO_STEPS = (np.empty(0), np.empty(0))
+"""The steps of a SKU that never moved."""
+
+
+def steps_by_sku(levels: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Times and on-hand values of each SKU of ``levels`` (in order of first appearance), each
+    in time order (ties keep their recorded order): one sort for all SKUs, not a scan of the
+    text column per SKU."""
+    code, skus = pd.factorize(levels["sku"])
+    time = levels["time"].to_numpy(dtype=float)
+    on_hand = levels["on_hand"].to_numpy(dtype=float)
+    order = np.lexsort((time, code))  # stable: by SKU, then time, then as recorded
+    bounds = np.searchsorted(code[order], np.arange(len(skus) + 1))
+    return {str(sku): (time[order[a:b]], on_hand[order[a:b]])
+            for sku, a, b in zip(skus, bounds[:-1], bounds[1:], strict=True)}
 
 
 def _cumulative_area(times: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -126,8 +135,9 @@ def stock_value_by(parts: Parts, stock: Stock) -> np.ndarray:
     currency x minutes. SKUs absent from ``levels`` count as empty."""
     edges = stock.grid.edges
     total = np.zeros(stock.grid.count)
+    steps = steps_by_sku(stock.levels)
     for spec in parts.skus:
-        times, values = _steps(stock.levels, spec.sku)
+        times, values = steps.get(spec.sku, _NO_STEPS)
         total += spec.unit_cost * np.diff(_cumulative_area(times, values, edges))
     return total
 
@@ -223,8 +233,7 @@ def on_hand_at(levels: pd.DataFrame, times: np.ndarray) -> pd.DataFrame:
     """
     x = np.asarray(times, dtype=float)
     columns: dict[str, np.ndarray] = {}
-    for sku in pd.unique(levels["sku"]):
-        steps, values = _steps(levels, str(sku))
+    for sku, (steps, values) in steps_by_sku(levels).items():
         idx = np.searchsorted(steps, x, side="right") - 1
         columns[f"on_hand_{sku}"] = np.where(idx >= 0, values[np.maximum(idx, 0)], 0.0).astype(
             np.int64)
