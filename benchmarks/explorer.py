@@ -10,10 +10,13 @@ time to the cards is taken in the page: the click's event time and the moment a
 ``MutationObserver`` sees the first card, both on the page's clock. Until stop 29 it was the time
 until Playwright's ``wait_for`` returned, which checks the page at 0, 20, 50, 100, 100 ms, then
 every 500 ms: that figure (still printed, "polled") is the true one plus up to half a second,
-which both lengthens and quantizes it. For each method a Streamlit server is started on its own
-tree ("before": ``sim``, ``app.py``, ``scenarios`` and ``.streamlit`` of ``--before``, unpacked
-with ``git archive``; "now": this tree) and stopped before the next, so both meet the same
-machine.
+which both lengthens and quantizes it. Each method has a Streamlit server on its own tree
+("before": ``sim``, ``app.py``, ``scenarios`` and ``.streamlit`` of ``--before``, unpacked with
+``git archive``; "now": this tree) and a page of its own in one browser. Since stop 32 both
+servers run side by side and the methods take turns within each seed (which goes first
+alternates from seed to seed), so a slow spell of the machine falls on both; until then all of
+one method's runs came first, and the same trees measured 1.77x and 1.89x a day apart. The
+ratio is printed as the ratio of the medians (the goal's measure) and per seed (paired runs).
 
     .venv/bin/python benchmarks/explorer.py                   # before vs now, 7 runs each
     .venv/bin/python benchmarks/explorer.py --methods now --runs 3
@@ -32,7 +35,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -112,48 +115,62 @@ WATCH_CARDS = """() => {
 }"""
 
 
-def timed_runs(url: str, runs: int) -> list[tuple[float, float, float]]:
-    """(click to KPI cards in the page, the same as Playwright's polling saw it, click to
-    finished page) in seconds, for seeds 1..runs."""
+def open_explorer(browser: Any, url: str) -> Any:
+    """A page of the explorer at ``url``, its first script run over."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(300_000)
+    page.goto(url)
+    page.get_by_test_id("stForm").wait_for()
+    settle(page)
+    return page
+
+
+def timed_run(page: Any, seed: int) -> tuple[float, float, float]:
+    """The what-if with ``seed``: (click to KPI cards in the page, the same as Playwright's
+    polling saw it, click to finished page) in seconds."""
+    go(page, "Scenario")
+    for label, value in (("Horizon (days)", "30"), ("Replications", "5"), ("Seed", str(seed))):
+        field = page.get_by_role("spinbutton", name=label, exact=True)
+        field.fill(value)
+        field.press("Tab")
+    page.get_by_role("button", name="Apply edits").click()
+    settle(page)
+    go(page, "Results")
+    # The edited seed must be the one run: an edit that did not take would rerun the previous
+    # seed, a cache hit timed as a run (seen once: 0.35 s).
+    page.get_by_text(f"seed {seed},").wait_for()
+    page.evaluate(WATCH_CARDS)
+    started = time.perf_counter()
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_test_id("stMetric").first.wait_for()
+    polled = time.perf_counter() - started
+    page.wait_for_function("window.__cardsAt !== undefined")
+    cards = float(page.evaluate("(window.__cardsAt - window.__clickAt) / 1000"))
+    page.get_by_test_id("stImage").first.wait_for()
+    settle(page)
+    return cards, polled, time.perf_counter() - started
+
+
+def timed_runs(urls: dict[str, str], runs: int) -> dict[str, list[tuple[float, float, float]]]:
+    """``timed_run`` for seeds 1..runs on each method's server, the methods taking turns
+    within each seed (and which goes first alternating from seed to seed)."""
     from playwright.sync_api import sync_playwright
 
-    out = []
+    out: dict[str, list[tuple[float, float, float]]] = {method: [] for method in urls}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(300_000)
-        page.goto(url)
-        page.get_by_test_id("stForm").wait_for()
-        settle(page)
+        pages = {method: open_explorer(browser, url) for method, url in urls.items()}
         # Seed 0 first, not timed: the first run after the server starts also imports the
         # Results page's modules, which both trees pay once and a what-if never pays again.
         for seed in range(0, runs + 1):
-            go(page, "Scenario")
-            for label, value in (("Horizon (days)", "30"), ("Replications", "5"),
-                                 ("Seed", str(seed))):
-                field = page.get_by_role("spinbutton", name=label, exact=True)
-                field.fill(value)
-                field.press("Tab")
-            page.get_by_role("button", name="Apply edits").click()
-            settle(page)
-            go(page, "Results")
-            # The edited seed must be the one run: an edit that did not take would rerun the
-            # previous seed, a cache hit timed as a run (seen once: 0.35 s).
-            page.get_by_text(f"seed {seed},").wait_for()
-            page.evaluate(WATCH_CARDS)
-            started = time.perf_counter()
-            page.get_by_role("button", name="Run", exact=True).click()
-            page.get_by_test_id("stMetric").first.wait_for()
-            polled = time.perf_counter() - started
-            page.wait_for_function("window.__cardsAt !== undefined")
-            cards = page.evaluate("(window.__cardsAt - window.__clickAt) / 1000")
-            page.get_by_test_id("stImage").first.wait_for()
-            settle(page)
-            if seed == 0:
-                continue
-            out.append((cards, polled, time.perf_counter() - started))
-            print(f"    seed {seed}: cards {cards:.2f} s (polled {polled:.2f} s), finished "
-                  f"{out[-1][2]:.2f} s", file=sys.stderr, flush=True)
+            order = list(pages) if seed % 2 else list(reversed(pages))
+            for method in order:
+                cards, polled, finished = timed_run(pages[method], seed)
+                if seed == 0:
+                    continue
+                out[method].append((cards, polled, finished))
+                print(f"    seed {seed} {method}: cards {cards:.2f} s (polled {polled:.2f} s), "
+                      f"finished {finished:.2f} s", file=sys.stderr, flush=True)
         browser.close()
     return out
 
@@ -168,26 +185,28 @@ def main() -> None:
     if not CHROMIUM.exists():
         raise SystemExit(f"needs {CHROMIUM}")
     print(f"baseline, 30 days, 5 replications, seeds 1-{args.runs}; before = {args.before}\n")
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
+        urls = {method: servers.enter_context(streamlit(
+                    unpack(args.before, Path(tmp), TREE) if method == "before" else ROOT))
+                for method in args.methods}
+        times = timed_runs(urls, args.runs)
     print("| method | click to KPI cards: median (range) | polled: median | click to finished "
           "page: median |")
     print("|---|---|---|---|")
     medians: dict[str, float] = {}
     polled: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for method in args.methods:
-            tree = unpack(args.before, Path(tmp), TREE) if method == "before" else ROOT
-            with streamlit(tree) as url:
-                times = timed_runs(url, args.runs)
-            cards = [c for c, _, _ in times]
-            medians[method] = statistics.median(cards)
-            polled[method] = statistics.median(p for _, p, _ in times)
-            print(f"| {method} | {medians[method]:.2f} s ({min(cards):.2f}-{max(cards):.2f}) | "
-                  f"{polled[method]:.2f} s | {statistics.median(f for _, _, f in times):.2f} s |",
-                  flush=True)
+    for method, runs in times.items():
+        cards = [c for c, _, _ in runs]
+        medians[method] = statistics.median(cards)
+        polled[method] = statistics.median(p for _, p, _ in runs)
+        print(f"| {method} | {medians[method]:.2f} s ({min(cards):.2f}-{max(cards):.2f}) | "
+              f"{polled[method]:.2f} s | {statistics.median(f for _, _, f in runs):.2f} s |")
     if len(medians) == 2:
+        paired = [b[0] / n[0] for b, n in zip(times["before"], times["now"], strict=True)]
         print(f"\nratio of the medians to the cards, before/now: "
               f"{medians['before'] / medians['now']:.2f}x (polled: "
-              f"{polled['before'] / polled['now']:.2f}x)")
+              f"{polled['before'] / polled['now']:.2f}x); per seed: median "
+              f"{statistics.median(paired):.2f}x, range {min(paired):.2f}-{max(paired):.2f}x")
 
 
 if __name__ == "__main__":
