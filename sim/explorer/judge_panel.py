@@ -49,12 +49,20 @@ def _slider_key(first: int, last: int) -> str:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def judged_window(run_key: str, first: int, last: int, _result: RunResult
-                  ) -> tuple[WindowSummary | None, Bottlenecks]:
-    """The window's KPIs (None for the whole horizon: the run's own) and what binds in it,
-    cached on the run's key and the days."""
+                  ) -> WindowSummary | None:
+    """The window's KPIs (None for the whole horizon: the run's own), cached on the run's key
+    and the days."""
     whole = measured_days(_result.scenario) == (first, last)
-    window = None if whole else window_summary(_result, first, last)
-    return window, bottlenecks(_result, window)
+    return None if whole else window_summary(_result, first, last)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def what_binds(run_key: str, first: int, last: int, _result: RunResult,
+               _window: WindowSummary | None) -> Bottlenecks:
+    """What binds in the window (``_window``: its KPIs, None for the whole horizon), cached on
+    the run's key and the days. Apart from ``judged_window`` so the cards are on the page
+    before it is worked out."""
+    return bottlenecks(_result, _window)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -108,7 +116,7 @@ def judged_section(result: RunResult, key: str, created: date) -> None:
     scn = result.scenario
     st.subheader(tr("Key figures"))
     first, last = window_control(result)
-    window, found = judged_window(key, first, last, result)
+    window = judged_window(key, first, last, result)
     view: Judged = result if window is None else window
     dates = tr("{start} to {end}", start=day(date_of(scn, first)),
                   end=day(date_of(scn, last)))
@@ -123,6 +131,7 @@ def judged_section(result: RunResult, key: str, created: date) -> None:
                          n=len(result.replications)))
     kpi_cards(view, headline_kpis(result), scn.currency, result if window is not None else None)
     st.subheader(tr("What binds"))
+    found = what_binds(key, first, last, result, window)
     st.markdown(bottleneck_sentence(found))
     st.image(bottleneck_png(key, first, last, created, found, scn.name, current_language()),
              width="stretch")
