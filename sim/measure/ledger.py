@@ -17,7 +17,7 @@ the first and last measured days are cut at the end of the warm-up and of the ho
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,16 +76,21 @@ class Ledger:
                    {k: tagged([g.bins[k] for g in ledgers.values()]) for k in BINNED})
 
 
-def ledger_of(seen: Mapping[type, object], days: Grid) -> Ledger:
+def ledger_of(seen: Mapping[type, object], days: Grid,
+              release: Callable[[type], None] | None = None) -> Ledger:
     """The ledger of one replication: every formula of the catalogue on the view it reads,
-    whose cohorts are the intervals of ``days``."""
+    whose cohorts are the intervals of ``days``. ``release`` (if given) is called with each
+    view's type after the last formula that reads it."""
     columns: list[np.ndarray] = []
     bins: dict[str, pd.DataFrame] = {}
     labels = days.day_labels
-    for entry in KPIS:
+    last = {entry.view: i for i, entry in enumerate(KPIS) if not isinstance(entry.kind, Derived)}
+    for i, entry in enumerate(KPIS):
         if isinstance(entry.kind, Derived):
             continue
         produced = entry.kind.columns(entry.formula(seen[entry.view]), days.count)
+        if release is not None and last[entry.view] == i:
+            release(entry.view)
         if isinstance(entry.kind, Quantile):
             day, where = np.nonzero(produced)
             # int32: the counts of a busy call center's waits are most of the ledger's bytes.

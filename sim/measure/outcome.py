@@ -11,6 +11,7 @@ every measured day. It defines no KPI: each formula lives beside its entry
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,23 +59,51 @@ class Outcome:
     events: dict[str, pd.DataFrame] | None = None
 
 
-def views(scenario: Scenario, rep: Replication, days: Grid) -> dict[type, object]:
-    """Every view a formula may read, built once, by type; their cohorts are the intervals of
-    ``days``."""
-    jobs = Jobs.measured(rep, days)
-    return {
-        Calls: Calls.measured(scenario, rep, days),
-        Callbacks: Callbacks.measured(rep, days),
-        Escalations: Escalations.measured(rep, days),
-        Cases: Cases.measured(rep, days),
-        WorkOrders: jobs,
-        Jobs: jobs,
-        PartRequests: PartRequests.measured(rep.part_requests, days),
-        Stock: Stock.of(scenario.parts, rep, days),
-        VanUses: VanUses.measured(rep.van_uses, days),
-        FollowUps: FollowUps.measured(rep, days),
-        Period: Period(scenario, rep, days),
-    }
+class Views(Mapping[type, object]):
+    """Every view a formula may read, by type, each built when first read; their cohorts are
+    the intervals of ``days``.
+
+    A view holds a few columns of every record of its kind in the window (the calls' view
+    about 11 MiB at 365 days). Built on demand and let go after the last formula that reads it
+    (``release``), they are not all held at once while the ledger is worked out.
+    """
+
+    def __init__(self, scenario: Scenario, rep: Replication, days: Grid) -> None:
+        self._make: dict[type, Callable[[], object]] = {
+            Calls: lambda: Calls.measured(scenario, rep, days),
+            Callbacks: lambda: Callbacks.measured(rep, days),
+            Escalations: lambda: Escalations.measured(rep, days),
+            Cases: lambda: Cases.measured(rep, days),
+            Jobs: lambda: Jobs.measured(rep, days),
+            WorkOrders: lambda: self[Jobs],  # one view of the work orders, read as either
+            PartRequests: lambda: PartRequests.measured(rep.part_requests, days),
+            Stock: lambda: Stock.of(scenario.parts, rep, days),
+            VanUses: lambda: VanUses.measured(rep.van_uses, days),
+            FollowUps: lambda: FollowUps.measured(rep, days),
+            Period: lambda: Period(scenario, rep, days),
+        }
+        self._built: dict[type, object] = {}
+
+    def __getitem__(self, kind: type) -> object:
+        if kind not in self._built:
+            self._built[kind] = self._make[kind]()
+        return self._built[kind]
+
+    def __iter__(self) -> Iterator[type]:
+        return iter(self._make)
+
+    def __len__(self) -> int:
+        return len(self._make)
+
+    def release(self, kind: type) -> None:
+        """Let go of the view of ``kind`` (it is built again if read again)."""
+        self._built.pop(kind, None)
+
+
+def views(scenario: Scenario, rep: Replication, days: Grid) -> Views:
+    """Every view a formula may read, by type (built on first read); their cohorts are the
+    intervals of ``days``."""
+    return Views(scenario, rep, days)
 
 
 def measure(scenario: Scenario, rep: Replication) -> Outcome:
@@ -84,11 +113,13 @@ def measure(scenario: Scenario, rep: Replication) -> Outcome:
     seen = views(scenario, rep, days)
     calls, jobs = seen[Calls], seen[Jobs]
     assert isinstance(calls, Calls) and isinstance(jobs, Jobs)
-    ledger = ledger_of(seen, days)
+    # The histograms first: each view is let go after the ledger's last formula that reads it.
     wait_hist, turnaround_hist = wait_histogram(calls), turnaround_histogram(jobs)
+    del calls, jobs
+    ledger = ledger_of(seen, days, seen.release)
     # The views hold a few columns of every record (19 MiB at 365 days): let them go before
     # the daily and hourly tables make their own.
-    del seen, calls, jobs
+    del seen
     daily = daily_calls(rep, ledger, kpis_by_day(ledger))
     day_ends = (daily["day"].to_numpy(float) + 1.0) * MINUTES_PER_DAY
     daily = pd.concat([daily, daily_repairs(rep, day_ends)], axis=1)
