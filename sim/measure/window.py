@@ -84,22 +84,33 @@ class Grid:
         """Per interval, the sum of ``weight`` x the minutes of each ``[start, end)`` falling in
         it (intervals with a NaN end are left out)."""
         lo, hi = self.edges[0], self.edges[-1]
-        s = np.clip(np.asarray(start, dtype=float), lo, hi)
-        e = np.clip(np.asarray(end, dtype=float), lo, hi)
-        w = np.ones(len(s)) if weight is None else np.asarray(weight, dtype=float)
-        keep = e > s
-        s, e, w = s[keep], e[keep], w[keep]
+        if not lo < hi:  # no time inside the grid (clipping would leave every interval empty)
+            return np.zeros(self.count)
+        start = np.asarray(start, dtype=float)
+        end = np.asarray(end, dtype=float)
+        # The intervals with time inside the grid, picked before clipping: what clipping both
+        # ends to [lo, hi] leaves non-empty (NaN compares false), without clipping every row.
+        keep = (end > start) & (end > lo) & (start < hi)
+        s = np.clip(start[keep], lo, hi)
+        e = np.clip(end[keep], lo, hi)
+        w = None if weight is None else np.asarray(weight, dtype=float)[keep]
+        del keep
         first = np.searchsorted(self.edges, s, side="right") - 1
         last = np.searchsorted(self.edges, e, side="left") - 1  # an end on an edge is before it
         n = self.count
         same = first == last
+        # Unweighted, the minutes are the weights as they are (x 1.0 would change no bit).
+        inner = e[same] - s[same]
         # astype: bincount of nothing is int64 even with weights
-        out = np.bincount(first[same], weights=w[same] * (e[same] - s[same]),
+        out = np.bincount(first[same], weights=inner if w is None else w[same] * inner,
                           minlength=n).astype(float)
+        del inner
         if same.all():
             return out
         cross = ~same
-        f, la, sc, ec, wc = first[cross], last[cross], s[cross], e[cross], w[cross]
+        f, la, sc, ec = first[cross], last[cross], s[cross], e[cross]
+        wc = np.ones(len(f)) if w is None else w[cross]
+        del first, last, s, e, w, same, cross
         out += np.bincount(f, weights=wc * (self.edges[f + 1] - sc), minlength=n)
         out += np.bincount(la, weights=wc * (ec - self.edges[la]), minlength=n)
         inside = la - f - 1  # whole intervals in between
