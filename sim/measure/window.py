@@ -76,8 +76,12 @@ class Grid:
 
     def index(self, minutes: np.ndarray) -> np.ndarray:
         """The interval each time falls in; -1 outside the grid (and for NaN)."""
-        at = np.searchsorted(self.edges, minutes, side="right") - 1
-        return np.where((at >= self.count) | np.isnan(minutes), -1, at)
+        # In place: a view's cohort index is one int64 per record (3.6 MiB of calls at 365
+        # days), and each whole-array step would be another.
+        at = np.searchsorted(self.edges, minutes, side="right")
+        at -= 1
+        at[(at >= self.count) | np.isnan(minutes)] = -1
+        return at
 
     def overlap(self, start: np.ndarray, end: np.ndarray, weight: np.ndarray | None = None
                 ) -> np.ndarray:
