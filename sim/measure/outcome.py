@@ -64,8 +64,9 @@ class Views(Mapping[type, object]):
     the intervals of ``days``.
 
     A view holds a few columns of every record of its kind in the window (the calls' view
-    about 11 MiB at 365 days). Built on demand and let go after the last formula that reads it
-    (``release``), they are not all held at once while the ledger is worked out.
+    about 5 MiB at 365 days, the work orders' as much). Built on demand and let go after the
+    last formula that reads it (``release``), they are not all held at once while the ledger is
+    worked out.
     """
 
     def __init__(self, scenario: Scenario, rep: Replication, days: Grid) -> None:
@@ -117,8 +118,6 @@ def measure(scenario: Scenario, rep: Replication) -> Outcome:
     wait_hist, turnaround_hist = wait_histogram(calls), turnaround_histogram(jobs)
     del calls, jobs
     ledger = ledger_of(seen, days, seen.release)
-    # The views hold a few columns of every record (19 MiB at 365 days): let them go before
-    # the daily and hourly tables make their own.
     del seen
     daily = daily_calls(rep, ledger, kpis_by_day(ledger))
     day_ends = (daily["day"].to_numpy(float) + 1.0) * MINUTES_PER_DAY
