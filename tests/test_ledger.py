@@ -29,7 +29,7 @@ from sim.measure.calls import WAIT_BINS
 from sim.measure.catalog import KPI_BY_NAME, KPI_NAMES
 from sim.measure.kinds import Quantile
 from sim.measure.ledger import BINNED, PART_COLUMNS, Ledger, combine, kpis_over, ledger_of
-from sim.measure.outcome import measure, views
+from sim.measure.outcome import Views, measure
 from sim.measure.stats import judge_target, summarize, t_interval
 from sim.measure.window import Grid
 from sim.output.store import ReplicationStore, outcome_from_json, outcome_to_json
@@ -136,7 +136,7 @@ def test_windows_measured_apart_add_up_to_both(shop: tuple[Scenario, Replication
 
     def ledger(first: int, last: int) -> Ledger:
         grid = Grid.days(first * MINUTES_PER_DAY, last * MINUTES_PER_DAY)
-        return ledger_of(views(scenario, rep, grid), grid)
+        return ledger_of(Views(scenario, rep, grid), grid)
 
     both, left, right = ledger(a, c), ledger(a, b), ledger(b, c)
     joined = pd.concat([left.parts, right.parts], ignore_index=True)

@@ -2,11 +2,11 @@
 histograms, why repairs were late and how the run-out went (the budget by calendar month comes
 from the ledger: ``sim.experiments.budget``).
 
-This module owns ``Outcome``, ``views`` (each view of the records built once, its cohorts the
-measured days: ``Calls``, ``Jobs``, ``Stock``, the ``Period``...) and ``measure``, which applies
-the catalogue by day (``sim.measure.ledger``) and takes the horizon's KPIs as the combination of
-every measured day. It defines no KPI: each formula lives beside its entry
-(``sim.measure.catalog``).
+This module owns ``Outcome``, ``Views`` (the views of the records a formula reads, each built
+when first read and let go after its last formula, their cohorts the measured days: ``Calls``,
+``Jobs``, ``Stock``, the ``Period``...) and ``measure``, which applies the catalogue by day
+(``sim.measure.ledger``) and takes the horizon's KPIs as the combination of every measured day.
+It defines no KPI: each formula lives beside its entry (``sim.measure.catalog``).
 """
 
 from __future__ import annotations
@@ -101,17 +101,11 @@ class Views(Mapping[type, object]):
         self._built.pop(kind, None)
 
 
-def views(scenario: Scenario, rep: Replication, days: Grid) -> Views:
-    """Every view a formula may read, by type (built on first read); their cohorts are the
-    intervals of ``days``."""
-    return Views(scenario, rep, days)
-
-
 def measure(scenario: Scenario, rep: Replication) -> Outcome:
     """Every KPI and table of one replication: the horizon's KPIs combine every measured day of
     its ledger."""
     days = Grid.days(rep.start_minutes, rep.end_minutes)
-    seen = views(scenario, rep, days)
+    seen = Views(scenario, rep, days)
     calls, jobs = seen[Calls], seen[Jobs]
     assert isinstance(calls, Calls) and isinstance(jobs, Jobs)
     # The histograms first: each view is let go after the ledger's last formula that reads it.
