@@ -119,6 +119,8 @@ class Crew(Generic[JobT]):
     # Shift end of each person at work now, by person: overtime still under way at the end.
     _at_work: dict[int, float] = field(default_factory=dict)
     _people: int = 0
+    # The roster processes' generators: each holds its spans for the whole run.
+    _rosters: list[ProcessGen] = field(default_factory=list)
 
     def offer(self, job: JobT) -> bool:
         """A job becomes available now: the longest-idle person takes it (True), else it
@@ -198,7 +200,9 @@ class Crew(Generic[JobT]):
         listed = list(windows)
         ends = list(planned_ends) if planned_ends is not None else [e for _, e, _ in listed]
         ordered = sorted((s, e, c, p) for (s, e, c), p in zip(listed, ends, strict=True))
-        self.env.process(self._roster(person_spans(ordered), tags))
+        roster = self._roster(person_spans(ordered), tags)
+        self._rosters.append(roster)
+        self.env.process(roster)
 
     def _roster(self, spans: list[Span], tags: Sequence[Any] | None = None) -> ProcessGen:
         env = self.env
@@ -266,11 +270,16 @@ class Crew(Generic[JobT]):
             self.overtime.append(Overtime(off_at, now - off_at))
 
     def close(self) -> None:
-        """At the end of the run: book the overtime of people still finishing a task."""
+        """At the end of the run: book the overtime of people still finishing a task, and end
+        the rosters (their spans, laid out to the run-out's cap, are let go now rather than
+        whenever the cyclic collector reaches the run's objects)."""
         now = self.env.now
         for off_at in self._at_work.values():
             if now > off_at:
                 self.overtime.append(Overtime(off_at, now - off_at))
+        for roster in self._rosters:
+            roster.close()
+        self._rosters.clear()
 
 
 class FifoQueue(Generic[JobT]):

@@ -393,6 +393,8 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
 
     overtime = [(name, o.shift_end, o.minutes) for name, crew in crews.items()
                 for o in crew.overtime]
+    for crew in crews.values():
+        crew.overtime.clear()
     levels = {"part_levels": store.levels if store else {},
               "van_levels": vans.levels if vans else {}}
     # The departments reach one another through processes and callbacks, so the run's objects
@@ -403,6 +405,8 @@ def simulate(scenario: Scenario, seed: int) -> Replication:
     tables = {name: spool.table() for name, spool in spools.items()}
     for name, steps in levels.items():
         tables[name] = levels_frame(steps)
+        for held in steps.values():  # the stocks hold these lists too
+            held.clear()
         steps.clear()
     replication = Replication(
         seed=seed,
