@@ -2,7 +2,8 @@
 
 Entities are mutable slotted objects while the clock runs (a call gets answered, a job gets
 visits); once they end (``Spool``) or once the replication ends (``frame``) they are frozen into
-typed columns here, and everything downstream (KPIs, event logs, charts) reads only these
+typed columns here (past a replication's memory budget, written to disk and read back from it:
+``sim.engine.spill``), and everything downstream (KPIs, event logs, charts) reads only these
 tables and the call states named here. Text fields become categoricals: they hold a handful of
 labels (contact type, channel, crew), and building object columns would cost more than the run.
 """
@@ -14,11 +15,14 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import simpy
+
+from sim.engine import spill
+from sim.engine.spill import Disk, Stored
 
 # The calls table's `state` column. Plain ints: the call center compares them on every queue pop.
 WAITING, TALKING, HOLDING, WITH_SPECIALIST, DONE, ABANDONED, BLOCKED, HOLD_ABANDONED = range(8)
@@ -37,6 +41,8 @@ Field = tuple[str, Callable[[Sequence[Any]], list[Any]], Any]
 """(name, reader, dtype) of one column; dtype None: a text field."""
 Columns = dict[str, np.ndarray]
 """One typed array per field of a batch of entities; a text field as codes (``_Codes``)."""
+Column = np.ndarray | Stored
+"""A frozen column: in memory, or written to a spool's ``Disk``."""
 
 
 def frame(entities: Sequence[Any], cls: type) -> pd.DataFrame:
@@ -93,7 +99,10 @@ class Spool:
             dtype = next(d for n, _, d in self._fields if n == ended.field)
             self._end_field = (_reader(cls, ended.field), dtype, ended.test)
         self._codes = {name: _Codes() for name, _, dtype in self._fields if dtype is None}
-        self._frozen: list[tuple[np.ndarray, Columns]] = []
+        # Pieces of frozen rows: (order appended, columns), each column in memory or, once
+        # the replication's records outgrow their budget (``spill``), on this spool's disk.
+        self._frozen: list[tuple[Column, dict[str, Column]]] = []
+        self._disk: Disk | None = None
         self._orders = _NO_ORDERS  # the order appended of each row still held
         self._appended = 0
 
@@ -112,30 +121,52 @@ class Spool:
             if done.all():
                 done = None
         if done is None:
-            self._frozen.append((orders, _read(rows, self._fields, self._codes)))
+            self._frozen.append((orders, _piece(_read(rows, self._fields, self._codes))))
             rows.clear()
             self._orders = _NO_ORDERS
         else:
-            self._frozen.append((orders[done], _read(list(compress(rows, done.tolist())),
-                                                     self._fields, self._codes)))
+            self._frozen.append((orders[done], _piece(_read(list(compress(rows, done.tolist())),
+                                                            self._fields, self._codes))))
             # In place: the department appends to this list.
             rows[:] = compress(rows, (~done).tolist())
             self._orders = orders[~done]
 
+    def held_bytes(self) -> int:
+        """Bytes of frozen columns held in memory."""
+        return sum(column.nbytes for where, part in self._frozen
+                   for column in (where, *part.values()) if isinstance(column, np.ndarray))
+
+    def spill(self) -> None:
+        """Write the frozen columns held in memory to this spool's disk (``sim.engine.spill``);
+        the table is then read back from it."""
+        if self._disk is None:
+            self._disk = Disk()
+        disk = self._disk
+        self._frozen = [(disk.put(where) if isinstance(where, np.ndarray) else where,
+                         {name: disk.put(column) if isinstance(column, np.ndarray) else column
+                          for name, column in part.items()})
+                        for where, part in self._frozen]
+
     def table(self) -> pd.DataFrame:
-        """Every entity ever appended, as ``frame`` would make it; empties the spool."""
-        self._frozen.append((self._held_orders(), _read(self.rows, self._fields, self._codes)))
+        """Every entity ever appended, as ``frame`` would make it; empties the spool. A spool
+        that spilled gives a table whose typed columns are read from disk."""
+        self._frozen.append((self._held_orders(),
+                             _piece(_read(self.rows, self._fields, self._codes))))
         self.rows.clear()
         pieces, self._frozen = self._frozen, []
-        where, read = pieces[0] if len(pieces) == 1 else _merged(pieces, self._fields)
-        del pieces
+        disk, self._disk = self._disk, None
         self._orders, self._appended = _NO_ORDERS, 0
-        if np.any(where[1:] < where[:-1]):
-            order = np.argsort(where, kind="stable")
-            for name in read:  # one field at a time: the table is not held twice
-                read[name] = read[name][order]
         codes, self._codes = self._codes, {name: _Codes() for name in self._codes}
-        return _table(self._fields, read, codes)
+        if disk is None:
+            memory = cast(list[tuple[np.ndarray, Columns]], pieces)
+            where, read = memory[0] if len(memory) == 1 else _merged(memory, self._fields)
+            del pieces, memory
+            if np.any(where[1:] < where[:-1]):
+                order = np.argsort(where, kind="stable")
+                for name in read:  # one field at a time: the table is not held twice
+                    read[name] = read[name][order]
+            return _table(self._fields, read, codes)
+        return _table(self._fields, _from_disk(pieces, self._fields, disk), codes)
 
     def _held_orders(self) -> np.ndarray:
         """The order appended of every row in the list, counting the rows appended since."""
@@ -145,6 +176,38 @@ class Spool:
                 (self._orders, np.arange(self._appended, self._appended + new)))
             self._appended += new
         return self._orders
+
+
+def _piece(columns: Columns) -> dict[str, Column]:
+    """Frozen columns as a piece of a spool, whose columns may later move to disk."""
+    return dict[str, Column](columns)
+
+
+def _from_disk(pieces: list[tuple[Column, dict[str, Column]]], fields: list[Field],
+               disk: Disk) -> Columns:
+    """Pieces partly on ``disk`` as one set of columns in the order appended: each typed field
+    is merged in memory, written to a new file and read back from it, one field at a time, so
+    that memory holds a field or two, not the table. Text fields stay in memory as codes."""
+    spilled = disk.mapped()
+
+    def load(column: Column) -> np.ndarray:
+        return column if isinstance(column, np.ndarray) else spilled[column]
+
+    where = np.concatenate([load(w) for w, _ in pieces])
+    order = np.argsort(where, kind="stable") if np.any(where[1:] < where[:-1]) else None
+    del where
+    out = Disk()
+    read: dict[str, Column] = {}
+    for name, _, dtype in fields:
+        column = np.concatenate([load(part.pop(name)) for _, part in pieces])
+        if order is not None:
+            column = column[order]
+        read[name] = column if dtype is None else out.put(column)
+        del column
+    del pieces
+    table = out.mapped()
+    return {name: table[column] if isinstance(column, Stored) else column
+            for name, column in read.items()}
 
 
 def _merged(pieces: list[tuple[np.ndarray, Columns]],
@@ -164,13 +227,18 @@ class _Codes(dict[str, int]):
 
 
 def freeze_every(env: simpy.Environment, minutes: float, spools: Iterable[Spool]) -> None:
-    """Freeze ``spools`` every ``minutes`` of the clock, for as long as it runs. The check
-    changes no entity, so the run's numbers are those of a run without it."""
+    """Freeze ``spools`` every ``minutes`` of the clock, for as long as it runs, and write
+    their frozen columns to disk whenever those held in memory pass ``spill.SPILL_BYTES``. The
+    check changes no entity, so the run's numbers are those of a run without it."""
     spools = list(spools)
 
     def tick(_event: simpy.Event) -> None:
         for spool in spools:
             spool.freeze()
+        # Read here, not bound once: tests lower the budget to make a short run spill.
+        if sum(spool.held_bytes() for spool in spools) > spill.SPILL_BYTES:
+            for spool in spools:
+                spool.spill()
         env.timeout(minutes).callbacks.append(tick)
 
     env.timeout(minutes).callbacks.append(tick)
