@@ -52,7 +52,7 @@ def daily_calls(rep: Replication, ledger: Ledger, by_day: pd.DataFrame) -> pd.Da
         "abandoned": part("abandon_rate.num"),
         "blocked": part("calls_blocked_rate.num"),
         "service_level": by_day["service_level"].to_numpy(float),
-        "peak_queue": peak_queue_per_day(phone(rep), days),
+        "peak_queue": peak_queue_per_day(rep.calls, days),
         "staffed_agents": staffed_by(whole_days, rep.windows["agents"]) / MINUTES_PER_DAY,
     })
 
@@ -65,27 +65,27 @@ def phone(rep: Replication) -> pd.DataFrame:
 
 
 def peak_queue_per_day(calls: pd.DataFrame, days: np.ndarray) -> np.ndarray:
-    """The largest number of callers waiting for an agent at any moment of each day."""
-    queued = calls["state"].to_numpy() != BLOCKED
-    left = np.fmin(calls["answer"].to_numpy(float)[queued],
-                   calls["abandon"].to_numpy(float)[queued])
-    left[np.isnan(left)] = np.inf
-    times = np.concatenate((calls["arrival"].to_numpy(float)[queued], left))
-    del left
-    # Steps as int8 and the level as int32: a year of calls is some 400,000 steps, and the
-    # level is a count (the same values the float sums gave).
-    steps = np.ones(len(times), dtype=np.int8)
-    steps[len(times) // 2:] = -1
-    order = np.lexsort((steps, times))  # leavers before joiners at equal times
-    times = times[order]
-    level = np.cumsum(steps[order], dtype=np.int32)
-    del order, steps
-    finite = np.isfinite(times)
-    times, level = times[finite], level[finite]
+    """The largest number of callers waiting for an agent at any moment of each day, from the
+    calls table (contacts of closed hours are tickets: nobody waits on the line for them)."""
+    queued = ~calls["callback"].to_numpy(bool) & (calls["state"].to_numpy() != BLOCKED)
+    joins = calls["arrival"].to_numpy(float)[queued]
+    leaves = np.fmin(calls["answer"].to_numpy(float)[queued],
+                     calls["abandon"].to_numpy(float)[queued])
+    del queued
+    leaves = leaves[~np.isnan(leaves)]  # still waiting when the run ended
+    joins.sort()
+    leaves.sort()
+    # The level after each step, leavers before joiners at equal times: after the i-th join
+    # (from 0), i + 1 joins less the leaves up to its time; after the j-th leave, the joins
+    # before its time less j + 1. The same levels as one sorted pass over both kinds of step,
+    # without sorting them together (twice the rows, and the order, for a year of calls).
+    after_join = np.arange(1, len(joins) + 1) - np.searchsorted(leaves, joins, side="right")
+    after_leave = np.searchsorted(joins, leaves, side="left") - np.arange(1, len(leaves) + 1)
     peaks = np.zeros(len(days))
-    day_of = np.floor(times / MINUTES_PER_DAY).astype(int) - int(days[0])
-    inside = (day_of >= 0) & (day_of < len(days))
-    np.maximum.at(peaks, day_of[inside], level[inside])
+    for times, level in ((joins, after_join), (leaves, after_leave)):
+        day_of = np.floor(times / MINUTES_PER_DAY).astype(int) - int(days[0])
+        inside = (day_of >= 0) & (day_of < len(days))
+        np.maximum.at(peaks, day_of[inside], level[inside])
     return peaks
 
 
