@@ -102,8 +102,9 @@ class Bins:
         """(cohorts x bins) counts of ``values`` by the cohort of each (-1: left out)."""
         keep = cohort >= 0
         flat = cohort[keep] * self.count + self.of(values[keep])
-        counts = np.bincount(flat, minlength=cohorts * self.count)
-        return counts.reshape(cohorts, self.count).astype(float)
+        # Counts as they come (int64): a float copy of a year's days x bins would be a second
+        # dense array as large, at the ledger's peak.
+        return np.bincount(flat, minlength=cohorts * self.count).reshape(cohorts, self.count)
 
     def mids(self) -> np.ndarray:
         """The value a bin stands for: its middle (the first: 0; the open bin: its lower
@@ -130,8 +131,8 @@ class Quantile:
     layout: ClassVar[Layout] = "bins"
 
     def columns(self, produced: object, cohorts: int) -> np.ndarray:
-        """The formula's (cohorts x bins) counts, checked."""
-        out = np.asarray(produced, dtype=float)
+        """The formula's (cohorts x bins) counts, checked (integers or floats, as given)."""
+        out = np.asarray(produced)
         _check(out.shape == (cohorts, self.bins.count), "counts per cohort and bin", out.shape)
         return out
 
