@@ -5,7 +5,9 @@ process per call), measured in the same process, so the printed ratio does not d
 machine. The full model is timed end to end: drawing the calls, running the clock, building the
 flat records and computing the KPIs. Then one replication of the baseline at 91 and 365 days,
 with wall time and peak Python memory (tracemalloc, measured in a separate pass so that tracing
-does not slow the timed pass).
+does not slow the timed pass). tracemalloc counts what Python and numpy allocate, not the pages
+of the files a long run's records are read back from (``sim.engine.spill``): benchmarks/README.md
+gives the resident set beside it.
 
 Usage: python benchmarks/engine.py [--calls 200000] [--repeat 3]
 """

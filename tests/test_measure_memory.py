@@ -33,11 +33,12 @@ def _measure_peak_and_tables(days: int) -> tuple[int, int]:
     return peak, tables
 
 
-def test_measure_grows_with_the_horizon_by_less_than_half_its_tables() -> None:
-    """Baseline, 14 -> 42 days: ``measure``'s peak grows by 0.37 times the tables' growth. With
-    every view held at once, whole work-order rows copied and the calls' ids indexed by pandas
-    (4e5cfad), 0.53 times."""
+def test_measure_grows_with_the_horizon_by_a_third_of_its_tables() -> None:
+    """Baseline, 14 -> 42 days: ``measure``'s peak grows by 0.30 times the tables' growth. With
+    the queue history sorted as one array of joins and leaves and the quantile counts copied to
+    floats (0d99c3a), 0.37; with every view held at once, whole work-order rows copied and the
+    calls' ids indexed by pandas (4e5cfad), 0.53 times."""
     short_peak, short_tables = _measure_peak_and_tables(14)
     long_peak, long_tables = _measure_peak_and_tables(42)
     growth = (long_peak - short_peak) / (long_tables - short_tables)
-    assert growth < 0.45, growth
+    assert growth < 0.34, growth
