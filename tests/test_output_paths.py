@@ -8,6 +8,7 @@ up while the folder is written leaves the previous results as they were and says
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -244,3 +245,29 @@ def test_a_full_disk_for_fits_scenario_file_is_one_line(
     err = capsys.readouterr().err
     assert code == 1, err
     assert err == f"error: No space left on device: {tmp_path / 'fitted.yaml'}\n"
+
+
+def test_a_full_temporary_folder_is_one_line_and_no_results(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Records past the memory budget go to the temporary folder; when it is full the run
+    stops with one line saying which folder, and writes no results folder."""
+    from sim.engine import spill
+
+    scenario = tmp_path / "ten_days.yaml"  # past the first weekly freeze, where spills happen
+    scenario.write_text(TINY.replace("horizon_days: 1", "horizon_days: 10"), encoding="utf-8")
+
+    class Full(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spill, "SPILL_BYTES", 0)
+    monkeypatch.setattr(spill.tempfile, "TemporaryFile", Full)
+    out = tmp_path / "out"
+    code = main(["run", str(scenario), "--reps", "1", "--workers", "1", "--quiet",
+                 "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert err.count("\n") == 1 and "No space left on device" in err, err
+    assert "temporary folder" in err and "TMPDIR" in err and "Traceback" not in err
+    assert not out.exists()

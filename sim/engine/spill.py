@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import mmap
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +47,8 @@ class Disk:
         # TemporaryFile has no name on Linux (O_TMPFILE) and is deleted on close elsewhere:
         # nothing is left behind, not even by a process that is killed. It outlives this call
         # (``mapped`` or ``close`` closes it), so no context manager.
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115
+        with _said():
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115
         self._size = 0
 
     def put(self, column: np.ndarray) -> Stored:
@@ -53,8 +56,9 @@ class Disk:
         data = np.ascontiguousarray(column)
         stored = Stored(self._size, data.dtype, len(data))
         pad = -data.nbytes % _ALIGN
-        self._file.write(data.data)
-        self._file.write(bytes(pad))
+        with _said():
+            self._file.write(data.data)
+            self._file.write(bytes(pad))
         self._size += data.nbytes + pad
         return stored
 
@@ -72,6 +76,18 @@ class Disk:
     def close(self) -> None:
         """Give the file back to the system (what was mapped stays readable)."""
         self._file.close()
+
+
+@contextmanager
+def _said() -> Iterator[None]:
+    """A failure of the temporary folder (full, not writable) says where and why it was used:
+    the user sees it as one line (``sim.cli``), not as a failure of their results folder."""
+    try:
+        yield
+    except OSError as err:
+        raise OSError(err.errno, f"{err.strerror or err} (writing a replication's records past "
+                      f"{SPILL_BYTES // 2**20} MiB to the temporary folder; TMPDIR chooses "
+                      "another)", tempfile.gettempdir()) from err
 
 
 class Mapped:
