@@ -44,9 +44,10 @@ class Disk:
     """An anonymous temporary file that columns are appended to and read back from."""
 
     def __init__(self) -> None:
-        # TemporaryFile has no name on Linux (O_TMPFILE) and is deleted on close elsewhere:
-        # nothing is left behind, not even by a process that is killed. It outlives this call
-        # (``mapped`` or ``close`` closes it), so no context manager.
+        # TemporaryFile has no name once made (O_TMPFILE on Linux, unlinked at once on other
+        # POSIX systems; Windows deletes it when it is closed): nothing is left behind, not even
+        # by a process that is killed. It outlives this call (``mapped`` or ``close`` closes
+        # it), so no context manager.
         with _said():
             self._file = tempfile.TemporaryFile()  # noqa: SIM115
         self._size = 0
