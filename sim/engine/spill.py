@@ -46,8 +46,8 @@ class Disk:
     def __init__(self) -> None:
         # TemporaryFile has no name once made (O_TMPFILE on Linux, unlinked at once on other
         # POSIX systems; Windows deletes it when it is closed): nothing is left behind, not even
-        # by a process that is killed. It outlives this call (``mapped`` or ``close`` closes
-        # it), so no context manager.
+        # by a process that is killed. It outlives this call (``mapped`` closes it; a disk
+        # never mapped, after an error, is closed with the object), so no context manager.
         with _said():
             self._file = tempfile.TemporaryFile()  # noqa: SIM115
         self._size = 0
@@ -73,10 +73,6 @@ class Disk:
             view = mmap.mmap(self._file.fileno(), self._size, access=mmap.ACCESS_READ)
         self._file.close()
         return Mapped(view)
-
-    def close(self) -> None:
-        """Give the file back to the system (what was mapped stays readable)."""
-        self._file.close()
 
 
 @contextmanager
