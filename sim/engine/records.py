@@ -157,16 +157,9 @@ class Spool:
         disk, self._disk = self._disk, None
         self._orders, self._appended = _NO_ORDERS, 0
         codes, self._codes = self._codes, {name: _Codes() for name in self._codes}
-        if disk is None:
-            memory = cast(list[tuple[np.ndarray, Columns]], pieces)
-            where, read = memory[0] if len(memory) == 1 else _merged(memory, self._fields)
-            del pieces, memory
-            if np.any(where[1:] < where[:-1]):
-                order = np.argsort(where, kind="stable")
-                for name in read:  # one field at a time: the table is not held twice
-                    read[name] = read[name][order]
-            return _table(self._fields, read, codes)
-        return _table(self._fields, _from_disk(pieces, self._fields, disk), codes)
+        read = (cast(Columns, _assembled(pieces, self._fields, _in_memory, _in_memory))
+                if disk is None else _from_disk(pieces, self._fields, disk))
+        return _table(self._fields, read, codes)
 
     def _held_orders(self) -> np.ndarray:
         """The order appended of every row in the list, counting the rows appended since."""
@@ -183,39 +176,47 @@ def _piece(columns: Columns) -> dict[str, Column]:
     return dict[str, Column](columns)
 
 
-def _from_disk(pieces: list[tuple[Column, dict[str, Column]]], fields: list[Field],
-               disk: Disk) -> Columns:
-    """Pieces partly on ``disk`` as one set of columns in the order appended: each typed field
-    is merged in memory, written to a new file and read back from it, one field at a time, so
-    that memory holds a field or two, not the table. Text fields stay in memory as codes."""
-    spilled = disk.mapped()
-
-    def load(column: Column) -> np.ndarray:
-        return column if isinstance(column, np.ndarray) else spilled[column]
-
-    where = np.concatenate([load(w) for w, _ in pieces])
+def _assembled(pieces: list[tuple[Column, dict[str, Column]]], fields: list[Field],
+               load: Callable[[Column], np.ndarray], keep: Callable[[np.ndarray], Column]
+               ) -> dict[str, Column]:
+    """Frozen pieces as one column per field, in the order appended, a field at a time (each
+    piece's field let go once read): ``load`` reads a piece's column, ``keep`` holds a typed
+    field once built (text fields stay in memory as codes)."""
+    wheres = [load(w) for w, _ in pieces]
+    where = wheres[0] if len(wheres) == 1 else np.concatenate(wheres)
     order = np.argsort(where, kind="stable") if np.any(where[1:] < where[:-1]) else None
-    del where
-    out = Disk()
+    del wheres, where
     read: dict[str, Column] = {}
     for name, _, dtype in fields:
-        column = np.concatenate([load(part.pop(name)) for _, part in pieces])
+        parts = [load(part.pop(name)) for _, part in pieces]
+        column = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        del parts
         if order is not None:
             column = column[order]
-        read[name] = column if dtype is None else out.put(column)
+        read[name] = column if dtype is None else keep(column)
         del column
+    return read
+
+
+def _in_memory(column: Column) -> np.ndarray:
+    assert isinstance(column, np.ndarray), "a spool that never spilled has no column on disk"
+    return column
+
+
+def _from_disk(pieces: list[tuple[Column, dict[str, Column]]], fields: list[Field],
+               disk: Disk) -> Columns:
+    """``_assembled`` for pieces partly on ``disk``: each typed field, once merged, is written
+    to a new file, and the table's columns are read back from it through one map, so that
+    memory holds a field or two, not the table."""
+    spilled = disk.mapped()
+    out = Disk()
+    read = _assembled(
+        pieces, fields,
+        lambda column: column if isinstance(column, np.ndarray) else spilled[column], out.put)
     del pieces
     table = out.mapped()
     return {name: table[column] if isinstance(column, Stored) else column
             for name, column in read.items()}
-
-
-def _merged(pieces: list[tuple[np.ndarray, Columns]],
-            fields: list[Field]) -> tuple[np.ndarray, Columns]:
-    """Frozen pieces as one; each field of the pieces is let go once copied."""
-    where = np.concatenate([w for w, _ in pieces])
-    return where, {name: np.concatenate([part.pop(name) for _, part in pieces])
-                   for name, _, _ in fields}
 
 
 class _Codes(dict[str, int]):
