@@ -57,17 +57,22 @@ def daily_calls(rep: Replication, ledger: Ledger, by_day: pd.DataFrame) -> pd.Da
     })
 
 
+def rang(calls: pd.DataFrame) -> np.ndarray:
+    """Which calls rang on the phone: contacts of closed hours are tickets, called back later,
+    and nobody waits on the line for them."""
+    return ~calls["callback"].to_numpy(bool)
+
+
 def phone(rep: Replication) -> pd.DataFrame:
-    """The calls that rang on the phone (contacts of closed hours, called back, left out): the
-    columns a queue's history needs, not a copy of the whole table."""
-    return rep.calls.loc[~rep.calls["callback"].to_numpy(bool),
-                         ["arrival", "answer", "abandon", "state"]]
+    """The calls that rang on the phone (``rang``): the columns the hourly profile reads, not a
+    copy of the whole table."""
+    return rep.calls.loc[rang(rep.calls), ["arrival", "answer", "abandon", "state"]]
 
 
 def peak_queue_per_day(calls: pd.DataFrame, days: np.ndarray) -> np.ndarray:
     """The largest number of callers waiting for an agent at any moment of each day, from the
-    calls table (contacts of closed hours are tickets: nobody waits on the line for them)."""
-    queued = ~calls["callback"].to_numpy(bool) & (calls["state"].to_numpy() != BLOCKED)
+    calls table (the calls that ``rang`` and were not blocked)."""
+    queued = rang(calls) & (calls["state"].to_numpy() != BLOCKED)
     joins = calls["arrival"].to_numpy(float)[queued]
     leaves = np.fmin(calls["answer"].to_numpy(float)[queued],
                      calls["abandon"].to_numpy(float)[queued])
