@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,8 @@ from sim.scenario.calendar import planned_cut_windows, shift_windows
 from sim.scenario.products import TechnicianShift
 from sim.scenario.training import Training, training_sessions
 
-Entry = tuple[int, float, int, Any]
+Entry = tuple[int, float, int, Any, Hashable]
+"""(priority, due time or 0, release order, job, its kind) of a queued job."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,41 +45,46 @@ class Technician:
 
 
 class JobQueue:
-    """Released jobs by priority (rework first), then by due time or by release order."""
+    """Released jobs by priority (rework first), then by due time or by release order.
 
-    def __init__(self, earliest_due: bool, order: Iterator[int] | None = None) -> None:
-        self._heap: list[Entry] = []
+    The jobs are held in one heap per *kind* (``kind(job)``, such as its class; a single kind
+    when ``kind`` is None), and a crew's accept rule must answer alike for all jobs of one kind:
+    the same expected minutes and the same skills needed. Then the most urgent job a person may
+    take is the head of some kind's heap, so a person near the end of a shift, for whom the most
+    urgent job is too long, looks at one job per kind. With one heap, they looked at the whole
+    backlog in order: about 6 ms a look at 20,000 queued jobs, two thirds of an overloaded run.
+    """
+
+    def __init__(self, earliest_due: bool, order: Iterator[int] | None = None,
+                 kind: Callable[[Any], Hashable] | None = None) -> None:
+        self._heaps: dict[Hashable, list[Entry]] = {}
         self._earliest_due = earliest_due
+        self._kind = kind
         # Queues of one crew share the release order, so their entries compare across them.
         self._seq = order if order is not None else itertools.count()
 
     def push(self, job: Any) -> None:
         """Queue a released job (anything with ``priority`` and ``due``)."""
+        kind = self._kind(job) if self._kind is not None else None
+        heap = self._heaps.get(kind)
+        if heap is None:
+            heap = self._heaps[kind] = []
         key = job.due if self._earliest_due else 0.0
-        heapq.heappush(self._heap, (job.priority, key, next(self._seq), job))
+        heapq.heappush(heap, (job.priority, key, next(self._seq), job, kind))
 
     def peek(self, accept: Callable[[Any], bool] | None = None) -> Entry | None:
         """The entry of the most urgent job (that ``accept`` takes, when given), or None."""
-        heap = self._heap
-        if not heap:
-            return None
-        if accept is None or accept(heap[0][3]):
-            return heap[0]
-        # Near a shift end: the most urgent job that still fits, if any (rare: once per
-        # person and shift end, so a sort of the queue is affordable).
-        for entry in sorted(heap):
-            if accept(entry[3]):
-                return entry
-        return None
+        best: Entry | None = None
+        for heap in self._heaps.values():
+            # (priority, key, release order) decide: the release order is unique, so two
+            # entries never compare their jobs.
+            if heap and (best is None or heap[0] < best) and (accept is None or accept(heap[0][3])):
+                best = heap[0]
+        return best
 
     def take(self, entry: Entry) -> Any:
-        """Remove an entry ``peek`` gave and return its job."""
-        heap = self._heap
-        if heap[0] is entry:
-            heapq.heappop(heap)
-        else:
-            heap.remove(entry)
-            heapq.heapify(heap)
+        """Remove an entry ``peek`` gave (the head of its kind's heap) and return its job."""
+        heapq.heappop(self._heaps[entry[4]])
         return entry[3]
 
     def pop(self, now: float, accept: Callable[[Any], bool] | None = None,
@@ -88,16 +94,17 @@ class JobQueue:
         return None if entry is None else self.take(entry)
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return sum(len(heap) for heap in self._heaps.values())
 
 
 class SkillQueue:
     """One ``JobQueue`` per product line (and one for tasks of no line): a technician pops the
     most urgent job among the lines they can repair, in the order one queue would give."""
 
-    def __init__(self, earliest_due: bool, products: Iterable[str]) -> None:
+    def __init__(self, earliest_due: bool, products: Iterable[str],
+                 kind: Callable[[Any], Hashable] | None = None) -> None:
         order = itertools.count()
-        self._queues = {name: JobQueue(earliest_due, order) for name in ("", *products)}
+        self._queues = {name: JobQueue(earliest_due, order, kind) for name in ("", *products)}
 
     def push(self, job: Any) -> None:
         """Queue a job under its product line."""

@@ -150,8 +150,10 @@ class Repairs:
         onsite_minutes = self._onsite_minutes
         self.technicians: Crew[Any] = Crew(
             env, "technicians",
-            SkillQueue(earliest_due, [p.name for p in self.products]) if self.products
-            else JobQueue(earliest_due),
+            # A job's kind (work order or follow-up visit) and its product line decide its
+            # expected minutes and the skills it needs: all the crew's accept rule reads.
+            SkillQueue(earliest_due, [p.name for p in self.products], kind=type) if self.products
+            else JobQueue(earliest_due, kind=type),
             self._technician_work,
             expected_minutes=lambda job: (onsite_minutes[job.product]
                                           if isinstance(job, WorkOrder)
