@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from strategies import scenarios, seeds
 from test_vans import units_accounted
 
+from sim.engine.cohort import CHECK_MINUTES
 from sim.engine.model import Replication, simulate
 from sim.engine.records import (
     ABANDONED,
@@ -848,6 +849,16 @@ def test_the_run_out_follows_the_window_to_its_end(data: dict, seed: int) -> Non
     assert rep.cut == still_open
     if any(still_open.values()):
         assert rep.run_end_minutes == pytest.approx(limit), "stopped with the cohort open"
+    else:
+        # ... and no later than the first check after the cohort's last item was done.
+        done = [col(calls, "arrival")[window(arrival)], col(calls, "end")[window(arrival)],
+                col(calls, "abandon")[window(arrival)]]
+        for table, opened, closed in ((jobs, "created", "finished"), (cases, "opened", "resolved"),
+                                      (fu, "created", "closed")):
+            if not table.empty:
+                done.append(col(table, closed)[window(col(table, opened))])
+        last = max([rep.end_minutes, *(np.nanmax(d) for d in done if np.isfinite(d).any())])
+        assert rep.run_end_minutes < max(last, rep.end_minutes) + CHECK_MINUTES + EPS
     # Closed follow-ups: reached, or no attempt left in their window.
     if not fu.empty:
         closed, reached = col(fu, "closed"), col(fu, "reached")

@@ -18,7 +18,8 @@ times are exact.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,28 +62,33 @@ class Cohort:
             # The state first: nearly every call has ended, and that is one read.
             "calls": [c for c in self.calls
                       if c.state in _OPEN and lo <= c.arrival < hi and not call_done(c, now)],
-            "work_orders": [j for j in self.jobs
-                            if lo <= j.created < hi and j.finished != j.finished],
+            "work_orders": [j for j in self.jobs if lo <= j.created < hi and not job_done(j)],
             "complaint_cases": [c for c in self.cases
-                                if lo <= c.opened < hi and c.resolved != c.resolved],
+                                if lo <= c.opened < hi and not case_done(c)],
             "followups": [f for f in self.followups
-                          if lo <= f.created < hi and f.closed != f.closed],
+                          if lo <= f.created < hi and not followup_done(f)],
         }
 
     def run_out(self, env: simpy.Environment, limit: float) -> RunOut:
         """Run the clock on from the end of the window until every item is done or ``limit``."""
-        pending = self.open_items(env.now)
-        while any(pending.values()) and env.now < limit:
+        # An item once done stays done, so each check only needs to know whether some item is
+        # still open: it drops done items from the front of each kind's queue up to the first
+        # open one. (Filtering every open item at every check cost an overloaded run, with
+        # thousands of work orders open for weeks, a fifth of its time.)
+        pending = {kind: deque(items) for kind, items in self.open_items(env.now).items()}
+        while env.now < limit and any(_still_open(items, _DONE[kind], env.now)
+                                      for kind, items in pending.items()):
             env.run(until=min(env.now + CHECK_MINUTES, limit))
-            now = env.now
-            pending = {
-                "calls": [c for c in pending["calls"] if not call_done(c, now)],
-                "work_orders": [j for j in pending["work_orders"] if j.finished != j.finished],
-                "complaint_cases": [c for c in pending["complaint_cases"]
-                                    if c.resolved != c.resolved],
-                "followups": [f for f in pending["followups"] if f.closed != f.closed],
-            }
-        return RunOut(env.now, {kind: len(items) for kind, items in pending.items()})
+        now = env.now
+        return RunOut(now, {kind: sum(not _DONE[kind](item, now) for item in items)
+                            for kind, items in pending.items()})
+
+
+def _still_open(items: deque[Any], done: Callable[[Any, float], bool], now: float) -> bool:
+    """Whether some of ``items`` is open at ``now``; drops the done ones ahead of it."""
+    while items and done(items[0], now):
+        items.popleft()
+    return bool(items)
 
 
 def call_done(call: Call, now: float) -> bool:
@@ -90,3 +96,27 @@ def call_done(call: Call, now: float) -> bool:
     if call.state in (WAITING, HOLDING):
         return call.deadline <= now  # hung up already; the queue notices it lazily
     return call.state not in _IN_PROGRESS
+
+
+def job_done(job: WorkOrder) -> bool:
+    """Whether a work order is finished."""
+    return job.finished == job.finished  # NaN until then
+
+
+def case_done(case: ComplaintCase) -> bool:
+    """Whether a complaint case is resolved."""
+    return case.resolved == case.resolved
+
+
+def followup_done(followup: FollowUp) -> bool:
+    """Whether a follow-up is closed: reached, or lapsed."""
+    return followup.closed == followup.closed
+
+
+_DONE: dict[str, Callable[[Any, float], bool]] = {
+    "calls": call_done,
+    "work_orders": lambda job, now: job_done(job),
+    "complaint_cases": lambda case, now: case_done(case),
+    "followups": lambda followup, now: followup_done(followup),
+}
+"""Whether an item of each kind of ``Cohort.open_items`` is done at a time."""
