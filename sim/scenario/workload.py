@@ -7,9 +7,11 @@ work orders of one replication, refused beyond `MAX_CONTACTS` and `MAX_WORK_ORDE
 check is part of validation, every way to a scenario gets it with the same message: a file, a
 `--set`, a sweep point, a stress shock, an explorer upload or lever.
 
-The limits come from the memory a replication holds: measured on the baseline, about 1.4 KB per
-contact (its call record, and the work order, visits and follow-ups behind a share of them), so
-`MAX_CONTACTS` contacts is about 2.6 GiB and a few minutes per replication (per worker process).
+The limits bound what one replication costs a worker process: at `MAX_CONTACTS` contacts about
+0.9 GiB of memory (`BYTES_PER_CONTACT`) and, at the baseline's load, about 45 seconds of one
+core of the project machine. They were set when a replication held 1.4 KB per contact (2.6 GiB
+at the limit); since its finished records became typed columns, spilled to disk past 8 MiB, it
+holds a third of that.
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ MAX_CONTACTS = 2_000_000
 """Expected customer contacts per replication, at most (first attempts; redials come on top)."""
 MAX_WORK_ORDERS = 1_000_000
 """Expected work orders per replication (repair contacts and their rework), at most."""
-BYTES_PER_CONTACT = 1400
-"""A replication's peak memory per expected contact, for the refusal's message: tracemalloc peak
-of one baseline replication (simulate and measure) over ``estimate``'s contacts, 74.6 MiB /
-56,202 at 91 days, 248.5 MiB / 198,859 at 365 (1,392 and 1,310 bytes; benchmarks/README.md,
-"Where a replication's memory peaks"). It was 1,600 before stop 23 freed the run's objects."""
+BYTES_PER_CONTACT = 500
+"""A replication's peak memory per expected contact, for the refusal's message: the peak resident
+set of a process running one replication (simulate and measure) above its imports, over
+``estimate``'s contacts, at the sizes the limit is about: 284 MiB / 768,550 contacts for a
+1,460-day baseline, 397 MiB / 841,328 for 365 days at 2,200 contacts a day (388 and 495 bytes;
+``benchmarks/resident.py``, 2026-12-05). It was 1,400 bytes of traced memory before records were
+frozen into columns and spilled (stops 31-33)."""
 
 
 def calls_per_hour(demand: Demand, open_hours: OpenHours | None, kind: ContactType,
