@@ -84,7 +84,9 @@ class JobQueue:
 
     def take(self, entry: Entry) -> Any:
         """Remove an entry ``peek`` gave (the head of its kind's heap) and return its job."""
-        heapq.heappop(self._heaps[entry[4]])
+        heap = self._heaps[entry[4]]
+        assert heap[0] is entry, "take the entry peek gave before the queue changes"
+        heapq.heappop(heap)
         return entry[3]
 
     def pop(self, now: float, accept: Callable[[Any], bool] | None = None,
