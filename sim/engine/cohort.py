@@ -62,11 +62,11 @@ class Cohort:
             # The state first: nearly every call has ended, and that is one read.
             "calls": [c for c in self.calls
                       if c.state in _OPEN and lo <= c.arrival < hi and not call_done(c, now)],
-            "work_orders": [j for j in self.jobs if lo <= j.created < hi and not job_done(j)],
+            "work_orders": [j for j in self.jobs if lo <= j.created < hi and not job_done(j, now)],
             "complaint_cases": [c for c in self.cases
-                                if lo <= c.opened < hi and not case_done(c)],
+                                if lo <= c.opened < hi and not case_done(c, now)],
             "followups": [f for f in self.followups
-                          if lo <= f.created < hi and not followup_done(f)],
+                          if lo <= f.created < hi and not followup_done(f, now)],
         }
 
     def run_out(self, env: simpy.Environment, limit: float) -> RunOut:
@@ -98,25 +98,25 @@ def call_done(call: Call, now: float) -> bool:
     return call.state not in _IN_PROGRESS
 
 
-def job_done(job: WorkOrder) -> bool:
-    """Whether a work order is finished."""
+def job_done(job: WorkOrder, now: float) -> bool:
+    """Whether a work order is finished (``now`` only gives the rules of every kind one shape)."""
     return job.finished == job.finished  # NaN until then
 
 
-def case_done(case: ComplaintCase) -> bool:
+def case_done(case: ComplaintCase, now: float) -> bool:
     """Whether a complaint case is resolved."""
     return case.resolved == case.resolved
 
 
-def followup_done(followup: FollowUp) -> bool:
+def followup_done(followup: FollowUp, now: float) -> bool:
     """Whether a follow-up is closed: reached, or lapsed."""
     return followup.closed == followup.closed
 
 
 _DONE: dict[str, Callable[[Any, float], bool]] = {
     "calls": call_done,
-    "work_orders": lambda job, now: job_done(job),
-    "complaint_cases": lambda case, now: case_done(case),
-    "followups": lambda followup, now: followup_done(followup),
+    "work_orders": job_done,
+    "complaint_cases": case_done,
+    "followups": followup_done,
 }
 """Whether an item of each kind of ``Cohort.open_items`` is done at a time."""
